@@ -1,0 +1,237 @@
+"""Page bytes to a clean article: trafilatura for text and metadata, teasers found and cut out of the text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from crawler.decoding import charset_from_content_type, decode_html, sniff_binary
+from crawler.language import guess_language, normalize_tag
+from crawler.teasers import Teaser, clean, find_teasers
+from crawler.urls import normalize_url
+from dedup.shingles import normalize_text
+
+MIN_LISTING_TEASERS = 3
+SHORT_ARTICLE_WORDS = 150
+ARTICLE_TYPES = re.compile(r"(article|report|posting|story)$", re.IGNORECASE)
+PUBLISHED_META = (
+    '//meta[@property="article:published_time"]/@content',
+    '//meta[@name="article:published_time"]/@content',
+    '//meta[@itemprop="datePublished"]/@content',
+    '//meta[@name="date"]/@content',
+)
+ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """Everything that changes what extraction returns, in one place (trafilatura's style)."""
+
+    min_words: int = 50
+    favor_precision: bool = False
+    favor_recall: bool = False
+    include_tables: bool = True
+
+
+@dataclass
+class Article:
+    """A page's main story: clean text (paragraphs separated by blank lines) and its metadata."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    description: str | None = None
+    sitename: str | None = None
+    canonical_url: str | None = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class PageExtraction:
+    """What one page held: an article or not (with the reason), and the teasers in its chrome."""
+
+    kind: str  # "article", "listing" or "skipped"
+    reason: str | None = None
+    article: Article | None = None
+    teasers: list[Teaser] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # paragraphs cut from the text as chrome
+    encoding: str | None = None
+
+
+def extract_page(
+    body: bytes | str, url: str, content_type: str | None = None, options: ExtractOptions = ExtractOptions()
+) -> PageExtraction:
+    """Extract one fetched page. Never raises for bad input: the result says why there is no article."""
+    if isinstance(body, str):
+        html, encoding = body, None
+    else:
+        if not body.strip():
+            return PageExtraction("skipped", "empty")
+        if sniff_binary(body):
+            return PageExtraction("skipped", "not_html")
+        html, encoding = decode_html(body, charset_from_content_type(content_type))
+    html = html.replace("\x00", "")  # NUL bytes stop libxml2 in the middle of a page
+    if not html.strip():
+        return PageExtraction("skipped", "empty", encoding=encoding)
+    tree = load_html(html)
+    if tree is None:
+        return PageExtraction("skipped", "not_html", encoding=encoding)
+    teasers = find_teasers(tree, url)
+    article, removed = _extract_article(tree, url, teasers, options)
+    if article is not None and article.word_count < SHORT_ARTICLE_WORDS and not _declares_article(tree):
+        article = None  # a short page that does not call itself an article: legal notice, contact, about
+    if article is None or article.word_count < options.min_words:
+        kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
+        return PageExtraction(kind, reason, None, teasers, removed, encoding)
+    if article.language is None:
+        article.language = guess_language(article.text)
+    return PageExtraction("article", None, article, teasers, removed, encoding)
+
+
+def extract_article(html: bytes | str, url: str, options: ExtractOptions = ExtractOptions()) -> Article | None:
+    """The article of a page, or None when the page holds none (listing, too short, not HTML)."""
+    return extract_page(html, url, options=options).article
+
+
+def _extract_article(
+    tree: HtmlElement, url: str, teasers: list[Teaser], options: ExtractOptions
+) -> tuple[Article | None, list[str]]:
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=options.include_tables,
+        favor_precision=options.favor_precision,
+        favor_recall=options.favor_recall,
+    )
+    if document is None or not document.text:
+        return None, []
+    paragraphs = [clean(line) for line in document.text.splitlines() if clean(line)]
+    kept, removed = strip_teasers(paragraphs, teasers)
+    if len(teasers) < MIN_LISTING_TEASERS and _words(kept) < options.min_words <= _words(paragraphs):
+        # Stripping would turn a page with few teasers into "no article": trust the article instead.
+        kept, removed = paragraphs, []
+    text = "\n\n".join(kept)
+    if not text:
+        return None, removed
+    article = Article(
+        text=text,
+        title=clean(document.title) or None,
+        author=clean(document.author) or None,
+        published=_published(tree, document.date),
+        language=_declared_language(tree),
+        description=clean(document.description) or None,
+        sitename=clean(document.sitename) or None,
+        canonical_url=_canonical_url(tree, url),
+    )
+    return article, removed
+
+
+def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[str], list[str]]:
+    """Split paragraphs into (kept, removed): block headings, teaser labels, headlines and blurbs go.
+
+    A paragraph goes when it is a block heading or label, a teaser headline, or a piece of a teaser's
+    headline-plus-blurb (blurbs are cut at varying lengths); also when a blurb makes up most of it.
+    """
+    # An item's own label ("World", "Editor's choice") counts only when several teasers carry it:
+    # a one-off short text inside a mis-found item could be anything, the article's included.
+    label_counts = Counter(normalize_text(x) for t in teasers for x in t.labels)
+    block_sizes = Counter(normalize_text(t.block) for t in teasers)
+    labels = {b for b, n in block_sizes.items() if n >= 2} | {x for x, n in label_counts.items() if n >= 2}
+    headlines = {normalize_text(t.title) for t in teasers}
+    blurbs = [normalize_text(f"{t.title} {t.text}") for t in teasers]
+    bare_blurbs = [b for b in (normalize_text(t.text) for t in teasers) if len(b) >= 20]
+    kept, removed = [], []
+    for paragraph in paragraphs:
+        norm = normalize_text(paragraph)
+        chrome = (
+            not norm
+            or norm in labels
+            or norm in headlines
+            or (len(norm) >= 20 and any(norm in blurb for blurb in blurbs))
+            or any(blurb in norm and len(blurb) >= 0.5 * len(norm) for blurb in bare_blurbs)
+        )
+        (removed if chrome else kept).append(paragraph)
+    return kept, removed
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
+def _declares_article(tree: HtmlElement) -> bool:
+    """Whether the page's markup says it is a story: og:type, schema.org type, <article> or a publish time."""
+    if any(t.strip().lower() == "article" for t in tree.xpath('//meta[@property="og:type"]/@content')):
+        return True
+    if tree.xpath("//article") or any(tree.xpath(xpath) for xpath in PUBLISHED_META):
+        return True
+    for node in _json_ld(tree):
+        types = node.get("@type")
+        for value in types if isinstance(types, list) else [types]:
+            if isinstance(value, str) and ARTICLE_TYPES.search(value):
+                return True
+    return False
+
+
+def _json_ld(tree: HtmlElement) -> list[dict]:
+    nodes = []
+    for block in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        for node in data if isinstance(data, list) else [data]:
+            if isinstance(node, dict):
+                nodes.append(node)
+                nodes.extend(n for n in node.get("@graph", []) if isinstance(n, dict))
+    return nodes
+
+
+def _canonical_url(tree: HtmlElement, url: str) -> str | None:
+    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
+        for href in tree.xpath(xpath):
+            if href.strip():
+                try:
+                    return normalize_url(href, url)
+                except ValueError:
+                    continue
+    return None
+
+
+def _declared_language(tree: HtmlElement) -> str | None:
+    candidates = tree.xpath("/html/@lang") + tree.xpath("/html/@xml:lang") + tree.xpath(
+        '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'
+    ) + tree.xpath('//meta[@property="og:locale"]/@content')
+    for candidate in candidates:
+        language = normalize_tag(candidate)
+        if language:
+            return language
+    return None
+
+
+def _published(tree: HtmlElement, date: str | None) -> str | None:
+    """trafilatura's date, refined to the full timestamp the page states for that same day."""
+    if not date:
+        return None
+    for stamp in _stated_timestamps(tree):
+        if stamp[:10] == date[:10]:
+            return stamp.replace(" ", "T")
+    return date
+
+
+def _stated_timestamps(tree: HtmlElement) -> list[str]:
+    stamps = [s.strip() for xpath in PUBLISHED_META for s in tree.xpath(xpath)]
+    stamps += [n["datePublished"].strip() for n in _json_ld(tree) if isinstance(n.get("datePublished"), str)]
+    return [s for s in stamps if ISO_TIMESTAMP.match(s)]

@@ -1,0 +1,200 @@
+"""The state one crawl shares between its components: database, dedup indexes, run record, commits."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+from crawler.deduplication import Deduplicator
+from crawler.extraction import ExtractOptions
+from crawler.items import FetchedPage, PageOutcome, SeenAgain
+from crawler.storage import Storage
+from crawler.summary import summarise
+from dedup import NearDuplicateIndex, SignatureScheme
+
+logger = logging.getLogger(__name__)
+
+# Teaser blurbs are short and shown cut at varying lengths: many small bands find a cut copy
+# (Jaccard ~0.3 to the full blurb) as a candidate, and containment confirms it.
+TEASER_SCHEME = SignatureScheme(num_perm=64, seed=1, shingle_size=3, shingle_kind="word", min_shingles=5)
+TEASER_BANDS, TEASER_ROWS = 32, 2
+TEASER_CONTAINMENT = 0.8
+
+
+class DatabaseInUse(RuntimeError):
+    """Another crawl is writing to the same database."""
+
+
+class CrawlSession:
+    """Created once per crawler (``CrawlSession.of(crawler)``); opens the database when created.
+
+    Writes go into one open transaction that is committed every ``SQLITE_BATCH_SIZE`` writes, every
+    ``SQLITE_COMMIT_INTERVAL`` seconds and when the spider closes, whatever the reason.
+    """
+
+    _sessions: WeakKeyDictionary[Crawler, CrawlSession] = WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlSession:
+        if crawler not in cls._sessions:
+            cls._sessions[crawler] = cls(crawler)
+        return cls._sessions[crawler]
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = settings.get("SQLITE_PATH", "crawl.db")
+        self.batch_size = settings.getint("SQLITE_BATCH_SIZE", 500)
+        self.commit_interval = settings.getfloat("SQLITE_COMMIT_INTERVAL", 2.0)
+        self.print_summary = settings.getbool("CRAWL_SUMMARY", True)
+        self.extract_options = ExtractOptions(
+            min_words=settings.getint("EXTRACT_MIN_WORDS", 50),
+            favor_precision=settings.getbool("EXTRACT_FAVOR_PRECISION", False),
+            favor_recall=settings.getbool("EXTRACT_FAVOR_RECALL", False),
+            include_tables=settings.getbool("EXTRACT_INCLUDE_TABLES", True),
+        )
+        self.article_scheme = SignatureScheme(
+            num_perm=settings.getint("DEDUP_NUM_PERM", 128),
+            seed=settings.getint("DEDUP_SEED", 1),
+            shingle_size=settings.getint("DEDUP_SHINGLE_SIZE", 3),
+            shingle_kind=settings.get("DEDUP_SHINGLE_KIND", "word"),
+            min_shingles=settings.getint("DEDUP_MIN_SHINGLES", 10),
+        )
+        self.teaser_scheme = TEASER_SCHEME
+        self._lock = self._acquire_lock(self.path)
+        self.storage = Storage(self.path, busy_timeout=settings.getfloat("SQLITE_BUSY_TIMEOUT", 5.0))
+        threshold = settings.getfloat("DEDUP_THRESHOLD", 0.6)
+        bands = settings.getint("DEDUP_BANDS", 0) or None
+        rows = settings.getint("DEDUP_ROWS", 0) or None
+        self.dedup = Deduplicator(
+            self.storage,
+            self._open_index("article", self.article_scheme, threshold, bands, rows, None),
+            self._open_index("teaser", self.teaser_scheme, 0.6, TEASER_BANDS, TEASER_ROWS, TEASER_CONTAINMENT),
+        )
+        self.storage.commit()
+        self.run_id: int | None = None
+        self._committer = task.LoopingCall(self.commit)
+        crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
+
+    @staticmethod
+    def _acquire_lock(path: str):
+        """Hold an exclusive lock beside the database for the whole crawl; the OS drops it if we die."""
+        lock_path = Path(f"{path}.lock")
+        if lock_path.parent and not lock_path.parent.exists():
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 -- held open until the process ends
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise DatabaseInUse(
+                f"{path} is being written by another crawl (lock {lock_path} is held); "
+                "wait for it to finish or choose another database with -s SQLITE_PATH=..."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        return handle
+
+    def _open_index(
+        self,
+        namespace: str,
+        scheme: SignatureScheme,
+        threshold: float,
+        bands: int | None,
+        rows: int | None,
+        containment: float | None,
+    ) -> NearDuplicateIndex:
+        """An index over the stored band keys; its banding is the stored one unless the settings differ."""
+        store = self.storage.band_store(namespace)
+        stored = self.storage.load_dedup_params(namespace)
+        if stored is not None and bands is None:
+            bands, rows = int(stored["bands"]), int(stored["rows"])
+        index = NearDuplicateIndex(scheme, threshold, bands, rows, store, containment_threshold=containment)
+        if stored is None:
+            self.storage.save_dedup_params(namespace, index.params())
+        else:
+            index.check_stored(stored)
+        return index
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        args = {k: v for k, v in vars(spider).items() if k in ("urls", "depth", "start_urls")}
+        self.run_id = self.storage.start_run(spider.name, args)
+        self._committer.start(self.commit_interval, now=False)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._committer.running:
+            self._committer.stop()
+        stats = dict(self.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        self.storage.commit()
+        if self.run_id is not None:
+            self.storage.finish_run(self.run_id, reason, stats)
+        summary = summarise(stats, self.storage, self.path)
+        self.storage.close()
+        self._lock.close()
+        logger.info(summary)
+        if self.print_summary:
+            print(summary, flush=True)
+
+    def commit(self) -> None:
+        if self.storage.pending_writes:
+            self.storage.commit()
+            self.stats.inc_value("store/commits")
+
+    def maybe_commit(self) -> None:
+        if self.storage.pending_writes >= self.batch_size:
+            self.commit()
+
+    # -- storing ------------------------------------------------------------------------------
+    def store(self, item: FetchedPage | PageOutcome | SeenAgain) -> None:
+        """Write one item's rows inside the open batch."""
+        if isinstance(item, SeenAgain):
+            if self.storage.touch_article_url(item.url):
+                self.stats.inc_value("store/articles_seen_again")
+        elif isinstance(item, PageOutcome):
+            self._record_page(item.url, item.status, item.kind, item.reason, item.etag, item.last_modified)
+        else:
+            self._store_page(item)
+        self.maybe_commit()
+
+    def _store_page(self, page: FetchedPage) -> None:
+        assert page.analysis is not None
+        extraction = page.analysis.extraction
+        article_id = None
+        if page.decision is not None:
+            article_id = self.dedup.store_article(page.url, page.analysis, page.decision, self.run_id)
+            self.stats.inc_value(f"store/articles/{'seen_again' if page.decision.existing_id else 'new'}")
+        new_teasers, new_sightings = self.dedup.store_teasers(page.url, page.analysis)
+        self.stats.inc_value("teasers/new", new_teasers)
+        self.stats.inc_value("teasers/sightings", new_sightings)
+        self.stats.inc_value("teasers/merged", new_sightings - new_teasers)
+        self._record_page(
+            page.url, page.status, extraction.kind, extraction.reason, page.etag, page.last_modified, article_id
+        )
+
+    def _record_page(
+        self,
+        url: str,
+        status: int | None,
+        kind: str,
+        reason: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        self.storage.record_page(url, status, kind, reason, self.run_id, etag, last_modified, article_id)
+        self.stats.inc_value(f"pages/{kind}")
+        if reason:
+            self.stats.inc_value(f"pages/{kind}/{reason}")

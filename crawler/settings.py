@@ -1,0 +1,66 @@
+"""Settings of the crawl: Scrapy's own, then the project's (SQLITE_, DEDUP_, EXTRACT_, CRAWL_)."""
+
+BOT_NAME = "storyonce"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Politeness: obey robots.txt, adapt the pace to the server, say who we are -------------------
+USER_AGENT = "storyonce/0.1 (news crawler; +https://pypi.org/project/storyonce/)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Limits: what one bad page may cost ------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # news pages are far smaller; Scrapy's default is 1 GB
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted from start pages
+
+# --- Components ------------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): an out-of-scope URL must not even cost a robots.txt fetch.
+    "crawler.middlewares.ScopeMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.DedupPipeline": 200,
+    "crawler.pipelines.SQLitePipeline": 300,
+}
+LOG_LEVEL = "INFO"
+
+# --- Storage (SQLite) ------------------------------------------------------------------------------
+SQLITE_PATH = "crawl.db"
+SQLITE_BATCH_SIZE = 500  # writes per transaction
+SQLITE_COMMIT_INTERVAL = 2.0  # seconds; a reader never waits longer than this for new rows
+SQLITE_BUSY_TIMEOUT = 5.0  # seconds to wait for a lock held by a reader's checkpoint
+
+# --- Extraction (trafilatura) ----------------------------------------------------------------------
+EXTRACT_MIN_WORDS = 50  # fewer words after cleaning: no article (a listing when it shows teasers)
+EXTRACT_FAVOR_PRECISION = False
+EXTRACT_FAVOR_RECALL = False
+EXTRACT_INCLUDE_TABLES = True
+
+# --- Dedup (MinHash LSH) ---------------------------------------------------------------------------
+DEDUP_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles at which two articles are linked
+DEDUP_NUM_PERM = 128
+DEDUP_SEED = 1
+DEDUP_SHINGLE_SIZE = 3
+DEDUP_SHINGLE_KIND = "word"
+DEDUP_MIN_SHINGLES = 10  # shorter texts are matched only by exact hash
+DEDUP_BANDS = 0  # 0 = chosen from the threshold (then stored with the index)
+DEDUP_ROWS = 0
+
+# --- Crawl behaviour ------------------------------------------------------------------------------
+CRAWL_REFETCH_STORED = False  # True: download stored articles again when they are listed
+CRAWL_SUMMARY = True  # print the one-paragraph summary at the end
+
+# --- Demo -----------------------------------------------------------------------------------------
+DEMO_PORTS = "8371,8372"  # loopback ports of the sample Herald and Wire sites (0 = any free port)

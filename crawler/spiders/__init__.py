@@ -1,0 +1,1 @@
+"""The crawl's spiders: ``news`` for any site, ``demo`` for the bundled sample site."""

@@ -1,0 +1,36 @@
+"""The one-paragraph summary printed when a crawl ends: what this run added and what it skipped."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Counts(Protocol):
+    def count(self, table: str, where: str = "1") -> int: ...
+
+
+def summarise(stats: dict, storage: Counts, path: str) -> str:
+    """Build the summary from the run's stats and the database totals."""
+    new = stats.get("store/articles/new", 0)
+    near = stats.get("dedup/near", 0)
+    exact = stats.get("dedup/exact", 0)
+    seen_again = stats.get("store/articles/seen_again", 0) + stats.get("store/articles_seen_again", 0)
+    new_teasers = stats.get("teasers/new", 0)
+    sightings = stats.get("teasers/sightings", 0)
+    # pages/<kind>/<reason> for every page recorded without an article (listing, skipped, error, ...)
+    skipped: dict[str, int] = {}
+    for key, value in stats.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == "pages" and parts[1] != "article" and value:
+            skipped[parts[2]] = skipped.get(parts[2], 0) + value
+    skipped_text = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items())) or "none"
+    return (
+        f"Crawl finished ({stats.get('finish_reason', 'unknown')}): {new} new articles stored "
+        f"({near} linked as near-duplicates, {exact} as exact copies), {seen_again} already-stored articles "
+        f"seen again; {new_teasers} new teasers kept from {sightings} new sightings "
+        f"({sightings - new_teasers} merged into existing teasers); pages without an article, by reason: "
+        f"{skipped_text}. "
+        f"{path} now holds {storage.count('articles')} articles "
+        f"({storage.count('articles', 'duplicate_of IS NULL')} unique) and {storage.count('teasers')} teasers "
+        f"from {storage.count('teaser_sightings')} sightings."
+    )

@@ -1,0 +1,79 @@
+"""URL normalisation and crawl scope: one spelling per page, and which hosts are ours."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Query parameters that only say where a click came from; they never select different content.
+TRACKING_PARAM = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|_ga|_gl|"
+    r"ocid|cmpid|icid|at_medium|at_campaign|share|ref_src)$",
+    re.IGNORECASE,
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+FETCHABLE_SCHEMES = ("http", "https")
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """Return the one spelling we store for ``url``.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking parameters, sorted query,
+    resolved dot segments and percent-encoding normalised. Relative URLs are resolved against ``base``.
+    """
+    if base:
+        url = urljoin(base, url.strip())
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: keep the URL as written, it will fail to fetch
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        netloc = f"[{host}]" + netloc[len(host):]
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM.match(k)]
+    )
+    path = parts.path or "/"
+    return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+
+
+def site_of(url: str) -> str:
+    """The site a URL belongs to: its lower-case host, with the port when it is not the default."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
+
+
+def scope_key(url_or_site: str) -> str:
+    """What two URLs must share to be on the same site: the site without a leading ``www.``."""
+    site = site_of(url_or_site) if "://" in url_or_site else url_or_site.lower()
+    return site[4:] if site.startswith("www.") else site
+
+
+class Scope:
+    """The sites a crawl may fetch from: those of its start URLs (``www.`` or not)."""
+
+    def __init__(self, start_urls: list[str]):
+        self.keys = frozenset(scope_key(u) for u in start_urls)
+
+    def __contains__(self, url: str) -> bool:
+        return is_fetchable(url) and scope_key(url) in self.keys
+
+    def __repr__(self) -> str:
+        return f"Scope({sorted(self.keys)})"
+
+
+def is_fetchable(url: str) -> bool:
+    """Only http and https are ever fetched."""
+    return urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES and bool(urlsplit(url).hostname)

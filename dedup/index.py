@@ -1,0 +1,156 @@
+"""NearDuplicateIndex: MinHash LSH whose band keys live in a pluggable store; query, then confirm."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from datasketch import MinHashLSH
+
+from dedup.signatures import ParameterMismatch, Signature, SignatureScheme
+
+
+class BandStore(Protocol):
+    """Where an index keeps its band keys and signatures (in memory, SQLite, ...)."""
+
+    def add(self, doc_id: int, band_keys: list[int], signature: Signature) -> None: ...
+
+    def candidates(self, band_keys: list[int]) -> set[int]: ...
+
+    def signatures(self, doc_ids: Iterable[int]) -> dict[int, Signature]: ...
+
+
+class MemoryBandStore:
+    """A BandStore held in dictionaries: for tests, benchmarks and one-off use."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, set[int]] = defaultdict(set)
+        self._signatures: dict[int, Signature] = {}
+
+    def add(self, doc_id: int, band_keys: list[int], signature: Signature) -> None:
+        for key in band_keys:
+            self._buckets[key].add(doc_id)
+        self._signatures[doc_id] = signature
+
+    def candidates(self, band_keys: list[int]) -> set[int]:
+        found: set[int] = set()
+        for key in band_keys:
+            found |= self._buckets.get(key, set())
+        return found
+
+    def signatures(self, doc_ids: Iterable[int]) -> dict[int, Signature]:
+        return {d: self._signatures[d] for d in doc_ids if d in self._signatures}
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+
+@dataclass(frozen=True, order=True)
+class Match:
+    """A confirmed near-duplicate: the stored document and the estimated similarities to it."""
+
+    doc_id: int
+    jaccard: float
+    containment: float = 0.0
+
+
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives plus false negatives around ``threshold`` (datasketch's choice)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+class NearDuplicateIndex:
+    """MinHash LSH over signatures of one :class:`SignatureScheme`.
+
+    ``query`` returns candidates that share at least one band with the signature; ``confirm`` keeps
+    those whose estimated Jaccard similarity reaches ``threshold`` (or, when ``containment_threshold``
+    is set, whose shorter text is contained in the other to that degree).
+    """
+
+    def __init__(
+        self,
+        scheme: SignatureScheme,
+        threshold: float = 0.6,
+        bands: int | None = None,
+        rows: int | None = None,
+        store: BandStore | None = None,
+        containment_threshold: float | None = None,
+    ):
+        if not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+        if containment_threshold is not None and not 0.0 < containment_threshold <= 1.0:
+            raise ValueError(f"containment_threshold must be in (0, 1], got {containment_threshold!r}")
+        if (bands is None) != (rows is None):
+            raise ValueError(f"give both bands and rows or neither, got bands={bands!r}, rows={rows!r}")
+        if bands is None:
+            bands, rows = optimal_bands(threshold, scheme.num_perm)
+        if bands < 1 or rows < 1 or bands * rows > scheme.num_perm:
+            raise ValueError(
+                f"bands * rows must be positive and at most num_perm={scheme.num_perm}, got {bands} * {rows}"
+            )
+        self.scheme = scheme
+        self.threshold = float(threshold)
+        self.containment_threshold = containment_threshold
+        self.bands = bands
+        self.rows = rows
+        self.store: BandStore = store if store is not None else MemoryBandStore()
+
+    def params(self) -> dict[str, object]:
+        """What must match for stored band keys to be usable: the scheme plus the banding."""
+        return {**self.scheme.params(), "bands": self.bands, "rows": self.rows}
+
+    def check_stored(self, stored: dict[str, object]) -> None:
+        """Raise :class:`ParameterMismatch` unless keys stored under ``stored`` params are usable here."""
+        self.scheme.check_stored(stored)
+        if (int(stored["bands"]), int(stored["rows"])) != (self.bands, self.rows):
+            raise ParameterMismatch(
+                f"stored band keys use bands={stored['bands']} rows={stored['rows']}, "
+                f"asked bands={self.bands} rows={self.rows}. Use the stored values, or a new database."
+            )
+
+    def band_keys(self, signature: Signature) -> list[int]:
+        """One signed 64-bit key per band (the band number is part of the key, so one column holds all)."""
+        values = signature.values
+        if len(values) != self.scheme.num_perm:
+            raise ValueError(f"signature has {len(values)} values, index expects {self.scheme.num_perm}")
+        raw = values.astype("<u4").tobytes()
+        width = self.rows * 4
+        return [
+            int.from_bytes(
+                hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8, salt=i.to_bytes(16, "little")).digest(),
+                "little",
+                signed=True,
+            )
+            for i in range(self.bands)
+        ]
+
+    def add(self, doc_id: int, signature: Signature) -> None:
+        self.store.add(doc_id, self.band_keys(signature), signature)
+
+    def query(self, signature: Signature) -> set[int]:
+        """Candidate documents sharing a band with ``signature``; unconfirmed."""
+        return self.store.candidates(self.band_keys(signature))
+
+    def confirm(self, signature: Signature, candidates: Iterable[int]) -> list[Match]:
+        """The candidates whose stored signature is similar enough, best first."""
+        matches = []
+        for doc_id, other in self.store.signatures(candidates).items():
+            jaccard = signature.jaccard(other)
+            shorter, longer = (signature, other) if signature.size <= other.size else (other, signature)
+            containment = shorter.containment_in(longer)
+            if jaccard >= self.threshold or (
+                self.containment_threshold is not None and containment >= self.containment_threshold
+            ):
+                matches.append(Match(doc_id, jaccard, containment))
+        return sorted(matches, key=lambda m: (-m.jaccard, m.doc_id))
+
+    def find(self, signature: Signature) -> list[Match]:
+        """query + confirm in one call."""
+        return self.confirm(signature, self.query(signature))
+
+
+__all__ = ["BandStore", "Match", "MemoryBandStore", "NearDuplicateIndex", "ParameterMismatch", "optimal_bands"]

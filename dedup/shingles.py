@@ -1,0 +1,43 @@
+"""Text normalisation and shingling: what two texts must share to count as the same words."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+WORD = re.compile(r"\w+", re.UNICODE)
+# Typographic variants that wire services and CMSs swap freely; folding them keeps copies identical.
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded word tokens of ``text`` after Unicode (NFKC) normalisation; punctuation is dropped."""
+    return WORD.findall(unicodedata.normalize("NFKC", text.translate(_FOLD)).casefold())
+
+
+def normalize_text(text: str) -> str:
+    """The text reduced to its words, single-spaced: the form that hashes and shingles are built on."""
+    return " ".join(tokens(text))
+
+
+def content_hash(text: str) -> str:
+    """A hash of the normalised text: equal for texts that differ only in case, spacing or punctuation."""
+    return hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def shingles(text: str, size: int, kind: str = "word") -> set[bytes]:
+    """The set of shingles of ``text``: runs of ``size`` consecutive words, or characters for ``kind="char"``.
+
+    Character shingles are taken over the normalised text (words joined by one space).
+    Returns an empty set for a text shorter than one shingle.
+    """
+    if size < 1:
+        raise ValueError(f"shingle size must be at least 1, got {size!r}")
+    words = tokens(text)
+    if kind == "word":
+        return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    if kind == "char":
+        joined = " ".join(words)
+        return {joined[i : i + size].encode("utf-8") for i in range(len(joined) - size + 1)}
+    raise ValueError(f"shingle kind must be 'word' or 'char', got {kind!r}")

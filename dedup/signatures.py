@@ -1,0 +1,138 @@
+"""MinHash signatures (datasketch): computed in batch, serialisable, tagged with the parameters that made them."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import datasketch
+import numpy as np
+from datasketch import MinHash
+
+from dedup.shingles import shingles
+
+# datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
+# so the scheme is part of what a stored signature records.
+PERMUTATION_SCHEME = "affine32"
+# zlib.crc32 is a single C call per shingle (sha1, datasketch's default, costs several times more);
+# datasketch's affine32 scheme pre-mixes every input hash with the MurmurHash3 finalizer.
+TOKEN_HASH = "crc32"
+
+
+class ParameterMismatch(ValueError):
+    """Stored signatures were made with other parameters than the ones asked for now."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A MinHash signature of one text plus the number of distinct shingles it was built from."""
+
+    values: np.ndarray
+    size: int
+
+    def to_bytes(self) -> bytes:
+        return self.values.astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, size: int) -> Signature:
+        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), size)
+
+    def jaccard(self, other: Signature) -> float:
+        """Estimated Jaccard similarity of the two shingle sets."""
+        if len(self.values) != len(other.values):
+            raise ValueError(f"signatures differ in length: {len(self.values)} vs {len(other.values)}")
+        return float(np.count_nonzero(self.values == other.values)) / len(self.values)
+
+    def containment_in(self, other: Signature) -> float:
+        """Estimated share of this text's shingles found in ``other`` (|A∩B| / |A|), from Jaccard and sizes."""
+        j = self.jaccard(other)
+        if self.size == 0:
+            return 0.0
+        intersection = j * (self.size + other.size) / (1.0 + j)
+        return min(1.0, intersection / self.size)
+
+
+@dataclass(frozen=True)
+class SignatureScheme:
+    """Everything that determines a signature: permutations, hashing and shingling.
+
+    Texts with fewer than ``min_shingles`` distinct shingles get no signature: they are too short for
+    their Jaccard estimate to mean anything (and two empty MinHashes would compare as identical).
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    shingle_size: int = 3
+    shingle_kind: str = "word"
+    min_shingles: int = 10
+    _permutations: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.num_perm, int) or not 16 <= self.num_perm <= 1024:
+            raise ValueError(f"num_perm must be an integer in [16, 1024], got {self.num_perm!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.shingle_size, int) or not 1 <= self.shingle_size <= 32:
+            raise ValueError(f"shingle_size must be an integer in [1, 32], got {self.shingle_size!r}")
+        if self.shingle_kind not in ("word", "char"):
+            raise ValueError(f"shingle_kind must be 'word' or 'char', got {self.shingle_kind!r}")
+        if not isinstance(self.min_shingles, int) or self.min_shingles < 1:
+            raise ValueError(f"min_shingles must be a positive integer, got {self.min_shingles!r}")
+        template = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME)
+        object.__setattr__(self, "_permutations", template.permutations)
+
+    def params(self) -> dict[str, object]:
+        """The parameters to store beside signatures; :meth:`check_stored` compares against them."""
+        return {
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "permutation_scheme": PERMUTATION_SCHEME,
+            "token_hash": TOKEN_HASH,
+            "shingle_kind": self.shingle_kind,
+            "shingle_size": self.shingle_size,
+            "datasketch_version": datasketch.__version__,
+        }
+
+    def check_stored(self, stored: dict[str, object]) -> None:
+        """Raise :class:`ParameterMismatch` if signatures stored with ``stored`` params are not comparable."""
+        ours = self.params()
+        differences = [
+            f"{key}: stored {stored.get(key)!r}, asked {ours[key]!r}"
+            for key in ours
+            if key != "datasketch_version" and str(stored.get(key)) != str(ours[key])
+        ]
+        if differences:
+            raise ParameterMismatch(
+                "stored signatures were made with other parameters (" + "; ".join(differences) + "). "
+                "Use the stored values in the settings, or a new database."
+            )
+
+    def shingle(self, text: str) -> set[bytes]:
+        return shingles(text, self.shingle_size, self.shingle_kind)
+
+    def signature(self, text: str) -> Signature | None:
+        """The signature of one text, or None when the text is too short to shingle."""
+        return self.signatures([text])[0]
+
+    def signatures(self, texts: Iterable[str]) -> list[Signature | None]:
+        """Signatures of many texts in one batch (one vectorised update per text, never per token)."""
+        results: list[Signature | None] = []
+        for text in texts:
+            shingle_set = self.shingle(text)
+            if len(shingle_set) < self.min_shingles:
+                results.append(None)
+                continue
+            results.append(self.from_shingles(shingle_set))
+        return results
+
+    def from_shingles(self, shingle_set: Sequence[bytes] | set[bytes]) -> Signature:
+        minhash = MinHash(
+            num_perm=self.num_perm,
+            seed=self.seed,
+            hashfunc=zlib.crc32,
+            permutations=self._permutations,
+            scheme=PERMUTATION_SCHEME,
+        )
+        minhash.update_batch(list(shingle_set))
+        return Signature(minhash.hashvalues.astype(np.uint32), len(shingle_set))
