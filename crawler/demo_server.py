@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import mimetypes
@@ -23,6 +24,7 @@ class Route:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    gzip_file: bool = False  # serve the rendered file gzipped, as a .gz download (not Content-Encoding)
 
 
 @dataclass
@@ -110,6 +112,8 @@ class SiteServer:
                 else:
                     body = b"<html><body><h1>Not found</h1></body></html>"
                     route = Route(status=404, content_type="text/html; charset=utf-8")
+                if route.gzip_file:
+                    body = gzip.compress(body)
                 content_type = route.content_type or _guess_type(file)
                 etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                 if route.status == 200 and self.headers.get("If-None-Match") == etag:

@@ -118,6 +118,8 @@ class CrawlSession:
         """An index over the stored band keys; its banding is the stored one unless the settings differ."""
         store = self.storage.band_store(namespace)
         stored = self.storage.load_dedup_params(namespace)
+        if stored is not None:
+            scheme.check_stored(stored)  # before anything else: other params make other band keys
         if stored is not None and bands is None:
             bands, rows = int(stored["bands"]), int(stored["rows"])
         index = NearDuplicateIndex(scheme, threshold, bands, rows, store, containment_threshold=containment)
@@ -162,7 +164,7 @@ class CrawlSession:
         """Write one item's rows inside the open batch."""
         if isinstance(item, SeenAgain):
             if self.storage.touch_article_url(item.url):
-                self.stats.inc_value("store/articles_seen_again")
+                self.stats.inc_value("store/articles/listed_again")
         elif isinstance(item, PageOutcome):
             self._record_page(item.url, item.status, item.kind, item.reason, item.etag, item.last_modified)
         else:

@@ -14,7 +14,7 @@ def summarise(stats: dict, storage: Counts, path: str) -> str:
     new = stats.get("store/articles/new", 0)
     near = stats.get("dedup/near", 0)
     exact = stats.get("dedup/exact", 0)
-    seen_again = stats.get("store/articles/seen_again", 0) + stats.get("store/articles_seen_again", 0)
+    seen_again = stats.get("store/articles/seen_again", 0) + stats.get("store/articles/listed_again", 0)
     new_teasers = stats.get("teasers/new", 0)
     sightings = stats.get("teasers/sightings", 0)
     # pages/<kind>/<reason> for every page recorded without an article (listing, skipped, error, ...)

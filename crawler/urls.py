@@ -10,7 +10,7 @@ from w3lib.url import canonicalize_url
 # Query parameters that only say where a click came from; they never select different content.
 TRACKING_PARAM = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|_ga|_gl|"
-    r"ocid|cmpid|icid|at_medium|at_campaign|share|ref_src)$",
+    r"ocid|cmpid|icid|at_medium|at_campaign|share|ref|ref_src|referrer)$",
     re.IGNORECASE,
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -1,0 +1,130 @@
+"""End to end: discovery from robots.txt, sitemap indexes, gzip sitemaps and feeds; depth; the demo; refusals."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from crawler.demo_server import DEMO_SITE, Route, SiteGroup
+from crawler.urls import normalize_url
+from tests.conftest import run_crawl
+
+ARTICLES = [
+    "harbour-tunnel-vote",
+    "saltmere-wind-auction",
+    "tervel-ice-core",
+    "carrow-cup-rowing",
+    "measles-vaccination-drive",
+]
+SITEMAP_INDEX = """<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>{{BASE}}/maps/part-1</loc></sitemap>
+</sitemapindex>"""
+URLSET = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+%s
+</urlset>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Updates</title>
+%s
+</feed>"""
+
+
+def discovery_site(root):
+    """A site whose sitemap index, gzipped sitemap and Atom feed have URLs that don't say what they are."""
+    site = root / "herald"
+    (site / "articles").mkdir(parents=True)
+    for slug in ARTICLES:
+        shutil.copy(DEMO_SITE / "herald" / "articles" / f"{slug}.html", site / "articles")
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: {{BASE}}/maps/index\n")
+    (site / "maps").mkdir()
+    (site / "maps" / "index").write_text(SITEMAP_INDEX)
+    entries = "\n".join(f"<url><loc>{{{{BASE}}}}/articles/{s}.html</loc></url>" for s in ARTICLES[:3])
+    (site / "maps" / "part-1").write_text(URLSET % entries)
+    links = "\n".join(f'<entry><link href="{{{{BASE}}}}/articles/{s}.html"/></entry>' for s in ARTICLES[3:])
+    (site / "updates").write_text(ATOM % links)
+    routes = {
+        "herald": {
+            "/maps/index": Route(content_type="application/octet-stream"),
+            "/maps/part-1": Route(content_type="application/octet-stream", gzip_file=True),
+            "/updates": Route(content_type="application/octet-stream"),
+        }
+    }
+    return SiteGroup(root, routes)
+
+
+def test_robots_sitemap_index_gzip_sitemap_and_atom_feed(tmp_path):
+    with discovery_site(tmp_path / "site") as sites:
+        base = sites.base_url("herald")
+        result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/robots.txt,{base}/updates", "depth": 0})
+        requested = {path for _, _, path in sites.log.entries}
+    assert result.returncode == 0, result.stderr[-2000:]
+    stored = {url for (url,) in result.rows("SELECT url FROM articles")}
+    assert stored == {normalize_url(f"{base}/articles/{slug}.html") for slug in ARTICLES}
+    kinds = dict(result.rows("SELECT url, kind FROM pages WHERE kind != 'article'"))
+    assert kinds == {
+        f"{base}/robots.txt": "robots",
+        f"{base}/maps/index": "sitemap",
+        f"{base}/maps/part-1": "sitemap",
+        f"{base}/updates": "feed",
+    }
+    # depth=0: what the sitemaps and the feed list, nothing their pages link to.
+    assert not any(p.startswith("/articles/") and p[10:-5] not in ARTICLES for p in requested)
+
+
+def test_depth_limits_link_following(tmp_path):
+    section = "/section/science.html"
+    linked = {
+        urlsplit(normalize_url(href.replace("{{BASE}}", ""), "http://h" + section)).path
+        for href in lxml.html.fromstring((DEMO_SITE / "herald" / section[1:]).read_bytes()).xpath("//a/@href")
+    }
+    with SiteGroup(DEMO_SITE) as sites:
+        start = sites.base_url("herald") + section
+        shallow = run_crawl("news", tmp_path / "d0.db", {"urls": start, "depth": 0})
+        sites.log.entries.clear()
+        deep = run_crawl("news", tmp_path / "d1.db", {"urls": start, "depth": 1})
+        requested = {urlsplit(path).path for _, _, path in sites.log.entries}
+    assert shallow.rows("SELECT count(*) FROM articles") == [(0,)]
+    assert shallow.rows("SELECT kind FROM pages") == [("listing",)]
+    assert 3 <= deep.rows("SELECT count(*) FROM articles")[0][0] < 16  # what the section links to
+    # One level of links: the start page, robots.txt and what the start page links to, nothing further.
+    assert requested <= linked | {section, "/robots.txt"}
+    assert "/articles/skylark-satellite-delay.html" in requested
+
+
+def test_scrapy_crawl_demo(tmp_path):
+    result = run_crawl("demo", tmp_path / "demo.db", settings={"DEMO_PORTS": "0,0"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "20 new articles stored (4 linked as near-duplicates" in result.stdout
+    assert "pages without an article, by reason:" in result.stdout
+    assert result.rows("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == [(4,)]
+
+
+def test_bad_arguments_fail_with_a_message(tmp_path):
+    result = run_crawl("news", tmp_path / "x.db", {"urls": "not-a-url"})
+    assert result.returncode != 0 and "absolute http(s) URLs" in result.stderr
+    result = run_crawl("news", tmp_path / "x.db", {"urls": "http://127.0.0.1:9/", "depth": "-1"})
+    assert result.returncode != 0 and "depth" in result.stderr
+
+
+def test_changed_dedup_parameters_are_a_clear_error(tmp_path):
+    db = tmp_path / "crawl.db"
+    with SiteGroup(DEMO_SITE) as sites:
+        url = sites.base_url("herald") + "/articles/tervel-ice-core.html"
+        assert run_crawl("news", db, {"urls": url, "depth": 0}).returncode == 0
+        result = run_crawl("news", db, {"urls": url, "depth": 0}, settings={"DEDUP_NUM_PERM": 64})
+    assert result.returncode != 0
+    assert "ParameterMismatch" in result.stderr and "num_perm: stored 128, asked 64" in result.stderr
+    assert result.rows("SELECT count(*) FROM runs") == [(1,)]
+
+
+def test_a_second_crawl_on_the_same_database_is_refused(tmp_path):
+    db = tmp_path / "crawl.db"
+    with open(f"{db}.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running crawl holds it
+        result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"})
+    assert result.returncode != 0
+    assert "is being written by another crawl" in result.stderr

@@ -1,0 +1,99 @@
+"""Bytes to text (binary sniffing, charsets) and recognising sitemaps, feeds and robots.txt."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from crawler import discovery
+from crawler.decoding import charset_from_content_type, decode_html, sniff_binary
+
+RUSSIAN = "Мост через реку открыли после двух лет ремонта, сообщили в городской администрации. " * 5
+
+
+def test_binary_payloads_are_recognised():
+    assert sniff_binary(b"%PDF-1.4\n%...") == "pdf"
+    assert sniff_binary(b"\x89PNG\r\n\x1a\n....") == "png"
+    assert sniff_binary(bytes(range(256)) * 4) == "binary"
+    assert sniff_binary("<html><body>Текст</body></html>".encode()) is None
+    assert sniff_binary(b"<html><body>a stray \x00 byte</body></html>") is None
+
+
+def test_wrongly_declared_charset_is_detected():
+    body = f"<html><head><meta charset='utf-8'></head><body><p>{RUSSIAN}</p></body></html>".encode("cp1251")
+    text, encoding = decode_html(body, "utf-8")
+    assert encoding == "cp1251" and "Мост через реку" in text
+
+
+def test_charset_declared_only_in_meta_is_honoured():
+    body = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">' \
+           f"</head><body>{RUSSIAN}</body></html>".encode("cp1251")
+    text, encoding = decode_html(body, None)
+    assert encoding == "cp1251" and "Мост" in text
+
+
+def test_valid_utf8_wins_over_a_single_byte_declaration():
+    text, encoding = decode_html("<p>Zürich – naïve café</p>".encode(), "iso-8859-1")
+    assert encoding == "utf-8" and "Zürich" in text
+
+
+def test_charset_from_content_type():
+    assert charset_from_content_type("text/html; charset=UTF-8") == "UTF-8"
+    assert charset_from_content_type('text/html; charset="windows-1251"') == "windows-1251"
+    assert charset_from_content_type("text/html") is None
+
+
+URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://x.org/a.html</loc><lastmod>2026-03-01</lastmod></url>
+  <url><loc> https://x.org/b.html </loc></url>
+</urlset>"""
+INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://x.org/s1.xml.gz</loc></sitemap></sitemapindex>"""
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
+<item><title>A</title><link>https://x.org/a.html</link></item>
+<item><title>B</title><guid isPermaLink="true">https://x.org/b.html</guid></item></channel></rss>"""
+ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
+<entry><link rel="alternate" href="https://x.org/a.html"/><link rel="edit" href="https://x.org/edit/1"/></entry>
+</feed>"""
+RDF = b"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<item><link>https://x.org/c.html</link></item></rdf:RDF>"""
+
+
+def test_kinds_are_recognised_from_bytes():
+    assert discovery.classify(URLSET) == "sitemap"
+    assert discovery.classify(INDEX) == "sitemap"
+    assert discovery.classify(RSS) == "feed"
+    assert discovery.classify(ATOM) == "feed"
+    assert discovery.classify(RDF) == "feed"
+    assert discovery.classify(b"<!DOCTYPE html>\n<html><body>x</body></html>") == "html"
+    assert discovery.classify(b"  <div>fragment</div>") == "html"
+    assert discovery.classify(b"User-agent: *\nDisallow: /private/\nSitemap: https://x.org/s.xml\n") == "robots"
+    assert discovery.classify(b"%PDF-1.4 binary") == "other"
+    assert discovery.classify(b"") == "other"
+
+
+def test_urls_listed_by_sitemaps_feeds_and_robots():
+    assert discovery.sitemap_urls(URLSET) == ("urlset", ["https://x.org/a.html", "https://x.org/b.html"])
+    assert discovery.sitemap_urls(INDEX) == ("sitemapindex", ["https://x.org/s1.xml.gz"])
+    assert discovery.feed_urls(RSS) == ["https://x.org/a.html", "https://x.org/b.html"]
+    assert discovery.feed_urls(ATOM) == ["https://x.org/a.html"]
+    assert discovery.feed_urls(RDF) == ["https://x.org/c.html"]
+    assert discovery.robots_sitemaps(b"User-agent: *\nSitemap: https://x.org/s.xml\nsitemap:https://x.org/t.xml") == [
+        "https://x.org/s.xml",
+        "https://x.org/t.xml",
+    ]
+
+
+def test_gzipped_sitemap_is_unpacked_within_the_size_limit():
+    packed = gzip.compress(URLSET)
+    assert discovery.classify(discovery.unpack(packed, max_size=10_000)) == "sitemap"
+    bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000)
+    with pytest.raises(ValueError):  # scrapy's gunzip stops inflating past max_size
+        discovery.unpack(bomb, max_size=100_000)
+
+
+def test_broken_feeds_yield_nothing_rather_than_fail():
+    assert discovery.feed_urls(b"<rss><channel><item><link>") == []
+    assert discovery.feed_urls(b"not xml at all") == []

@@ -1,0 +1,173 @@
+"""dedup/: normalisation, shingling, MinHash signatures and the LSH index, with no Scrapy involved."""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import pytest
+
+from dedup import (
+    MemoryBandStore,
+    NearDuplicateIndex,
+    ParameterMismatch,
+    Signature,
+    SignatureScheme,
+    content_hash,
+    normalize_text,
+    shingles,
+)
+
+
+def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
+    """Two texts of distinct words whose 1-shingle sets have exactly the given Jaccard similarity."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{n}" for n in rng.sample(range(10**6), 3 * size)]
+    # |A∩B| / |A∪B| = shared / (2*size - shared)  =>  shared = 2*size*J / (1+J)
+    shared = round(2 * size * jaccard / (1 + jaccard))
+    common, only_a, only_b = vocabulary[:shared], vocabulary[size : 2 * size - shared], vocabulary[2 * size :]
+    return " ".join(common + only_a), " ".join(common + only_b[: size - shared])
+
+
+def test_normalize_text_folds_case_punctuation_and_typography():
+    assert normalize_text("“Hello,”  WORLD — it’s   fine!") == normalize_text('"hello" world - it\'s fine')
+    assert normalize_text("Straße\u00a0ＡＢＣ") == "strasse abc"
+
+
+def test_content_hash_ignores_formatting_but_not_words():
+    assert content_hash("The Cat sat.\n\nOn the mat!") == content_hash("the cat sat on the mat")
+    assert content_hash("the cat sat on the mat") != content_hash("the cat sat on a mat")
+
+
+def test_word_and_char_shingles():
+    assert shingles("a b c d", 3) == {b"a b c", b"b c d"}
+    assert shingles("a b", 3) == set()
+    assert shingles("abcd", 3, kind="char") == {b"abc", b"bcd"}
+    with pytest.raises(ValueError, match="shingle size"):
+        shingles("a b c", 0)
+    with pytest.raises(ValueError, match="kind"):
+        shingles("a b c", 2, kind="line")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_perm": 8}, "num_perm"),
+        ({"num_perm": 128.0}, "num_perm"),
+        ({"seed": -1}, "seed"),
+        ({"shingle_size": 0}, "shingle_size"),
+        ({"shingle_kind": "sentence"}, "shingle_kind"),
+        ({"min_shingles": 0}, "min_shingles"),
+    ],
+)
+def test_signature_scheme_rejects_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SignatureScheme(**kwargs)
+
+
+def test_signature_round_trips_through_bytes():
+    scheme = SignatureScheme()
+    signature = scheme.signature(words_with_jaccard(0.5)[0])
+    restored = Signature.from_bytes(signature.to_bytes(), signature.size)
+    assert restored.jaccard(signature) == 1.0 and restored.size == signature.size == 398
+
+
+def test_texts_too_short_to_shingle_get_no_signature():
+    scheme = SignatureScheme(min_shingles=10)
+    assert scheme.signature("") is None
+    assert scheme.signature("only a handful of words here") is None
+    assert scheme.signatures(["", "   "]) == [None, None]
+
+
+@pytest.mark.parametrize("jaccard", [0.3, 0.5, 0.6, 0.7, 0.9])
+def test_jaccard_estimate_is_close_to_the_truth(jaccard):
+    scheme = SignatureScheme(num_perm=256, shingle_size=1)
+    a, b = (scheme.signature(t) for t in words_with_jaccard(jaccard))
+    assert a.jaccard(b) == pytest.approx(jaccard, abs=0.1)
+
+
+def test_containment_estimate_for_a_text_cut_short():
+    scheme = SignatureScheme(num_perm=256, shingle_size=1)
+    full = " ".join(f"w{n}" for n in range(500))
+    cut = " ".join(f"w{n}" for n in range(400))
+    a, b = scheme.signature(cut), scheme.signature(full)
+    assert a.jaccard(b) == pytest.approx(0.8, abs=0.1)
+    assert a.containment_in(b) == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"threshold": 0.0}, "threshold"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"bands": 10}, "both bands and rows"),
+        ({"bands": 40, "rows": 4}, "bands \\* rows"),
+        ({"containment_threshold": 2}, "containment_threshold"),
+    ],
+)
+def test_index_rejects_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        NearDuplicateIndex(SignatureScheme(), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "jaccard, linked",
+    [(0.95, True), (0.8, True), (0.7, True), (0.45, False), (0.3, False), (0.1, False)],
+)
+def test_index_links_pairs_above_the_threshold_only(jaccard, linked):
+    scheme = SignatureScheme(num_perm=128, shingle_size=1)
+    index = NearDuplicateIndex(scheme, threshold=0.6)
+    a, b = words_with_jaccard(jaccard, seed=int(jaccard * 100))
+    index.add(1, scheme.signature(a))
+    matches = index.find(scheme.signature(b))
+    assert bool(matches) is linked
+    if linked:
+        assert matches[0].doc_id == 1 and matches[0].jaccard == pytest.approx(jaccard, abs=0.12)
+
+
+def test_query_returns_candidates_and_confirm_filters_them():
+    scheme = SignatureScheme(num_perm=128, shingle_size=1)
+    index = NearDuplicateIndex(scheme, threshold=0.9, bands=64, rows=2)  # loose bands: many candidates
+    a, b = words_with_jaccard(0.5)
+    index.add(1, scheme.signature(a))
+    probe = scheme.signature(b)
+    assert index.query(probe) == {1}
+    assert index.confirm(probe, {1}) == []
+
+
+def test_band_keys_depend_on_band_number():
+    scheme = SignatureScheme()
+    index = NearDuplicateIndex(scheme, bands=4, rows=2)
+    signature = Signature(scheme.signature(words_with_jaccard(0.5)[0]).values * 0 + 7, 20)
+    keys = index.band_keys(signature)
+    assert len(set(keys)) == 4  # equal values in every band still give one key per band
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+
+
+def test_stored_parameters_are_checked():
+    index = NearDuplicateIndex(SignatureScheme(num_perm=128), threshold=0.6)
+    stored = index.params()
+    index.check_stored(stored)
+    with pytest.raises(ParameterMismatch, match="num_perm"):
+        NearDuplicateIndex(SignatureScheme(num_perm=64), threshold=0.6).check_stored(stored)
+    with pytest.raises(ParameterMismatch, match="permutation_scheme"):
+        index.check_stored({**stored, "permutation_scheme": "legacy"})
+    with pytest.raises(ParameterMismatch, match="bands"):
+        index.check_stored({**stored, "bands": stored["bands"] + 1})
+    assert issubclass(ParameterMismatch, ValueError)
+
+
+def test_memory_store_holds_signatures_and_buckets():
+    store = MemoryBandStore()
+    scheme = SignatureScheme()
+    index = NearDuplicateIndex(scheme, store=store)
+    text = words_with_jaccard(0.5)[0]
+    index.add(5, scheme.signature(text))
+    assert len(store) == 1 and index.find(scheme.signature(text))[0].doc_id == 5
+
+
+def test_dedup_never_imports_scrapy():
+    import subprocess
+
+    code = "import dedup, sys; assert not any(m == 'scrapy' or m.startswith('scrapy.') for m in sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)

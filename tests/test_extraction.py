@@ -1,0 +1,134 @@
+"""Extraction on fixture pages: article text and metadata, teasers found and kept out of the text."""
+
+from __future__ import annotations
+
+from crawler.demo_server import DEMO_SITE
+from crawler.extraction import ExtractOptions, extract_article, extract_page, strip_teasers
+from crawler.teasers import Teaser, find_teasers
+from tests.conftest import FIXTURES
+
+BASE = "http://127.0.0.1:8371"
+MAGAZINE_URL = "https://weekly.example.org/culture/glassworks-revival"
+
+
+def demo_page(path: str, site: str = "herald") -> bytes:
+    return (DEMO_SITE / site / path.lstrip("/")).read_bytes().replace(b"{{BASE}}", BASE.encode())
+
+
+def magazine():
+    return extract_page((FIXTURES / "magazine_article.html").read_bytes(), MAGAZINE_URL)
+
+
+def test_article_text_and_metadata():
+    page = extract_page(demo_page("/articles/harbour-tunnel-vote.html"), f"{BASE}/articles/harbour-tunnel-vote.html")
+    article = page.article
+    assert page.kind == "article" and page.reason is None
+    assert article.title == "Northbridge council backs harbour tunnel plan after marathon vote"
+    assert article.author == "Daniel Okoro-Wynn"
+    assert article.published.startswith("2026-03-24T18:45")
+    assert article.language == "en"
+    assert article.sitename == "The Northbridge Herald"
+    assert article.canonical_url == f"{BASE}/articles/harbour-tunnel-vote.html"
+    assert article.description
+    assert "Funding gap remains" in article.text.split("\n\n")  # a sub-heading is its own paragraph
+    assert article.text.split("\n\n")[-1].startswith("photo:")
+    assert article.word_count > 300
+
+
+def test_no_block_label_or_blurb_in_the_text():
+    text = extract_page(demo_page("/articles/harbour-tunnel-vote.html"), f"{BASE}/articles/harbour-tunnel-vote.html")
+    paragraphs = text.article.text.split("\n\n")
+    for label in ("Editor's choice", "Popular", "Related articles", "News"):
+        assert label not in paragraphs
+    assert "The club's eight beat defending champions" not in text.article.text
+    assert text.removed  # what was cut is reported, not silently lost
+
+
+def test_teasers_of_an_article_page_with_their_blocks():
+    page = extract_page(demo_page("/articles/harbour-tunnel-vote.html"), f"{BASE}/articles/harbour-tunnel-vote.html")
+    blocks = {t.block for t in page.teasers}
+    assert {"Related articles", "Editor's choice", "Popular"} <= blocks
+    assert all(t.url.startswith(BASE) and "utm_" not in t.url and "#" not in t.url for t in page.teasers)
+    assert f"{BASE}/articles/harbour-tunnel-vote.html" not in {t.url for t in page.teasers}  # not itself
+    popular = [t for t in page.teasers if t.block == "Popular"]
+    assert popular and all(t.title and t.text for t in popular)
+
+
+def test_listing_and_pages_without_an_article():
+    assert extract_page(demo_page("/index.html"), f"{BASE}/").kind == "listing"
+    assert extract_page(demo_page("/section/world.html"), f"{BASE}/section/world.html").reason == "listing"
+    assert extract_page(demo_page("/contact.html"), f"{BASE}/contact.html").reason == "no_article"
+    assert extract_page(demo_page("/terms.html"), f"{BASE}/terms.html").reason == "no_article"
+    assert extract_page(b"", f"{BASE}/empty.html").reason == "empty"
+    assert extract_page(b"  \n ", f"{BASE}/blank.html").reason == "empty"
+    assert extract_page(demo_page("/annual-report.html"), f"{BASE}/annual-report.html").reason == "not_html"
+    assert extract_page(demo_page("/gallery.html"), f"{BASE}/gallery.html").reason == "not_html"
+    assert extract_article(demo_page("/contact.html"), f"{BASE}/contact.html") is None
+
+
+def test_wrongly_declared_cp1251_page_comes_out_in_cyrillic():
+    page = extract_page(demo_page("/regional-bulletin.html"), f"{BASE}/regional-bulletin.html", "text/html; charset=utf-8")
+    assert page.encoding == "cp1251"
+    assert page.article.language == "ru"
+    assert "Линдав" in page.article.text and "\ufffd" not in page.article.text
+
+
+def test_broken_markup_still_gives_the_article():
+    page = extract_page(demo_page("/broken.html"), f"{BASE}/broken.html")
+    assert page.kind == "article" and page.article.word_count > 250
+
+
+def test_nul_bytes_do_not_stop_extraction():
+    body = demo_page("/articles/tervel-ice-core.html").replace(b"<p>", b"<p>\x00", 3)
+    page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")
+    assert page.kind == "article" and "\x00" not in page.article.text
+
+
+def test_another_template_teasers_and_inline_links():
+    page = magazine()
+    assert page.article.title == "Glassworks revival brings apprentices back to Fennick"
+    assert page.article.language == "en"
+    assert page.article.published == "2026-05-02T08:15:00+01:00"
+    by_url = {(t.url, t.block): t for t in page.teasers}
+    festival = "https://weekly.example.org/culture/river-festival-returns"
+    assert by_url[(festival, "More in Culture")].text.startswith("Boats decorated with lanterns")
+    assert (festival, "Most read") in by_url  # same story, another block, another tracking suffix
+    urls = {t.url for t in page.teasers}
+    # Inline links in running text and navigation links are not teasers.
+    assert "https://weekly.example.org/people/tobias-venn" not in urls
+    assert "https://weekly.example.org/culture/marrow-glass-history" not in urls
+    assert "https://weekly.example.org/culture/a-very-long-navigation-entry-about-local-culture" not in urls
+    assert "Tobias Venn" in page.article.text
+    assert "Boats decorated" not in page.article.text and "Most read" not in page.article.text
+
+
+def test_strip_teasers_removes_cut_blurbs_and_labels_only():
+    teasers = [
+        Teaser("https://x.org/a", "Headline of story A here", "First sentence of story A, long enough. Second one.", "Popular"),
+        Teaser("https://x.org/b", "Headline of story B here", "Blurb of story B with words.", "Popular"),
+    ]
+    paragraphs = [
+        "The article's own first paragraph, which mentions Popular culture.",
+        "Popular",
+        "Headline of story A here",
+        "First sentence of story A, long enough…",
+        "- Headline of story B here Blurb of story B with words.",
+        "The article's own last paragraph.",
+    ]
+    kept, removed = strip_teasers(paragraphs, teasers)
+    assert kept == [paragraphs[0], paragraphs[-1]]
+    assert removed == paragraphs[1:5]
+
+
+def test_min_words_option():
+    url = f"{BASE}/articles/tervel-ice-core.html"
+    page = extract_page(demo_page("/articles/tervel-ice-core.html"), url, options=ExtractOptions(min_words=5000))
+    assert page.article is None and page.kind != "article"
+
+
+def test_find_teasers_on_a_listing_page():
+    from trafilatura.utils import load_html
+
+    teasers = find_teasers(load_html(demo_page("/index.html").decode()), f"{BASE}/")
+    blocks = {t.block for t in teasers}
+    assert {"Top stories", "Latest", "Editor's choice", "Popular"} <= blocks

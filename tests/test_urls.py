@@ -1,0 +1,57 @@
+"""URL normalisation and scope rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.urls import Scope, is_fetchable, normalize_url, scope_key, site_of
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "http://news.example.com/world/story.html",
+        "HTTP://News.Example.COM/world/story.html",
+        "http://news.example.com:80/world/story.html",
+        "http://news.example.com/world/story.html#comments",
+        "http://news.example.com/world/story.html?utm_source=popular&utm_medium=web",
+        "http://news.example.com/world/story.html?fbclid=abc123",
+        "http://news.example.com/world/story.html?gclid=xyz&utm_campaign=editors-choice#top",
+        "http://news.example.com/world/./extra/../story.html",
+        "http://news.example.com/world/story.html?ref=more-from-the-wire",
+    ],
+)
+def test_variants_normalise_to_one_url(variant):
+    assert normalize_url(variant) == "http://news.example.com/world/story.html"
+
+
+def test_meaningful_query_is_kept_and_sorted():
+    assert normalize_url("https://x.org/search?q=tunnel&page=2&utm_source=a") == "https://x.org/search?page=2&q=tunnel"
+
+
+def test_relative_links_resolve_against_the_page():
+    assert normalize_url("../b.html?utm_term=x", "http://x.org/a/c/d.html") == "http://x.org/a/b.html"
+    assert normalize_url("https://x.org") == "https://x.org/"
+
+
+def test_site_keeps_non_default_ports():
+    assert site_of("http://127.0.0.1:8371/a") == "127.0.0.1:8371"
+    assert site_of("https://Example.com:443/a") == "example.com"
+
+
+def test_scope_is_the_start_sites_with_or_without_www():
+    scope = Scope(["https://www.example.com/news/", "http://127.0.0.1:8371/"])
+    assert "https://example.com/a.html" in scope
+    assert "https://www.example.com/a.html" in scope
+    assert "http://127.0.0.1:8371/x" in scope
+    assert "http://127.0.0.1:8372/x" not in scope
+    assert "https://cdn.example.com/a.html" not in scope
+    assert "ftp://example.com/a" not in scope
+    assert scope_key("www.example.com") == "example.com"
+
+
+def test_only_http_and_https_are_fetchable():
+    assert is_fetchable("https://a.org/") and is_fetchable("http://a.org/x")
+    assert not is_fetchable("file:///etc/passwd")
+    assert not is_fetchable("javascript:alert(1)")
+    assert not is_fetchable("http:///nohost")
