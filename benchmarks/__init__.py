@@ -1,0 +1,1 @@
+"""Reproducible speed and quality measurements; run as `python -m benchmarks.<name>` from the repository root."""

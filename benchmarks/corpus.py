@@ -1,0 +1,142 @@
+"""The evaluation corpus (../shared/corpus/trafilatura-eval): loading, scoring, and serving it on loopback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("CORPUS_DIR", REPO.parent / "shared" / "corpus" / "trafilatura-eval"))
+SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class CorpusPage:
+    """One page of the corpus with its ground truth."""
+
+    index: int
+    url: str
+    html: bytes
+    with_snippets: list[str]
+    without_snippets: list[str]
+    meta: dict = field(default_factory=dict)  # title, author, date, ... where the corpus has them
+
+    @property
+    def path(self) -> str:
+        """Where the page is served on loopback."""
+        return f"/p/{self.index}.html"
+
+
+def load_corpus(limit: int | None = None) -> list[CorpusPage]:
+    records = json.loads((CORPUS / "evaldata.json").read_text(encoding="utf-8"))
+    pages = []
+    for index, (url, record) in enumerate(records.items()):
+        if limit is not None and index >= limit:
+            break
+        name = record["file"]
+        file = CORPUS / "cache" / f"{name}.gz"
+        if not file.exists():
+            file = CORPUS / "eval" / f"{name}.gz"
+        meta = {k: v for k, v in record.items() if k not in ("file", "with", "without")}
+        pages.append(CorpusPage(index, url, gzip.decompress(file.read_bytes()), record["with"], record["without"], meta))
+    return pages
+
+
+def collapse(text: str | None) -> str:
+    return SPACE.sub(" ", text or "").strip()
+
+
+@dataclass
+class Score:
+    true_positives: int = 0
+    false_negatives: int = 0
+    false_positives: int = 0
+    true_negatives: int = 0
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 0.0
+
+    @property
+    def recall(self) -> float:
+        expected = self.true_positives + self.false_negatives
+        return self.true_positives / expected if expected else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score(pages: Iterable[CorpusPage], outputs: dict[int, str | None]) -> Score:
+    """The corpus's own scoring: snippets found or not in the whitespace-collapsed output, summed."""
+    result = Score()
+    for page in pages:
+        text = collapse(outputs.get(page.index))
+        for snippet in page.with_snippets:
+            if collapse(snippet) in text:
+                result.true_positives += 1
+            else:
+                result.false_negatives += 1
+        for snippet in page.without_snippets:
+            if collapse(snippet) in text:
+                result.false_positives += 1
+            else:
+                result.true_negatives += 1
+    return result
+
+
+class _CorpusHandler(BaseHTTPRequestHandler):
+    pages: dict[str, bytes] = {}
+    sitemap: bytes = b""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        if path == "/sitemap.xml":
+            body, content_type = self.sitemap, "application/xml"
+        elif path == "/robots.txt":
+            body, content_type = b"User-agent: *\nAllow: /\n", "text/plain"
+        elif path in self.pages:
+            # No charset in the header: like many real servers, leave it to the page and the client.
+            body, content_type = self.pages[path], "text/html"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def serve_corpus(pages: list[CorpusPage]) -> Iterator[str]:
+    """Serve the pages at /p/<index>.html with a /sitemap.xml listing them; yields the base URL."""
+    handler = type("Handler", (_CorpusHandler,), {"pages": {p.path: p.html for p in pages}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    entries = "".join(f"<url><loc>{base}{p.path}</loc></url>" for p in pages)
+    handler.sitemap = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    ).encode()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
