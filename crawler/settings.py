@@ -47,6 +47,10 @@ EXTRACT_MIN_WORDS = 50  # fewer words after cleaning: no article (a listing when
 EXTRACT_FAVOR_PRECISION = False
 EXTRACT_FAVOR_RECALL = False
 EXTRACT_INCLUDE_TABLES = True
+EXTRACT_WORKERS = 0  # extraction processes; 0 = one per CPU, 1 = in-process (for debugging; no time limit)
+EXTRACT_TIMEOUT = 20.0  # seconds one page may take; its worker is then killed and the page recorded
+EXTRACT_WORKER_MAX_TASKS = 500  # pages before a worker is replaced (parsers leak a little)
+EXTRACT_WORKER_MAX_MEMORY_MB = 1024  # a worker grown past this is replaced after its page
 
 # --- Dedup (MinHash LSH) ---------------------------------------------------------------------------
 DEDUP_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles at which two articles are linked

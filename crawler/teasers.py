@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.urls import is_fetchable, normalize_url
@@ -71,12 +72,19 @@ class _TeaserFinder:
             self.self_urls.add(normalize_url(href, page_url))
         self._targets: dict[HtmlElement, str | None] = {}
         self._texts: dict[HtmlElement, str] = {}
+        self._script_holders: set[HtmlElement] = set()
+        for script in tree.iter("script", "style", "noscript"):
+            self._script_holders.add(script)
+            self._script_holders.update(script.iterancestors())
 
     def text(self, element: HtmlElement) -> str:
         """Visible text (no script or style bodies), whitespace collapsed."""
         cached = self._texts.get(element)
         if cached is None:
-            cached = self._texts[element] = clean(" ".join(element.xpath(VISIBLE_TEXT)))
+            # itertext is several times faster than the filtering XPath; only elements that hold
+            # a script or style need the XPath.
+            parts = element.xpath(VISIBLE_TEXT) if element in self._script_holders else element.itertext()
+            cached = self._texts[element] = clean(" ".join(parts))
         return cached
 
     def line_text(self, element: HtmlElement) -> str:
@@ -106,18 +114,21 @@ class _TeaserFinder:
     def find(self) -> list[Teaser]:
         found = []
         for link in self.tree.iter("a"):
-            target = self.target(link)
-            if target is None or target in self.self_urls or self._in_navigation(link):
-                continue
+            # Cheapest tests first: most links on a page are not headlines, and normalising costs.
             headline = self._headline_of(link)
-            if headline is not None:
+            if headline is None or self._in_navigation(link):
+                continue
+            target = self.target(link)
+            if target is not None and target not in self.self_urls:
                 found.append((self._item_container(link, target), target, *headline))
         found = self._in_lists(found)
-        items = {container for container, *_ in found}
+        if not found:
+            return []
+        blocks = self._block_labels({container for container, *_ in found})
         teasers: dict[tuple[str, str], Teaser] = {}
         for container, target, title, headline_element in found:
             text, labels = self._blurb_and_labels(container, headline_element)
-            block = self._block_label(container, items)
+            block = blocks[container]
             key = (target, block)
             if key not in teasers or len(text) > len(teasers[key].text):
                 teasers[key] = Teaser(target, title, text, block, labels)
@@ -144,6 +155,8 @@ class _TeaserFinder:
 
     def _headline_of(self, link: HtmlElement) -> tuple[str, HtmlElement] | None:
         """The headline text of a link and the element that carries it, if the link is a headline."""
+        if not link.get("href"):
+            return None
         text = self.text(link)
         heading = next((a for a in link.iterancestors() if a.tag in HEADINGS), None)
         if heading is not None:
@@ -201,30 +214,63 @@ class _TeaserFinder:
         walk(container)
         return clean(" ".join(parts)), tuple(dict.fromkeys(labels))
 
-    def _block_label(self, container: HtmlElement, items: set[HtmlElement]) -> str:
-        """The nearest heading before the teaser, within a few levels up, that is no teaser's own."""
-        current = container
-        for _ in range(LABEL_SEARCH_LEVELS):
-            parent = current.getparent()
-            if parent is None or parent.tag in ("body", "html"):
-                break
-            nearest = ""
-            for element in parent.iter():
-                if element is current:
-                    break  # only what comes before the teaser can label it
-                if not isinstance(element.tag, str) or element in items:
-                    continue
-                is_heading = element.tag in HEADINGS[1:] or (
-                    TITLE_CLASS.search(element.get("class", "")) is not None and len(element.xpath(".//a")) <= 1
-                )
-                if not is_heading or any(a in items for a in element.iterancestors()):
-                    continue
+    def _block_labels(self, items: set[HtmlElement]) -> dict[HtmlElement, str]:
+        """For each teaser, the nearest heading before it within a few levels up that is no teaser's own.
+
+        One pass in document order: every open element remembers the last heading seen inside it,
+        so a page with thousands of teasers costs one walk, not one walk per teaser.
+        """
+        labels: dict[HtmlElement, str] = {}
+        for root in self._label_roots(items):
+            self._walk_labels(root, items, labels)
+        return labels
+
+    @staticmethod
+    def _label_roots(items: set[HtmlElement]) -> list[HtmlElement]:
+        """The subtrees a label can come from: each teaser's ancestor LABEL_SEARCH_LEVELS up, outermost only."""
+        roots = set()
+        for item in items:
+            root = item
+            for level, ancestor in enumerate(item.iterancestors()):
+                if level == LABEL_SEARCH_LEVELS or ancestor.tag in ("body", "html"):
+                    break
+                root = ancestor
+            roots.add(root)
+        return [r for r in roots if not any(a in roots for a in r.iterancestors())]
+
+    def _walk_labels(self, root: HtmlElement, items: set[HtmlElement], labels: dict[HtmlElement, str]) -> None:
+        stack: list[list] = []  # [element, last heading text inside it so far]
+        inside_item = 0
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            if not isinstance(element.tag, str):
+                continue
+            if event == "end":
+                stack.pop()
+                if element in items:
+                    inside_item -= 1
+                continue
+            if element in items:
+                labels[element] = self._nearest_label(stack)
+                inside_item += 1
+            elif not inside_item and self._is_heading(element):
                 text = self.text(element)
                 if text and words(text) <= MAX_BLOCK_LABEL_WORDS:
-                    nearest = text
-            if nearest:
-                return nearest
-            if parent.get("aria-label"):
-                return clean(parent.get("aria-label"))
-            current = parent
+                    for entry in stack:
+                        entry[1] = text
+            stack.append([element, ""])
+
+    @staticmethod
+    def _nearest_label(stack: list[list]) -> str:
+        for element, heading in reversed(stack[-LABEL_SEARCH_LEVELS:]):
+            if element.tag in ("body", "html"):
+                break
+            if heading:
+                return heading
+            if element.get("aria-label"):
+                return clean(element.get("aria-label"))
         return ""
+
+    def _is_heading(self, element: HtmlElement) -> bool:
+        if element.tag in HEADINGS:
+            return True
+        return TITLE_CLASS.search(element.get("class", "")) is not None and len(element.xpath(".//a")) <= 1

@@ -1,0 +1,23 @@
+"""Functions run by worker processes in the pool tests (workers import them by name)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def echo(value, suffix=""):
+    return f"{value}{suffix}"
+
+
+def behave(kind, suffix=""):
+    """Do what ``kind`` says: return, raise, hang, or die the way a segfault or OOM kill would."""
+    if kind == "hang":
+        time.sleep(60)
+    if kind == "die":
+        os._exit(139)
+    if kind == "raise":
+        raise ValueError("bad page")
+    if kind == "pid":
+        return os.getpid()
+    return f"{kind}{suffix}"

@@ -1,0 +1,72 @@
+"""The extraction worker pool: results, and the failure paths that must cost only the page at fault."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crawler.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from tests.pool_tasks import behave
+
+
+@pytest.fixture
+def pool():
+    pools = []
+
+    def make(**kwargs):
+        pools.append(WorkerPool(behave, ("!",), **{"workers": 2, "timeout": 2.0, **kwargs}))
+        return pools[-1]
+
+    yield make
+    for p in pools:
+        p.close()
+
+
+def test_results_come_back_with_the_fixed_arguments(pool):
+    workers = pool()
+    futures = [workers.submit(f"page{n}") for n in range(20)]
+    assert [f.result(timeout=30) for f in futures] == [f"page{n}!" for n in range(20)]
+
+
+def test_a_hanging_page_times_out_and_the_next_page_is_served(pool):
+    workers = pool(workers=1, timeout=1.0)
+    started = time.monotonic()
+    hanging, after = workers.submit("hang"), workers.submit("fine")
+    with pytest.raises(WorkerTimeout):
+        hanging.result(timeout=30)
+    assert after.result(timeout=30) == "fine!"
+    assert time.monotonic() - started < 20
+    assert workers.timeouts == 1 and workers.started == 2
+
+
+def test_a_crashing_page_costs_only_itself(pool):
+    workers = pool(workers=1)
+    before, dying, after = workers.submit("first"), workers.submit("die"), workers.submit("after")
+    assert before.result(timeout=30) == "first!"
+    with pytest.raises(WorkerCrashed, match="exit code 139"):
+        dying.result(timeout=30)
+    assert after.result(timeout=30) == "after!"
+    assert workers.crashes == 1
+
+
+def test_an_exception_is_reported_and_the_worker_kept(pool):
+    workers = pool(workers=1)
+    with pytest.raises(RuntimeError, match="ValueError: bad page"):
+        workers.submit("raise").result(timeout=30)
+    assert workers.submit("ok").result(timeout=30) == "ok!"
+    assert workers.started == 1
+
+
+def test_workers_are_recycled_after_max_tasks(pool):
+    workers = pool(workers=1, max_tasks=3)
+    pids = [workers.submit("pid").result(timeout=30) for _ in range(7)]
+    assert len(set(pids)) == 3  # pages 1-3, 4-6, 7
+    assert workers.recycled == 2
+
+
+def test_bad_parameters():
+    with pytest.raises(ValueError, match="workers"):
+        WorkerPool(behave, workers=0)
+    with pytest.raises(ValueError, match="timeout"):
+        WorkerPool(behave, timeout=0)
