@@ -1,0 +1,98 @@
+"""End to end: a page that hangs or crashes its extraction worker costs only that page."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.demo_server import DEMO_SITE, SiteGroup
+from tests.conftest import FAST, REPO, CrawlResult, run_crawl
+
+ARTICLES = ["harbour-tunnel-vote", "tervel-ice-core", "carrow-cup-rowing"]
+
+
+def slow_page() -> str:
+    """A 7 MB page of 40,000 linked blocks: trafilatura needs well over ten seconds for it."""
+    blocks = "".join(
+        f"<div><p>Paragraph {i} about the harbour tunnel and the council vote on it.</p>"
+        f"<a href='/x{i}.html'>Link number {i} to another story here</a></div>"
+        for i in range(40000)
+    )
+    return f"<html><body><main>{blocks}</main></body></html>"
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "site" / "herald"
+    (root / "articles").mkdir(parents=True)
+    for slug in ARTICLES:
+        shutil.copy(DEMO_SITE / "herald" / "articles" / f"{slug}.html", root / "articles")
+    (root / "slow.html").write_text(slow_page())
+    with SiteGroup(tmp_path / "site") as sites:
+        base = sites.base_url("herald")
+        yield sites, [f"{base}/slow.html"] + [f"{base}/articles/{s}.html" for s in ARTICLES]
+
+
+def test_a_page_over_the_time_limit_is_recorded_and_the_crawl_goes_on(tmp_path, site):
+    _, urls = site
+    settings = {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 2}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": ",".join(urls), "depth": 0}, settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.rows("SELECT reason FROM pages WHERE url = ?", (urls[0],)) == [("extraction_timeout",)]
+    assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]
+    stats = result.stats()
+    assert stats["extract/workers/timeouts"] == 1 and stats["extract/skipped/extraction_timeout"] == 1
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def extraction_workers(crawl_pid: int) -> list[int]:
+    """The worker processes: children of the crawl's multiprocessing fork server."""
+    servers = [p for p in children_of(crawl_pid) if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    return [worker for server in servers for worker in children_of(server)]
+
+
+def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
+    sites, urls = site
+    db = tmp_path / "crawl.db"
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={','.join(urls)}", "-a", "depth=0"]
+    for key, value in {**FAST, "SQLITE_PATH": db, "EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 60}.items():
+        command += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(path == "/slow.html" for _, _, path in sites.log.entries) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # the small pages are done by now; a worker is deep in the slow one
+    workers = extraction_workers(process.pid)
+    assert workers, "no extraction worker processes found"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)  # as the OOM killer would
+    stdout, stderr = process.communicate(timeout=120)
+    result = CrawlResult(process.returncode, stdout, stderr, db)
+    assert result.returncode == 0, stderr[-2000:]
+    assert result.rows("SELECT reason FROM pages WHERE url = ?", (urls[0],)) == [("extraction_crashed",)]
+    assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]
+    assert result.stats()["extract/workers/crashes"] >= 1
+    # The next run tries the crashed page again (and would store it); stored articles are not refetched.
+    sites.log.entries.clear()
+    again = run_crawl("news", db, {"urls": ",".join(urls), "depth": 0}, {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 1})
+    assert again.returncode == 0
+    assert ("herald", "GET", "/slow.html") in sites.log.entries
