@@ -16,6 +16,11 @@ class PageAnalysis:
     content_hash: str | None = None
     signature: Signature | None = None
     teaser_signatures: list[Signature | None] = field(default_factory=list)
+    chrome_removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, reason), site level
+
+    def removed(self) -> list[tuple[str, str]]:
+        """Everything cut from the article's text: teaser blocks of the page, then the site's chrome."""
+        return [(p, "page_teaser") for p in self.extraction.removed] + self.chrome_removed
 
 
 def analyse_page(

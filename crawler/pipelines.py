@@ -1,4 +1,4 @@
-"""Item pipelines: ExtractPipeline (trafilatura), DedupPipeline (dedup/), SQLitePipeline (sqlite-utils)."""
+"""Item pipelines: ExtractPipeline (trafilatura), ChromePipeline, DedupPipeline (dedup/), SQLitePipeline."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from concurrent.futures import Future
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
@@ -17,9 +18,10 @@ from crawler.analysis import PageAnalysis, analyse_page
 from crawler.deduplication import Deduplicator
 from crawler.extraction import ExtractOptions, PageExtraction
 from crawler.items import FetchedPage
+from crawler.chrome import SiteChrome
 from crawler.session import CrawlSession
 from crawler.workers import WorkerCrashed, WorkerPool, WorkerTimeout
-from dedup import SignatureScheme
+from dedup import SignatureScheme, content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,37 @@ async def _result_of(future: Future):
 
     future.add_done_callback(done)
     return await maybe_deferred_to_future(deferred)
+
+
+class ChromePipeline:
+    """Cuts what the crawl has learned to be its site's chrome out of each article (see crawler.chrome)."""
+
+    def __init__(self, chrome: SiteChrome, scheme: SignatureScheme, stats: StatsCollector):
+        self.chrome = chrome
+        self.scheme = scheme
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ChromePipeline:
+        session = CrawlSession.of(crawler)
+        if session.chrome is None:
+            raise NotConfigured("CHROME_ENABLED is off")
+        return cls(session.chrome, session.article_scheme, crawler.stats)
+
+    def process_item(self, item):
+        analysis = item.analysis if isinstance(item, FetchedPage) else None
+        if analysis is None or analysis.extraction.article is None:
+            return item
+        article = analysis.extraction.article
+        text, removed = self.chrome.strip(item.url, article.text)
+        if removed:
+            # The dedup step must see the text that will be stored.
+            article.text = text
+            analysis.content_hash = content_hash(text)
+            analysis.signature = self.scheme.signature(text)
+            analysis.chrome_removed = removed
+            self.stats.inc_value("chrome/pages_cleaned")
+        return item
 
 
 class DedupPipeline:

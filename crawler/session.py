@@ -12,6 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from crawler.chrome import SiteChrome
 from crawler.deduplication import Deduplicator
 from crawler.extraction import ExtractOptions
 from crawler.items import FetchedPage, PageOutcome, SeenAgain
@@ -79,6 +80,16 @@ class CrawlSession:
             self._open_index("article", self.article_scheme, threshold, bands, rows, None),
             self._open_index("teaser", self.teaser_scheme, 0.6, TEASER_BANDS, TEASER_ROWS, TEASER_CONTAINMENT),
         )
+        self.chrome: SiteChrome | None = None
+        if settings.getbool("CHROME_ENABLED", True):
+            self.chrome = SiteChrome(
+                self.storage,
+                self.dedup.articles,
+                self.dedup.teasers,
+                min_stories=settings.getint("CHROME_MIN_STORIES", 3),
+                max_chars=settings.getint("CHROME_MAX_CHARS", 300),
+                min_words=self.extract_options.min_words,
+            )
         self.storage.commit()
         self.run_id: int | None = None
         self._committer = task.LoopingCall(self.commit)
@@ -178,6 +189,8 @@ class CrawlSession:
         if page.decision is not None:
             article_id = self.dedup.store_article(page.url, page.analysis, page.decision, self.run_id)
             self.stats.inc_value(f"store/articles/{'seen_again' if page.decision.existing_id else 'new'}")
+            if page.decision.existing_id is None:
+                self._after_new_article(page, article_id)
         new_teasers, new_sightings = self.dedup.store_teasers(page.url, page.analysis)
         self.stats.inc_value("teasers/new", new_teasers)
         self.stats.inc_value("teasers/sightings", new_sightings)
@@ -185,6 +198,16 @@ class CrawlSession:
         self._record_page(
             page.url, page.status, extraction.kind, extraction.reason, page.etag, page.last_modified, article_id
         )
+
+    def _after_new_article(self, page: FetchedPage, article_id: int) -> None:
+        removed = page.analysis.removed()
+        if removed:
+            self.storage.record_removed(article_id, removed)
+            self.stats.inc_value("chrome/blocks_removed", len(removed))
+        if self.chrome is not None:
+            story = page.decision.root_id or article_id
+            turned = self.chrome.learn(page.url, article_id, story, page.analysis.extraction.article.text)
+            self.stats.inc_value("chrome/blocks_learned", turned)
 
     def _record_page(
         self,

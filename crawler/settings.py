@@ -31,6 +31,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.ChromePipeline": 150,
     "crawler.pipelines.DedupPipeline": 200,
     "crawler.pipelines.SQLitePipeline": 300,
 }
@@ -51,6 +52,11 @@ EXTRACT_WORKERS = 0  # extraction processes; 0 = one per CPU, 1 = in-process (fo
 EXTRACT_TIMEOUT = 20.0  # seconds one page may take; its worker is then killed and the page recorded
 EXTRACT_WORKER_MAX_TASKS = 500  # pages before a worker is replaced (parsers leak a little)
 EXTRACT_WORKER_MAX_MEMORY_MB = 1024  # a worker grown past this is replaced after its page
+
+# --- Site chrome (what recurs across a site's stories) ---------------------------------------------
+CHROME_ENABLED = True
+CHROME_MIN_STORIES = 3  # a short paragraph in this many different stories of a site is chrome
+CHROME_MAX_CHARS = 300  # longer paragraphs are never taken for chrome
 
 # --- Dedup (MinHash LSH) ---------------------------------------------------------------------------
 DEDUP_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles at which two articles are linked

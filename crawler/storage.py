@@ -116,6 +116,34 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
     db.create_view("unique_articles", "SELECT * FROM articles WHERE duplicate_of IS NULL")
 
 
+@migrations()
+def m002_site_chrome(db: sqlite_utils.Database) -> None:
+    # Short paragraphs seen in the articles of a site: how many distinct stories showed each, and
+    # which articles hold it, so that once it counts as chrome those can be cleaned too.
+    db["site_blocks"].create(
+        {
+            "site": str,
+            "hash": int,
+            "text": str,
+            "stories": int,
+            "story_ids": str,
+            "article_ids": str,
+            "is_chrome": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "hash"),
+        not_null={"site", "hash"},
+    )
+    db["site_blocks"].create_index(["site", "is_chrome"])
+    # Everything cut out of an article's text, with why: nothing is silently lost.
+    db["removed_blocks"].create(
+        {"article_id": int, "text": str, "reason": str, "removed_at": str},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["removed_blocks"].create_index(["article_id"])
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -292,7 +320,59 @@ class Storage:
         self.touch_article(article_id)
         return True
 
+    def article_text(self, article_id: int) -> str | None:
+        row = self.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def update_article_text(self, article_id: int, text: str, content_hash: str) -> None:
+        self._write(
+            "UPDATE articles SET text = ?, word_count = ?, content_hash = ? WHERE id = ?",
+            (text, len(text.split()), content_hash, article_id),
+        )
+
+    def record_removed(self, article_id: int, removed: list[tuple[str, str]]) -> None:
+        """Keep what was cut out of an article's text, with the reason, for audit."""
+        now = utc_now()
+        self.conn.executemany(
+            "INSERT INTO removed_blocks (article_id, text, reason, removed_at) VALUES (?, ?, ?, ?)",
+            [(article_id, text, reason, now) for text, reason in removed],
+        )
+        self.pending_writes += len(removed)
+
+    # -- site chrome --------------------------------------------------------------------------
+    def chrome_hashes(self, site: str) -> set[int]:
+        return {
+            row[0]
+            for row in self.conn.execute("SELECT hash FROM site_blocks WHERE site = ? AND is_chrome = 1", (site,))
+        }
+
+    def site_block(self, site: str, block_hash: int) -> tuple[list[int], list[int], bool] | None:
+        """(story ids, article ids, is chrome) recorded for a block of a site."""
+        row = self.conn.execute(
+            "SELECT story_ids, article_ids, is_chrome FROM site_blocks WHERE site = ? AND hash = ?",
+            (site, block_hash),
+        ).fetchone()
+        return (json.loads(row[0]), json.loads(row[1]), bool(row[2])) if row else None
+
+    def save_site_block(
+        self, site: str, block_hash: int, text: str, story_ids: list[int], article_ids: list[int], is_chrome: bool
+    ) -> None:
+        now = utc_now()
+        self._write(
+            "INSERT INTO site_blocks (site, hash, text, stories, story_ids, article_ids, is_chrome, first_seen, "
+            "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, hash) DO UPDATE SET "
+            "stories = excluded.stories, story_ids = excluded.story_ids, article_ids = excluded.article_ids, "
+            "is_chrome = excluded.is_chrome, last_seen = excluded.last_seen",
+            (site, block_hash, text, len(story_ids), json.dumps(story_ids), json.dumps(article_ids),
+             int(is_chrome), now, now),
+        )
+
     # -- teasers ------------------------------------------------------------------------------
+    def teaser_targets(self, teaser_ids: list[int]) -> list[tuple[str, int]]:
+        """(url, seen_count) of each teaser."""
+        marks = ",".join("?" * len(teaser_ids))
+        return self.conn.execute(f"SELECT url, seen_count FROM teasers WHERE id IN ({marks})", teaser_ids).fetchall()
+
     def teaser_id_for_url(self, url: str) -> int | None:
         row = self.conn.execute("SELECT id FROM teasers WHERE url = ? ORDER BY id LIMIT 1", (url,)).fetchone()
         return row[0] if row else None
@@ -370,6 +450,12 @@ class SQLiteBandStore:
             f"INSERT OR REPLACE INTO {self.signatures_table} (doc_id, size, minhash) VALUES (?, ?, ?)",
             (doc_id, signature.size, signature.to_bytes()),
         )
+        self.storage.pending_writes += 1
+
+    def remove(self, doc_id: int, band_keys: list[int]) -> None:
+        conn = self.storage.conn
+        conn.executemany(f"DELETE FROM {self.bands_table} WHERE key = ? AND doc_id = ?", [(k, doc_id) for k in band_keys])
+        conn.execute(f"DELETE FROM {self.signatures_table} WHERE doc_id = ?", (doc_id,))
         self.storage.pending_writes += 1
 
     def candidates(self, band_keys: list[int]) -> set[int]:

@@ -22,6 +22,8 @@ class BandStore(Protocol):
 
     def signatures(self, doc_ids: Iterable[int]) -> dict[int, Signature]: ...
 
+    def remove(self, doc_id: int, band_keys: list[int]) -> None: ...
+
 
 class MemoryBandStore:
     """A BandStore held in dictionaries: for tests, benchmarks and one-off use."""
@@ -34,6 +36,11 @@ class MemoryBandStore:
         for key in band_keys:
             self._buckets[key].add(doc_id)
         self._signatures[doc_id] = signature
+
+    def remove(self, doc_id: int, band_keys: list[int]) -> None:
+        for key in band_keys:
+            self._buckets.get(key, set()).discard(doc_id)
+        self._signatures.pop(doc_id, None)
 
     def candidates(self, band_keys: list[int]) -> set[int]:
         found: set[int] = set()
@@ -139,6 +146,12 @@ class NearDuplicateIndex:
 
     def add(self, doc_id: int, signature: Signature) -> None:
         self.store.add(doc_id, self.band_keys(signature), signature)
+
+    def remove(self, doc_id: int) -> None:
+        """Forget a document (to index it again after its text changed)."""
+        stored = self.store.signatures([doc_id]).get(doc_id)
+        if stored is not None:
+            self.store.remove(doc_id, self.band_keys(stored))
 
     def query(self, signature: Signature) -> set[int]:
         """Candidate documents sharing a band with ``signature``; unconfirmed."""

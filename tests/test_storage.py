@@ -23,7 +23,8 @@ def test_schema_created_by_migrations_and_reopening_is_a_no_op(tmp_path):
     tables = set(storage.db.table_names())
     assert {"articles", "teasers", "teaser_sightings", "pages", "runs", "articles_fts", "dedup_params"} <= tables
     assert "unique_articles" in storage.db.view_names()
-    assert [m.name for m in migrations.applied(storage.db)] == ["m001_initial_schema"]
+    assert [m.name for m in migrations.applied(storage.db)] == [m.name for m in migrations._migrations]
+    assert not migrations.pending(storage.db)
     assert storage.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     storage.close()
 

@@ -1,0 +1,135 @@
+"""Site-level chrome learning: short blocks that recur across a site's stories are cut from its articles."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from crawler.storage import Storage
+from crawler.urls import site_of
+from dedup import NearDuplicateIndex, content_hash, normalize_text
+
+logger = logging.getLogger(__name__)
+
+MAX_ARTICLES_TRACKED = 200  # articles remembered per block, to clean once it turns out to be chrome
+
+
+def block_hash(paragraph: str) -> int:
+    """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
+    digest = hashlib.blake2b(normalize_text(paragraph).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+class SiteChrome:
+    """Learns, per site, which short paragraphs are chrome, and cuts them from article texts.
+
+    trafilatura sees one page; a crawl sees the whole site. A short paragraph (a newsletter pitch,
+    a "source: ... with agencies" line, a cookie notice) found in ``min_stories`` different stories of
+    one site is chrome: stories, not pages, so that copies of one story never make its own lines
+    look like chrome. A paragraph that is a site's teaser blurb, shown on several pages and linking
+    to another story, is chrome too. What is cut is recorded in ``removed_blocks``; articles stored
+    before a block turned out to be chrome are cleaned (and indexed again) when it does.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        articles: NearDuplicateIndex,
+        teasers: NearDuplicateIndex,
+        min_stories: int = 3,
+        max_chars: int = 300,
+        min_words: int = 50,
+    ):
+        if min_stories < 2:
+            raise ValueError(f"min_stories must be at least 2, got {min_stories!r}")
+        self.storage = storage
+        self.articles = articles
+        self.teasers = teasers
+        self.min_stories = min_stories
+        self.max_chars = max_chars
+        self.min_words = min_words
+        self._chrome: dict[str, set[int]] = {}
+
+    def known(self, site: str) -> set[int]:
+        if site not in self._chrome:
+            self._chrome[site] = self.storage.chrome_hashes(site)
+        return self._chrome[site]
+
+    # -- cutting ------------------------------------------------------------------------------
+    def strip(self, page_url: str, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The text without the site's known chrome, and what was cut with the reason."""
+        site = site_of(page_url)
+        chrome = self.known(site)
+        kept, removed = [], []
+        for paragraph in text.split("\n\n"):
+            if len(paragraph) <= self.max_chars and block_hash(paragraph) in chrome:
+                removed.append((paragraph, "site_chrome"))
+            elif self._is_teaser_blurb(site, page_url, paragraph):
+                removed.append((paragraph, "teaser_blurb"))
+            else:
+                kept.append(paragraph)
+        if not removed or sum(len(p.split()) for p in kept) < self.min_words:
+            return text, []  # never cut an article down to nothing
+        return "\n\n".join(kept), removed
+
+    def _is_teaser_blurb(self, site: str, page_url: str, paragraph: str) -> bool:
+        if len(paragraph) > 2 * self.max_chars:
+            return False
+        signature = self.teasers.scheme.signature(paragraph)
+        if signature is None:
+            return False
+        matches = self.teasers.find(signature)
+        if not matches:
+            return False
+        for url, seen_count in self.storage.teaser_targets([m.doc_id for m in matches]):
+            # A teaser of this very story repeats its lede: that is the article's own text.
+            if url and url != page_url and site_of(url) == site and seen_count >= 2:
+                return True
+        return False
+
+    # -- learning -----------------------------------------------------------------------------
+    def learn(self, page_url: str, article_id: int, story_id: int, text: str) -> int:
+        """Count the article's short paragraphs for its site; clean articles when a block turns chrome.
+
+        ``story_id`` is the article's cluster root: copies of one story count once. Returns the
+        number of blocks that became chrome.
+        """
+        site = site_of(page_url)
+        blocks = {block_hash(p): p for p in text.split("\n\n") if len(p) <= self.max_chars and p.strip()}
+        turned = 0
+        for block, paragraph in blocks.items():
+            stories, article_ids, is_chrome = self.storage.site_block(site, block) or ([], [], False)
+            if is_chrome:
+                continue
+            if story_id not in stories:
+                stories.append(story_id)
+            if len(article_ids) < MAX_ARTICLES_TRACKED:
+                article_ids.append(article_id)
+            is_chrome = len(stories) >= self.min_stories
+            self.storage.save_site_block(site, block, paragraph, stories, article_ids, is_chrome)
+            if is_chrome:
+                turned += 1
+                self.known(site).add(block)
+                self._clean(block, article_ids)
+        return turned
+
+    def _clean(self, block: int, article_ids: list[int]) -> None:
+        """Cut a block that just turned out to be chrome from the articles stored with it."""
+        for article_id in article_ids:
+            text = self.storage.article_text(article_id)
+            if text is None:
+                continue
+            paragraphs = text.split("\n\n")
+            kept = [p for p in paragraphs if len(p) > self.max_chars or block_hash(p) != block]
+            if len(kept) == len(paragraphs) or sum(len(p.split()) for p in kept) < self.min_words:
+                continue
+            cleaned = "\n\n".join(kept)
+            self.storage.update_article_text(article_id, cleaned, content_hash(cleaned))
+            self.storage.record_removed(article_id, [(p, "site_chrome") for p in paragraphs if p not in kept])
+            self.articles.remove(article_id)
+            signature = self.articles.scheme.signature(cleaned)
+            if signature is not None:
+                self.articles.add(article_id, signature)
+
+
+__all__ = ["SiteChrome", "block_hash"]

@@ -1,0 +1,172 @@
+"""Site-level chrome learning: recurring blocks cut from every article of a site, a story's own lines kept."""
+
+from __future__ import annotations
+
+import pytest
+import trafilatura
+
+from crawler.chrome import SiteChrome, block_hash
+from crawler.demo_server import SiteGroup
+from crawler.storage import ArticleRow, Storage
+from dedup import NearDuplicateIndex, SignatureScheme, content_hash
+from tests.conftest import run_crawl
+
+SCHEME = SignatureScheme()
+TEASERS = SignatureScheme(num_perm=64, min_shingles=5)
+PITCH = "Sign up for the Morning Brief: the day's most important stories in five minutes, every weekday."
+SOURCE = "source: Fennick Weekly with agencies"
+QUOTE = '"We will not close a single branch line while I am minister," said Transport Minister Ilse Marrow.'
+
+STORIES = {
+    "rail-budget": [
+        "The county rail budget for next year will rise by eleven percent, the finance committee decided.",
+        "Most of the money goes to signalling on the northern loop, where delays doubled last winter.",
+        QUOTE,
+        "Opposition members said the increase came too late for commuters who switched to buses.",
+    ],
+    "branch-lines": [
+        "Passenger numbers on the three smallest branch lines fell again in the spring quarter.",
+        "Local councils fear the lines will be cut once the new timetable is drawn up in autumn.",
+        QUOTE,
+        "A petition to keep the Fenn valley line open has gathered nine thousand signatures so far.",
+    ],
+    "harbour-cranes": [
+        "Two new cranes arrived at Fennick harbour on Tuesday after a five-week voyage from the builder.",
+        "The port says they will double the number of containers it can unload in a single shift.",
+        "Dock workers will train on the new machines for a month before they enter regular service.",
+    ],
+    "school-meals": [
+        "Every primary school in the county will serve free lunches from September, the council said.",
+        "The scheme costs four million crowns a year and is paid for by a cut in road resurfacing.",
+        "Parents' groups welcomed the decision but asked for more vegetarian options on the menu.",
+    ],
+    "library-hours": [
+        "The central library will open until ten in the evening on weekdays during the exam season.",
+        "Students had complained that the reading rooms closed just as they finished lectures.",
+        "Extra staff will be paid from a grant by the university, which shares the building.",
+    ],
+}
+
+
+def page(slug: str, paragraphs: list[str]) -> str:
+    """A page whose template puts its chrome inside the article container, where extraction keeps it."""
+    body = "".join(f"<p>{p} {filler(slug, n)}</p>" for n, p in enumerate(paragraphs))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{slug} | Fennick Weekly</title><meta property="og:type" content="article">
+<meta property="article:published_time" content="2026-06-0{len(slug) % 9 + 1}T09:00:00+00:00">
+<meta name="author" content="Newsdesk"></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>{slug.replace('-', ' ').title()}</h1>{body}
+<p class="promo">{PITCH}</p><p class="credit">{SOURCE}</p></article>
+<footer><p>© 2026 Fennick Weekly</p></footer></body></html>"""
+
+
+def filler(slug: str, n: int) -> str:
+    return f"Reporters for the {slug.split('-')[0]} desk followed the story closely, point {n} of their notes."
+
+
+def test_plain_trafilatura_keeps_the_template_chrome():
+    text = trafilatura.extract(page("rail-budget", STORIES["rail-budget"]))
+    assert PITCH in text and SOURCE in text  # the fixture leaks chrome: there is something to learn
+
+
+def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
+    root = tmp_path / "site" / "weekly"
+    root.mkdir(parents=True)
+    for slug, paragraphs in STORIES.items():
+        (root / f"{slug}.html").write_text(page(slug, paragraphs))
+    with SiteGroup(tmp_path / "site") as sites:
+        base = sites.base_url("weekly")
+        urls = ",".join(f"{base}/{slug}.html" for slug in STORIES)
+        db = tmp_path / "crawl.db"
+        result = run_crawl("news", db, {"urls": urls, "depth": 0}, {"EXTRACT_WORKERS": 1})
+        assert result.returncode == 0, result.stderr[-2000:]
+        texts = dict(result.rows("SELECT url, text FROM articles"))
+        assert len(texts) == len(STORIES)
+        for url, text in texts.items():
+            assert PITCH not in text and SOURCE not in text, url  # also in those stored before it was learned
+        # A sentence quoted by two stories is theirs, not chrome.
+        quoting = [url for url, text in texts.items() if QUOTE in text]
+        assert sorted(quoting) == [f"{base}/branch-lines.html", f"{base}/rail-budget.html"]
+        removed = result.rows("SELECT text, reason, count(*) FROM removed_blocks GROUP BY text, reason")
+        assert (PITCH, "site_chrome", len(STORIES)) in removed and (SOURCE, "site_chrome", len(STORIES)) in removed
+        learned = result.rows("SELECT text FROM site_blocks WHERE is_chrome = 1 ORDER BY text")
+        assert learned == [(PITCH,), (SOURCE,)]
+        # What was learned persists: a later run cuts it from a new story of the site at once.
+        (root / "new-bridge.html").write_text(page("new-bridge", STORIES["library-hours"][:1] + [
+            "Engineers will inspect the old bridge piers before the new span is lifted into place.",
+            "Traffic will use the ferry for six weeks while the work goes on at night.",
+        ]))
+        again = run_crawl("news", db, {"urls": f"{base}/new-bridge.html", "depth": 0}, {"EXTRACT_WORKERS": 1})
+        new_text = again.rows("SELECT text FROM articles WHERE url LIKE '%new-bridge%'")[0][0]
+        assert PITCH not in new_text and "Engineers will inspect" in new_text
+        stats = again.stats()
+        assert stats["chrome/pages_cleaned"] == 1
+
+
+def learner(tmp_path) -> tuple[SiteChrome, Storage, int]:
+    storage = Storage(tmp_path / "crawl.db")
+    articles = NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article"))
+    teasers = NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8)
+    return SiteChrome(storage, articles, teasers, min_stories=3, min_words=5), storage, storage.start_run("t", {})
+
+
+def store(storage: Storage, run: int, url: str, text: str) -> int:
+    row = ArticleRow(url, None, "x.org", "t", None, None, "en", None, None, text, len(text.split()),
+                     content_hash(text), None, None)
+    return storage.insert_article(row, run)
+
+
+BODY = "A paragraph of the story itself, long enough to stand on its own feet here."
+
+
+def test_copies_of_one_story_do_not_make_its_lines_chrome(tmp_path):
+    chrome, storage, run = learner(tmp_path)
+    line = "A line that three copies of one story share."
+    for n in range(4):
+        article = store(storage, run, f"http://x.org/copy{n}", f"{BODY}\n\n{line}")
+        chrome.learn(f"http://x.org/copy{n}", article, story_id=1, text=f"{BODY}\n\n{line}")  # one cluster
+    assert chrome.known("x.org") == set()
+    assert storage.site_block("x.org", block_hash(line))[0] == [1]
+
+
+def test_a_block_turning_chrome_is_cut_from_earlier_articles_and_kept_for_audit(tmp_path):
+    chrome, storage, run = learner(tmp_path)
+    ids = []
+    for n in range(3):
+        text = f"Story {n} has its own words, many of them, told in its own way for readers.\n\n{PITCH}"
+        ids.append(store(storage, run, f"http://x.org/{n}", text))
+        chrome.learn(f"http://x.org/{n}", ids[-1], ids[-1], text)
+    assert chrome.known("x.org") == {block_hash(PITCH)}
+    for article_id in ids:
+        assert PITCH not in storage.article_text(article_id)
+    removed = storage.conn.execute("SELECT article_id, text, reason FROM removed_blocks").fetchall()
+    assert sorted(removed) == [(i, PITCH, "site_chrome") for i in ids]
+    text, cut = chrome.strip("http://x.org/new", f"Fresh story words go here.\n\n{PITCH.upper()}")
+    assert text == "Fresh story words go here." and cut == [(PITCH.upper(), "site_chrome")]
+    assert chrome.strip("http://other.org/new", f"Fresh story words go here.\n\n{PITCH}")[1] == []  # per site
+
+
+def test_stripping_never_empties_an_article(tmp_path):
+    chrome, storage, run = learner(tmp_path)
+    chrome.min_words = 50
+    chrome.known("x.org").add(block_hash(PITCH))
+    short = f"Only a few words.\n\n{PITCH}"
+    assert chrome.strip("http://x.org/a", short) == (short, [])
+
+
+def test_a_sites_teaser_blurb_inside_an_article_is_cut_but_its_own_lede_is_not(tmp_path):
+    chrome, storage, run = learner(tmp_path)
+    blurb = "Boats decorated with lanterns will again float down the Fenn on the longest night of the year."
+    teaser = storage.insert_teaser("River festival returns", blurb, "http://x.org/festival")
+    for page_url in ("http://x.org/", "http://x.org/news"):
+        storage.add_sighting(teaser, page_url, "Popular", "River festival returns", blurb)
+    chrome.teasers.add(teaser, TEASERS.signature(blurb))
+    text = f"{BODY}\n\n{blurb}"
+    assert chrome.strip("http://x.org/other-story", text) == (BODY, [(blurb, "teaser_blurb")])
+    assert chrome.strip("http://x.org/festival", text) == (text, [])  # the festival story's own lede
+
+
+def test_bad_parameters(tmp_path):
+    with pytest.raises(ValueError, match="min_stories"):
+        SiteChrome(Storage(tmp_path / "crawl.db"), None, None, min_stories=1)
