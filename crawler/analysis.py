@@ -19,8 +19,8 @@ class PageAnalysis:
     chrome_removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, reason), site level
 
     def removed(self) -> list[tuple[str, str]]:
-        """Everything cut from the article's text: teaser blocks of the page, then the site's chrome."""
-        return [(p, "page_teaser") for p in self.extraction.removed] + self.chrome_removed
+        """Everything cut from the article's text, with why: the page's teasers and furniture, then site chrome."""
+        return self.extraction.removed + self.chrome_removed
 
 
 def analyse_page(

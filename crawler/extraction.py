@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from crawler.boilerplate import is_furniture
 from crawler.decoding import charset_from_content_type, decode_html, sniff_binary
 from crawler.language import guess_language, normalize_tag
 from crawler.teasers import Teaser, clean, find_teasers
@@ -18,14 +20,21 @@ from crawler.urls import normalize_url
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
-SHORT_ARTICLE_WORDS = 150
-ARTICLE_TYPES = re.compile(r"(article|report|posting|story)$", re.IGNORECASE)
+# The last segment of a URL path that names a site's service pages rather than a story.
+SERVICE_PAGE = re.compile(
+    r"/(contact|contact-us|kontakt|impressum|imprint|legal|legal-notice|privacy|privacy-policy|datenschutz"
+    r"|datenschutzerklaerung|terms|terms-of-use|terms-of-service|tos|agb|about|about-us|ueber-uns|cookies?"
+    r"|cookie-policy|disclaimer|login|register|subscribe|newsletter|mentions-legales|aviso-legal)"
+    r"(\.[a-z]{2,5})?/?$",
+    re.IGNORECASE,
+)
 PUBLISHED_META = (
     '//meta[@property="article:published_time"]/@content',
     '//meta[@name="article:published_time"]/@content',
     '//meta[@itemprop="datePublished"]/@content',
     '//meta[@name="date"]/@content',
 )
+WORD_OR_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -33,7 +42,7 @@ ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(
 class ExtractOptions:
     """Everything that changes what extraction returns, in one place (trafilatura's style)."""
 
-    min_words: int = 50
+    min_words: int = 25
     favor_precision: bool = False
     favor_recall: bool = False
     include_tables: bool = True
@@ -54,7 +63,7 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        return count_words(self.text)
 
 
 @dataclass
@@ -65,7 +74,7 @@ class PageExtraction:
     reason: str | None = None
     article: Article | None = None
     teasers: list[Teaser] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # paragraphs cut from the text as chrome
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, "teaser" or "furniture")
     encoding: str | None = None
 
 
@@ -89,8 +98,8 @@ def extract_page(
         return PageExtraction("skipped", "not_html", encoding=encoding)
     teasers = find_teasers(tree, url)
     article, removed = _extract_article(tree, url, teasers, options)
-    if article is not None and article.word_count < SHORT_ARTICLE_WORDS and not _declares_article(tree):
-        article = None  # a short page that does not call itself an article: legal notice, contact, about
+    if article is not None and SERVICE_PAGE.search(urlsplit(url).path):
+        article = None  # contact, legal notice, privacy policy: not stories, however long
     if article is None or article.word_count < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
         return PageExtraction(kind, reason, None, teasers, removed, encoding)
@@ -106,7 +115,7 @@ def extract_article(html: bytes | str, url: str, options: ExtractOptions = Extra
 
 def _extract_article(
     tree: HtmlElement, url: str, teasers: list[Teaser], options: ExtractOptions
-) -> tuple[Article | None, list[str]]:
+) -> tuple[Article | None, list[tuple[str, str]]]:
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -119,9 +128,11 @@ def _extract_article(
     if document is None or not document.text:
         return None, []
     paragraphs = [clean(line) for line in document.text.splitlines() if clean(line)]
-    kept, removed = strip_teasers(paragraphs, teasers)
+    kept, teaser_lines = strip_teasers(paragraphs, teasers)
+    removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
+    kept = [p for p in kept if not is_furniture(p)]
     if len(teasers) < MIN_LISTING_TEASERS and _words(kept) < options.min_words <= _words(paragraphs):
-        # Stripping would turn a page with few teasers into "no article": trust the article instead.
+        # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []
     text = "\n\n".join(kept)
     if not text:
@@ -167,22 +178,13 @@ def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[st
     return kept, removed
 
 
+def count_words(text: str) -> int:
+    """Words of a text; in scripts written without spaces (Chinese, Japanese) each character counts."""
+    return len(WORD_OR_IDEOGRAPH.findall(text))
+
+
 def _words(paragraphs: list[str]) -> int:
-    return sum(len(p.split()) for p in paragraphs)
-
-
-def _declares_article(tree: HtmlElement) -> bool:
-    """Whether the page's markup says it is a story: og:type, schema.org type, <article> or a publish time."""
-    if any(t.strip().lower() == "article" for t in tree.xpath('//meta[@property="og:type"]/@content')):
-        return True
-    if tree.xpath("//article") or any(tree.xpath(xpath) for xpath in PUBLISHED_META):
-        return True
-    for node in _json_ld(tree):
-        types = node.get("@type")
-        for value in types if isinstance(types, list) else [types]:
-            if isinstance(value, str) and ARTICLE_TYPES.search(value):
-                return True
-    return False
+    return sum(count_words(p) for p in paragraphs)
 
 
 def _json_ld(tree: HtmlElement) -> list[dict]:

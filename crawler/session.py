@@ -57,7 +57,7 @@ class CrawlSession:
         self.commit_interval = settings.getfloat("SQLITE_COMMIT_INTERVAL", 2.0)
         self.print_summary = settings.getbool("CRAWL_SUMMARY", True)
         self.extract_options = ExtractOptions(
-            min_words=settings.getint("EXTRACT_MIN_WORDS", 50),
+            min_words=settings.getint("EXTRACT_MIN_WORDS", 25),
             favor_precision=settings.getbool("EXTRACT_FAVOR_PRECISION", False),
             favor_recall=settings.getbool("EXTRACT_FAVOR_RECALL", False),
             include_tables=settings.getbool("EXTRACT_INCLUDE_TABLES", True),

@@ -44,7 +44,7 @@ SQLITE_COMMIT_INTERVAL = 2.0  # seconds; a reader never waits longer than this f
 SQLITE_BUSY_TIMEOUT = 5.0  # seconds to wait for a lock held by a reader's checkpoint
 
 # --- Extraction (trafilatura) ----------------------------------------------------------------------
-EXTRACT_MIN_WORDS = 50  # fewer words after cleaning: no article (a listing when it shows teasers)
+EXTRACT_MIN_WORDS = 25  # fewer words after cleaning: no article (a listing when it shows teasers)
 EXTRACT_FAVOR_PRECISION = False
 EXTRACT_FAVOR_RECALL = False
 EXTRACT_INCLUDE_TABLES = True

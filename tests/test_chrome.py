@@ -13,7 +13,7 @@ from tests.conftest import run_crawl
 
 SCHEME = SignatureScheme()
 TEASERS = SignatureScheme(num_perm=64, min_shingles=5)
-PITCH = "Sign up for the Morning Brief: the day's most important stories in five minutes, every weekday."
+PITCH = "The Morning Brief brings you the day's most important stories in five minutes, every weekday."
 SOURCE = "source: Fennick Weekly with agencies"
 QUOTE = '"We will not close a single branch line while I am minister," said Transport Minister Ilse Marrow.'
 

@@ -31,7 +31,8 @@ def test_article_text_and_metadata():
     assert article.canonical_url == f"{BASE}/articles/harbour-tunnel-vote.html"
     assert article.description
     assert "Funding gap remains" in article.text.split("\n\n")  # a sub-heading is its own paragraph
-    assert article.text.split("\n\n")[-1].startswith("photo:")
+    assert article.text.split("\n\n")[-1].startswith("source:")  # the story's own attribution line stays
+    assert "photo: Herald archive" not in article.text  # an image credit is page furniture
     assert article.word_count > 300
 
 
@@ -132,3 +133,32 @@ def test_find_teasers_on_a_listing_page():
     teasers = find_teasers(load_html(demo_page("/index.html").decode()), f"{BASE}/")
     blocks = {t.block for t in teasers}
     assert {"Top stories", "Latest", "Editor's choice", "Popular"} <= blocks
+
+
+def test_furniture_lines_in_several_languages():
+    from crawler.boilerplate import is_furniture
+
+    furniture = [
+        "Read more: Recognizing the colonial past is a work in progress",
+        "Lesen Sie auch: Wer zahlt, wenn Eltern ihre Kinder zuhause betreuen?",
+        "Lea también: Impiden ingreso a reportero y camarógrafo",
+        "Czytaj też: Komu dać superbroń?",
+        "À lire aussi » Quel est votre profil digestif ?",
+        "Sign up for the Morning Brief newsletter",
+        "Folgen Sie uns auf Twitter",
+        "For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.",
+        "(Bild: Dieter Stork)",
+        "Kategorie: News",
+        "Aktualisiert am 19.02.2020",
+        "- 5 Kommentare",
+        "REKLAMA",
+    ]
+    story = [
+        "Read the minutes of the meeting and you will see how close the vote was, one councillor said.",
+        "The newsletter of the parish, printed since 1921, will stop appearing in paper form next year.",
+        "Photographers were kept behind a fence while the minister walked along the pier.",
+        "Categories of workers covered by the new rules include drivers, nurses and cleaners.",
+        "Comments made by the chairman on Tuesday angered the unions.",
+    ]
+    assert all(is_furniture(line) for line in furniture)
+    assert not any(is_furniture(line) for line in story)
