@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"target: crawl >= {TARGET_RATIO}x plain (2.0x is the limit on 2 cores): {verdict}")
     print(f"CPU: plain {plain_cpu:.1f} s over {plain_wall:.1f} s wall; crawl process (+ its waited children) "
           f"{full.cpu_s:.1f} s over {full.wall_s:.1f} s wall = {full.cpu_s / full.wall_s:.2f} cores busy, "
-          f"peak RSS {full.max_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s")
+          f"scrapy process peak RSS {full.peak_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s")
     if elapsed:
         print(f"crawl startup + shutdown outside 'elapsed': {full.wall_s - elapsed:.1f} s")
 

@@ -53,7 +53,7 @@ class Measured:
     returncode: int
     wall_s: float
     cpu_s: float  # user + system of the process and of the children it waited for (worker pools)
-    max_rss_mb: float
+    peak_rss_mb: float  # the process's own VmHWM, polled: wait4's ru_maxrss includes our RSS at fork time
     stdout: str
     stderr: str
 
@@ -65,7 +65,15 @@ def run_measured(command: list[str], timeout: float = 1800) -> Measured:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         deadline = start + timeout
+        peak_kb = 0
+        status_file = Path(f"/proc/{process.pid}/status")
         while True:
+            try:
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -82,7 +90,7 @@ def run_measured(command: list[str], timeout: float = 1800) -> Measured:
             process.returncode,
             wall,
             usage.ru_utime + usage.ru_stime,
-            usage.ru_maxrss / 1024,
+            peak_kb / 1024,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
         )
@@ -136,11 +144,12 @@ class StageTimer:
         self.calls[label] += 1
 
 
-def open_session(db_path: Path | str, overrides: dict[str, str] | None = None):
+def open_session(db_path: Path | str, overrides: dict[str, str] | None = None, start_run: bool = True):
     """The crawler's own CrawlSession (storage, dedup indexes, run record) on ``db_path``, built from the
     project's settings exactly as ``scrapy crawl`` builds it, but driven directly instead of by Scrapy.
 
-    Returns ``(session, spider)``; give both to :func:`close_session`.
+    Returns ``(session, spider)``; give both to :func:`close_session`. ``start_run=False`` opens the
+    database without recording a run, so measuring an existing database does not write to it.
     """
     from scrapy import Spider
     from scrapy.utils.project import get_project_settings
@@ -164,7 +173,8 @@ def open_session(db_path: Path | str, overrides: dict[str, str] | None = None):
     crawler = get_crawler(settings_dict=values)
     session = CrawlSession(crawler)
     spider = Spider(name="benchmark")
-    session.spider_opened(spider)
+    if start_run:
+        session.spider_opened(spider)
     return session, spider
 
 
