@@ -189,14 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     crawl_rate = n / elapsed if elapsed else float("nan")
     wall_rate = n / full.wall_s
     print()
-    print(f"{'':48} {'pages/s':>8} {'ms/page':>8} {'vs plain':>9}")
+    print(f"{'':48} {'pages/s':>8} {'ms/page':>8} {'vs plain':>9} {'CPU ms/page':>12}")
     rows = [
-        ("plain trafilatura.extract, 1 process", plain_rate),
-        ("scrapy crawl news, crawl time (stats elapsed)", crawl_rate),
-        ("scrapy crawl news, process wall incl. startup", wall_rate),
+        ("plain trafilatura.extract, 1 process", plain_rate, plain_cpu),
+        ("scrapy crawl news, crawl time (stats elapsed)", crawl_rate, None),
+        ("scrapy crawl news, process wall incl. startup", wall_rate, full.cpu_s),
     ]
-    for label, rate in rows:
-        print(f"{label:48} {rate:8.2f} {1000 / rate:8.2f} {rate / plain_rate:8.2f}x")
+    for label, rate, cpu in rows:
+        cpu_text = f"{1000 * cpu / n:12.2f}" if cpu is not None else ""
+        print(f"{label:48} {rate:8.2f} {1000 / rate:8.2f} {rate / plain_rate:8.2f}x {cpu_text}")
     verdict = "PASS" if crawl_rate / plain_rate >= TARGET_RATIO else "FAIL"
     print(f"target: crawl >= {TARGET_RATIO}x plain (2.0x is the limit on 2 cores): {verdict}")
     print(f"CPU: plain {plain_cpu:.1f} s over {plain_wall:.1f} s wall; crawl process (+ its waited children) "
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
           f"scrapy process peak RSS {full.peak_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s")
     if elapsed:
         print(f"crawl startup + shutdown outside 'elapsed': {full.wall_s - elapsed:.1f} s")
+    print(f"load average at the end: {load_average()} (other work on the machine slows both sides: "
+          "compare CPU ms/page when it is high)")
 
     print()
     print("Where the crawl's time goes (ms per page, all pages; each stage run on its own, one core):")
