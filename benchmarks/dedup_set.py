@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import random
 import re
+from calendar import month_name
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,20 +18,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"„“«(]?[A-ZÄÖÜÀ-Þ0-9])")
 WORD = re.compile(r"\w{3,}")
 AGENCIES = ("Reuters", "AP", "AFP", "dpa", "APA", "Keystone-SDA")
 CITIES = ("BERLIN", "VIENNA", "ZURICH", "HAMBURG", "MUNICH", "FRANKFURT", "COLOGNE", "GENEVA", "LEIPZIG")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTHS = tuple(month_name[1:])  # English: the C locale's names
 
 # Positive variants: each is a copy of its story's original and must be linked to it.
 VARIANTS = ("wire", "edit", "cut", "template")
@@ -46,10 +34,6 @@ class SourceStory:
     title: str
     paragraphs: tuple[str, ...]
 
-    @property
-    def words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
-
     def sentences(self) -> list[str]:
         return [s for p in self.paragraphs for s in SENTENCE_END.split(p) if s.strip()]
 
@@ -61,9 +45,7 @@ class GeneratedPage:
     site: str
     path: str
     story: str
-    kind: (
-        str  # "original", one of VARIANTS, or the negative kinds ("byline", "update_base", "update", "short")
-    )
+    kind: str  # "original", one of VARIANTS, or "byline", "update_base", "update", "short"
     title: str
     paragraphs: list[str]
     html: str = ""
@@ -75,6 +57,8 @@ class GeneratedPage:
 
 @dataclass
 class DedupSet:
+    """The generated pages with their ground truth: stories, and the hard-negative pairs by kind."""
+
     pages: list[GeneratedPage]
     negative_pairs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # kind -> page index pairs
     seed: int = 0
@@ -146,34 +130,30 @@ def wire_copy(paragraphs: list[str], rng: random.Random) -> list[str]:
     return out
 
 
-def light_edit(paragraphs: list[str], vocabulary: list[str], rng: random.Random) -> tuple[list[str], float]:
-    """3-5 % of the words replaced by other words; returns the paragraphs and the share replaced."""
+def light_edit(paragraphs: list[str], vocabulary: list[str], rng: random.Random) -> list[str]:
+    """3-5 % of the words replaced by other words of the corpus."""
     rate = rng.uniform(0.03, 0.05)
-    total = replaced = 0
     out = []
     for paragraph in paragraphs:
         tokens = paragraph.split(" ")
         for i, token in enumerate(tokens):
-            total += 1
             if WORD.search(token) and rng.random() < rate:
                 tokens[i] = WORD.sub(lambda _: rng.choice(vocabulary), token, count=1)
-                replaced += 1
         out.append(" ".join(tokens))
-    return out, replaced / max(total, 1)
+    return out
 
 
-def cut_copy(
-    paragraphs: list[str], full_url: str, site_name: str, rng: random.Random
-) -> tuple[list[str], str]:
+READ_MORE = "Read the full story at "
+
+
+def cut_copy(paragraphs: list[str], full_url: str, site_name: str, rng: random.Random) -> list[str]:
     """The first 80-90 % of the paragraphs (at least one fewer), then a line linking to the full story."""
     keep = min(len(paragraphs) - 1, max(1, round(len(paragraphs) * rng.uniform(0.80, 0.90))))
-    link = f'Read the full story at <a href="{full_url}">{html.escape(site_name)}</a>'
-    return list(paragraphs[:keep]), link
+    # The last line is HTML (it holds the link); _body renders it as it is.
+    return [*paragraphs[:keep], f'{READ_MORE}<a href="{full_url}">{html.escape(site_name)}</a>']
 
 
-def rewritten_update(
-    base: list[str], donor: list[str], target: float, rng: random.Random
-) -> tuple[list[str], float]:
+def rewritten_update(base: list[str], donor: list[str], target: float, rng: random.Random) -> list[str]:
     """An update of ``base``: a new lead, some sentences replaced by others, paragraphs reordered.
 
     The share of sentences kept is searched so that the true word-3-shingle Jaccard to ``base`` lands
@@ -198,7 +178,7 @@ def rewritten_update(
         if best is None or abs(jaccard - target) < abs(best[0] - target):
             best = (jaccard, candidate)
     assert best is not None
-    return best[1], best[0]
+    return best[1]
 
 
 def take_words(sentences: list[str], low: int, high: int, rng: random.Random) -> list[str]:
@@ -307,11 +287,9 @@ def build_dedup_set(
         original = add("herald", story, "original", source.title, body)
         full_url = "{site:herald}" + pages[original].path
         add("wire", story, "wire", source.title, wire_copy(body, rng))
-        edited, _ = light_edit(body, vocabulary, rng)
-        add("courier", story, "edit", source.title, edited)
-        cut, link = cut_copy(body, full_url, SITES["herald"].name, rng)
+        add("courier", story, "edit", source.title, light_edit(body, vocabulary, rng))
+        cut = cut_copy(body, full_url, SITES["herald"].name, rng)
         add("digest", story, "cut", source.title, cut, path=f"/d/{story}.html")
-        pages[-1].paragraphs.append(link)  # rendered as HTML: it holds the link
         add("mirror", story, "template", source.title, body)
 
     negatives: dict[str, list[tuple[int, int]]] = {kind: [] for kind in NEGATIVES}
@@ -333,7 +311,7 @@ def build_dedup_set(
     for n, (source, donor) in enumerate(zip(pool["update"], pool["donor"])):
         base = list(source.paragraphs)
         first = add("herald", f"u{n:03d}", "update_base", source.title, base)
-        rewritten, _ = rewritten_update(base, list(donor.paragraphs), rng.uniform(0.22, 0.38), rng)
+        rewritten = rewritten_update(base, list(donor.paragraphs), rng.uniform(0.22, 0.38), rng)
         second = add(
             "herald",
             f"u{n:03d}-update",
@@ -409,7 +387,7 @@ def _teaser_list(heading: str, items: list[tuple[str, str, str]], heading_tag: s
 def _body(page: GeneratedPage) -> str:
     parts = []
     for paragraph in page.paragraphs:
-        if paragraph.startswith("Read the full story at <a"):
+        if paragraph.startswith(READ_MORE + "<a "):
             parts.append(f"<p>{paragraph}</p>")  # already HTML
         elif len(paragraph.split()) <= 8 and not paragraph.rstrip().endswith((".", "!", "?", ":")):
             parts.append(f"<h2>{html.escape(paragraph)}</h2>")
