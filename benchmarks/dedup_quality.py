@@ -137,8 +137,15 @@ class PairMatrix:
         smaller = np.maximum(np.minimum.outer(sizes, sizes), 1)
         j = self.jaccard
         self.containment = np.minimum(1.0, j * np.add.outer(sizes, sizes) / (1.0 + j) / smaller)
-        labels = [hashes.get(i) for i in pages]
-        self.exact = np.array([[a is not None and a == b for b in labels] for a in labels])
+        # Same content hash: linked as exact copies, with or without a signature.
+        digest_ids: dict[str, int] = {}
+        ids = np.array(
+            [
+                digest_ids.setdefault(hashes[i], len(digest_ids)) if i in hashes else -1 - k
+                for k, i in enumerate(pages)
+            ]
+        )
+        self.exact = ids[:, None] == ids[None, :]
         self.signatures = signatures
         self._candidates: dict[tuple[int, int], np.ndarray] = {}
 

@@ -41,6 +41,7 @@ from benchmarks.extraction_quality import (
     loss_causes,
     read_crawled,
 )
+from crawler import settings as crawl_defaults
 from dedup import SignatureScheme
 from dedup.index import optimal_bands
 
@@ -252,7 +253,7 @@ def print_crawls(dset: DedupSet, runs: list[tuple[str, float, CrawledSet]], stor
     )
     for label, seconds, crawled in runs:
         result = score_labels(dset, dict(crawled.roots))
-        threshold = float(dict(DEDUP_CRAWLS)[label].get("DEDUP_THRESHOLD", 0.6))
+        threshold = float(dict(DEDUP_CRAWLS)[label].get("DEDUP_THRESHOLD", crawl_defaults.DEDUP_THRESHOLD))
         matrix = stored if crawled.scheme == stored.scheme else scheme_matrix(default, crawled.scheme)
         offline = score_labels(dset, matrix.labels(threshold, crawled.banding))
         print(
@@ -333,13 +334,13 @@ def run_dedup(args: argparse.Namespace, workdir: Path, known_texts: dict[int, st
     runs = []
     with serve_sites(dset.sites()) as bases:
         starts = [base + "/sitemap.xml" for base in bases.values()]
-        for n, (label, settings) in enumerate(DEDUP_CRAWLS[: max(1, args.dedup_crawls)]):
-            run = crawl_news(starts, workdir / f"dedup-{n}.db", settings).check()
+        for n, (label, overrides) in enumerate(DEDUP_CRAWLS[: max(1, args.dedup_crawls)]):
+            run = crawl_news(starts, workdir / f"dedup-{n}.db", overrides).check()
             runs.append((label, run.seconds, read_crawl(run, dset, bases)))
     default = runs[0][2]
     if default.missing:
         print(f"pages stored without an article: {dict(Counter(default.missing.values()))}")
-    stored = PairMatrix(sorted(default.signatures), default.signatures, default.hashes, default.scheme)
+    stored = PairMatrix(sorted(default.texts), default.signatures, default.hashes, default.scheme)
     print_crawls(dset, runs, stored)
     print_similarities(dset, default, stored)
     print_sweep(dset, stored)
