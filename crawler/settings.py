@@ -28,6 +28,11 @@ DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): an out-of-scope URL must not even cost a robots.txt fetch.
     "crawler.middlewares.ScopeMiddleware": 50,
+    # Replacements of Scrapy's own, in their places: named redirect failures.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshPolicyMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectPolicyMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
