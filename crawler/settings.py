@@ -17,18 +17,23 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- Limits: what one bad page may cost ------------------------------------------------------------
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # news pages are far smaller; Scrapy's default is 1 GB
+DOWNLOAD_TIMEOUT = 30  # seconds for a whole response, so a slow drip ends too
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # also after decompression; news pages are far smaller; Scrapy's is 1 GB
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
-RETRY_TIMES = 2
+DNS_TIMEOUT = 15  # Scrapy's is 60
+RETRY_TIMES = 2  # 429, 5xx, timeouts and dropped connections; 403/404/410 are never retried
+CRAWL_RETRY_AFTER_MAX = 30.0  # seconds a retry may wait for Retry-After; asked longer, retry next run
 REDIRECT_MAX_TIMES = 10
+URLLENGTH_LIMIT = 2083  # longer links are not followed (calendar-style traps grow their URLs)
 DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted from start pages
 
 # --- Components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): an out-of-scope URL must not even cost a robots.txt fetch.
     "crawler.middlewares.ScopeMiddleware": 50,
-    # Replacements of Scrapy's own, in their places: named redirect failures.
+    # Replacements of Scrapy's own, in their places: Retry-After, named redirect failures.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.MetaRefreshPolicyMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
