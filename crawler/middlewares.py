@@ -1,4 +1,4 @@
-"""Downloader middlewares: scope, retry and redirect rules that bound what a hostile site can cost."""
+"""Downloader middlewares: scope, address, retry and redirect rules that bound what a hostile site can cost."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 from w3lib.url import safe_url_string
 
+from crawler.addresses import POLICY, AddressPolicy, ForbiddenAddress, parse_ip_literal
 from crawler.failures import Refused
 from crawler.urls import Scope, is_fetchable, normalize_url
 
@@ -53,6 +55,56 @@ class ScopeMiddleware:
             reason = "redirect_out_of_scope" if redirected else "out_of_scope"
             self.stats.inc_value(f"scope/refused/{reason}")
             raise Refused(reason, f"{request.url} is outside {scope}")
+
+
+class AddressMiddleware:
+    """Refuses requests that would reach a loopback, private, link-local or other non-public address.
+
+    The sites of the start URLs are exempt: the user named them. A host written as an address (in
+    any notation: ``2130706433``, ``0x7f.0.0.1``, ``[::ffff:127.0.0.1]``) is checked as written; a
+    name in scope is resolved first, with the crawl's resolver and its cache, and its address checked.
+    ``GuardedResolver`` checks again when connecting, so a name cannot change its answer in between.
+    Refusals get reason ``forbidden_address``. ``CRAWL_ALLOW_PRIVATE_ADDRESSES=True`` turns this off.
+    """
+
+    def __init__(self, crawler: Crawler, policy: AddressPolicy, stats: StatsCollector):
+        self.crawler = crawler
+        self.policy = policy
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressMiddleware:
+        if crawler.settings.getbool("CRAWL_ALLOW_PRIVATE_ADDRESSES", False):
+            raise NotConfigured("CRAWL_ALLOW_PRIVATE_ADDRESSES is on")
+        # The spider exists when middlewares are built: its start URLs are what the user named.
+        POLICY.name(getattr(crawler.spider, "start_urls", None) or [])
+        return cls(crawler, POLICY, crawler.stats)
+
+    async def process_request(self, request: Request) -> None:
+        address = self.policy.refuses_url(request.url)
+        if address is not None:
+            self._refuse(request, str(address))
+        host = (urlparse_cached(request).hostname or "").rstrip(".")
+        if not host or parse_ip_literal(host) is not None or host in self.policy.named_hosts:
+            return
+        scope: Scope | None = getattr(self.crawler.spider, "scope", None)
+        if scope is not None and request.url not in scope:
+            return  # ScopeMiddleware refuses it, without a DNS lookup
+        from twisted.internet import reactor  # the one Scrapy installed; importing it earlier would install another
+
+        try:
+            resolved = await maybe_deferred_to_future(reactor.resolve(host))
+        except ForbiddenAddress as exc:
+            self._refuse(request, exc.address)
+        except Exception:  # noqa: BLE001 -- a name that does not resolve fails in the download, with its reason
+            return
+        if self.policy.refuses(host, resolved):  # another TWISTED_DNS_RESOLVER may not check
+            self._refuse(request, resolved)
+
+    def _refuse(self, request: Request, address: str) -> None:
+        self.stats.inc_value("scope/refused/forbidden_address")
+        logger.warning("refused %s: it leads to %s, a non-public address", request.url, address)
+        raise Refused("forbidden_address", f"{request.url} leads to the non-public address {address}")
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:

@@ -27,9 +27,16 @@ REDIRECT_MAX_TIMES = 10
 URLLENGTH_LIMIT = 2083  # longer links are not followed (calendar-style traps grow their URLs)
 DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted from start pages
 
+# --- Security: only http(s), only the start URLs' sites, never a private address they did not name ---
+CRAWL_ALLOW_PRIVATE_ADDRESSES = False  # True: links and redirects may lead to loopback/private addresses
+CRAWL_RESOLVE = ""  # "name=address,...": fixed addresses for names, like /etc/hosts (still checked)
+TWISTED_DNS_RESOLVER = "crawler.addresses.GuardedResolver"
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+
 # --- Components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    # Before robots.txt (100): an out-of-scope URL must not even cost a robots.txt fetch.
+    # Before robots.txt (100): a refused URL must not even cost a robots.txt fetch.
+    "crawler.middlewares.AddressMiddleware": 40,
     "crawler.middlewares.ScopeMiddleware": 50,
     # Replacements of Scrapy's own, in their places: Retry-After, named redirect failures.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
