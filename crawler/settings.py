@@ -38,7 +38,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a refused URL must not even cost a robots.txt fetch.
     "crawler.middlewares.AddressMiddleware": 40,
     "crawler.middlewares.ScopeMiddleware": 50,
-    # Replacements of Scrapy's own, in their places: Retry-After, named redirect failures.
+    # Replacements of Scrapy's own, in their places: robots.txt per RFC 9309, Retry-After, named
+    # redirect failures.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
