@@ -54,6 +54,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.DedupPipeline": 200,
     "crawler.pipelines.SQLitePipeline": 300,
 }
+DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"  # never trusts JOBDIR's requests.seen
 LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------
