@@ -3,6 +3,7 @@
 BOT_NAME = "storyonce"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says how the run ended
 
 # --- Politeness: obey robots.txt, adapt the pace to the server, say who we are -------------------
 USER_AGENT = "storyonce/0.1 (news crawler; +https://pypi.org/project/storyonce/)"
