@@ -56,6 +56,7 @@ class NewsSpider(Spider):
         self.start_urls = parse_urls(urls)
         self.depth = parse_depth(depth)
         self.scope = Scope(self.start_urls)
+        self._start_pages = {normalize_url(u) for u in self.start_urls}
         self.links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self._seen_again: set[str] = set()
 
@@ -86,8 +87,8 @@ class NewsSpider(Spider):
 
     def _page_request(self, url: str, link_depth: int) -> Iterator[Request | SeenAgain]:
         """A request for an in-scope page, unless it is an article stored earlier."""
-        if url not in self.scope:
-            return
+        if url not in self.scope or url in self._start_pages:
+            return  # start pages are fetched once per run already (their requests bypass the duplicate filter)
         stored = None if self.refetch_stored else self.session.storage.stored_article(url)
         if stored is not None:
             _, run_id = stored
