@@ -105,8 +105,10 @@ class NewsSpider(Spider):
         link_depth = response.meta.get("link_depth", 0)
         try:
             body = discovery.unpack(response.body, self.max_size)
-        except (OSError, EOFError, ValueError):
-            yield PageOutcome(url, response.status, "skipped", "bad_compression")
+        except (OSError, EOFError, ValueError) as exc:
+            # Scrapy's gunzip raises a ValueError carrying max_size when the file unpacks beyond DOWNLOAD_MAXSIZE.
+            reason = "too_large" if getattr(exc, "max_size", None) is not None else "bad_compression"
+            yield PageOutcome(url, response.status, "skipped", reason)
             return
         kind = discovery.classify(body)
         etag = response.headers.get("ETag", b"").decode("latin-1") or None
