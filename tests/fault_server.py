@@ -27,6 +27,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /calendar/{yyyy-mm-dd}       a calendar page linking to the previous and next day, for ever
   /grow/{path}                 links to a longer path each level (URL-length trap)
   /gzip-bomb                   ~1 MB body, Content-Encoding: gzip, 1 GiB of zeros inside
+  /gzip-file-bomb              the same bytes as a gzip file (application/gzip, like a .xml.gz sitemap)
   /huge  /huge-chunked         60 MB of HTML, with Content-Length or chunked
   /tracking                    links to one article under many spellings (utm_*, fbclid, #fragment, ...)
 """
@@ -406,6 +407,9 @@ class FaultHandler(BaseHTTPRequestHandler):
     def gzip_bomb(self) -> None:
         self.send(200, gzip_bomb(), headers={"Content-Encoding": "gzip"})
 
+    def gzip_file_bomb(self) -> None:
+        self.send(200, gzip_bomb(), "application/gzip")  # a .xml.gz download: the crawler unpacks it itself
+
     def huge(self) -> None:
         self._huge(chunked=False)
 
@@ -476,6 +480,7 @@ ROUTES = [
     (r"/calendar/(\d{4}-\d{2}-\d{2})", "calendar"),
     (r"/grow/(.*)", "grow"),
     (r"/gzip-bomb", "gzip_bomb"),
+    (r"/gzip-file-bomb", "gzip_file_bomb"),
     (r"/huge", "huge"),
     (r"/huge-chunked", "huge_chunked"),
     (r"/tracking", "tracking"),

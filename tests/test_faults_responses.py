@@ -47,6 +47,7 @@ GOOD_ROUTES = [
 ]
 RESOURCE_ROUTES = {
     "/gzip-bomb": ("skipped", "too_large"),
+    "/gzip-file-bomb": ("skipped", "too_large"),
     "/huge": ("skipped", "too_large"),
     "/huge-chunked": ("skipped", "too_large"),
     "/drip": ("error", "timeout"),
