@@ -208,8 +208,11 @@ class CrawlSession:
         self.failure = f"cannot write to the database {self.path}: {exc}"
         logger.error("%s. Stopping the crawl; everything committed before stays intact.", self.failure)
         self.stats.set_value("store/failed", self.failure)
+        self.stats.set_value("store/failed_batch_writes", self.storage.pending_writes)
         with contextlib.suppress(sqlite3.Error):
             self.storage.rollback()
+            if self.run_id is not None:  # the stats counted the dropped batch too: count what was kept
+                self.stats.set_value("store/articles/new", self.storage.count("articles", f"run_id = {self.run_id:d}"))
         engine = self.crawler.engine
         if not self._closing and engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="storage_error"))
