@@ -215,6 +215,7 @@ def test_a_full_disk_stops_the_crawl_with_an_error_and_keeps_what_was_committed(
     assert "Stopping the crawl; everything committed before stays intact" in full.stderr
     assert full.rows("PRAGMA integrity_check") == [("ok",)]
     assert after_full[: len(before)] == before and len(before) < len(after_full) < ARTICLES
+    assert f"Crawl finished (storage_error): {len(after_full) - len(before)} new articles stored" in full.stdout
     assert full.rows("SELECT finish_reason FROM runs WHERE id = 2") in ([("storage_error",)], [("aborted",)])
     assert third.returncode == 0, third.stderr[-3000:]
     assert_each_article_once(third, article_urls(server))
