@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scrapy import exceptions as scrapy_errors
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotSupported
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
@@ -20,7 +20,11 @@ class Refused(IgnoreRequest):
 
 def describe_failure(failure: Failure) -> tuple[str, int | None, str]:
     """(kind, HTTP status or None, reason) for a failed request."""
-    value = failure.value
+    return describe_exception(failure.value)
+
+
+def describe_exception(value: BaseException) -> tuple[str, int | None, str]:
+    """(kind, HTTP status or None, reason) for the exception a request failed with."""
     if isinstance(value, HttpError):
         return "error", value.response.status, f"http_{value.response.status}"
     if isinstance(value, Refused):
@@ -28,6 +32,10 @@ def describe_failure(failure: Failure) -> tuple[str, int | None, str]:
     if isinstance(value, IgnoreRequest):
         if "robots.txt" in str(value):
             return "skipped", None, "robots"
+        if "DOWNLOAD_MAXSIZE" in str(value) or getattr(value.__cause__, "max_size", None) is not None:
+            return "skipped", None, "too_large"  # a compressed body that decompresses beyond the limit
+        if "max redirections" in str(value):
+            return "skipped", None, "too_many_redirects"
         return "skipped", None, "ignored"
     if isinstance(value, scrapy_errors.DownloadCancelledError):
         return "skipped", None, "too_large"  # DOWNLOAD_MAXSIZE, before or after decompression
@@ -45,6 +53,6 @@ def describe_failure(failure: Failure) -> tuple[str, int | None, str]:
         return "error", None, "no_response"
     if isinstance(value, scrapy_errors.DownloadFailedError):
         return "error", None, "download_failed"
-    if isinstance(value, scrapy_errors.UnsupportedURLSchemeError):
+    if isinstance(value, (scrapy_errors.UnsupportedURLSchemeError, NotSupported)):
         return "skipped", None, "unsupported_scheme"
     return "error", None, type(value).__name__.lower()

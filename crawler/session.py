@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from crawler.chrome import SiteChrome
@@ -29,15 +32,25 @@ TEASER_BANDS, TEASER_ROWS = 32, 2
 TEASER_CONTAINMENT = 0.8
 
 
+# How a Scrapy finish reason is recorded in runs.finish_reason when it says more plainly what happened.
+RECORDED_REASONS = {"shutdown": "interrupted"}  # SIGTERM / SIGINT: pending writes committed, run cut short
+
+
 class DatabaseInUse(RuntimeError):
     """Another crawl is writing to the same database."""
+
+
+class StorageError(RuntimeError):
+    """The database cannot be written: read-only, disk full, I/O error."""
 
 
 class CrawlSession:
     """Created once per crawler (``CrawlSession.of(crawler)``); opens the database when created.
 
     Writes go into one open transaction that is committed every ``SQLITE_BATCH_SIZE`` writes, every
-    ``SQLITE_COMMIT_INTERVAL`` seconds and when the spider closes, whatever the reason.
+    ``SQLITE_COMMIT_INTERVAL`` seconds and when the spider closes, whatever the reason. A write that
+    fails (disk full, read-only, I/O error) stops the crawl with finish reason ``storage_error``;
+    what was committed before stays intact.
     """
 
     _sessions: WeakKeyDictionary[Crawler, CrawlSession] = WeakKeyDictionary()
@@ -71,7 +84,7 @@ class CrawlSession:
         )
         self.teaser_scheme = TEASER_SCHEME
         self._lock = self._acquire_lock(self.path)
-        self.storage = Storage(self.path, busy_timeout=settings.getfloat("SQLITE_BUSY_TIMEOUT", 5.0))
+        self.storage = self._open_storage(settings.getfloat("SQLITE_BUSY_TIMEOUT", 5.0))
         threshold = settings.getfloat("DEDUP_THRESHOLD", 0.6)
         bands = settings.getint("DEDUP_BANDS", 0) or None
         rows = settings.getint("DEDUP_ROWS", 0) or None
@@ -92,6 +105,8 @@ class CrawlSession:
             )
         self.storage.commit()
         self.run_id: int | None = None
+        self.failure: str | None = None  # why writing stopped, once a write failed
+        self._closing = False
         self._committer = task.LoopingCall(self.commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
@@ -102,7 +117,10 @@ class CrawlSession:
         lock_path = Path(f"{path}.lock")
         if lock_path.parent and not lock_path.parent.exists():
             lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115 -- held open until the process ends
+        try:
+            handle = open(lock_path, "a+")  # noqa: SIM115 -- held open until the process ends
+        except OSError as exc:
+            raise StorageError(f"cannot open the lock file {lock_path} beside the database: {exc}") from exc
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -116,6 +134,15 @@ class CrawlSession:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         return handle
+
+    def _open_storage(self, busy_timeout: float) -> Storage:
+        """The database, checked to be writable: a read-only one fails the start, not the first write."""
+        try:
+            storage = Storage(self.path, busy_timeout=busy_timeout)
+            storage.check_writable()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write to the database {self.path}: {exc}") from exc
+        return storage
 
     def _open_index(
         self,
@@ -143,28 +170,63 @@ class CrawlSession:
     # -- lifecycle ----------------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
         args = {k: v for k, v in vars(spider).items() if k in ("urls", "depth", "start_urls")}
-        self.run_id = self.storage.start_run(spider.name, args)
+        try:
+            # We hold the lock: a run still without an end was killed (SIGKILL, OOM, power loss).
+            aborted = self.storage.mark_unfinished_runs("aborted")
+            self.run_id = self.storage.start_run(spider.name, args)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return
+        if aborted:
+            logger.warning("%d earlier run(s) on %s ended without recording it; marked 'aborted'", aborted, self.path)
         self._committer.start(self.commit_interval, now=False)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._closing = True
         if self._committer.running:
             self._committer.stop()
+        self.commit()  # the pending batch, whatever the reason: a SIGTERM loses nothing already processed
+        recorded = "storage_error" if self.failure else RECORDED_REASONS.get(reason, reason)
         stats = dict(self.stats.get_stats())
-        stats.setdefault("finish_reason", reason)
-        self.storage.commit()
-        if self.run_id is not None:
-            self.storage.finish_run(self.run_id, reason, stats)
-        summary = summarise(stats, self.storage, self.path)
-        self.storage.close()
+        stats["finish_reason"] = recorded
+        try:
+            if self.run_id is not None:
+                self.storage.finish_run(self.run_id, recorded, stats)
+            summary = summarise(stats, self.storage, self.path)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            summary = f"Crawl stopped ({recorded}): {self.failure}"
+        with contextlib.suppress(sqlite3.Error):
+            self.storage.close()
         self._lock.close()
         logger.info(summary)
         if self.print_summary:
             print(summary, flush=True)
 
     def commit(self) -> None:
-        if self.storage.pending_writes:
-            self.storage.commit()
+        if self.failure is None and self.storage.pending_writes:
+            try:
+                self.storage.commit()
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return
             self.stats.inc_value("store/commits")
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """A write failed: stop the crawl with a clear error; the batch is lost, earlier commits are not."""
+        if self.failure is not None:
+            return
+        self.failure = f"cannot write to the database {self.path}: {exc}"
+        logger.error("%s. Stopping the crawl; everything committed before stays intact.", self.failure)
+        self.stats.set_value("store/failed", self.failure)
+        self.stats.set_value("store/failed_batch_writes", self.storage.pending_writes)
+        with contextlib.suppress(sqlite3.Error):
+            self.storage.rollback()
+            if self.run_id is not None:  # the stats counted the dropped batch too: count what was kept
+                self.stats.set_value("store/articles/new", self.storage.count("articles", f"run_id = {self.run_id:d}"))
+        engine = self.crawler.engine
+        if not self._closing and engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="storage_error"))
 
     def maybe_commit(self) -> None:
         if self.storage.pending_writes >= self.batch_size:
@@ -173,13 +235,19 @@ class CrawlSession:
     # -- storing ------------------------------------------------------------------------------
     def store(self, item: FetchedPage | PageOutcome | SeenAgain) -> None:
         """Write one item's rows inside the open batch."""
-        if isinstance(item, SeenAgain):
-            if self.storage.touch_article_url(item.url):
-                self.stats.inc_value("store/articles/listed_again")
-        elif isinstance(item, PageOutcome):
-            self._record_page(item.url, item.status, item.kind, item.reason, item.etag, item.last_modified)
-        else:
-            self._store_page(item)
+        if self.failure is not None:
+            return  # the crawl is stopping: nothing more can be written
+        try:
+            if isinstance(item, SeenAgain):
+                if self.storage.touch_article_url(item.url):
+                    self.stats.inc_value("store/articles/listed_again")
+            elif isinstance(item, PageOutcome):
+                self._record_page(item.url, item.status, item.kind, item.reason, item.etag, item.last_modified)
+            else:
+                self._store_page(item)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return
         self.maybe_commit()
 
     def _store_page(self, page: FetchedPage) -> None:

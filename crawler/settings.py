@@ -3,6 +3,7 @@
 BOT_NAME = "storyonce"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says how the run ended
 
 # --- Politeness: obey robots.txt, adapt the pace to the server, say who we are -------------------
 USER_AGENT = "storyonce/0.1 (news crawler; +https://pypi.org/project/storyonce/)"
@@ -17,17 +18,37 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- Limits: what one bad page may cost ------------------------------------------------------------
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # news pages are far smaller; Scrapy's default is 1 GB
+DOWNLOAD_TIMEOUT = 30  # seconds for a whole response, so a slow drip ends too
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # also after decompression; news pages are far smaller; Scrapy's is 1 GB
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
-RETRY_TIMES = 2
+DNS_TIMEOUT = 15  # Scrapy's is 60
+RETRY_TIMES = 2  # 429, 5xx, timeouts and dropped connections; 403/404/410 are never retried
+CRAWL_RETRY_AFTER_MAX = 30.0  # seconds a retry may wait for Retry-After; asked longer, retry next run
 REDIRECT_MAX_TIMES = 10
+URLLENGTH_LIMIT = 2083  # longer links are not followed (calendar-style traps grow their URLs)
 DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted from start pages
+
+# --- Security: only http(s), only the start URLs' sites, never a private address they did not name ---
+CRAWL_ALLOW_PRIVATE_ADDRESSES = False  # True: links and redirects may lead to loopback/private addresses
+CRAWL_RESOLVE = ""  # "name=address,...": fixed addresses for names, like /etc/hosts (still checked)
+TWISTED_DNS_RESOLVER = "crawler.addresses.GuardedResolver"
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 
 # --- Components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    # Before robots.txt (100): an out-of-scope URL must not even cost a robots.txt fetch.
+    # Before robots.txt (100): a refused URL must not even cost a robots.txt fetch.
+    "crawler.middlewares.AddressMiddleware": 40,
     "crawler.middlewares.ScopeMiddleware": 50,
+    # Replacements of Scrapy's own, in their places: robots.txt per RFC 9309, Retry-After, named
+    # redirect failures.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsPolicyMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshPolicyMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectPolicyMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
@@ -35,6 +56,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.DedupPipeline": 200,
     "crawler.pipelines.SQLitePipeline": 300,
 }
+DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"  # never trusts JOBDIR's requests.seen
 LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------

@@ -197,6 +197,20 @@ class Storage:
         self.commit()
         self.conn.close()
 
+    def rollback(self) -> None:
+        """Drop the open batch (after a failed write SQLite may have dropped it already)."""
+        self.conn.rollback()
+        self.pending_writes = 0
+
+    def check_writable(self) -> None:
+        """Raise ``sqlite3.OperationalError`` now, not mid-crawl, if the database is read-only."""
+        self.commit()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("CREATE TABLE _write_check (x)")  # never committed
+        finally:
+            self.conn.rollback()
+
     def _write(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         self.pending_writes += 1
         return self.conn.execute(sql, tuple(params))
@@ -208,6 +222,12 @@ class Storage:
         )
         self.commit()
         return cursor.lastrowid
+
+    def mark_unfinished_runs(self, reason: str) -> int:
+        """Give ``reason`` to earlier runs that never recorded their end (killed, power loss); how many."""
+        return self._write(
+            "UPDATE runs SET finish_reason = ? WHERE finished IS NULL AND finish_reason IS NULL", (reason,)
+        ).rowcount
 
     def finish_run(self, run_id: int, reason: str, stats: dict) -> None:
         self._write(

@@ -56,6 +56,7 @@ class NewsSpider(Spider):
         self.start_urls = parse_urls(urls)
         self.depth = parse_depth(depth)
         self.scope = Scope(self.start_urls)
+        self._start_pages = {normalize_url(u) for u in self.start_urls}
         self.links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self._seen_again: set[str] = set()
 
@@ -86,8 +87,8 @@ class NewsSpider(Spider):
 
     def _page_request(self, url: str, link_depth: int) -> Iterator[Request | SeenAgain]:
         """A request for an in-scope page, unless it is an article stored earlier."""
-        if url not in self.scope:
-            return
+        if url not in self.scope or url in self._start_pages:
+            return  # start pages are fetched once per run already (their requests bypass the duplicate filter)
         stored = None if self.refetch_stored else self.session.storage.stored_article(url)
         if stored is not None:
             _, run_id = stored
@@ -104,8 +105,10 @@ class NewsSpider(Spider):
         link_depth = response.meta.get("link_depth", 0)
         try:
             body = discovery.unpack(response.body, self.max_size)
-        except (OSError, EOFError, ValueError):
-            yield PageOutcome(url, response.status, "skipped", "bad_compression")
+        except (OSError, EOFError, ValueError) as exc:
+            # Scrapy's gunzip raises a ValueError carrying max_size when the file unpacks beyond DOWNLOAD_MAXSIZE.
+            reason = "too_large" if getattr(exc, "max_size", None) is not None else "bad_compression"
+            yield PageOutcome(url, response.status, "skipped", reason)
             return
         kind = discovery.classify(body)
         etag = response.headers.get("ETag", b"").decode("latin-1") or None

@@ -1,0 +1,265 @@
+"""Fault suite, security: scope, no SSRF (spelling and resolved address), robots.txt per RFC 9309, URL variants."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+import pytest
+
+from twisted.python.failure import Failure
+
+from crawler.addresses import (
+    AddressPolicy,
+    ForbiddenAddress,
+    GuardedResolver,
+    is_forbidden,
+    parse_ip_literal,
+    parse_static_hosts,
+)
+from crawler.commands.crawl import exit_status
+from crawler.middlewares import retry_after_seconds
+from crawler.robots import ALLOW_ALL, DISALLOW_ALL, RULES, decide
+from tests.fault_server import FaultServer, crawl
+
+RESOLVE = "news.test=127.0.0.1,www.news.test=127.0.0.1,elsewhere.test=127.0.0.1"
+
+
+def redirect(target: str) -> str:
+    return "/redirect?to=" + quote(target, safe="")
+
+
+@pytest.fixture(scope="module")
+def security(tmp_path_factory):
+    """One crawl of four sites: a news site whose pages lead everywhere they should not, an internal
+    service that must never be reached, and two sites whose robots.txt is unavailable (503) or missing (404)."""
+    with (
+        FaultServer(robots="User-agent: *\nDisallow: /article/private\n") as site,
+        FaultServer() as internal,
+        FaultServer(robots=503) as down,
+        FaultServer(robots=404) as missing,
+        FaultServer(robots="redirect:/robots.txt") as looping,
+        FaultServer(robots="redirect:http://169.254.169.254/robots.txt") as metadata,
+    ):
+        port, other = site.port, internal.port
+        forbidden = {
+            # Another port of the start host, private and metadata addresses, every spelling of loopback.
+            "other_port": f"http://127.0.0.1:{other}/article/secret",
+            "private": "http://10.0.0.1/admin",
+            "metadata": "http://169.254.169.254/latest/meta-data/",
+            "decimal": f"http://2130706433:{other}/article/secret",
+            "hex": f"http://0x7f.0.0.1:{other}/article/secret",
+            "octal": f"http://0177.0.0.1:{other}/",
+            "short": f"http://127.1:{other}/",
+            "ipv6_loopback": f"http://[::1]:{other}/",
+            "ipv4_mapped": f"http://[::ffff:127.0.0.1]:{other}/",
+            "unique_local": f"http://[fd00::1]:{other}/",
+            # In scope (the www. variant of the start host) but resolving to loopback: refused by address.
+            "resolves_to_loopback": f"http://www.news.test:{port}/article/www-variant",
+        }
+        elsewhere = {
+            "offsite_name": f"http://elsewhere.test:{other}/article/secret",
+            "localhost": f"http://localhost:{other}/",
+            "file": "file:///etc/passwd",
+            "gopher": f"gopher://127.0.0.1:{other}/",
+        }
+        site.index_links = [redirect(t) for t in {**forbidden, **elsewhere}.values()] + [
+            f"http://www.news.test:{port}/article/linked-www",  # a link, not a redirect, to the same
+            "/article/private-notes",  # disallowed by robots.txt
+            "/article/public",
+        ]
+        start = {
+            "home": f"http://news.test:{port}/",
+            "tracking": f"http://news.test:{port}/tracking",
+            # A start URL that redirects off-site: Scrapy alone would fetch it.
+            "offsite_start": f"http://news.test:{port}" + redirect(f"http://elsewhere.test:{other}/article/secret"),
+            "down": down.url("/article/down"),
+            "missing": missing.url("/article/missing"),
+            "looping": looping.url("/article/looping"),
+            "metadata": metadata.url("/article/metadata"),
+        }
+        result = crawl(
+            "news",
+            tmp_path_factory.mktemp("security") / "crawl.db",
+            {"urls": ",".join(start.values()), "depth": 1},
+            {"CRAWL_RESOLVE": RESOLVE, "RETRY_TIMES": 1, "DOWNLOAD_TIMEOUT": 5},
+        )
+        yield {
+            "result": result, "site": site, "internal": internal, "down": down, "missing": missing,
+            "looping": looping, "metadata": metadata,
+            "forbidden": forbidden, "elsewhere": elsewhere, "start": start, "port": port,
+        }
+
+
+def test_security_crawl_finishes(security):
+    assert security["result"].returncode == 0, security["result"].stderr[-3000:]
+
+
+def test_the_internal_service_is_never_reached(security):
+    assert security["internal"].log.paths() == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["other_port", "private", "metadata", "decimal", "hex", "octal", "short", "ipv6_loopback", "ipv4_mapped",
+     "unique_local", "resolves_to_loopback"],
+)
+def test_redirect_to_a_non_public_address_is_refused(security, name):
+    page = f"http://news.test:{security['port']}" + redirect(security["forbidden"][name])
+    assert security["result"].pages()[page] == (None, "skipped", "forbidden_address")
+
+
+def test_a_name_resolving_to_loopback_is_refused_when_linked(security):
+    pages, port = security["result"].pages(), security["port"]
+    assert pages[f"http://www.news.test:{port}/article/linked-www"] == (None, "skipped", "forbidden_address")
+    assert not [h for h in security["site"].log.hits if h.host.startswith("www.")]
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [("offsite_name", "redirect_out_of_scope"), ("localhost", "redirect_out_of_scope"),
+     ("file", "unsupported_scheme"), ("gopher", "unsupported_scheme")],
+)
+def test_redirect_off_site_or_to_another_scheme_is_refused(security, name, reason):
+    page = f"http://news.test:{security['port']}" + redirect(security["elsewhere"][name])
+    assert security["result"].pages()[page] == (None, "skipped", reason)
+
+
+def test_a_start_url_redirecting_off_site_is_not_followed(security):
+    assert security["result"].pages()[security["start"]["offsite_start"]] == (None, "skipped", "redirect_out_of_scope")
+
+
+def test_the_named_start_host_is_crawled_although_it_is_loopback(security):
+    pages, port = security["result"].pages(), security["port"]
+    assert pages[f"http://news.test:{port}/article/public"] == (200, "article", None)
+    assert pages[f"http://news.test:{port}/article/private-notes"] == (None, "skipped", "robots")
+    assert "/article/private-notes" not in security["site"].log.paths()
+
+
+def test_robots_txt_answered_5xx_disallows_the_whole_host(security):
+    down, pages = security["down"], security["result"].pages()
+    assert down.log.paths() == ["/robots.txt", "/robots.txt"]  # retried once, then nothing else
+    assert pages[down.url("/robots.txt")] == (503, "robots", "robots_unavailable")
+    assert pages[security["start"]["down"]] == (None, "skipped", "robots_unavailable")
+    assert security["result"].stats()["robotstxt/decision/disallow_all"] == 2  # this one and the metadata one
+
+
+def test_robots_txt_answered_4xx_allows_everything(security):
+    missing, pages = security["missing"], security["result"].pages()
+    assert pages[missing.url("/robots.txt")] == (404, "robots", "robots_missing")
+    assert pages[security["start"]["missing"]] == (200, "article", None)
+    assert security["result"].stats()["robotstxt/decision/allow_all"] == 2  # this one and the looping one
+
+
+def test_url_variants_make_one_row_and_one_download(security):
+    result, port = security["result"], security["port"]
+    assert result.rows("SELECT url FROM articles WHERE url LIKE '%tracked%'") == [
+        (f"http://news.test:{port}/article/tracked",)
+    ]
+    assert [p for p in security["site"].log.paths() if "tracked" in p] == ["/article/tracked"]
+    (total, distinct), = result.rows("SELECT count(*), count(DISTINCT url) FROM articles")
+    assert total == distinct
+
+
+def test_robots_txt_redirecting_for_ever_allows_and_off_limits_disallows(security):
+    pages = security["result"].pages()
+    looping, metadata = security["looping"], security["metadata"]
+    assert pages[looping.url("/robots.txt")] == (None, "robots", "robots_missing")  # RFC 9309 2.3.1.2
+    assert pages[security["start"]["looping"]] == (200, "article", None)
+    assert pages[metadata.url("/robots.txt")] == (None, "robots", "robots_unavailable")  # not followed there
+    assert pages[security["start"]["metadata"]] == (None, "skipped", "robots_unavailable")
+    assert metadata.log.paths() == ["/robots.txt"]
+
+
+# -- the rules themselves ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "host, address",
+    [
+        ("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"),
+        ("0x7f.0.0.1", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"), ("127.1", "127.0.0.1"),
+        ("[::1]", "::1"), ("::ffff:127.0.0.1", "::ffff:7f00:1"), ("fe80::1%eth0", "fe80::1"),
+        ("8.8.8.8", "8.8.8.8"), ("news.example.com", None), ("cafe.be", None), ("1e100.net", None),
+    ],
+)
+def test_every_spelling_of_an_address_is_parsed(host, address):
+    parsed = parse_ip_literal(host)
+    assert (str(parsed) if parsed else None) == address
+
+
+@pytest.mark.parametrize(
+    "address, forbidden",
+    [
+        ("127.0.0.1", True), ("10.1.2.3", True), ("172.16.0.1", True), ("172.31.255.255", True),
+        ("192.168.0.1", True), ("169.254.169.254", True), ("0.0.0.0", True), ("100.64.0.1", True),
+        ("::1", True), ("fc00::1", True), ("fd12::1", True), ("fe80::1", True), ("::ffff:10.0.0.1", True),
+        ("2002:a00:1::", True), ("64:ff9b::a9fe:a9fe", True),
+        ("8.8.8.8", False), ("172.32.0.1", False), ("2606:4700::1111", False), ("::ffff:8.8.8.8", False),
+    ],
+)
+def test_non_public_addresses_are_forbidden(address, forbidden):
+    assert is_forbidden(ipaddress.ip_address(address)) is forbidden
+
+
+def test_policy_exempts_only_what_the_user_named():
+    policy = AddressPolicy()
+    policy.name(["http://127.0.0.1:8371/", "http://intranet.local/news"])
+    assert policy.refuses_url("http://127.0.0.1:8371/a") is None
+    assert str(policy.refuses_url("http://127.0.0.1:8372/a")) == "127.0.0.1"
+    assert policy.refuses("intranet.local", "10.0.0.5") is False
+    assert policy.refuses("www.intranet.local", "10.0.0.5") is True
+    assert policy.refuses("example.com", "93.184.216.34") is False
+    policy.allow_private = True
+    assert policy.refuses("www.intranet.local", "10.0.0.5") is False
+
+
+def test_static_hosts_are_checked():
+    assert parse_static_hosts("A.test=127.0.0.1, b.test = ::1") == {"a.test": "127.0.0.1", "b.test": "::1"}
+    with pytest.raises(ValueError, match="not an IP address"):
+        parse_static_hosts("a.test=localhost")
+    with pytest.raises(ValueError, match="name=address"):
+        parse_static_hosts("a.test")
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds(b"120") == 120
+    assert retry_after_seconds(b"Mon, 02 Mar 2026 09:01:30 GMT", now) == 90
+    assert retry_after_seconds(b"Mon, 02 Mar 2026 08:00:00 GMT", now) == 0
+    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize(
+    "status, decision",
+    [(200, RULES), (404, ALLOW_ALL), (401, ALLOW_ALL), (410, ALLOW_ALL), (429, DISALLOW_ALL), (500, DISALLOW_ALL),
+     (503, DISALLOW_ALL), (301, ALLOW_ALL)],
+)
+def test_robots_decision_by_status(status, decision):
+    assert decide(status) == decision
+
+
+def test_exit_status_by_finish_reason():
+    assert exit_status("finished", False) == 0
+    assert exit_status("closespider_timeout", False) == 0
+    assert exit_status("shutdown", False) == 3
+    assert exit_status("storage_error", True) == 1
+    assert exit_status("shutdown", True) == 1
+
+
+def test_the_resolver_refuses_what_a_name_resolves_to_not_only_what_a_url_spells():
+    """The last line of defence: the address every connection is made to, whatever asked for it."""
+    policy = AddressPolicy()
+    policy.name(["http://news.test:8080/"])
+    hosts = parse_static_hosts("news.test=127.0.0.1,www.news.test=127.0.0.1,public.test=93.184.216.34")
+    resolver = GuardedResolver(object(), 0, 5.0, hosts, policy)
+
+    def outcome(name: str | bytes):
+        results: list = []
+        resolver.getHostByName(name).addBoth(results.append)
+        assert len(results) == 1  # answered from the fixed hosts, without a lookup
+        return results[0].value if isinstance(results[0], Failure) else results[0]
+
+    assert outcome("news.test") == "127.0.0.1"  # named by the user
+    assert outcome(b"NEWS.test.") == "127.0.0.1"
+    assert isinstance(outcome("www.news.test"), ForbiddenAddress)
+    assert outcome("public.test") == "93.184.216.34"
