@@ -20,6 +20,7 @@ from crawler.urls import normalize_url
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
+LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is an index page
 # The last segment of a URL path that names a site's service pages rather than a story.
 SERVICE_PAGE = re.compile(
     r"/(contact|contact-us|kontakt|impressum|imprint|legal|legal-notice|privacy|privacy-policy|datenschutz"
@@ -135,7 +136,7 @@ def _extract_article(
         # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []
     text = "\n\n".join(kept)
-    if not text:
+    if not text or _mostly_links(tree, kept):
         return None, removed
     article = Article(
         text=text,
@@ -176,6 +177,14 @@ def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[st
         )
         (removed if chrome else kept).append(paragraph)
     return kept, removed
+
+
+def _mostly_links(tree: HtmlElement, paragraphs: list[str]) -> bool:
+    """Whether the text is a list of link labels (an index page), not prose."""
+    labels = {normalize_text(" ".join(a.itertext())) for a in tree.iter("a")}
+    labels.discard("")
+    linked = sum(count_words(p) for p in paragraphs if normalize_text(p) in labels)
+    return linked >= LINK_LIST_SHARE * _words(paragraphs)
 
 
 def count_words(text: str) -> int:
