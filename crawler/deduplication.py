@@ -45,15 +45,18 @@ class Deduplicator:
             return ArticleDecision("same_url", existing_id=existing)
         exact = self.storage.article_ids_with_hash(analysis.content_hash)
         similar: dict[int, float] = dict.fromkeys(exact, 1.0)
+        near = False
         if analysis.signature is not None:
             for match in self.articles.find(analysis.signature):
                 similar.setdefault(match.doc_id, match.jaccard)
+                near = near or match.jaccard >= self.articles.threshold
         if not similar:
             return ArticleDecision("unique")
         roots = set(self.storage.cluster_roots(similar).values())
         root = min(roots)  # ids grow with storage order: the smallest is the first stored
+        # "contained": matched only as a copy cut short (its Jaccard is below the threshold).
         return ArticleDecision(
-            "exact" if exact else "near",
+            "exact" if exact else ("near" if near else "contained"),
             root_id=root,
             similarity=self._similarity_to(root, similar, analysis.signature),
             merge_roots=sorted(roots - {root}),

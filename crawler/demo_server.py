@@ -43,6 +43,11 @@ class RequestLog:
             return [p for s, _, p in self.entries if site is None or s == site]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a crawl opens many connections at once; the default backlog of 5 drops some
+
+
 class SiteServer:
     """One static site on 127.0.0.1 with optional per-path routes.
 
@@ -57,8 +62,7 @@ class SiteServer:
         self.routes = routes
         self.log = log
         self.placeholders: dict[bytes, bytes] = {}
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", port), self._handler_class())
         self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"site-{name}", daemon=True)
 
     @property

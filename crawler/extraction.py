@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from urllib.parse import urlsplit
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class ExtractOptions:
     """Everything that changes what extraction returns, in one place (trafilatura's style)."""
 
     min_words: int = 25
+    fallback_below_words: int = 150  # run trafilatura's fallback extractors when fast mode finds fewer
     favor_precision: bool = False
     favor_recall: bool = False
     include_tables: bool = True
@@ -117,18 +119,25 @@ def extract_article(html: bytes | str, url: str, options: ExtractOptions = Extra
 def _extract_article(
     tree: HtmlElement, url: str, teasers: list[Teaser], options: ExtractOptions
 ) -> tuple[Article | None, list[tuple[str, str]]]:
-    document = trafilatura.bare_extraction(
-        tree,
+    settings = dict(
         url=url,
-        with_metadata=True,
         include_comments=False,
         include_tables=options.include_tables,
         favor_precision=options.favor_precision,
         favor_recall=options.favor_recall,
     )
-    if document is None or not document.text:
+    # trafilatura's fast mode skips its fallback extractors, which cost as much again and change the
+    # result mostly where the main extractor found little: run them only then.
+    document = trafilatura.bare_extraction(tree, fast=True, with_metadata=True, **settings)
+    if document is None:
         return None, []
-    paragraphs = [clean(line) for line in document.text.splitlines() if clean(line)]
+    paragraphs = _paragraphs(document.text)
+    if _words(paragraphs) < options.fallback_below_words:
+        thorough = trafilatura.bare_extraction(tree, fast=False, with_metadata=False, **settings)
+        if thorough is not None and thorough.text:
+            paragraphs = _paragraphs(thorough.text)
+    if not paragraphs:
+        return None, []
     kept, teaser_lines = strip_teasers(paragraphs, teasers)
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
     kept = [p for p in kept if not is_furniture(p)]
@@ -149,6 +158,11 @@ def _extract_article(
         canonical_url=_canonical_url(tree, url),
     )
     return article, removed
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    """Non-empty lines of trafilatura's text, NFC-normalised (bare_extraction does not normalise)."""
+    return [clean(unicodedata.normalize("NFC", line)) for line in (text or "").splitlines() if line.strip()]
 
 
 def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[str], list[str]]:

@@ -66,7 +66,8 @@ class CrawlSession:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = settings.get("SQLITE_PATH", "crawl.db")
-        self.batch_size = settings.getint("SQLITE_BATCH_SIZE", 500)
+        self.batch_size = settings.getint("SQLITE_BATCH_SIZE", 500)  # items (pages) per transaction
+        self._items_pending = 0
         self.commit_interval = settings.getfloat("SQLITE_COMMIT_INTERVAL", 2.0)
         self.print_summary = settings.getbool("CRAWL_SUMMARY", True)
         self.extract_options = ExtractOptions(
@@ -90,8 +91,24 @@ class CrawlSession:
         rows = settings.getint("DEDUP_ROWS", 0) or None
         self.dedup = Deduplicator(
             self.storage,
-            self._open_index("article", self.article_scheme, threshold, bands, rows, None),
-            self._open_index("teaser", self.teaser_scheme, 0.6, TEASER_BANDS, TEASER_ROWS, TEASER_CONTAINMENT),
+            self._open_index(
+                "article",
+                self.article_scheme,
+                threshold,
+                bands,
+                rows,
+                containment=settings.getfloat("DEDUP_CONTAINMENT", 0.8) or None,
+                lsh_threshold=settings.getfloat("DEDUP_LSH_THRESHOLD", 0.5),
+            ),
+            self._open_index(
+                "teaser",
+                self.teaser_scheme,
+                0.6,
+                TEASER_BANDS,
+                TEASER_ROWS,
+                containment=TEASER_CONTAINMENT,
+                min_size_ratio=0.0,  # a blurb cut to one sentence of three is still the same blurb
+            ),
         )
         self.chrome: SiteChrome | None = None
         if settings.getbool("CHROME_ENABLED", True):
@@ -152,6 +169,8 @@ class CrawlSession:
         bands: int | None,
         rows: int | None,
         containment: float | None,
+        min_size_ratio: float = 0.5,
+        lsh_threshold: float | None = None,
     ) -> NearDuplicateIndex:
         """An index over the stored band keys; its banding is the stored one unless the settings differ."""
         store = self.storage.band_store(namespace)
@@ -160,7 +179,16 @@ class CrawlSession:
             scheme.check_stored(stored)  # before anything else: other params make other band keys
         if stored is not None and bands is None:
             bands, rows = int(stored["bands"]), int(stored["rows"])
-        index = NearDuplicateIndex(scheme, threshold, bands, rows, store, containment_threshold=containment)
+        index = NearDuplicateIndex(
+            scheme,
+            threshold,
+            bands,
+            rows,
+            store,
+            containment_threshold=containment,
+            min_size_ratio=min_size_ratio,
+            lsh_threshold=lsh_threshold,
+        )
         if stored is None:
             self.storage.save_dedup_params(namespace, index.params())
         else:
@@ -204,6 +232,7 @@ class CrawlSession:
             print(summary, flush=True)
 
     def commit(self) -> None:
+        self._items_pending = 0
         if self.failure is None and self.storage.pending_writes:
             try:
                 self.storage.commit()
@@ -229,7 +258,8 @@ class CrawlSession:
             deferred_from_coro(engine.close_spider_async(reason="storage_error"))
 
     def maybe_commit(self) -> None:
-        if self.storage.pending_writes >= self.batch_size:
+        self._items_pending += 1
+        if self._items_pending >= self.batch_size:
             self.commit()
 
     # -- storing ------------------------------------------------------------------------------

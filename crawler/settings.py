@@ -61,7 +61,7 @@ LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------
 SQLITE_PATH = "crawl.db"
-SQLITE_BATCH_SIZE = 500  # writes per transaction
+SQLITE_BATCH_SIZE = 500  # pages per transaction
 SQLITE_COMMIT_INTERVAL = 2.0  # seconds; a reader never waits longer than this for new rows
 SQLITE_BUSY_TIMEOUT = 5.0  # seconds to wait for a lock held by a reader's checkpoint
 
@@ -82,6 +82,8 @@ CHROME_MAX_CHARS = 300  # longer paragraphs are never taken for chrome
 
 # --- Dedup (MinHash LSH) ---------------------------------------------------------------------------
 DEDUP_THRESHOLD = 0.6  # estimated Jaccard of word 3-shingles at which two articles are linked
+DEDUP_CONTAINMENT = 0.8  # ...or containment of the shorter in the longer (copies cut short); 0 = off
+DEDUP_LSH_THRESHOLD = 0.5  # Jaccard the LSH banding is tuned to find (cut copies fall below THRESHOLD)
 DEDUP_NUM_PERM = 128
 DEDUP_SEED = 1
 DEDUP_SHINGLE_SIZE = 3

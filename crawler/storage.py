@@ -269,12 +269,14 @@ class Storage:
         A canonical URL on another site declares syndication, not another spelling of the same page:
         the original there is a separate article (linked as a duplicate), so it does not count here.
         """
-        row = self.conn.execute(
-            "SELECT id, run_id FROM articles WHERE url = ? "
-            "UNION ALL SELECT id, run_id FROM articles WHERE canonical_url = ? AND site = ? ORDER BY id LIMIT 1",
-            (url, url, site_of(url)),
+        by_url = self.conn.execute("SELECT id, run_id FROM articles WHERE url = ?", (url,)).fetchone()
+        # "+site": look the canonical URL up in its own index; the site index would scan a whole site.
+        by_canonical = self.conn.execute(
+            "SELECT id, run_id FROM articles WHERE canonical_url = ? AND +site = ? ORDER BY id LIMIT 1",
+            (url, site_of(url)),
         ).fetchone()
-        return (row[0], row[1]) if row else None
+        found = [row for row in (by_url, by_canonical) if row is not None]
+        return tuple(min(found)) if found else None
 
     def article_id_for_url(self, url: str) -> int | None:
         stored = self.stored_article(url)

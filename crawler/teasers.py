@@ -67,9 +67,10 @@ class _TeaserFinder:
     def __init__(self, tree: HtmlElement, page_url: str):
         self.tree = tree
         self.page_url = page_url
-        self.self_urls = {normalize_url(page_url)}
-        for href in tree.xpath('//link[@rel="canonical"]/@href'):
-            self.self_urls.add(normalize_url(href, page_url))
+        # The page's own URLs, without a trailing slash: a table of contents linking to "#part" of the
+        # page under another spelling is the page itself, not a teaser.
+        hrefs = [page_url, *tree.xpath('//link[@rel="canonical"]/@href|//meta[@property="og:url"]/@content')]
+        self.self_urls = {normalize_url(h, page_url).rstrip("/") for h in hrefs if h.strip()}
         self._targets: dict[HtmlElement, str | None] = {}
         self._texts: dict[HtmlElement, str] = {}
         self._script_holders: set[HtmlElement] = set()
@@ -119,7 +120,7 @@ class _TeaserFinder:
             if headline is None or self._in_navigation(link):
                 continue
             target = self.target(link)
-            if target is not None and target not in self.self_urls:
+            if target is not None and target.rstrip("/") not in self.self_urls:
                 found.append((self._item_container(link, target), target, *headline))
         found = self._in_lists(found)
         if not found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -23,9 +24,15 @@ def normalize_url(url: str, base: str | None = None) -> str:
     Lower-case scheme and host, no default port, no fragment, no tracking parameters, sorted query,
     resolved dot segments and percent-encoding normalised. Relative URLs are resolved against ``base``.
     """
-    if base:
-        url = urljoin(base, url.strip())
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if base and not url.startswith(("http://", "https://")):
+        url = urljoin(base, url)
+    return _normalize_absolute(url)
+
+
+@lru_cache(maxsize=65536)  # pages of a site share most of their links: normalise each spelling once
+def _normalize_absolute(url: str) -> str:
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     try:

@@ -83,8 +83,11 @@ class NearDuplicateIndex:
     """MinHash LSH over signatures of one :class:`SignatureScheme`.
 
     ``query`` returns candidates that share at least one band with the signature; ``confirm`` keeps
-    those whose estimated Jaccard similarity reaches ``threshold`` (or, when ``containment_threshold``
-    is set, whose shorter text is contained in the other to that degree).
+    those whose estimated Jaccard similarity reaches ``threshold``, or, when ``containment_threshold``
+    is set, whose shorter text is contained in the other to that degree (a copy cut short) while
+    being at least ``min_size_ratio`` of its size (so a roundup quoting a brief whole is no copy of it).
+    The banding is chosen for ``lsh_threshold`` (default: ``threshold``), below it when containment
+    should find cut copies whose Jaccard is lower.
     """
 
     def __init__(
@@ -95,15 +98,21 @@ class NearDuplicateIndex:
         rows: int | None = None,
         store: BandStore | None = None,
         containment_threshold: float | None = None,
+        min_size_ratio: float = 0.5,
+        lsh_threshold: float | None = None,
     ):
         if not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         if containment_threshold is not None and not 0.0 < containment_threshold <= 1.0:
             raise ValueError(f"containment_threshold must be in (0, 1], got {containment_threshold!r}")
+        if not 0.0 <= min_size_ratio <= 1.0:
+            raise ValueError(f"min_size_ratio must be in [0, 1], got {min_size_ratio!r}")
+        if lsh_threshold is not None and not 0.0 < lsh_threshold <= 1.0:
+            raise ValueError(f"lsh_threshold must be in (0, 1], got {lsh_threshold!r}")
         if (bands is None) != (rows is None):
             raise ValueError(f"give both bands and rows or neither, got bands={bands!r}, rows={rows!r}")
         if bands is None:
-            bands, rows = optimal_bands(threshold, scheme.num_perm)
+            bands, rows = optimal_bands(lsh_threshold or threshold, scheme.num_perm)
         if bands < 1 or rows < 1 or bands * rows > scheme.num_perm:
             raise ValueError(
                 f"bands * rows must be positive and at most num_perm={scheme.num_perm}, got {bands} * {rows}"
@@ -111,6 +120,7 @@ class NearDuplicateIndex:
         self.scheme = scheme
         self.threshold = float(threshold)
         self.containment_threshold = containment_threshold
+        self.min_size_ratio = min_size_ratio
         self.bands = bands
         self.rows = rows
         self.store: BandStore = store if store is not None else MemoryBandStore()
@@ -165,7 +175,9 @@ class NearDuplicateIndex:
             shorter, longer = (signature, other) if signature.size <= other.size else (other, signature)
             containment = shorter.containment_in(longer)
             if jaccard >= self.threshold or (
-                self.containment_threshold is not None and containment >= self.containment_threshold
+                self.containment_threshold is not None
+                and containment >= self.containment_threshold
+                and shorter.size >= self.min_size_ratio * longer.size
             ):
                 matches.append(Match(doc_id, jaccard, containment))
         return sorted(matches, key=lambda m: (-m.jaccard, m.doc_id))

@@ -29,7 +29,7 @@ def main(db: str, count: int, die_after: int, batch: int) -> None:
     dedup = Deduplicator(
         storage,
         NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article")),
-        NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8),
+        NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8, min_size_ratio=0.0),
     )
     storage.save_dedup_params("article", dedup.articles.params())
     run = storage.start_run("crash", {})

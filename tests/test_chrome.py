@@ -107,7 +107,7 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
 def learner(tmp_path) -> tuple[SiteChrome, Storage, int]:
     storage = Storage(tmp_path / "crawl.db")
     articles = NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article"))
-    teasers = NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8)
+    teasers = NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8, min_size_ratio=0.0)
     return SiteChrome(storage, articles, teasers, min_stories=3, min_words=5), storage, storage.start_run("t", {})
 
 

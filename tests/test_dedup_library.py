@@ -171,3 +171,19 @@ def test_dedup_never_imports_scrapy():
 
     code = "import dedup, sys; assert not any(m == 'scrapy' or m.startswith('scrapy.') for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_containment_confirms_cut_copies_of_similar_size_only():
+    scheme = SignatureScheme(num_perm=256, shingle_size=1)
+    index = NearDuplicateIndex(scheme, threshold=0.9, containment_threshold=0.8, min_size_ratio=0.5, lsh_threshold=0.3)
+    full = " ".join(f"w{n}" for n in range(1000))
+    index.add(1, scheme.signature(full))
+    cut = scheme.signature(" ".join(f"w{n}" for n in range(700)))  # Jaccard 0.7, all of it contained
+    tiny = scheme.signature(" ".join(f"w{n}" for n in range(200)))  # contained, but a fifth of the size
+    (match,) = index.find(cut)
+    assert match.jaccard < 0.9 and match.containment > 0.9
+    assert index.find(tiny) == []
+    with pytest.raises(ValueError, match="min_size_ratio"):
+        NearDuplicateIndex(scheme, min_size_ratio=2)
+    with pytest.raises(ValueError, match="lsh_threshold"):
+        NearDuplicateIndex(scheme, lsh_threshold=0)

@@ -34,8 +34,10 @@ def deduplicator(tmp_path, name: str = "crawl.db") -> tuple[Deduplicator, Storag
     storage = Storage(tmp_path / name)
     dedup = Deduplicator(
         storage,
-        NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article")),
-        NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8),
+        NearDuplicateIndex(
+            SCHEME, 0.6, store=storage.band_store("article"), containment_threshold=0.8, lsh_threshold=0.5
+        ),
+        NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8, min_size_ratio=0),
     )
     return dedup, storage, storage.start_run("test", {})
 
@@ -96,3 +98,16 @@ def test_scheduled_run_dedups_against_earlier_runs(tmp_path):
     dedup, storage, run = deduplicator(tmp_path)  # a new crawl opens the same database
     _, decision = store(dedup, run, "http://y.org/1", analysis(TEXTS["B"]))
     assert decision.root_id == original
+
+
+def test_a_copy_cut_short_links_by_containment_but_a_brief_in_a_roundup_does_not(tmp_path):
+    dedup, storage, run = deduplicator(tmp_path)
+    original, _ = store(dedup, run, "http://a.org/full", analysis(words(0, 600)))
+    # The first 55 % and a "read more" line: Jaccard about 0.55, under the threshold, but contained.
+    cut = words(0, 330) + " read the full story at the a.org site today"
+    _, decision = store(dedup, run, "http://b.org/cut", analysis(cut))
+    assert decision.match == "contained" and decision.root_id == original and decision.similarity < 0.6
+    # A brief quoted whole in a long roundup is contained too, but at a fifth of its size it is no copy.
+    store(dedup, run, "http://c.org/brief", analysis(words(9000, 9120)))
+    _, decision = store(dedup, run, "http://c.org/roundup", analysis(words(9000, 9120) + " " + words(20000, 20600)))
+    assert decision.match == "unique"
