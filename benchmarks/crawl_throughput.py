@@ -33,7 +33,7 @@ TARGET_DEDUP_STORE_SHARE = 0.05  # dedup + store as a fraction of extraction tim
 SCRAPY_TIME_KEYS = {"elapsed_time_seconds", "start_time", "finish_time"}
 STAGE_SOURCES = {
     "extract": "crawler.analysis.analyse_page (ExtractPipeline's work)",
-    "dedup": "Deduplicator.decide_article (DedupPipeline's work)",
+    "dedup": "SiteChrome.strip + Deduplicator.decide_article (ChromePipeline's and DedupPipeline's work)",
     "store": "CrawlSession.store + closing commit (SQLitePipeline's work), real Storage in a temp file",
 }
 TIMING_KEY = re.compile(r"(time|seconds|_ms\b|_s\b|duration|cpu)", re.IGNORECASE)
@@ -132,6 +132,15 @@ def stage_breakdown(pages: list[CorpusPage], base: str, settings: dict[str, str]
             start = time.perf_counter()
             if extraction.article is not None:
                 articles += 1
+                if session.chrome is not None:  # ChromePipeline: the site's learned chrome, cut before dedup
+                    chrome_start = time.perf_counter()
+                    text, removed = session.chrome.strip(url, extraction.article.text)
+                    if removed:
+                        extraction.article.text = text
+                        analysis.content_hash = content_hash(text)
+                        analysis.signature = session.article_scheme.signature(text)
+                        analysis.chrome_removed = removed
+                    timer.add("dedup: of which site chrome cut (ChromePipeline)", time.perf_counter() - chrome_start)
                 item.decision = session.dedup.decide_article(url, analysis)
             timer.add("dedup", time.perf_counter() - start)
             start = time.perf_counter()

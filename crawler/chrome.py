@@ -14,10 +14,22 @@ logger = logging.getLogger(__name__)
 MAX_ARTICLES_TRACKED = 200  # articles remembered per block, to clean once it turns out to be chrome
 
 
+PREFIX_WORDS = 8  # a blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start
+
+
+def _hash(normalized: str) -> int:
+    return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def block_hash(paragraph: str) -> int:
     """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
-    digest = hashlib.blake2b(normalize_text(paragraph).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
+    return _hash(normalize_text(paragraph))
+
+
+def prefix_hash(text: str, normalized: str | None = None) -> int | None:
+    """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
+    words = (normalized if normalized is not None else normalize_text(text)).split(" ")
+    return _hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
 
 
 class SiteChrome:
@@ -35,7 +47,6 @@ class SiteChrome:
         self,
         storage: Storage,
         articles: NearDuplicateIndex,
-        teasers: NearDuplicateIndex,
         min_stories: int = 3,
         max_chars: int = 300,
         min_words: int = 50,
@@ -44,7 +55,6 @@ class SiteChrome:
             raise ValueError(f"min_stories must be at least 2, got {min_stories!r}")
         self.storage = storage
         self.articles = articles
-        self.teasers = teasers
         self.min_stories = min_stories
         self.max_chars = max_chars
         self.min_words = min_words
@@ -60,11 +70,14 @@ class SiteChrome:
         """The text without the site's known chrome, and what was cut with the reason."""
         site = site_of(page_url)
         chrome = self.known(site)
+        paragraphs = text.split("\n\n")
+        normalized = {p: normalize_text(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
+        blurbs = self._teaser_blurbs(site, page_url, normalized)
         kept, removed = [], []
-        for paragraph in text.split("\n\n"):
-            if len(paragraph) <= self.max_chars and block_hash(paragraph) in chrome:
+        for paragraph in paragraphs:
+            if len(paragraph) <= self.max_chars and _hash(normalized[paragraph]) in chrome:
                 removed.append((paragraph, "site_chrome"))
-            elif self._is_teaser_blurb(site, page_url, paragraph):
+            elif paragraph in blurbs:
                 removed.append((paragraph, "teaser_blurb"))
             else:
                 kept.append(paragraph)
@@ -72,20 +85,27 @@ class SiteChrome:
             return text, []  # never cut an article down to nothing
         return "\n\n".join(kept), removed
 
-    def _is_teaser_blurb(self, site: str, page_url: str, paragraph: str) -> bool:
-        if len(paragraph) > 2 * self.max_chars:
-            return False
-        signature = self.teasers.scheme.signature(paragraph)
-        if signature is None:
-            return False
-        matches = self.teasers.find(signature)
-        if not matches:
-            return False
-        for url, seen_count in self.storage.teaser_targets([m.doc_id for m in matches]):
-            # A teaser of this very story repeats its lede: that is the article's own text.
-            if url and url != page_url and site_of(url) == site and seen_count >= 2:
-                return True
-        return False
+    def _teaser_blurbs(self, site: str, page_url: str, normalized: dict[str, str]) -> set[str]:
+        """The paragraphs that are a blurb of one of the site's teasers (cut at any length).
+
+        Only teasers shown on two pages or more, linking within the site but not to this page:
+        a teaser of this very story repeats its lede, which is the article's own text.
+        """
+        prefixes: dict[int, list[str]] = {}
+        for paragraph, text in normalized.items():
+            key = prefix_hash(paragraph, text)
+            if key is not None:
+                prefixes.setdefault(key, []).append(paragraph)
+        found = set()
+        for key, url, blurb, seen_count in self.storage.teasers_with_prefixes(list(prefixes)):
+            if not url or url == page_url or seen_count < 2 or site_of(url) != site:
+                continue
+            blurb = normalize_text(blurb)
+            for paragraph in prefixes[key]:
+                text = normalized[paragraph]
+                if text in blurb or (blurb in text and len(blurb) >= 0.5 * len(text)):
+                    found.add(paragraph)
+        return found
 
     # -- learning -----------------------------------------------------------------------------
     def learn(self, page_url: str, article_id: int, story_id: int, text: str) -> int:
@@ -96,9 +116,10 @@ class SiteChrome:
         """
         site = site_of(page_url)
         blocks = {block_hash(p): p for p in text.split("\n\n") if len(p) <= self.max_chars and p.strip()}
+        known = self.storage.site_blocks(site, list(blocks))
         turned = 0
         for block, paragraph in blocks.items():
-            stories, article_ids, is_chrome = self.storage.site_block(site, block) or ([], [], False)
+            stories, article_ids, is_chrome = known.get(block, ([], [], False))
             if is_chrome:
                 continue
             if story_id not in stories:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.analysis import PageAnalysis
+from crawler.chrome import prefix_hash
 from crawler.items import ArticleDecision
 from crawler.storage import ArticleRow, Storage
 from crawler.urls import site_of
@@ -126,7 +127,7 @@ class Deduplicator:
         for teaser, signature in zip(teasers, signatures):
             teaser_id = self._find_teaser(teaser.url, signature)
             if teaser_id is None:
-                teaser_id = self.storage.insert_teaser(teaser.title, teaser.text, teaser.url)
+                teaser_id = self.storage.insert_teaser(teaser.title, teaser.text, teaser.url, prefix_hash(teaser.text))
                 if signature is not None:
                     self.teasers.add(teaser_id, signature)
                 new += 1

@@ -115,7 +115,6 @@ class CrawlSession:
             self.chrome = SiteChrome(
                 self.storage,
                 self.dedup.articles,
-                self.dedup.teasers,
                 min_stories=settings.getint("CHROME_MIN_STORIES", 3),
                 max_chars=settings.getint("CHROME_MAX_CHARS", 300),
                 min_words=self.extract_options.min_words,

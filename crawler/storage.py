@@ -144,6 +144,14 @@ def m002_site_chrome(db: sqlite_utils.Database) -> None:
     db["removed_blocks"].create_index(["article_id"])
 
 
+@migrations()
+def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
+    # The hash of a blurb's first words: a blurb cut at any length still starts the same, so a paragraph
+    # of an article can be matched against the site's teasers with one indexed look-up.
+    db["teasers"].add_column("prefix_hash", int)
+    db["teasers"].create_index(["prefix_hash"])
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -370,11 +378,18 @@ class Storage:
 
     def site_block(self, site: str, block_hash: int) -> tuple[list[int], list[int], bool] | None:
         """(story ids, article ids, is chrome) recorded for a block of a site."""
-        row = self.conn.execute(
-            "SELECT story_ids, article_ids, is_chrome FROM site_blocks WHERE site = ? AND hash = ?",
-            (site, block_hash),
-        ).fetchone()
-        return (json.loads(row[0]), json.loads(row[1]), bool(row[2])) if row else None
+        return self.site_blocks(site, [block_hash]).get(block_hash)
+
+    def site_blocks(self, site: str, hashes: list[int]) -> dict[int, tuple[list[int], list[int], bool]]:
+        """The records of several blocks of a site in one query."""
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        rows = self.conn.execute(
+            f"SELECT hash, story_ids, article_ids, is_chrome FROM site_blocks WHERE site = ? AND hash IN ({marks})",
+            (site, *hashes),
+        )
+        return {row[0]: (json.loads(row[1]), json.loads(row[2]), bool(row[3])) for row in rows}
 
     def save_site_block(
         self, site: str, block_hash: int, text: str, story_ids: list[int], article_ids: list[int], is_chrome: bool
@@ -390,22 +405,26 @@ class Storage:
         )
 
     # -- teasers ------------------------------------------------------------------------------
-    def teaser_targets(self, teaser_ids: list[int]) -> list[tuple[str, int]]:
-        """(url, seen_count) of each teaser."""
-        marks = ",".join("?" * len(teaser_ids))
-        return self.conn.execute(f"SELECT url, seen_count FROM teasers WHERE id IN ({marks})", teaser_ids).fetchall()
+    def teasers_with_prefixes(self, prefix_hashes: list[int]) -> list[tuple[int, str, str, int]]:
+        """(prefix_hash, url, text, seen_count) of the teasers whose blurb starts with one of the prefixes."""
+        if not prefix_hashes:
+            return []
+        marks = ",".join("?" * len(prefix_hashes))
+        return self.conn.execute(
+            f"SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash IN ({marks})", prefix_hashes
+        ).fetchall()
 
     def teaser_id_for_url(self, url: str) -> int | None:
         row = self.conn.execute("SELECT id FROM teasers WHERE url = ? ORDER BY id LIMIT 1", (url,)).fetchone()
         return row[0] if row else None
 
-    def insert_teaser(self, title: str, text: str, url: str | None) -> int:
+    def insert_teaser(self, title: str, text: str, url: str | None, prefix_hash: int | None = None) -> int:
         now = utc_now()
         article_id = self.article_id_for_url(url) if url else None
         cursor = self._write(
-            "INSERT INTO teasers (title, text, url, article_id, seen_count, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?, 0, ?, ?)",
-            (title, text, url, article_id, now, now),
+            "INSERT INTO teasers (title, text, url, article_id, seen_count, first_seen, last_seen, prefix_hash) "
+            "VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+            (title, text, url, article_id, now, now, prefix_hash),
         )
         return cursor.lastrowid
 

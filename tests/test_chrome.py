@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from crawler.chrome import SiteChrome, block_hash
+from crawler.chrome import SiteChrome, block_hash, prefix_hash
 from crawler.demo_server import SiteGroup
 from crawler.storage import ArticleRow, Storage
 from dedup import NearDuplicateIndex, SignatureScheme, content_hash
 from tests.conftest import run_crawl
 
 SCHEME = SignatureScheme()
-TEASERS = SignatureScheme(num_perm=64, min_shingles=5)
 PITCH = "The Morning Brief brings you the day's most important stories in five minutes, every weekday."
 SOURCE = "source: Fennick Weekly with agencies"
 QUOTE = '"We will not close a single branch line while I am minister," said Transport Minister Ilse Marrow.'
@@ -107,8 +106,7 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
 def learner(tmp_path) -> tuple[SiteChrome, Storage, int]:
     storage = Storage(tmp_path / "crawl.db")
     articles = NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article"))
-    teasers = NearDuplicateIndex(TEASERS, 0.6, 32, 2, storage.band_store("teaser"), containment_threshold=0.8, min_size_ratio=0.0)
-    return SiteChrome(storage, articles, teasers, min_stories=3, min_words=5), storage, storage.start_run("t", {})
+    return SiteChrome(storage, articles, min_stories=3, min_words=5), storage, storage.start_run("t", {})
 
 
 def store(storage: Storage, run: int, url: str, text: str) -> int:
@@ -158,15 +156,17 @@ def test_stripping_never_empties_an_article(tmp_path):
 def test_a_sites_teaser_blurb_inside_an_article_is_cut_but_its_own_lede_is_not(tmp_path):
     chrome, storage, run = learner(tmp_path)
     blurb = "Boats decorated with lanterns will again float down the Fenn on the longest night of the year."
-    teaser = storage.insert_teaser("River festival returns", blurb, "http://x.org/festival")
+    cut = blurb[:60] + "…"  # the teaser as another page showed it, cut short
+    teaser = storage.insert_teaser("River festival returns", cut, "http://x.org/festival", prefix_hash(cut))
     for page_url in ("http://x.org/", "http://x.org/news"):
-        storage.add_sighting(teaser, page_url, "Popular", "River festival returns", blurb)
-    chrome.teasers.add(teaser, TEASERS.signature(blurb))
+        storage.add_sighting(teaser, page_url, "Popular", "River festival returns", cut)
     text = f"{BODY}\n\n{blurb}"
     assert chrome.strip("http://x.org/other-story", text) == (BODY, [(blurb, "teaser_blurb")])
     assert chrome.strip("http://x.org/festival", text) == (text, [])  # the festival story's own lede
+    storage.add_sighting(teaser, "http://y.org/", "Popular", "River festival returns", blurb)
+    assert chrome.strip("http://y.org/other-story", text) == (text, [])  # another site's teaser
 
 
 def test_bad_parameters(tmp_path):
     with pytest.raises(ValueError, match="min_stories"):
-        SiteChrome(Storage(tmp_path / "crawl.db"), None, None, min_stories=1)
+        SiteChrome(Storage(tmp_path / "crawl.db"), None, min_stories=1)
