@@ -67,7 +67,7 @@ class ExtractPipeline:
             crawler.stats,
             workers=workers,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", 20.0),
-            max_tasks=settings.getint("EXTRACT_WORKER_MAX_TASKS", 500),
+            max_tasks=settings.getint("EXTRACT_WORKER_MAX_TASKS", 2000),
             max_memory_mb=settings.getfloat("EXTRACT_WORKER_MAX_MEMORY_MB", 1024.0),
         )
 

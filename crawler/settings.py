@@ -72,7 +72,7 @@ EXTRACT_FAVOR_RECALL = False
 EXTRACT_INCLUDE_TABLES = True
 EXTRACT_WORKERS = 0  # extraction processes; 0 = one per CPU, 1 = in-process (for debugging; no time limit)
 EXTRACT_TIMEOUT = 20.0  # seconds one page may take; its worker is then killed and the page recorded
-EXTRACT_WORKER_MAX_TASKS = 500  # pages before a worker is replaced (parsers leak a little)
+EXTRACT_WORKER_MAX_TASKS = 2000  # pages before a worker is replaced (parsers leak a little)
 EXTRACT_WORKER_MAX_MEMORY_MB = 1024  # a worker grown past this is replaced after its page
 
 # --- Site chrome (what recurs across a site's stories) ---------------------------------------------

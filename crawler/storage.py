@@ -16,6 +16,7 @@ from crawler.urls import site_of
 from dedup import Signature
 
 migrations = Migrations("storyonce")
+CACHE_KIB = 64 * 1024
 
 
 @migrations()
@@ -193,6 +194,9 @@ class Storage:
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         # NORMAL is durable at every checkpoint and never corrupts in WAL mode; FULL would fsync each batch.
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        # A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's
+        # default 2 MB spills to the WAL in the middle of a transaction, many times over.
+        self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         migrations.apply(self.db)
         self.pending_writes = 0
 

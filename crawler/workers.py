@@ -170,7 +170,7 @@ class WorkerPool:
         self.max_memory_mb = max_memory_mb
         # forkserver: workers fork from a clean process, not from one running a reactor and threads.
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["crawler.analysis"])
+        self.context.set_forkserver_preload(["crawler.analysis", "crawler.warmup"])
         self.tasks: queue.Queue = queue.Queue()
         self.started = self.crashes = self.timeouts = self.recycled = 0
         self.slots = [_Slot(self, n) for n in range(workers)]
