@@ -36,7 +36,7 @@ class Extracted:
     date: str | None = None
     kind: str = "article"  # ours: article, listing or skipped
     reason: str | None = None
-    removed: list[str] = field(default_factory=list)  # ours: paragraphs cut out as teasers or labels
+    removed: list[str] = field(default_factory=list)  # ours: paragraphs cut out (teasers, furniture)
 
 
 def extract_plain(page: CorpusPage) -> Extracted:
@@ -51,8 +51,9 @@ def extract_ours(page: CorpusPage, url: str | None = None) -> Extracted:
     result = extract_page(page.html, url or page.url)
     article = result.article
     if article is None:
-        return Extracted("", kind=result.kind, reason=result.reason, removed=result.removed)
-    return Extracted(article.text, article.title, article.author, article.published, removed=result.removed)
+        return Extracted("", kind=result.kind, reason=result.reason, removed=[p for p, _ in result.removed])
+    removed = [p for p, _ in result.removed]
+    return Extracted(article.text, article.title, article.author, article.published, removed=removed)
 
 
 def read_crawled(run: CrawlRun, pages: list[CorpusPage]) -> tuple[dict[int, Extracted], dict[int, str]]:

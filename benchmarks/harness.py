@@ -52,10 +52,38 @@ class Measured:
 
     returncode: int
     wall_s: float
-    cpu_s: float  # user + system of the process and of the children it waited for (worker pools)
+    cpu_s: float  # user + system of the process and of the children it waited for
     peak_rss_mb: float  # the process's own VmHWM, polled: wait4's ru_maxrss includes our RSS at fork time
     stdout: str
     stderr: str
+    descendants_cpu_s: float = 0.0  # extraction workers: forked by a fork server, never waited for
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds so far of every process below ``root`` (polled: they are not our children)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    below, todo = set(), [root]
+    while todo:
+        parent = todo.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in below:
+                below.add(pid)
+                todo.append(pid)
+    for pid in below:
+        seen[pid] = max(seen.get(pid, 0.0), times[pid])
 
 
 def run_measured(command: list[str], timeout: float = 1800) -> Measured:
@@ -67,7 +95,12 @@ def run_measured(command: list[str], timeout: float = 1800) -> Measured:
         deadline = start + timeout
         peak_kb = 0
         status_file = Path(f"/proc/{process.pid}/status")
+        below: dict[int, float] = {}
+        next_tree_poll = start
         while True:
+            if time.perf_counter() >= next_tree_poll:
+                _descendants_cpu(process.pid, below)
+                next_tree_poll = time.perf_counter() + 0.25
             try:
                 for line in status_file.read_text().splitlines():
                     if line.startswith("VmHWM:"):
@@ -93,6 +126,7 @@ def run_measured(command: list[str], timeout: float = 1800) -> Measured:
             peak_kb / 1024,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
+            sum(below.values()),
         )
 
 

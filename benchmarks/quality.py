@@ -149,6 +149,12 @@ def print_extraction(run: ExtractionRun) -> None:
         values = {name: correct / annotated for name, (correct, _) in counts.items()}
         target = f">= plain  {verdict(values['ours'] >= values['plain'])}" if field == "date" else ""
         row(f"{field} acc ({annotated})", values, target)
+        # The same, only over pages that ours stores as an article: a page it keeps out (a listing, an
+        # "about" page) counts as wrong above, whatever its metadata.
+        stored = [p for p in pages if systems["ours"].get(p.index) is not None and systems["ours"][p.index].text]
+        shared = {name: accuracy(stored, out, field) for name, out in systems.items()}
+        if shared["plain"][1]:
+            row(f"  on stored ({shared['plain'][1]})", {n: c / shared["plain"][1] for n, (c, _) in shared.items()})
     with_text = {name: sum(bool(e.text) for e in out.values()) for name, out in systems.items()}
     print(
         f"{'pages with text':<18}"

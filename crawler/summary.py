@@ -12,7 +12,7 @@ class Counts(Protocol):
 def summarise(stats: dict, storage: Counts, path: str) -> str:
     """Build the summary from the run's stats and the database totals."""
     new = stats.get("store/articles/new", 0)
-    near = stats.get("dedup/near", 0)
+    near = stats.get("dedup/near", 0) + stats.get("dedup/contained", 0)  # contained: copies cut short
     exact = stats.get("dedup/exact", 0)
     seen_again = stats.get("store/articles/seen_again", 0) + stats.get("store/articles/listed_again", 0)
     new_teasers = stats.get("teasers/new", 0)

@@ -197,7 +197,7 @@ def test_bad_pages_recorded_with_reasons(crawl, manifest):
 
 
 def test_second_run_adds_nothing_and_downloads_no_stored_article(crawl, manifest):
-    second, sites = crawl["second"], crawl["sites"]
+    second = crawl["second"]
     assert second.returncode == 0, second.stderr[-3000:]
     for table, count in crawl["snapshot"].items():
         assert second.rows(f"SELECT count(*) FROM {table}")[0][0] == count, table
