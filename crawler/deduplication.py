@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from crawler.analysis import PageAnalysis
 from crawler.chrome import prefix_hash
 from crawler.items import ArticleDecision
@@ -12,14 +10,8 @@ from crawler.urls import site_of
 from dedup import NearDuplicateIndex, Signature
 
 
-@dataclass
-class StoredArticle:
-    article_id: int | None
-    decision: ArticleDecision
-
-
 class Deduplicator:
-    """Applies DESIGN's dedup semantics with the near-duplicate indexes kept in the database.
+    """Applies the dedup semantics (README, "How dedup works") with the indexes kept in the database.
 
     Articles form star clusters: every member points at the cluster's first-stored article. Clusters
     are the connected components of the "near-duplicate" relation, so when an article is similar to

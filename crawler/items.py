@@ -20,7 +20,6 @@ class FetchedPage:
     link_depth: int = 0
     analysis: PageAnalysis | None = None  # set by ExtractPipeline
     decision: ArticleDecision | None = None  # set by DedupPipeline
-    teaser_ids: list[int | None] = field(default_factory=list)  # set by DedupPipeline, one per teaser
 
 
 @dataclass

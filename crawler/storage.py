@@ -269,11 +269,6 @@ class Storage:
             (url, status, kind, reason, utc_now(), etag, last_modified, article_id, run_id),
         )
 
-    def page_validators(self, url: str) -> tuple[str | None, str | None]:
-        """The ETag and Last-Modified last received for ``url``, for a conditional request."""
-        row = self.conn.execute("SELECT etag, last_modified FROM pages WHERE url = ?", (url,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
     # -- articles -----------------------------------------------------------------------------
     def stored_article(self, url: str) -> tuple[int, int] | None:
         """(id, run_id) of the article fetched from ``url``, or declaring it its canonical URL on its own site.
@@ -380,12 +375,8 @@ class Storage:
             for row in self.conn.execute("SELECT hash FROM site_blocks WHERE site = ? AND is_chrome = 1", (site,))
         }
 
-    def site_block(self, site: str, block_hash: int) -> tuple[list[int], list[int], bool] | None:
-        """(story ids, article ids, is chrome) recorded for a block of a site."""
-        return self.site_blocks(site, [block_hash]).get(block_hash)
-
     def site_blocks(self, site: str, hashes: list[int]) -> dict[int, tuple[list[int], list[int], bool]]:
-        """The records of several blocks of a site in one query."""
+        """(story ids, article ids, is chrome) recorded for each of several blocks of a site, in one query."""
         if not hashes:
             return {}
         marks = ",".join("?" * len(hashes))

@@ -125,7 +125,7 @@ def test_copies_of_one_story_do_not_make_its_lines_chrome(tmp_path):
         article = store(storage, run, f"http://x.org/copy{n}", f"{BODY}\n\n{line}")
         chrome.learn(f"http://x.org/copy{n}", article, story_id=1, text=f"{BODY}\n\n{line}")  # one cluster
     assert chrome.known("x.org") == set()
-    assert storage.site_block("x.org", block_hash(line))[0] == [1]
+    assert storage.site_blocks("x.org", [block_hash(line)])[block_hash(line)][0] == [1]
 
 
 def test_a_block_turning_chrome_is_cut_from_earlier_articles_and_kept_for_audit(tmp_path):

@@ -38,7 +38,6 @@ def test_record_page_is_an_upsert(tmp_path):
     assert storage.db.execute("SELECT url, status, kind, reason, etag FROM pages").fetchall() == [
         ("http://x.org/a", 200, "article", None, '"e1"')
     ]
-    assert storage.page_validators("http://x.org/a") == ('"e1"', None)
 
 
 def test_uncommitted_batch_is_invisible_to_readers_and_lost_whole_on_crash(tmp_path):
