@@ -214,3 +214,17 @@ def open_session(db_path: Path | str, overrides: dict[str, str] | None = None, s
 
 def close_session(session, spider) -> None:
     session.spider_closed(spider, "finished")
+
+
+def time_commits(session) -> list[float]:
+    """Make the session's storage record how long each commit takes; returns the list it fills."""
+    commits: list[float] = []
+    original_commit = session.storage.commit
+
+    def timed_commit() -> None:
+        started = time.perf_counter()
+        original_commit()
+        commits.append(time.perf_counter() - started)
+
+    session.storage.commit = timed_commit
+    return commits

@@ -28,6 +28,7 @@ from benchmarks.harness import (
     percentile,
     run_measured,
     scrapy_command,
+    time_commits,
 )
 
 TARGETS = {"open_s": 10.0, "query_ms": 1.0, "rss_mb": 2048.0}  # at 1M stored articles
@@ -174,15 +175,7 @@ def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) 
     size = session.storage.count("article_signatures")
     rng = np.random.default_rng(seed + 2)
     values = synthetic_signatures(rng, inserts, index.scheme.num_perm)
-    commits: list[float] = []
-    original_commit = session.storage.commit
-
-    def timed_commit() -> None:
-        started = time.perf_counter()
-        original_commit()
-        commits.append(time.perf_counter() - started)
-
-    session.storage.commit = timed_commit
+    commits = time_commits(session)
     start = time.perf_counter()
     for offset in range(inserts):
         index.add(size + offset + 1, Signature(values[offset], 1000))

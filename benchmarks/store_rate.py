@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness import close_session, load_average, open_session, parse_settings, percentile
+from benchmarks.harness import close_session, load_average, open_session, parse_settings, percentile, time_commits
 
 TABLES = ("articles", "article_bands", "article_signatures", "teasers", "teaser_bands", "teaser_signatures",
           "teaser_sightings", "pages")
@@ -132,15 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"made {len(corpus.pages)} synthetic pages with signatures in {time.perf_counter() - start:.1f} s "
               "(not timed)", flush=True)
 
-        commits: list[float] = []
-        original_commit = session.storage.commit
-
-        def timed_commit() -> None:
-            started = time.perf_counter()
-            original_commit()
-            commits.append(time.perf_counter() - started)
-
-        session.storage.commit = timed_commit
+        commits = time_commits(session)
 
         context = multiprocessing.get_context("spawn")
         writing, stop, results = context.Event(), context.Event(), context.Queue()
