@@ -46,7 +46,9 @@ def load_corpus(limit: int | None = None) -> list[CorpusPage]:
         if not file.exists():
             file = CORPUS / "eval" / f"{name}.gz"
         meta = {k: v for k, v in record.items() if k not in ("file", "with", "without")}
-        pages.append(CorpusPage(index, url, gzip.decompress(file.read_bytes()), record["with"], record["without"], meta))
+        pages.append(
+            CorpusPage(index, url, gzip.decompress(file.read_bytes()), record["with"], record["without"], meta)
+        )
     return pages
 
 
@@ -102,7 +104,7 @@ class _CorpusHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/sitemap.xml":
             body, content_type = self.sitemap, "application/xml"

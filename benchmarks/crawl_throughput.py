@@ -113,8 +113,9 @@ def stage_breakdown(pages: list[CorpusPage], base: str, settings: dict[str, str]
         timer.wrap(session.storage, "record_page", "store: pages row")
         timer.wrap(session.storage, "commit", "store: commits")
         # Warm-up, as for plain trafilatura: first-call imports and caches are not a per-page cost.
-        analyse_page(pages[0].html, base, "text/html", session.extract_options, session.article_scheme,
-                     session.teaser_scheme)
+        analyse_page(
+            pages[0].html, base, "text/html", session.extract_options, session.article_scheme, session.teaser_scheme
+        )
         for page in pages:
             url = normalize_url(base + page.path)
             start = time.perf_counter()
@@ -168,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     pages = load_corpus(options.limit)
     n = len(pages)
     size_mb = sum(len(p.html) for p in pages) / 1e6
-    print(f"crawl_throughput: {n} corpus pages ({size_mb:.1f} MB of HTML), {os.cpu_count()} CPUs, "
-          f"load average {load_average()} at start")
+    print(
+        f"crawl_throughput: {n} corpus pages ({size_mb:.1f} MB of HTML), {os.cpu_count()} CPUs, "
+        f"load average {load_average()} at start"
+    )
     if extra:
         print(f"extra settings: {extra}")
 
@@ -215,19 +218,25 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "PASS" if crawl_rate / plain_rate >= TARGET_RATIO else "FAIL"
     print(f"target: crawl >= {TARGET_RATIO}x plain (2.0x is the limit on 2 cores): {verdict}")
     tree_cpu = full.cpu_s + full.descendants_cpu_s
-    print(f"CPU: plain {plain_cpu:.1f} s over {plain_wall:.1f} s wall; crawl process {full.cpu_s:.1f} s + its "
-          f"extraction workers {full.descendants_cpu_s:.1f} s (polled) over {full.wall_s:.1f} s wall = "
-          f"{tree_cpu / full.wall_s:.2f} cores busy, {1000 * tree_cpu / n:.1f} ms of CPU per page, "
-          f"scrapy process peak RSS {full.peak_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s")
+    print(
+        f"CPU: plain {plain_cpu:.1f} s over {plain_wall:.1f} s wall; crawl process {full.cpu_s:.1f} s + its "
+        f"extraction workers {full.descendants_cpu_s:.1f} s (polled) over {full.wall_s:.1f} s wall = "
+        f"{tree_cpu / full.wall_s:.2f} cores busy, {1000 * tree_cpu / n:.1f} ms of CPU per page, "
+        f"scrapy process peak RSS {full.peak_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s"
+    )
     if elapsed:
         print(f"crawl startup + shutdown outside 'elapsed': {full.wall_s - elapsed:.1f} s")
-    print(f"load average at the end: {load_average()} (other work on the machine slows both sides: "
-          "compare CPU ms/page when it is high)")
+    print(
+        f"load average at the end: {load_average()} (other work on the machine slows both sides: "
+        "compare CPU ms/page when it is high)"
+    )
 
     print()
     print("Where the crawl's time goes (ms per page, all pages; each stage run on its own, one core):")
-    print(f"  fetch    {1000 * fetch_elapsed / n:8.2f}  subprocess: scrapy crawl with ITEM_PIPELINES={{}}, "
-          "stats elapsed / pages (download + spider, no pipelines)")
+    print(
+        f"  fetch    {1000 * fetch_elapsed / n:8.2f}  subprocess: scrapy crawl with ITEM_PIPELINES={{}}, "
+        "stats elapsed / pages (download + spider, no pipelines)"
+    )
     if timer:
         for stage, source in STAGE_SOURCES.items():
             note = f" ({articles} articles)" if stage == "dedup" else ""
@@ -238,12 +247,16 @@ def main(argv: list[str] | None = None) -> int:
         extract, dedup, store = (timer.seconds[k] for k in STAGE_SOURCES)
         share = (dedup + store) / extract
         verdict = "PASS" if share <= TARGET_DEDUP_STORE_SHARE else "FAIL"
-        print(f"  dedup + store = {100 * share:.1f} % of extract "
-              f"(target <= {100 * TARGET_DEDUP_STORE_SHARE:.0f} %): {verdict}")
+        print(
+            f"  dedup + store = {100 * share:.1f} % of extract "
+            f"(target <= {100 * TARGET_DEDUP_STORE_SHARE:.0f} %): {verdict}"
+        )
         if elapsed:
             total = fetch_elapsed + extract + dedup + store
-            print(f"  the stages one after the other: {1000 * total / n:.2f} ms/page; "
-                  f"the crawl took {1000 * elapsed / n:.2f} ms/page")
+            print(
+                f"  the stages one after the other: {1000 * total / n:.2f} ms/page; "
+                f"the crawl took {1000 * elapsed / n:.2f} ms/page"
+            )
 
     timing_keys = {k: v for k, v in stats.items() if TIMING_KEY.search(k) and k not in SCRAPY_TIME_KEYS}
     if timing_keys:
@@ -255,8 +268,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     kinds = {k: v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1}
-    print(f"check: {n} pages served; crawl recorded {json.dumps(kinds, sort_keys=True)}; "
-          f"stored {stats.get('store/articles/new', 0)} articles")
+    print(
+        f"check: {n} pages served; crawl recorded {json.dumps(kinds, sort_keys=True)}; "
+        f"stored {stats.get('store/articles/new', 0)} articles"
+    )
     if problems:
         print("CHECK FAILED, the crawl's speed is not to be trusted: " + "; ".join(problems))
         print("last lines of the crawl's log:\n" + "\n".join(full.stderr.splitlines()[-15:]))

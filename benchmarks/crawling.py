@@ -143,9 +143,7 @@ def serve_sites(sites: dict[str, dict[str, str]]) -> Iterator[dict[str, str]]:
     """
     with ExitStack() as stack:
         servers = {name: stack.enter_context(_serve({})) for name in sites}
-        bases = {
-            name: f"http://127.0.0.1:{server.server_address[1]}" for name, (server, _) in servers.items()
-        }
+        bases = {name: f"http://127.0.0.1:{server.server_address[1]}" for name, (server, _) in servers.items()}
         for name, pages in sites.items():
             files = servers[name][1]
             for path, html in pages.items():

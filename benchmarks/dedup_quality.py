@@ -98,12 +98,8 @@ def score_labels(dset: DedupSet, labels: dict[int, object]) -> PairScore:
     kind_recall = {}
     for kind in VARIANTS:
         members = [i for i, p in enumerate(dset.pages) if p.kind == kind]
-        kind_recall[kind] = sum(label[i] == label[originals[dset.pages[i].story]] for i in members) / len(
-            members
-        )
-    linked = {
-        kind: sum(label[a] == label[b] for a, b in pairs) for kind, pairs in dset.negative_pairs.items()
-    }
+        kind_recall[kind] = sum(label[i] == label[originals[dset.pages[i].story]] for i in members) / len(members)
+    linked = {kind: sum(label[a] == label[b] for a, b in pairs) for kind, pairs in dset.negative_pairs.items()}
     return PairScore(correct / together if together else 1.0, correct / true_pairs, linked, kind_recall)
 
 
@@ -122,9 +118,7 @@ class PairMatrix:
         self.scheme = scheme
         self.signed = np.array([i in signatures for i in pages])
         num_perm = scheme.num_perm
-        values = np.stack(
-            [signatures[i].values if i in signatures else np.zeros(num_perm, np.uint32) for i in pages]
-        )
+        values = np.stack([signatures[i].values if i in signatures else np.zeros(num_perm, np.uint32) for i in pages])
         sizes = np.array([signatures[i].size if i in signatures else 0 for i in pages], dtype=float)
         n = len(pages)
         self.jaccard = np.zeros((n, n))
@@ -140,10 +134,7 @@ class PairMatrix:
         # Same content hash: linked as exact copies, with or without a signature.
         digest_ids: dict[str, int] = {}
         ids = np.array(
-            [
-                digest_ids.setdefault(hashes[i], len(digest_ids)) if i in hashes else -1 - k
-                for k, i in enumerate(pages)
-            ]
+            [digest_ids.setdefault(hashes[i], len(digest_ids)) if i in hashes else -1 - k for k, i in enumerate(pages)]
         )
         self.exact = ids[:, None] == ids[None, :]
         self.signatures = signatures
@@ -154,10 +145,7 @@ class PairMatrix:
         if (bands, rows) not in self._candidates:
             index = NearDuplicateIndex(self.scheme, 0.5, bands, rows)
             keys = np.array(
-                [
-                    index.band_keys(self.signatures[i]) if i in self.signatures else [0] * bands
-                    for i in self.pages
-                ]
+                [index.band_keys(self.signatures[i]) if i in self.signatures else [0] * bands for i in self.pages]
             )
             found = np.zeros_like(self.jaccard, dtype=bool)
             for b in range(bands):
@@ -166,9 +154,7 @@ class PairMatrix:
             self._candidates[(bands, rows)] = found
         return self._candidates[(bands, rows)]
 
-    def labels(
-        self, threshold: float, banding: tuple[int, int] | None = None, containment: float | None = None
-    ):
+    def labels(self, threshold: float, banding: tuple[int, int] | None = None, containment: float | None = None):
         """Clusters as the pipeline forms them: exact hash, or an LSH candidate confirmed by its estimate."""
         linked = self.jaccard >= threshold
         if containment is not None:
@@ -196,8 +182,7 @@ def kind_stats(dset: DedupSet, crawled: CrawledSet, matrix: PairMatrix) -> list[
     position = {page: k for k, page in enumerate(matrix.pages)}
     originals = dset.originals()
     groups: dict[str, list[tuple[int, int]]] = {
-        kind: [(originals[p.story], i) for i, p in enumerate(dset.pages) if p.kind == kind]
-        for kind in VARIANTS
+        kind: [(originals[p.story], i) for i, p in enumerate(dset.pages) if p.kind == kind] for kind in VARIANTS
     }
     groups.update({kind: dset.negative_pairs[kind] for kind in NEGATIVES})
     result = []

@@ -275,9 +275,7 @@ def build_dedup_set(
 
     pages: list[GeneratedPage] = []
 
-    def add(
-        site: str, story: str, kind: str, title: str, paragraphs: list[str], path: str | None = None
-    ) -> int:
+    def add(site: str, story: str, kind: str, title: str, paragraphs: list[str], path: str | None = None) -> int:
         path = path or f"{SITES[site].prefix}{slug(story, title)}.html"
         pages.append(GeneratedPage(site, path, story, kind, title, paragraphs))
         return len(pages) - 1

@@ -60,9 +60,7 @@ def read_crawled(run: CrawlRun, pages: list[CorpusPage]) -> tuple[dict[int, Extr
     """Stored articles mapped back to corpus pages (served at /p/<index>.html), and why the others have none."""
     wanted = {p.index for p in pages}
     stored: dict[int, Extracted] = {}
-    for url, text, title, author, published in run.rows(
-        "SELECT url, text, title, author, published FROM articles"
-    ):
+    for url, text, title, author, published in run.rows("SELECT url, text, title, author, published FROM articles"):
         match = SERVED_PAGE.search(urlsplit(url).path)
         if match and int(match.group(1)) in wanted:
             stored[int(match.group(1))] = Extracted(text or "", title, author, published)

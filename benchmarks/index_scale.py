@@ -41,8 +41,7 @@ CHUNK = 10_000
 BUILD_BATCH = 100_000
 BUILD_CACHE_KIB = 2_000_000
 # The cached database depends on the code that writes and reads it: a change there means a rebuild.
-CODE = ("crawler/storage.py", "crawler/session.py", "crawler/deduplication.py", "dedup/index.py",
-        "dedup/signatures.py")
+CODE = ("crawler/storage.py", "crawler/session.py", "crawler/deduplication.py", "dedup/index.py", "dedup/signatures.py")
 PAGE = REPO / "crawler" / "demo_site" / "herald" / "articles" / "harbour-tunnel-vote.html"
 
 
@@ -91,15 +90,25 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
         last_rate = count / (time.perf_counter() - chunk_start)
         done = first + count
         if done % (CHUNK * 10) == 0 or done == size:
-            print(f"  built {done}/{size}: {done / (time.perf_counter() - start):.0f} docs/s so far, "
-                  f"{last_rate:.0f} docs/s in the last {count}", flush=True)
+            print(
+                f"  built {done}/{size}: {done / (time.perf_counter() - start):.0f} docs/s so far, "
+                f"{last_rate:.0f} docs/s in the last {count}",
+                flush=True,
+            )
     session.commit()
     seconds = time.perf_counter() - start
     close_session(session, spider)
     build_info = {
-        "size": size, "seconds": seconds, "docs_per_s": size / seconds, "last_chunk_docs_per_s": last_rate,
-        "bands": index.bands, "rows": index.rows, "num_perm": index.scheme.num_perm, "threshold": index.threshold,
-        "built": time.strftime("%Y-%m-%d %H:%M"), "load_average": load_average(),
+        "size": size,
+        "seconds": seconds,
+        "docs_per_s": size / seconds,
+        "last_chunk_docs_per_s": last_rate,
+        "bands": index.bands,
+        "rows": index.rows,
+        "num_perm": index.scheme.num_perm,
+        "threshold": index.threshold,
+        "built": time.strftime("%Y-%m-%d %H:%M"),
+        "load_average": load_average(),
     }
     Path(f"{partial}.lock").unlink(missing_ok=True)
     partial.rename(path)
@@ -183,8 +192,14 @@ def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) 
     session.commit()
     seconds = time.perf_counter() - start
     close_session(session, spider)
-    return {"inserts": inserts, "docs_per_s": inserts / seconds, "commits": len(commits),
-            "commit_s": sum(commits), "commit_max_s": max(commits), "batch_size": session.batch_size}
+    return {
+        "inserts": inserts,
+        "docs_per_s": inserts / seconds,
+        "commits": len(commits),
+        "commit_s": sum(commits),
+        "commit_max_s": max(commits),
+        "batch_size": session.batch_size,
+    }
 
 
 def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
@@ -204,7 +219,9 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
     start = time.perf_counter()
     with lsh.insertion_session() as session:
         for doc_id, _, blob in rows:
-            session.insert(doc_id, LeanMinHash(seed=lsh_seed, hashvalues=np.frombuffer(blob, dtype="<u4"), scheme=scheme))
+            session.insert(
+                doc_id, LeanMinHash(seed=lsh_seed, hashvalues=np.frombuffer(blob, dtype="<u4"), scheme=scheme)
+            )
     build_s = time.perf_counter() - start
     size = len(rows)
     del rows
@@ -221,8 +238,13 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
                 return {d: Signature.from_bytes(b, s) for d, s, b in found}
 
     hits, misses = query_signatures(Rows(), size, queries, num_perm, seed)
-    result = {"read_s": read_s, "build_s": build_s, "us_per_doc": 1e6 * build_s / size,
-              "rss_built_mb": built["VmRSS"], "rss_index_mb": built["VmRSS"] - before["VmRSS"]}
+    result = {
+        "read_s": read_s,
+        "build_s": build_s,
+        "us_per_doc": 1e6 * build_s / size,
+        "rss_built_mb": built["VmRSS"],
+        "rss_index_mb": built["VmRSS"] - before["VmRSS"],
+    }
     for name, signatures in (("hit", [s for _, s in hits]), ("miss", misses)):
         minhashes = [LeanMinHash(seed=lsh_seed, hashvalues=s.values, scheme=scheme) for s in signatures]
         latencies = []
@@ -262,8 +284,19 @@ def crawl_first_item(db: Path, settings: dict[str, str]) -> dict:
 
 def child(mode: str, db: Path, options: argparse.Namespace, settings: dict[str, str]) -> dict:
     """Run one measurement in a fresh Python process, so its RSS is its own."""
-    command = [sys.executable, "-m", "benchmarks.index_scale", mode, str(db), "--queries", str(options.queries),
-               "--inserts", str(options.inserts), "--seed", str(options.seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.index_scale",
+        mode,
+        str(db),
+        "--queries",
+        str(options.queries),
+        "--inserts",
+        str(options.inserts),
+        "--seed",
+        str(options.seed),
+    ]
     command += [f"--set={k}={v}" for k, v in settings.items()]
     measured = run_measured(command, timeout=3600)
     if measured.returncode != 0:
@@ -275,17 +308,32 @@ def verdict(value: float | None, target: float) -> str:
     return "n/a" if value is None else ("PASS" if value <= target else "FAIL")
 
 
-def report(size: int, build_info: dict, db: Path, ours: dict, inserts: dict, crawl: dict, empty: dict,
-           sketch: dict | None, sketch_from: int | None) -> None:
+def report(
+    size: int,
+    build_info: dict,
+    db: Path,
+    ours: dict,
+    inserts: dict,
+    crawl: dict,
+    empty: dict,
+    sketch: dict | None,
+    sketch_from: int | None,
+) -> None:
     mb = (os.path.getsize(db)) / 1e6
-    print(f"\n== {size:,} stored articles (synthetic signatures, {100 * DUPLICATE_SHARE:.0f} % edited copies), "
-          f"num_perm {build_info['num_perm']}, {build_info['bands']} bands x {build_info['rows']} rows ==")
-    print(f"insert as a crawl does (NearDuplicateIndex.add + CrawlSession.maybe_commit, a commit per "
-          f"{inserts['batch_size']} writes), {inserts['inserts']:,} more into a copy: {inserts['docs_per_s']:,.0f} docs/s; "
-          f"{inserts['commits']} commits took {inserts['commit_s']:.1f} s, the longest {1000 * inserts['commit_max_s']:.0f} ms")
-    print(f"bulk build (NearDuplicateIndex.add, {BUILD_BATCH:,}-doc transactions, 2 GB cache): "
-          f"{build_info['docs_per_s']:,.0f} docs/s overall, {build_info['last_chunk_docs_per_s']:,.0f} docs/s for the "
-          f"last {CHUNK:,} ({build_info['seconds']:.0f} s, built {build_info['built']}, load {build_info['load_average']})")
+    print(
+        f"\n== {size:,} stored articles (synthetic signatures, {100 * DUPLICATE_SHARE:.0f} % edited copies), "
+        f"num_perm {build_info['num_perm']}, {build_info['bands']} bands x {build_info['rows']} rows =="
+    )
+    print(
+        f"insert as a crawl does (NearDuplicateIndex.add + CrawlSession.maybe_commit, a commit per "
+        f"{inserts['batch_size']} writes), {inserts['inserts']:,} more into a copy: {inserts['docs_per_s']:,.0f} docs/s; "
+        f"{inserts['commits']} commits took {inserts['commit_s']:.1f} s, the longest {1000 * inserts['commit_max_s']:.0f} ms"
+    )
+    print(
+        f"bulk build (NearDuplicateIndex.add, {BUILD_BATCH:,}-doc transactions, 2 GB cache): "
+        f"{build_info['docs_per_s']:,.0f} docs/s overall, {build_info['last_chunk_docs_per_s']:,.0f} docs/s for the "
+        f"last {CHUNK:,} ({build_info['seconds']:.0f} s, built {build_info['built']}, load {build_info['load_average']})"
+    )
     tables = ", ".join(f"{k} {v:.0f}" for k, v in ours["tables_mb"].items())
     print(f"database: {mb:,.0f} MB on disk ({tables} MB); holds only the index, no article rows or texts")
     scale = size / sketch_from if sketch and sketch_from else 1.0
@@ -297,23 +345,32 @@ def report(size: int, build_info: dict, db: Path, ours: dict, inserts: dict, cra
         theirs = f"{sketch[f'{kind}_p50_ms']:.3f} / {sketch[f'{kind}_p99_ms']:.3f} ms" if sketch else "n/a"
         if sketch and scale != 1:
             theirs += f" (measured at {sketch_from:,})"
-        print(f"{'query ' + kind + ' p50 / p99 (p99 of CPU time ' + format(ours[f'{kind}_cpu_p99_ms'], '.3f') + ')':44} "
-              f"{ours[f'{kind}_p50_ms']:>11.3f} / {ours[f'{kind}_p99_ms']:.3f} ms   {theirs}")
+        print(
+            f"{'query ' + kind + ' p50 / p99 (p99 of CPU time ' + format(ours[f'{kind}_cpu_p99_ms'], '.3f') + ')':44} "
+            f"{ours[f'{kind}_p50_ms']:>11.3f} / {ours[f'{kind}_p99_ms']:.3f} ms   {theirs}"
+        )
     index_mb = f"{sketch['rss_index_mb'] * scale:,.0f} MB" if sketch else "n/a"
-    print(f"{'RSS: index part (after open - before)':44} {ours['rss_open_mb'] - ours['rss_before_mb']:>17.0f} MB"
-          f"   {index_mb}")
+    print(
+        f"{'RSS: index part (after open - before)':44} {ours['rss_open_mb'] - ours['rss_before_mb']:>17.0f} MB"
+        f"   {index_mb}"
+    )
     theirs = f"{sketch['hwm_mb']:,.0f} MB" if sketch and scale == 1 else ""
-    print(f"{'RSS: process after queries / peak':44} {ours['rss_queried_mb']:>9.0f} / {ours['hwm_mb']:.0f} MB"
-          f"   {theirs}")
+    print(
+        f"{'RSS: process after queries / peak':44} {ours['rss_queried_mb']:>9.0f} / {ours['hwm_mb']:.0f} MB   {theirs}"
+    )
     print("(ours: find = band-key query + confirm from stored signatures; datasketch: query only, unconfirmed)")
-    print(f"hit queries found their original: {100 * ours['hits_found']:.1f} %, "
-          f"{ours['candidates_per_hit']:.2f} candidates per hit query; first query after open: "
-          f"{ours['hit_first_ms']:.2f} ms")
+    print(
+        f"hit queries found their original: {100 * ours['hits_found']:.1f} %, "
+        f"{ours['candidates_per_hit']:.2f} candidates per hit query; first query after open: "
+        f"{ours['hit_first_ms']:.2f} ms"
+    )
     if crawl["ok"] and empty["ok"]:
-        print(f"real crawl of 1 loopback page, process start -> first item stored: {crawl['first_item']:.2f} s "
-              f"(empty database: {empty['first_item']:.2f} s); spider opened at {crawl['opened']:.2f} s "
-              f"(empty: {empty['opened']:.2f} s); whole process {crawl['wall_s']:.1f} s, "
-              f"peak RSS {crawl['peak_rss_mb']:.0f} MB (empty: {empty['peak_rss_mb']:.0f} MB)")
+        print(
+            f"real crawl of 1 loopback page, process start -> first item stored: {crawl['first_item']:.2f} s "
+            f"(empty database: {empty['first_item']:.2f} s); spider opened at {crawl['opened']:.2f} s "
+            f"(empty: {empty['opened']:.2f} s); whole process {crawl['wall_s']:.1f} s, "
+            f"peak RSS {crawl['peak_rss_mb']:.0f} MB (empty: {empty['peak_rss_mb']:.0f} MB)"
+        )
 
 
 def targets(size: int, ours: dict, crawl: dict) -> None:
@@ -330,24 +387,41 @@ def targets(size: int, ours: dict, crawl: dict) -> None:
         shown = "n/a" if value is None else f"{value:.3g} {unit}"
         print(f"  {label:46} {shown:>12}  <= {target:g} {unit}  {verdict(value, target)}")
     if ours["hit_p99_ms"] > TARGETS["query_ms"] >= ours["hit_cpu_p99_ms"]:
-        print(f"  note: query p99 in CPU time is {ours['hit_cpu_p99_ms']:.3f} ms; the rest was waiting for a core "
-              f"(load average {load_average()}): measure again on a quiet machine")
+        print(
+            f"  note: query p99 in CPU time is {ours['hit_cpu_p99_ms']:.3f} ms; the rest was waiting for a core "
+            f"(load average {load_average()}): measure again on a quiet machine"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated numbers of stored articles")
     parser.add_argument("--queries", type=int, default=2000, help="hit queries and as many miss queries")
-    parser.add_argument("--inserts", type=int, default=5000,
-                        help="signatures added crawl-style (SQLITE_BATCH_SIZE commits) to a copy of each database")
-    parser.add_argument("--baseline-max", type=int, default=100_000,
-                        help="largest size at which datasketch's LSH is rebuilt; larger sizes are extrapolated")
+    parser.add_argument(
+        "--inserts",
+        type=int,
+        default=5000,
+        help="signatures added crawl-style (SQLITE_BATCH_SIZE commits) to a copy of each database",
+    )
+    parser.add_argument(
+        "--baseline-max",
+        type=int,
+        default=100_000,
+        help="largest size at which datasketch's LSH is rebuilt; larger sizes are extrapolated",
+    )
     parser.add_argument("--rebuild", action="store_true", help="ignore databases cached in benchmarks/out/")
     parser.add_argument("--no-crawl", action="store_true", help="skip the real scrapy crawl on each database")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="crawler setting for building, opening and crawling (repeatable)")
-    parser.add_argument("mode", nargs="?", choices=["measure-open", "measure-insert", "measure-datasketch"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="crawler setting for building, opening and crawling (repeatable)",
+    )
+    parser.add_argument(
+        "mode", nargs="?", choices=["measure-open", "measure-insert", "measure-datasketch"], help=argparse.SUPPRESS
+    )
     parser.add_argument("db", nargs="?", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     settings = parse_settings(options.set)
@@ -362,8 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = [int(s) for s in options.sizes.split(",")]
-    print(f"index_scale: sizes {sizes}, {options.queries} hit + {options.queries} miss queries, "
-          f"{os.cpu_count()} CPUs, load average {load_average()} at start; page cache warm (just built or used)")
+    print(
+        f"index_scale: sizes {sizes}, {options.queries} hit + {options.queries} miss queries, "
+        f"{os.cpu_count()} CPUs, load average {load_average()} at start; page cache warm (just built or used)"
+    )
     sketch, sketch_from = None, None
     results = []
     for size in sizes:

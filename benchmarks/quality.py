@@ -328,9 +328,7 @@ def print_schemes(dset: DedupSet, default: CrawledSet, stored: PairMatrix) -> No
         window = f"{min(good):.2f}..{max(good):.2f}" if good else "none"
         lowest = " ".join(f"{stats[k].jaccard[0]:.2f}" if k in stats else " n/a" for k in VARIANTS)
         highest = " ".join(f"{stats[k].jaccard[2]:.2f}" if k in stats else " n/a" for k in NEGATIVES)
-        print(
-            f"{scheme_name(scheme):<22} {lowest:>36} | {highest:>28} | {window:>20} | {score_line(results[0.5])}"
-        )
+        print(f"{scheme_name(scheme):<22} {lowest:>36} | {highest:>28} | {window:>20} | {score_line(results[0.5])}")
 
 
 def run_dedup(args: argparse.Namespace, workdir: Path, known_texts: dict[int, str]) -> None:
@@ -359,9 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-crawl", action="store_true", help="no crawl of the corpus (part b)")
     parser.add_argument("--skip-dedup", action="store_true", help="no dedup benchmark (part c)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated dedup set")
-    parser.add_argument(
-        "--dedup-crawls", type=int, default=len(DEDUP_CRAWLS), help="dedup crawls to run (>= 1)"
-    )
+    parser.add_argument("--dedup-crawls", type=int, default=len(DEDUP_CRAWLS), help="dedup crawls to run (>= 1)")
     parser.add_argument("--show-losses", type=int, default=15, help="pages listed under 'biggest losses'")
     parser.add_argument("--keep", type=Path, help="keep the crawl databases in this directory")
     args = parser.parse_args(argv)

@@ -15,8 +15,16 @@ import numpy as np
 
 from benchmarks.harness import close_session, load_average, open_session, parse_settings, percentile, time_commits
 
-TABLES = ("articles", "article_bands", "article_signatures", "teasers", "teaser_bands", "teaser_signatures",
-          "teaser_sightings", "pages")
+TABLES = (
+    "articles",
+    "article_bands",
+    "article_signatures",
+    "teasers",
+    "teaser_bands",
+    "teaser_signatures",
+    "teaser_sightings",
+    "pages",
+)
 READER_QUERIES = {
     "latest": "SELECT id, title, site, published FROM unique_articles ORDER BY id DESC LIMIT 20",
     "search": "SELECT rowid, title FROM articles_fts WHERE articles_fts MATCH ? LIMIT 20",
@@ -97,10 +105,20 @@ class Corpus:
             paragraphs = [" ".join(body[k : k + 60]) + "." for k in range(0, len(body), 60)]
             text = "\n\n".join(paragraphs)
             texts.append(text)
-            article = Article(text=text, title=" ".join(words(8)).capitalize(), author="Staff Reporter",
-                              published="2026-01-02T10:00:00+00:00", language="en", sitename="Bench Herald")
-            analysis = PageAnalysis(PageExtraction("article", None, article, teasers), content_hash(text),
-                                    session.article_scheme.signature(text), signatures)
+            article = Article(
+                text=text,
+                title=" ".join(words(8)).capitalize(),
+                author="Staff Reporter",
+                published="2026-01-02T10:00:00+00:00",
+                language="en",
+                sitename="Bench Herald",
+            )
+            analysis = PageAnalysis(
+                PageExtraction("article", None, article, teasers),
+                content_hash(text),
+                session.article_scheme.signature(text),
+                signatures,
+            )
             self.pages.append((url, analysis))
 
 
@@ -112,10 +130,17 @@ def counts(path: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=5000, help="pages to store (about 90 %% articles)")
-    parser.add_argument("--reader-interval", type=float, default=0.001, help="seconds the reader sleeps between queries")
+    parser.add_argument(
+        "--reader-interval", type=float, default=0.001, help="seconds the reader sleeps between queries"
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="crawler setting, e.g. SQLITE_BATCH_SIZE=100 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="crawler setting, e.g. SQLITE_BATCH_SIZE=100 (repeatable)",
+    )
     options = parser.parse_args(argv)
     settings = parse_settings(options.set)
 
@@ -124,13 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.db"
         session, spider = open_session(path, settings)
-        print(f"store_rate: {options.limit} pages, SQLITE_BATCH_SIZE {session.batch_size}, "
-              f"SQLITE_COMMIT_INTERVAL {session.commit_interval} s, {os.cpu_count()} CPUs, "
-              f"load average {load_average()} at start")
+        print(
+            f"store_rate: {options.limit} pages, SQLITE_BATCH_SIZE {session.batch_size}, "
+            f"SQLITE_COMMIT_INTERVAL {session.commit_interval} s, {os.cpu_count()} CPUs, "
+            f"load average {load_average()} at start"
+        )
         start = time.perf_counter()
         corpus = Corpus(options.limit, options.seed, session)
-        print(f"made {len(corpus.pages)} synthetic pages with signatures in {time.perf_counter() - start:.1f} s "
-              "(not timed)", flush=True)
+        print(
+            f"made {len(corpus.pages)} synthetic pages with signatures in {time.perf_counter() - start:.1f} s "
+            "(not timed)",
+            flush=True,
+        )
 
         commits = time_commits(session)
 
@@ -179,35 +209,54 @@ def main(argv: list[str] | None = None) -> int:
     total_rows = sum(rows.values())
     print()
     print(f"{'step':<34} {'total s':>8} {'ms/page':>8} {'pages/s':>9} {'rows/s':>9}")
-    steps = (("dedup: Deduplicator.decide_article", dedup_s, False),
-             ("store: CrawlSession.store + commits", store_s, True), ("dedup + store, wall", wall, True))
+    steps = (
+        ("dedup: Deduplicator.decide_article", dedup_s, False),
+        ("store: CrawlSession.store + commits", store_s, True),
+        ("dedup + store, wall", wall, True),
+    )
     for label, seconds, writes in steps:
         rate = f"{total_rows / seconds:9.0f}" if writes else f"{'-':>9}"
         print(f"{label:<34} {seconds:8.2f} {1000 * seconds / pages:8.3f} {pages / seconds:9.0f} {rate}")
-    print("rows written: " + ", ".join(f"{t} {n}" for t, n in rows.items()) + f" = {total_rows} "
-          f"({total_rows / pages:.1f} per page; {articles} articles); database {size_mb:.1f} MB")
+    print(
+        "rows written: " + ", ".join(f"{t} {n}" for t, n in rows.items()) + f" = {total_rows} "
+        f"({total_rows / pages:.1f} per page; {articles} articles); database {size_mb:.1f} MB"
+    )
     quarters = [per_page[k * pages // 4 : (k + 1) * pages // 4] for k in range(4)]
-    print("ms/page by quarter of the run (dedup / store): " + ", ".join(
-        f"{1000 * sum(d for d, _ in q) / len(q):.2f} / {1000 * sum(s for _, s in q) / len(q):.2f}" for q in quarters if q
-    ) + "  (growth = a cost that rises with the rows stored)")
-    print(f"commits: {len(commits)}, {1000 * sum(commits) / max(1, len(commits)):.1f} ms on average, "
-          f"longest {1000 * max(commits, default=0):.1f} ms")
+    print(
+        "ms/page by quarter of the run (dedup / store): "
+        + ", ".join(
+            f"{1000 * sum(d for d, _ in q) / len(q):.2f} / {1000 * sum(s for _, s in q) / len(q):.2f}"
+            for q in quarters
+            if q
+        )
+        + "  (growth = a cost that rises with the rows stored)"
+    )
+    print(
+        f"commits: {len(commits)}, {1000 * sum(commits) / max(1, len(commits)):.1f} ms on average, "
+        f"longest {1000 * max(commits, default=0):.1f} ms"
+    )
 
     print()
-    print(f"reader (own process and connection, WAL, 5 s busy timeout, {options.reader_interval * 1000:g} ms between queries):")
+    print(
+        f"reader (own process and connection, WAL, 5 s busy timeout, {options.reader_interval * 1000:g} ms between queries):"
+    )
     for label, during in (("during the writes", True), (f"alone afterwards ({IDLE_READ_S:g} s)", False)):
         latencies = [s for d, s in samples if d == during]
         if latencies:
-            print(f"  {label:<26} {len(latencies):6} queries  p50 {1000 * percentile(latencies, 50):7.2f} ms  "
-                  f"p99 {1000 * percentile(latencies, 99):7.2f} ms  max {1000 * max(latencies):7.2f} ms")
+            print(
+                f"  {label:<26} {len(latencies):6} queries  p50 {1000 * percentile(latencies, 50):7.2f} ms  "
+                f"p99 {1000 * percentile(latencies, 99):7.2f} ms  max {1000 * max(latencies):7.2f} ms"
+            )
     locked = sum(n for message, n in errors.items() if "locked" in message or "busy" in message)
     print(f"  errors: {errors or 'none'}")
     during = [s for d, s in samples if d]
     worst = max(during, default=0.0)
     ok = not locked and worst <= READER_MOMENT_S
-    print(f"target: the reader never gets 'database is locked' and no query waits more than "
-          f"{1000 * READER_MOMENT_S:.0f} ms during the writes: {'PASS' if ok else 'FAIL'} "
-          f"({locked} locked, longest {1000 * worst:.1f} ms)")
+    print(
+        f"target: the reader never gets 'database is locked' and no query waits more than "
+        f"{1000 * READER_MOMENT_S:.0f} ms during the writes: {'PASS' if ok else 'FAIL'} "
+        f"({locked} locked, longest {1000 * worst:.1f} ms)"
+    )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Settings of the crawl: Scrapy's own, then the project's (SQLITE_, DEDUP_, EXTRACT_, CRAWL_)."""
 
 BOT_NAME = "storyonce"
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.spiders", "crawler.demo.spider"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says how the run ended
 
@@ -31,32 +31,33 @@ DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted
 # --- Security: only http(s), only the start URLs' sites, never a private address they did not name ---
 CRAWL_ALLOW_PRIVATE_ADDRESSES = False  # True: links and redirects may lead to loopback/private addresses
 CRAWL_RESOLVE = ""  # "name=address,...": fixed addresses for names, like /etc/hosts (still checked)
-TWISTED_DNS_RESOLVER = "crawler.addresses.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.fetch.addresses.GuardedResolver"
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 
 # --- Components ------------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a refused URL must not even cost a robots.txt fetch.
-    "crawler.middlewares.AddressMiddleware": 40,
-    "crawler.middlewares.ScopeMiddleware": 50,
+    "crawler.fetch.addresses.AddressMiddleware": 40,
+    "crawler.fetch.scope.ScopeMiddleware": 50,
     # Replacements of Scrapy's own, in their places: robots.txt per RFC 9309, Retry-After, named
-    # redirect failures.
+    # redirect and decompression failures.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.robots.RobotsPolicyMiddleware": 100,
+    "crawler.fetch.robots.RobotsPolicyMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.fetch.retry.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.MetaRefreshPolicyMiddleware": 580,
+    "crawler.fetch.redirects.MetaRefreshPolicyMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.fetch.compression.SizeLimitedCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.middlewares.RedirectPolicyMiddleware": 600,
+    "crawler.fetch.redirects.RedirectPolicyMiddleware": 600,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.ChromePipeline": 150,
-    "crawler.pipelines.DedupPipeline": 200,
-    "crawler.pipelines.SQLitePipeline": 300,
+    # The crawl side's last step (extraction and signatures), then the handoff to the writer side.
+    "crawler.extract.pipeline.ExtractPipeline": 100,
+    "crawler.store.pipeline.StorePipeline": 300,
 }
-DUPEFILTER_CLASS = "crawler.dupefilter.RunDupeFilter"  # never trusts JOBDIR's requests.seen
+DUPEFILTER_CLASS = "crawler.fetch.dupefilter.RunDupeFilter"  # never trusts JOBDIR's requests.seen
 LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------

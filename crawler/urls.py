@@ -1,4 +1,4 @@
-"""URL normalisation and crawl scope: one spelling per page, and which hosts are ours."""
+"""URL normalisation: one spelling per page, and the site a URL belongs to."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _normalize_absolute(url: str) -> str:
         port = None
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
-        netloc = f"[{host}]" + netloc[len(host):]
+        netloc = f"[{host}]" + netloc[len(host) :]
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM.match(k)]
     )
@@ -66,19 +66,6 @@ def scope_key(url_or_site: str) -> str:
     """What two URLs must share to be on the same site: the site without a leading ``www.``."""
     site = site_of(url_or_site) if "://" in url_or_site else url_or_site.lower()
     return site[4:] if site.startswith("www.") else site
-
-
-class Scope:
-    """The sites a crawl may fetch from: those of its start URLs (``www.`` or not)."""
-
-    def __init__(self, start_urls: list[str]):
-        self.keys = frozenset(scope_key(u) for u in start_urls)
-
-    def __contains__(self, url: str) -> bool:
-        return is_fetchable(url) and scope_key(url) in self.keys
-
-    def __repr__(self) -> str:
-        return f"Scope({sorted(self.keys)})"
 
 
 def is_fetchable(url: str) -> bool:

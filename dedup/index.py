@@ -73,9 +73,7 @@ FALSE_NEGATIVE_WEIGHT = 0.95
 
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) minimising weighted false positives and negatives around ``threshold`` (datasketch)."""
-    lsh = MinHashLSH(
-        threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
-    )
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT))
     return lsh.b, lsh.r
 
 
@@ -111,7 +109,7 @@ class NearDuplicateIndex:
             raise ValueError(f"lsh_threshold must be in (0, 1], got {lsh_threshold!r}")
         if (bands is None) != (rows is None):
             raise ValueError(f"give both bands and rows or neither, got bands={bands!r}, rows={rows!r}")
-        if bands is None:
+        if bands is None or rows is None:
             bands, rows = optimal_bands(lsh_threshold or threshold, scheme.num_perm)
         if bands < 1 or rows < 1 or bands * rows > scheme.num_perm:
             raise ValueError(
@@ -132,7 +130,7 @@ class NearDuplicateIndex:
     def check_stored(self, stored: dict[str, object]) -> None:
         """Raise :class:`ParameterMismatch` unless keys stored under ``stored`` params are usable here."""
         self.scheme.check_stored(stored)
-        if (int(stored["bands"]), int(stored["rows"])) != (self.bands, self.rows):
+        if (str(stored.get("bands")), str(stored.get("rows"))) != (str(self.bands), str(self.rows)):
             raise ParameterMismatch(
                 f"stored band keys use bands={stored['bands']} rows={stored['rows']}, "
                 f"asked bands={self.bands} rows={self.rows}. Use the stored values, or a new database."
@@ -147,7 +145,9 @@ class NearDuplicateIndex:
         width = self.rows * 4
         return [
             int.from_bytes(
-                hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8, salt=i.to_bytes(16, "little")).digest(),
+                hashlib.blake2b(
+                    raw[i * width : (i + 1) * width], digest_size=8, salt=i.to_bytes(16, "little")
+                ).digest(),
                 "little",
                 signed=True,
             )

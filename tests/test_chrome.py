@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from crawler.chrome import SiteChrome, block_hash, prefix_hash
-from crawler.demo_server import SiteGroup
-from crawler.storage import ArticleRow, Storage
-from dedup import NearDuplicateIndex, SignatureScheme, content_hash
-from tests.conftest import run_crawl
+from crawler.demo.server import SiteGroup
+from crawler.store.articles import ArticleRow
+from crawler.store.chrome import SiteChrome, block_hash, prefix_hash
+from crawler.store.writer import Writer
+from dedup import content_hash
+from tests.support.crawl import crawl as run_crawl
+from tests.support.store import open_writer
 
-SCHEME = SignatureScheme()
 PITCH = "The Morning Brief brings you the day's most important stories in five minutes, every weekday."
 SOURCE = "source: Fennick Weekly with agencies"
 QUOTE = '"We will not close a single branch line while I am minister," said Transport Minister Ilse Marrow.'
@@ -55,7 +56,7 @@ def page(slug: str, paragraphs: list[str]) -> str:
 <meta property="article:published_time" content="2026-06-0{len(slug) % 9 + 1}T09:00:00+00:00">
 <meta name="author" content="Newsdesk"></head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a></nav>
-<article><h1>{slug.replace('-', ' ').title()}</h1>{body}
+<article><h1>{slug.replace("-", " ").title()}</h1>{body}
 <p class="promo">{PITCH}</p><p class="credit">{SOURCE}</p></article>
 <footer><p>© 2026 Fennick Weekly</p></footer></body></html>"""
 
@@ -92,10 +93,16 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
         learned = result.rows("SELECT text FROM site_blocks WHERE is_chrome = 1 ORDER BY text")
         assert learned == [(PITCH,), (SOURCE,)]
         # What was learned persists: a later run cuts it from a new story of the site at once.
-        (root / "new-bridge.html").write_text(page("new-bridge", STORIES["library-hours"][:1] + [
-            "Engineers will inspect the old bridge piers before the new span is lifted into place.",
-            "Traffic will use the ferry for six weeks while the work goes on at night.",
-        ]))
+        (root / "new-bridge.html").write_text(
+            page(
+                "new-bridge",
+                [
+                    STORIES["library-hours"][0],
+                    "Engineers will inspect the old bridge piers before the new span is lifted into place.",
+                    "Traffic will use the ferry for six weeks while the work goes on at night.",
+                ],
+            )
+        )
         again = run_crawl("news", db, {"urls": f"{base}/new-bridge.html", "depth": 0}, {"EXTRACT_WORKERS": 1})
         new_text = again.rows("SELECT text FROM articles WHERE url LIKE '%new-bridge%'")[0][0]
         assert PITCH not in new_text and "Engineers will inspect" in new_text
@@ -103,42 +110,43 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
         assert stats["chrome/pages_cleaned"] == 1
 
 
-def learner(tmp_path) -> tuple[SiteChrome, Storage, int]:
-    storage = Storage(tmp_path / "crawl.db")
-    articles = NearDuplicateIndex(SCHEME, 0.6, store=storage.band_store("article"))
-    return SiteChrome(storage, articles, min_stories=3, min_words=5), storage, storage.start_run("t", {})
+def learner(tmp_path) -> tuple[SiteChrome, Writer]:
+    writer = open_writer(tmp_path / "crawl.db", CHROME_MIN_STORIES=3, EXTRACT_MIN_WORDS=5)
+    assert writer.chrome is not None
+    return writer.chrome, writer
 
 
-def store(storage: Storage, run: int, url: str, text: str) -> int:
-    row = ArticleRow(url, None, "x.org", "t", None, None, "en", None, None, text, len(text.split()),
-                     content_hash(text), None, None)
-    return storage.insert_article(row, run)
+def store(writer: Writer, url: str, text: str) -> int:
+    row = ArticleRow(
+        url, None, "x.org", "t", None, None, "en", None, None, text, len(text.split()), content_hash(text), None, None
+    )
+    return writer.articles.insert(row, writer.run_id)
 
 
 BODY = "A paragraph of the story itself, long enough to stand on its own feet here."
 
 
 def test_copies_of_one_story_do_not_make_its_lines_chrome(tmp_path):
-    chrome, storage, run = learner(tmp_path)
+    chrome, writer = learner(tmp_path)
     line = "A line that three copies of one story share."
     for n in range(4):
-        article = store(storage, run, f"http://x.org/copy{n}", f"{BODY}\n\n{line}")
+        article = store(writer, f"http://x.org/copy{n}", f"{BODY}\n\n{line}")
         chrome.learn(f"http://x.org/copy{n}", article, story_id=1, text=f"{BODY}\n\n{line}")  # one cluster
     assert chrome.known("x.org") == set()
-    assert storage.site_blocks("x.org", [block_hash(line)])[block_hash(line)][0] == [1]
+    assert chrome.blocks.get("x.org", [block_hash(line)])[block_hash(line)][0] == [1]
 
 
 def test_a_block_turning_chrome_is_cut_from_earlier_articles_and_kept_for_audit(tmp_path):
-    chrome, storage, run = learner(tmp_path)
+    chrome, writer = learner(tmp_path)
     ids = []
     for n in range(3):
         text = f"Story {n} has its own words, many of them, told in its own way for readers.\n\n{PITCH}"
-        ids.append(store(storage, run, f"http://x.org/{n}", text))
+        ids.append(store(writer, f"http://x.org/{n}", text))
         chrome.learn(f"http://x.org/{n}", ids[-1], ids[-1], text)
     assert chrome.known("x.org") == {block_hash(PITCH)}
     for article_id in ids:
-        assert PITCH not in storage.article_text(article_id)
-    removed = storage.conn.execute("SELECT article_id, text, reason FROM removed_blocks").fetchall()
+        assert PITCH not in writer.articles.text(article_id)
+    removed = writer.db.read("SELECT article_id, text, reason FROM removed_blocks").fetchall()
     assert sorted(removed) == [(i, PITCH, "site_chrome") for i in ids]
     text, cut = chrome.strip("http://x.org/new", f"Fresh story words go here.\n\n{PITCH.upper()}")
     assert text == "Fresh story words go here." and cut == [(PITCH.upper(), "site_chrome")]
@@ -146,7 +154,7 @@ def test_a_block_turning_chrome_is_cut_from_earlier_articles_and_kept_for_audit(
 
 
 def test_stripping_never_empties_an_article(tmp_path):
-    chrome, storage, run = learner(tmp_path)
+    chrome, _ = learner(tmp_path)
     chrome.min_words = 50
     chrome.known("x.org").add(block_hash(PITCH))
     short = f"Only a few words.\n\n{PITCH}"
@@ -154,19 +162,20 @@ def test_stripping_never_empties_an_article(tmp_path):
 
 
 def test_a_sites_teaser_blurb_inside_an_article_is_cut_but_its_own_lede_is_not(tmp_path):
-    chrome, storage, run = learner(tmp_path)
+    chrome, writer = learner(tmp_path)
     blurb = "Boats decorated with lanterns will again float down the Fenn on the longest night of the year."
     cut = blurb[:60] + "…"  # the teaser as another page showed it, cut short
-    teaser = storage.insert_teaser("River festival returns", cut, "http://x.org/festival", prefix_hash(cut))
+    teaser = writer.teasers.insert("River festival returns", cut, "http://x.org/festival", None, prefix_hash(cut))
     for page_url in ("http://x.org/", "http://x.org/news"):
-        storage.add_sighting(teaser, page_url, "Popular", "River festival returns", cut)
+        writer.teasers.add_sighting(teaser, page_url, "Popular", "River festival returns", cut)
     text = f"{BODY}\n\n{blurb}"
     assert chrome.strip("http://x.org/other-story", text) == (BODY, [(blurb, "teaser_blurb")])
     assert chrome.strip("http://x.org/festival", text) == (text, [])  # the festival story's own lede
-    storage.add_sighting(teaser, "http://y.org/", "Popular", "River festival returns", blurb)
+    writer.teasers.add_sighting(teaser, "http://y.org/", "Popular", "River festival returns", blurb)
     assert chrome.strip("http://y.org/other-story", text) == (text, [])  # another site's teaser
 
 
 def test_bad_parameters(tmp_path):
+    chrome, writer = learner(tmp_path)
     with pytest.raises(ValueError, match="min_stories"):
-        SiteChrome(Storage(tmp_path / "crawl.db"), None, min_stories=1)
+        SiteChrome(chrome.blocks, chrome.removed, writer.articles, writer.teasers, chrome.index, 1, 300, 25)

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from crawler.demo_server import DEMO_SITE, SiteGroup
+from crawler.demo.server import DEMO_SITE, SiteGroup
 from crawler.urls import normalize_url
-from tests.conftest import run_crawl, site_url
+from tests.support.crawl import crawl as run_crawl
+from tests.support.sites import site_url
 
 BLOCK_LABELS = ("Editor's choice", "Popular", "Related articles")
 
@@ -24,15 +25,15 @@ def crawl(tmp_path_factory):
         herald, wire = sites.base_url("herald"), sites.base_url("wire")
         urls = f"{herald}/,{herald}/robots.txt,{herald}/feed.rss,{wire}/"
         first = run_crawl("news", db, {"urls": urls})
-        first_requests = list(sites.log.entries)
-        sites.log.entries.clear()
+        first_requests = sites.log.requests()
+        sites.log.clear()
         snapshot = {
             table: first.rows(f"SELECT count(*) FROM {table}")[0][0]
             for table in ("articles", "teasers", "teaser_sightings", "pages")
         }
         last_seen = dict(first.rows("SELECT url, last_seen FROM articles"))
         second = run_crawl("news", db, {"urls": urls})
-        second_requests = list(sites.log.entries)
+        second_requests = sites.log.requests()
         yield {
             "sites": sites,
             "first": first,
@@ -147,9 +148,7 @@ def test_each_teaser_stored_once_with_its_sightings(crawl):
 
 
 def test_teasers_point_at_stored_articles(crawl):
-    rows = crawl["first"].rows(
-        "SELECT t.url, a.url FROM teasers t JOIN articles a ON a.id = t.article_id"
-    )
+    rows = crawl["first"].rows("SELECT t.url, a.url FROM teasers t JOIN articles a ON a.id = t.article_id")
     assert len(rows) >= 15
     assert all(t == a for t, a in rows)
     unlinked = crawl["first"].rows(
@@ -169,9 +168,12 @@ def test_republished_copies_are_linked_to_originals(crawl, manifest):
     for a, b in manifest["same_byline_pairs"]:
         assert roots[ids[normalize_url(site_url(sites, a))]] != roots[ids[normalize_url(site_url(sites, b))]]
     # Star clusters: every duplicate points at a root, never at another duplicate.
-    assert first.rows(
-        "SELECT d.id FROM articles d JOIN articles r ON r.id = d.duplicate_of WHERE r.duplicate_of IS NOT NULL"
-    ) == []
+    assert (
+        first.rows(
+            "SELECT d.id FROM articles d JOIN articles r ON r.id = d.duplicate_of WHERE r.duplicate_of IS NOT NULL"
+        )
+        == []
+    )
     linked = first.rows("SELECT similarity FROM articles WHERE duplicate_of IS NOT NULL")
     assert len(linked) == len(manifest["copies"])
     assert all(0.5 < s <= 1.0 for (s,) in linked)
@@ -206,7 +208,12 @@ def test_second_run_adds_nothing_and_downloads_no_stored_article(crawl, manifest
         for path in paths:
             assert (name, path) not in requested, path
     # Start pages, the sitemap and the feed are fetched again: they are where new stories appear.
-    assert {("herald", "/"), ("herald", "/robots.txt"), ("herald", "/sitemap.xml"), ("herald", "/feed.rss")} <= requested
+    assert {
+        ("herald", "/"),
+        ("herald", "/robots.txt"),
+        ("herald", "/sitemap.xml"),
+        ("herald", "/feed.rss"),
+    } <= requested
     for url, last_seen in second.rows("SELECT url, last_seen FROM articles"):
         assert last_seen >= crawl["last_seen"][url]
     stats = second.stats()

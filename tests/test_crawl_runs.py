@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from crawler.demo_server import DEMO_SITE, Route, SiteGroup
+from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from crawler.urls import normalize_url
-from tests.conftest import run_crawl
+from tests.support.crawl import crawl as run_crawl
 
 ARTICLES = [
     "harbour-tunnel-vote",
@@ -48,9 +48,9 @@ def discovery_site(root):
     (site / "updates").write_text(ATOM % links)
     routes = {
         "herald": {
-            "/maps/index": Route(content_type="application/octet-stream"),
-            "/maps/part-1": Route(content_type="application/octet-stream", gzip_file=True),
-            "/updates": Route(content_type="application/octet-stream"),
+            "/maps/index": Override(content_type="application/octet-stream"),
+            "/maps/part-1": Override(content_type="application/octet-stream", gzip_file=True),
+            "/updates": Override(content_type="application/octet-stream"),
         }
     }
     return SiteGroup(root, routes)
@@ -60,7 +60,7 @@ def test_robots_sitemap_index_gzip_sitemap_and_atom_feed(tmp_path):
     with discovery_site(tmp_path / "site") as sites:
         base = sites.base_url("herald")
         result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/robots.txt,{base}/updates", "depth": 0})
-        requested = {path for _, _, path in sites.log.entries}
+        requested = set(sites.log.paths())
     assert result.returncode == 0, result.stderr[-2000:]
     stored = {url for (url,) in result.rows("SELECT url FROM articles")}
     assert stored == {normalize_url(f"{base}/articles/{slug}.html") for slug in ARTICLES}
@@ -84,9 +84,9 @@ def test_depth_limits_link_following(tmp_path):
     with SiteGroup(DEMO_SITE) as sites:
         start = sites.base_url("herald") + section
         shallow = run_crawl("news", tmp_path / "d0.db", {"urls": start, "depth": 0})
-        sites.log.entries.clear()
+        sites.log.clear()
         deep = run_crawl("news", tmp_path / "d1.db", {"urls": start, "depth": 1})
-        requested = {urlsplit(path).path for _, _, path in sites.log.entries}
+        requested = {urlsplit(path).path for path in sites.log.paths()}
     assert shallow.rows("SELECT count(*) FROM articles") == [(0,)]
     assert shallow.rows("SELECT kind FROM pages") == [("listing",)]
     assert 3 <= deep.rows("SELECT count(*) FROM articles")[0][0] < 16  # what the section links to

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from crawler.demo_server import DEMO_SITE, SiteGroup
-from tests.conftest import FAST, REPO, CrawlResult, run_crawl
+from crawler.demo.server import DEMO_SITE, SiteGroup
+from tests.support.crawl import CrawlProcess, query, wait_for
+from tests.support.crawl import crawl as run_crawl
 
 ARTICLES = ["harbour-tunnel-vote", "tervel-ice-core", "carrow-cup-rowing"]
 
@@ -72,27 +71,31 @@ def extraction_workers(crawl_pid: int) -> list[int]:
 def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     sites, urls = site
     db = tmp_path / "crawl.db"
-    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={','.join(urls)}", "-a", "depth=0"]
-    for key, value in {**FAST, "SQLITE_PATH": db, "EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 60}.items():
-        command += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not any(path == "/slow.html" for _, _, path in sites.log.entries) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(3)  # the small pages are done by now; a worker is deep in the slow one
+    settings = {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 600, "SQLITE_COMMIT_INTERVAL": 0.1}
+    process = CrawlProcess("news", db, {"urls": ",".join(urls), "depth": 0}, settings)
+    # The small pages are stored; the slow one, downloaded with them, takes its worker far longer.
+    wait_for(
+        lambda: "/slow.html" in sites.log.paths() and committed_articles(db) == len(ARTICLES),
+        message=process.stderr[-2000:],
+    )
     workers = extraction_workers(process.pid)
     assert workers, "no extraction worker processes found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)  # as the OOM killer would
-    stdout, stderr = process.communicate(timeout=120)
-    result = CrawlResult(process.returncode, stdout, stderr, db)
-    assert result.returncode == 0, stderr[-2000:]
+    result = process.wait()
+    assert result.returncode == 0, result.stderr[-2000:]
     assert result.rows("SELECT reason FROM pages WHERE url = ?", (urls[0],)) == [("extraction_crashed",)]
     assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]
     assert result.stats()["extract/workers/crashes"] >= 1
     # The next run tries the crashed page again (and would store it); stored articles are not refetched.
-    sites.log.entries.clear()
+    sites.log.clear()
     again = run_crawl("news", db, {"urls": ",".join(urls), "depth": 0}, {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 1})
     assert again.returncode == 0
-    assert ("herald", "GET", "/slow.html") in sites.log.entries
+    assert ("herald", "GET", "/slow.html") in sites.log.requests()
+
+
+def committed_articles(db: Path) -> int:
+    try:
+        return query(db, "SELECT count(*) FROM articles")[0][0]
+    except sqlite3.Error:
+        return 0  # not created yet

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from crawler import discovery
-from crawler.decoding import charset_from_content_type, decode_html, sniff_binary
+from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
+from crawler.fetch import discovery
 
 RUSSIAN = "Мост через реку открыли после двух лет ремонта, сообщили в городской администрации. " * 5
 
@@ -27,8 +27,10 @@ def test_wrongly_declared_charset_is_detected():
 
 
 def test_charset_declared_only_in_meta_is_honoured():
-    body = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">' \
-           f"</head><body>{RUSSIAN}</body></html>".encode("cp1251")
+    body = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+        f"</head><body>{RUSSIAN}</body></html>".encode("cp1251")
+    )
     text, encoding = decode_html(body, None)
     assert encoding == "cp1251" and "Мост" in text
 
@@ -90,7 +92,7 @@ def test_gzipped_sitemap_is_unpacked_within_the_size_limit():
     packed = gzip.compress(URLSET)
     assert discovery.classify(discovery.unpack(packed, max_size=10_000)) == "sitemap"
     bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000)
-    with pytest.raises(ValueError):  # scrapy's gunzip stops inflating past max_size
+    with pytest.raises(discovery.TooLarge):  # inflating stops at the limit
         discovery.unpack(bomb, max_size=100_000)
 
 

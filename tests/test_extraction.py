@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from crawler.demo_server import DEMO_SITE
-from crawler.extraction import ExtractOptions, extract_article, extract_page, strip_teasers
-from crawler.teasers import Teaser, find_teasers
-from tests.conftest import FIXTURES
+from crawler.demo.server import DEMO_SITE
+from crawler.extract.article import extract_article, extract_page, strip_teasers
+from crawler.extract.options import ExtractOptions
+from crawler.extract.results import Teaser
+from crawler.extract.teasers import find_teasers
+from tests.support.sites import FIXTURES
 
 BASE = "http://127.0.0.1:8371"
 MAGAZINE_URL = "https://weekly.example.org/culture/glassworks-revival"
@@ -68,7 +70,9 @@ def test_listing_and_pages_without_an_article():
 
 
 def test_wrongly_declared_cp1251_page_comes_out_in_cyrillic():
-    page = extract_page(demo_page("/regional-bulletin.html"), f"{BASE}/regional-bulletin.html", "text/html; charset=utf-8")
+    page = extract_page(
+        demo_page("/regional-bulletin.html"), f"{BASE}/regional-bulletin.html", "text/html; charset=utf-8"
+    )
     assert page.encoding == "cp1251"
     assert page.article.language == "ru"
     assert "Линдав" in page.article.text and "\ufffd" not in page.article.text
@@ -105,7 +109,12 @@ def test_another_template_teasers_and_inline_links():
 
 def test_strip_teasers_removes_cut_blurbs_and_labels_only():
     teasers = [
-        Teaser("https://x.org/a", "Headline of story A here", "First sentence of story A, long enough. Second one.", "Popular"),
+        Teaser(
+            "https://x.org/a",
+            "Headline of story A here",
+            "First sentence of story A, long enough. Second one.",
+            "Popular",
+        ),
         Teaser("https://x.org/b", "Headline of story B here", "Blurb of story B with words.", "Popular"),
     ]
     paragraphs = [
@@ -136,7 +145,7 @@ def test_find_teasers_on_a_listing_page():
 
 
 def test_furniture_lines_in_several_languages():
-    from crawler.boilerplate import is_furniture
+    from crawler.extract.boilerplate import is_furniture
 
     furniture = [
         "Read more: Recognizing the colonial past is a work in progress",

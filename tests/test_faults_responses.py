@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from crawler import settings as project_settings
-from tests.fault_server import CrawlProcess, FaultServer, crawl, gzip_bomb
+from tests.support.crawl import CrawlProcess, crawl
+from tests.support.faults import FaultServer, gzip_bomb
 
 RETRIES = 1
 RETRY_AFTER = 1  # seconds, below the cap of 3 set for the test
@@ -50,7 +51,6 @@ RESOURCE_ROUTES = {
     "/gzip-file-bomb": ("skipped", "too_large"),
     "/huge": ("skipped", "too_large"),
     "/huge-chunked": ("skipped", "too_large"),
-    "/drip": ("error", "timeout"),
 }
 
 
@@ -59,26 +59,40 @@ def crawls(tmp_path_factory):
     """The module's crawls, run at the same time: bad responses, resource exhaustion, two link traps."""
     gzip_bomb()  # built once, before the clock of any crawl starts
     root = tmp_path_factory.mktemp("faults")
-    with FaultServer() as bad, FaultServer() as heavy, FaultServer() as calendar, FaultServer() as grow:
+    with (
+        FaultServer() as bad,
+        FaultServer() as heavy,
+        FaultServer() as drip,
+        FaultServer() as calendar,
+        FaultServer() as grow,
+    ):
         bad.index_links = [*BAD_ROUTES, *GOOD_ROUTES]
         heavy.index_links = [*RESOURCE_ROUTES, "/article/after-the-bombs"]
         jobs = {
             "bad": lambda: crawl(
-                "news", root / "bad.db", {"urls": bad.url("/"), "depth": 1},
-                {"DOWNLOAD_TIMEOUT": 1.5, "RETRY_TIMES": RETRIES, "CRAWL_RETRY_AFTER_MAX": 3},
+                "news",
+                root / "bad.db",
+                {"urls": bad.url("/"), "depth": 1},
+                {"DOWNLOAD_TIMEOUT": 4, "RETRY_TIMES": RETRIES, "CRAWL_RETRY_AFTER_MAX": 3},
             ),
-            # The project's own size limit; timeout and retries are cut only so that the drip ends sooner.
-            "heavy": lambda: crawl(
-                "news", root / "heavy.db", {"urls": heavy.url("/"), "depth": 1},
+            # The project's own size limit and timeout, however long the bombs take to arrive.
+            "heavy": lambda: crawl("news", root / "heavy.db", {"urls": heavy.url("/"), "depth": 1}, {"RETRY_TIMES": 0}),
+            # A body that never ends: cut off by the timeout, shortened only so that the test ends sooner.
+            "drip": lambda: crawl(
+                "news",
+                root / "drip.db",
+                {"urls": drip.url("/drip"), "depth": 0},
                 {"DOWNLOAD_TIMEOUT": 2, "RETRY_TIMES": 0},
             ),
-            "calendar": lambda: crawl("news", root / "calendar.db", {"urls": calendar.url("/calendar/2026-03-01"), "depth": 3}),
+            "calendar": lambda: crawl(
+                "news", root / "calendar.db", {"urls": calendar.url("/calendar/2026-03-01"), "depth": 3}
+            ),
             "grow": lambda: crawl("news", root / "grow.db", {"urls": grow.url("/grow/start"), "depth": 100}),
         }
         with ThreadPoolExecutor(len(jobs)) as pool:
             futures = {name: pool.submit(job) for name, job in jobs.items()}
             results = {name: future.result() for name, future in futures.items()}
-        yield {"servers": {"bad": bad, "heavy": heavy, "calendar": calendar, "grow": grow}, **results}
+        yield {"servers": {"bad": bad, "heavy": heavy, "drip": drip, "calendar": calendar, "grow": grow}, **results}
 
 
 def test_bad_responses_end_the_crawl_normally(crawls):
@@ -116,10 +130,10 @@ def test_retry_after_is_honoured_between_retries(crawls):
 
 def test_charset_from_meta_and_from_the_bytes(crawls):
     server, result = crawls["servers"]["bad"], crawls["bad"]
-    (title, text), = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/meta-charset"),))
+    ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/meta-charset"),))
     assert title == "Городской совет одобрил туннель под гаванью"
     assert "«Это приоритетный проект для всего региона»" in text
-    (title, text), = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/no-charset"),))
+    ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/no-charset"),))
     assert title == "Le tunnel sous le port est approuvé"
     assert "« C'est un projet prioritaire pour la région »" in text
 
@@ -143,6 +157,13 @@ def test_resource_exhaustion_is_cut_off_and_the_crawl_finishes(crawls):
     assert result.peak_rss_mb < 400, result.peak_rss_mb
     assert project_settings.DOWNLOAD_MAXSIZE <= 16 * 1024 * 1024
     assert project_settings.DOWNLOAD_TIMEOUT <= 60
+
+
+def test_a_body_that_never_ends_is_cut_off_by_the_timeout(crawls):
+    server, result = crawls["servers"]["drip"], crawls["drip"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.pages()[server.url("/drip")][1:] == ("error", "timeout")
+    assert server.log.count("/drip") == 1
 
 
 def test_calendar_trap_is_bounded_by_depth(crawls):

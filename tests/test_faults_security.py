@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-
 from twisted.python.failure import Failure
 
-from crawler.addresses import (
+from crawler.commands.crawl import exit_status
+from crawler.fetch.addresses import (
     AddressPolicy,
     ForbiddenAddress,
     GuardedResolver,
@@ -18,10 +18,10 @@ from crawler.addresses import (
     parse_ip_literal,
     parse_static_hosts,
 )
-from crawler.commands.crawl import exit_status
-from crawler.middlewares import retry_after_seconds
-from crawler.robots import ALLOW_ALL, DISALLOW_ALL, RULES, decide
-from tests.fault_server import FaultServer, crawl
+from crawler.fetch.retry import retry_after_seconds
+from crawler.fetch.robots import ALLOW_ALL, DISALLOW_ALL, RULES, decide
+from tests.support.crawl import crawl
+from tests.support.faults import FaultServer
 
 RESOLVE = "news.test=127.0.0.1,www.news.test=127.0.0.1,elsewhere.test=127.0.0.1"
 
@@ -86,9 +86,17 @@ def security(tmp_path_factory):
             {"CRAWL_RESOLVE": RESOLVE, "RETRY_TIMES": 1, "DOWNLOAD_TIMEOUT": 5},
         )
         yield {
-            "result": result, "site": site, "internal": internal, "down": down, "missing": missing,
-            "looping": looping, "metadata": metadata,
-            "forbidden": forbidden, "elsewhere": elsewhere, "start": start, "port": port,
+            "result": result,
+            "site": site,
+            "internal": internal,
+            "down": down,
+            "missing": missing,
+            "looping": looping,
+            "metadata": metadata,
+            "forbidden": forbidden,
+            "elsewhere": elsewhere,
+            "start": start,
+            "port": port,
         }
 
 
@@ -102,8 +110,19 @@ def test_the_internal_service_is_never_reached(security):
 
 @pytest.mark.parametrize(
     "name",
-    ["other_port", "private", "metadata", "decimal", "hex", "octal", "short", "ipv6_loopback", "ipv4_mapped",
-     "unique_local", "resolves_to_loopback"],
+    [
+        "other_port",
+        "private",
+        "metadata",
+        "decimal",
+        "hex",
+        "octal",
+        "short",
+        "ipv6_loopback",
+        "ipv4_mapped",
+        "unique_local",
+        "resolves_to_loopback",
+    ],
 )
 def test_redirect_to_a_non_public_address_is_refused(security, name):
     page = f"http://news.test:{security['port']}" + redirect(security["forbidden"][name])
@@ -118,8 +137,12 @@ def test_a_name_resolving_to_loopback_is_refused_when_linked(security):
 
 @pytest.mark.parametrize(
     "name, reason",
-    [("offsite_name", "redirect_out_of_scope"), ("localhost", "redirect_out_of_scope"),
-     ("file", "unsupported_scheme"), ("gopher", "unsupported_scheme")],
+    [
+        ("offsite_name", "redirect_out_of_scope"),
+        ("localhost", "redirect_out_of_scope"),
+        ("file", "unsupported_scheme"),
+        ("gopher", "unsupported_scheme"),
+    ],
 )
 def test_redirect_off_site_or_to_another_scheme_is_refused(security, name, reason):
     page = f"http://news.test:{security['port']}" + redirect(security["elsewhere"][name])
@@ -158,7 +181,7 @@ def test_url_variants_make_one_row_and_one_download(security):
         (f"http://news.test:{port}/article/tracked",)
     ]
     assert [p for p in security["site"].log.paths() if "tracked" in p] == ["/article/tracked"]
-    (total, distinct), = result.rows("SELECT count(*), count(DISTINCT url) FROM articles")
+    ((total, distinct),) = result.rows("SELECT count(*), count(DISTINCT url) FROM articles")
     assert total == distinct
 
 
@@ -176,10 +199,19 @@ def test_robots_txt_redirecting_for_ever_allows_and_off_limits_disallows(securit
 @pytest.mark.parametrize(
     "host, address",
     [
-        ("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"),
-        ("0x7f.0.0.1", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"), ("127.1", "127.0.0.1"),
-        ("[::1]", "::1"), ("::ffff:127.0.0.1", "::ffff:7f00:1"), ("fe80::1%eth0", "fe80::1"),
-        ("8.8.8.8", "8.8.8.8"), ("news.example.com", None), ("cafe.be", None), ("1e100.net", None),
+        ("127.0.0.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("0x7f.0.0.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("8.8.8.8", "8.8.8.8"),
+        ("news.example.com", None),
+        ("cafe.be", None),
+        ("1e100.net", None),
     ],
 )
 def test_every_spelling_of_an_address_is_parsed(host, address):
@@ -190,11 +222,25 @@ def test_every_spelling_of_an_address_is_parsed(host, address):
 @pytest.mark.parametrize(
     "address, forbidden",
     [
-        ("127.0.0.1", True), ("10.1.2.3", True), ("172.16.0.1", True), ("172.31.255.255", True),
-        ("192.168.0.1", True), ("169.254.169.254", True), ("0.0.0.0", True), ("100.64.0.1", True),
-        ("::1", True), ("fc00::1", True), ("fd12::1", True), ("fe80::1", True), ("::ffff:10.0.0.1", True),
-        ("2002:a00:1::", True), ("64:ff9b::a9fe:a9fe", True),
-        ("8.8.8.8", False), ("172.32.0.1", False), ("2606:4700::1111", False), ("::ffff:8.8.8.8", False),
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.1", True),
+        ("172.31.255.255", True),
+        ("192.168.0.1", True),
+        ("169.254.169.254", True),
+        ("0.0.0.0", True),
+        ("100.64.0.1", True),
+        ("::1", True),
+        ("fc00::1", True),
+        ("fd12::1", True),
+        ("fe80::1", True),
+        ("::ffff:10.0.0.1", True),
+        ("2002:a00:1::", True),
+        ("64:ff9b::a9fe:a9fe", True),
+        ("8.8.8.8", False),
+        ("172.32.0.1", False),
+        ("2606:4700::1111", False),
+        ("::ffff:8.8.8.8", False),
     ],
 )
 def test_non_public_addresses_are_forbidden(address, forbidden):
@@ -222,7 +268,7 @@ def test_static_hosts_are_checked():
 
 
 def test_retry_after_in_seconds_or_as_a_date():
-    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
     assert retry_after_seconds(b"120") == 120
     assert retry_after_seconds(b"Mon, 02 Mar 2026 09:01:30 GMT", now) == 90
     assert retry_after_seconds(b"Mon, 02 Mar 2026 08:00:00 GMT", now) == 0
@@ -231,8 +277,16 @@ def test_retry_after_in_seconds_or_as_a_date():
 
 @pytest.mark.parametrize(
     "status, decision",
-    [(200, RULES), (404, ALLOW_ALL), (401, ALLOW_ALL), (410, ALLOW_ALL), (429, DISALLOW_ALL), (500, DISALLOW_ALL),
-     (503, DISALLOW_ALL), (301, ALLOW_ALL)],
+    [
+        (200, RULES),
+        (404, ALLOW_ALL),
+        (401, ALLOW_ALL),
+        (410, ALLOW_ALL),
+        (429, DISALLOW_ALL),
+        (500, DISALLOW_ALL),
+        (503, DISALLOW_ALL),
+        (301, ALLOW_ALL),
+    ],
 )
 def test_robots_decision_by_status(status, decision):
     assert decide(status) == decision

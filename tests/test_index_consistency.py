@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO, query
+from tests.support.crawl import REPO, query
 
 
 def write(db, count: int, die_after: int = -1, batch: int = 7) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "tests.crash_writer", str(db), str(count), str(die_after), str(batch)]
+    command = [sys.executable, "-m", "tests.support.crash_writer", str(db), str(count), str(die_after), str(batch)]
     return subprocess.run(command, cwd=REPO, env=env, timeout=120).returncode
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import Scope, is_fetchable, normalize_url, scope_key, site_of
+from crawler.fetch.scope import Scope
+from crawler.urls import is_fetchable, normalize_url, scope_key, site_of
 
 
 @pytest.mark.parametrize(

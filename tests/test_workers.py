@@ -6,8 +6,10 @@ import time
 
 import pytest
 
-from crawler.workers import WorkerCrashed, WorkerPool, WorkerTimeout
-from tests.pool_tasks import behave
+from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from tests.support.pool_tasks import behave
+
+LIMITS = {"workers": 2, "timeout": 2.0, "max_tasks": 1000, "max_memory_mb": 1024.0}
 
 
 @pytest.fixture
@@ -15,7 +17,7 @@ def pool():
     pools = []
 
     def make(**kwargs):
-        pools.append(WorkerPool(behave, ("!",), **{"workers": 2, "timeout": 2.0, **kwargs}))
+        pools.append(WorkerPool(behave, ("!",), **{**LIMITS, **kwargs}))
         return pools[-1]
 
     yield make
@@ -67,6 +69,8 @@ def test_workers_are_recycled_after_max_tasks(pool):
 
 def test_bad_parameters():
     with pytest.raises(ValueError, match="workers"):
-        WorkerPool(behave, workers=0)
+        WorkerPool(behave, **{**LIMITS, "workers": 0})
     with pytest.raises(ValueError, match="timeout"):
-        WorkerPool(behave, timeout=0)
+        WorkerPool(behave, **{**LIMITS, "timeout": 0})
+    with pytest.raises(ValueError, match="max_tasks"):
+        WorkerPool(behave, **{**LIMITS, "max_tasks": 0})

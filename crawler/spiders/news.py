@@ -11,12 +11,14 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from crawler import discovery
-from crawler.decoding import sniff_binary
-from crawler.failures import describe_failure
-from crawler.items import FetchedPage, PageOutcome, SeenAgain
-from crawler.session import CrawlSession
-from crawler.urls import Scope, is_fetchable, normalize_url
+from crawler.config import CrawlConfig
+from crawler.extract.decoding import sniff_binary
+from crawler.fetch import discovery
+from crawler.fetch.failures import describe_failure
+from crawler.fetch.scope import Scope
+from crawler.handoff import Handoff, NoHistory, PageHistory
+from crawler.records import FetchedPage, PageOutcome, SeenAgain
+from crawler.urls import is_fetchable, normalize_url
 
 
 def parse_urls(urls: str | list[str]) -> list[str]:
@@ -41,6 +43,11 @@ def parse_depth(depth: int | str) -> int:
     return value
 
 
+def header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
 class NewsSpider(Spider):
     """Crawls the given start URLs; each may be an article, a listing, a sitemap, robots.txt or a feed.
 
@@ -50,6 +57,7 @@ class NewsSpider(Spider):
     """
 
     name = "news"
+    config: CrawlConfig
 
     def __init__(self, urls: str | list[str] = "", depth: int | str = 1, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -58,20 +66,20 @@ class NewsSpider(Spider):
         self.scope = Scope(self.start_urls)
         self._start_pages = {normalize_url(u) for u in self.start_urls}
         self.links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
+        self.history: PageHistory = NoHistory()
         self._seen_again: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        spider.refetch_stored = crawler.settings.getbool("CRAWL_REFETCH_STORED", False)
+        spider.config = CrawlConfig.from_settings(crawler.settings)
         return spider
 
-    @property
-    def session(self) -> CrawlSession:
-        return CrawlSession.of(self.crawler)  # created with the pipelines, once the crawl has started
-
     async def start(self) -> AsyncIterator[Request]:
+        # What the writer side has stored; without a handoff (ITEM_PIPELINES={}) nothing is.
+        handoff = self.crawler.get_item_pipeline(Handoff)
+        if handoff is not None:
+            self.history = handoff.history
         for url in self.start_urls:
             # Start pages, sitemaps and feeds are fetched on every run: they are where news appears.
             yield self._request(url, link_depth=0, dont_filter=True)
@@ -89,11 +97,10 @@ class NewsSpider(Spider):
         """A request for an in-scope page, unless it is an article stored earlier."""
         if url not in self.scope or url in self._start_pages:
             return  # start pages are fetched once per run already (their requests bypass the duplicate filter)
-        stored = None if self.refetch_stored else self.session.storage.stored_article(url)
+        stored = None if self.config.refetch_stored else self.history.stored_article(url)
         if stored is not None:
-            _, run_id = stored
             # Stored by an earlier run: mark it seen. Stored by this run: simply nothing to do.
-            if run_id != self.session.run_id and url not in self._seen_again:
+            if not stored.stored_this_run and url not in self._seen_again:
                 self._seen_again.add(url)
                 self.crawler.stats.inc_value("crawl/stored_not_refetched")
                 yield SeenAgain(url)
@@ -104,24 +111,24 @@ class NewsSpider(Spider):
         url = normalize_url(response.url)
         link_depth = response.meta.get("link_depth", 0)
         try:
-            body = discovery.unpack(response.body, self.max_size)
-        except (OSError, EOFError, ValueError) as exc:
-            # Scrapy's gunzip raises a ValueError carrying max_size when the file unpacks beyond DOWNLOAD_MAXSIZE.
-            reason = "too_large" if getattr(exc, "max_size", None) is not None else "bad_compression"
-            yield PageOutcome(url, response.status, "skipped", reason)
+            body = discovery.unpack(response.body, self.config.max_size)
+        except discovery.TooLarge:
+            yield PageOutcome(url, response.status, "skipped", "too_large")
+            return
+        except discovery.BadCompression:
+            yield PageOutcome(url, response.status, "skipped", "bad_compression")
             return
         kind = discovery.classify(body)
-        etag = response.headers.get("ETag", b"").decode("latin-1") or None
-        last_modified = response.headers.get("Last-Modified", b"").decode("latin-1") or None
+        etag = header(response, "ETag")
+        last_modified = header(response, "Last-Modified")
         if kind == "html":
             yield FetchedPage(
                 url=url,
                 status=response.status,
                 body=response.body,
-                content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+                content_type=header(response, "Content-Type"),
                 etag=etag,
                 last_modified=last_modified,
-                link_depth=link_depth,
             )
             if link_depth < self.depth and isinstance(response, TextResponse):
                 for link in self.links.extract_links(response):
@@ -151,7 +158,7 @@ class NewsSpider(Spider):
             yield PageOutcome(url, response.status, "skipped", reason)
 
     def failed(self, failure: Failure) -> Iterator[PageOutcome]:
-        request = failure.request
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on every errback failure
         # A refused redirect is recorded under the URL that was asked for, not where it led.
         original = (request.meta.get("redirect_urls") or [request.url])[0]
         kind, status, reason = describe_failure(failure)

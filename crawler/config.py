@@ -1,0 +1,237 @@
+"""The project's settings read once into typed, checked values; their defaults live in settings.py only."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.extract.options import ExtractOptions
+from dedup import SignatureScheme
+
+
+class SettingError(ValueError):
+    """A setting or argument whose value is not allowed; its message is one line naming both."""
+
+    def __init__(self, name: str, value: object, allowed: str):
+        super().__init__(f"{name}={value!r} is not allowed: {allowed}")
+        self.name = name
+        self.value = value
+
+
+class Settings:
+    """Typed reads of a Scrapy ``Settings`` (or any mapping) that name the setting when a value is bad."""
+
+    def __init__(self, settings: Any):
+        self.settings = settings
+
+    def raw(self, name: str) -> Any:
+        if name not in self.settings:
+            raise KeyError(f"{name} has no default in crawler/settings.py")
+        return self.settings.get(name)
+
+    def text(self, name: str) -> str:
+        return str(self.raw(name) or "")
+
+    def integer(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+        value = self.raw(name)
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise SettingError(name, value, _range("a whole number", minimum, maximum)) from None
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise SettingError(name, value, _range("a whole number", minimum, maximum))
+        return number
+
+    def number(
+        self, name: str, minimum: float | None = None, maximum: float | None = None, above: bool = False
+    ) -> float:
+        """A float; ``above`` makes ``minimum`` exclusive."""
+        value = self.raw(name)
+        allowed = _range("a number", minimum, maximum, above)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise SettingError(name, value, allowed) from None
+        if number != number or (minimum is not None and (number <= minimum if above else number < minimum)):
+            raise SettingError(name, value, allowed)
+        if maximum is not None and number > maximum:
+            raise SettingError(name, value, allowed)
+        return number
+
+    def flag(self, name: str) -> bool:
+        value = self.raw(name)
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingError(name, value, "True or False")
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name)
+        if value not in choices:
+            raise SettingError(name, value, " or ".join(choices))
+        return value
+
+
+def _range(kind: str, minimum: float | None, maximum: float | None, above: bool = False) -> str:
+    if minimum is not None and maximum is not None:
+        return f"{kind} {'above' if above else 'from'} {minimum:g} {'up ' if above else ''}to {maximum:g}"
+    if minimum is not None:
+        return f"{kind} {'above' if above else 'of at least'} {minimum:g}"
+    if maximum is not None:
+        return f"{kind} of at most {maximum:g}"
+    return kind
+
+
+# The teaser index: blurbs are short and shown cut at varying lengths, so many small bands make a cut
+# copy (Jaccard ~0.3 to the full blurb) a candidate and containment confirms it; a blurb cut to one
+# sentence of three is still the same blurb, so no size ratio applies.
+TEASER_SCHEME = SignatureScheme(num_perm=64, seed=1, shingle_size=3, shingle_kind="word", min_shingles=5)
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """One near-duplicate index: its signatures, banding (None: chosen or stored) and confirmation rules."""
+
+    scheme: SignatureScheme
+    threshold: float
+    bands: int | None
+    rows: int | None
+    containment: float | None
+    min_size_ratio: float
+    lsh_threshold: float | None
+
+
+TEASER_INDEX = IndexConfig(TEASER_SCHEME, 0.6, 32, 2, containment=0.8, min_size_ratio=0.0, lsh_threshold=None)
+
+
+@dataclass(frozen=True)
+class ChromeConfig:
+    min_stories: int
+    max_chars: int
+    min_words: int  # never cut an article below this many words: the extraction's own minimum
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """What the writer side needs: the database, its batching, and the rules of every decision it makes."""
+
+    path: str
+    batch_size: int
+    commit_interval: float
+    busy_timeout: float
+    articles: IndexConfig
+    teasers: IndexConfig
+    chrome: ChromeConfig | None
+    summary: bool
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> StoreConfig:
+        read = Settings(settings)
+        path = read.text("SQLITE_PATH")
+        if not path.strip():
+            raise SettingError("SQLITE_PATH", path, "the path of the database file")
+        chrome = None
+        if read.flag("CHROME_ENABLED"):
+            chrome = ChromeConfig(
+                min_stories=read.integer("CHROME_MIN_STORIES", minimum=2),
+                max_chars=read.integer("CHROME_MAX_CHARS", minimum=1),
+                min_words=read.integer("EXTRACT_MIN_WORDS", minimum=0),
+            )
+        return cls(
+            path=path,
+            batch_size=read.integer("SQLITE_BATCH_SIZE", minimum=1),
+            commit_interval=read.number("SQLITE_COMMIT_INTERVAL", minimum=0, above=True),
+            busy_timeout=read.number("SQLITE_BUSY_TIMEOUT", minimum=0),
+            articles=article_index(settings),
+            teasers=TEASER_INDEX,
+            chrome=chrome,
+            summary=read.flag("CRAWL_SUMMARY"),
+        )
+
+
+def article_scheme(settings: Any) -> SignatureScheme:
+    read = Settings(settings)
+    return SignatureScheme(
+        num_perm=read.integer("DEDUP_NUM_PERM", minimum=16, maximum=1024),
+        seed=read.integer("DEDUP_SEED", minimum=0),
+        shingle_size=read.integer("DEDUP_SHINGLE_SIZE", minimum=1, maximum=32),
+        shingle_kind=read.choice("DEDUP_SHINGLE_KIND", ("word", "char")),
+        min_shingles=read.integer("DEDUP_MIN_SHINGLES", minimum=1),
+    )
+
+
+def article_index(settings: Any) -> IndexConfig:
+    read = Settings(settings)
+    bands = read.integer("DEDUP_BANDS", minimum=0)
+    rows = read.integer("DEDUP_ROWS", minimum=0)
+    if bool(bands) != bool(rows):
+        raise SettingError("DEDUP_BANDS", bands, f"set DEDUP_BANDS and DEDUP_ROWS together (DEDUP_ROWS={rows})")
+    containment = read.number("DEDUP_CONTAINMENT", minimum=0, maximum=1)
+    return IndexConfig(
+        scheme=article_scheme(settings),
+        threshold=read.number("DEDUP_THRESHOLD", minimum=0, maximum=1, above=True),
+        bands=bands or None,
+        rows=rows or None,
+        containment=containment or None,
+        min_size_ratio=0.5,  # a brief quoted whole in a long roundup is contained in it, but no copy of it
+        lsh_threshold=read.number("DEDUP_LSH_THRESHOLD", minimum=0, maximum=1, above=True),
+    )
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """What the crawl side's extraction needs: trafilatura's options, the workers, the signatures to make."""
+
+    options: ExtractOptions
+    workers: int
+    timeout: float
+    max_tasks: int
+    max_memory_mb: float
+    article_scheme: SignatureScheme
+    teaser_scheme: SignatureScheme
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ExtractConfig:
+        read = Settings(settings)
+        options = ExtractOptions(
+            min_words=read.integer("EXTRACT_MIN_WORDS", minimum=0),
+            favor_precision=read.flag("EXTRACT_FAVOR_PRECISION"),
+            favor_recall=read.flag("EXTRACT_FAVOR_RECALL"),
+            include_tables=read.flag("EXTRACT_INCLUDE_TABLES"),
+        )
+        return cls(
+            options=options,
+            workers=read.integer("EXTRACT_WORKERS", minimum=0) or len(os.sched_getaffinity(0)),
+            timeout=read.number("EXTRACT_TIMEOUT", minimum=0, above=True),
+            max_tasks=read.integer("EXTRACT_WORKER_MAX_TASKS", minimum=1),
+            max_memory_mb=read.number("EXTRACT_WORKER_MAX_MEMORY_MB", minimum=0, above=True),
+            article_scheme=article_scheme(settings),
+            teaser_scheme=TEASER_SCHEME,
+        )
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    """What the crawl side's spider and middlewares need beyond the spider's arguments."""
+
+    refetch_stored: bool
+    max_size: int
+    retry_after_max: float
+    allow_private_addresses: bool
+    resolve: str  # CRAWL_RESOLVE, parsed by crawler.fetch.addresses
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> CrawlConfig:
+        read = Settings(settings)
+        return cls(
+            refetch_stored=read.flag("CRAWL_REFETCH_STORED"),
+            max_size=read.integer("DOWNLOAD_MAXSIZE", minimum=0),
+            retry_after_max=read.number("CRAWL_RETRY_AFTER_MAX", minimum=0),
+            allow_private_addresses=read.flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"),
+            resolve=read.text("CRAWL_RESOLVE"),
+        )

@@ -1,0 +1,40 @@
+"""The demo spider: serves the bundled sample site on 127.0.0.1 and crawls it, no network needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler.demo.server import DEMO_SITE, SiteGroup
+from crawler.spiders.news import NewsSpider
+
+# Our own servers on loopback: no need to be polite to them (the demo, tests, benchmarks).
+LOOPBACK_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+
+
+class DemoSpider(NewsSpider):
+    """``scrapy crawl demo``: the news spider pointed at the sample site's two hosts on loopback.
+
+    The Herald is started from its home page, robots.txt (which names its sitemap) and RSS feed;
+    the Continental Wire, which re-publishes some Herald stories, from its home page. The sites keep
+    the same ports from run to run (``DEMO_PORTS``), so a second run shows an incremental crawl.
+    """
+
+    name = "demo"
+    custom_settings = LOOPBACK_SETTINGS
+    sites: SiteGroup
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DemoSpider:
+        herald_port, wire_port = (int(p) for p in crawler.settings.getlist("DEMO_PORTS"))
+        sites = SiteGroup(DEMO_SITE, ports={"herald": herald_port, "wire": wire_port})
+        sites.start()
+        herald, wire = sites.base_url("herald"), sites.base_url("wire")
+        kwargs["urls"] = [f"{herald}/", f"{herald}/robots.txt", f"{herald}/feed.rss", f"{wire}/"]
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, DemoSpider)
+        spider.sites = sites
+        crawler.signals.connect(sites.stop, signals.spider_closed)
+        return spider

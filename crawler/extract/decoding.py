@@ -1,0 +1,92 @@
+"""Response bytes to HTML text: refuse binary payloads, find the charset that really decodes the page."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import re
+
+from trafilatura.utils import detect_encoding
+
+# Leading bytes of formats that servers are known to send as text/html by mistake.
+MAGIC_NUMBERS = {
+    b"%PDF-": "pdf",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"GIF87a": "gif",
+    b"GIF89a": "gif",
+    b"\xff\xd8\xff": "jpeg",
+    b"RIFF": "riff",
+    b"PK\x03\x04": "zip",
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\x00\x00\x01\x00": "ico",
+    b"wOFF": "woff",
+    b"wOF2": "woff2",
+    b"\x7fELF": "elf",
+    b"OggS": "ogg",
+    b"ID3": "mp3",
+}
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """The name of the binary format ``body`` is in, or None if it may be text."""
+    head = body[:16]
+    for magic, name in MAGIC_NUMBERS.items():
+        if head.startswith(magic):
+            return name
+    sample = body[:2048]
+    if not sample or any(sample.startswith(bom) for bom, _ in BOMS):
+        return None
+    # Text has almost no control bytes; a handful of stray NULs in a page is damage, not a format.
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return "binary" if control > len(sample) * 0.10 else None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def _decodes(body: bytes, encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode ``body`` and return (text, encoding used).
+
+    Valid UTF-8 wins over a single-byte declaration (random bytes are almost never valid UTF-8, while
+    a single-byte charset decodes anything); then the HTTP charset, the ``<meta>`` charset and a
+    statistical guess are tried strictly; only as a last resort are undecodable bytes replaced.
+    """
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace"), encoding
+    text = _decodes(body, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    meta = META_CHARSET.search(body[:4096])
+    candidates = [_codec(declared), _codec(meta.group(1).decode("ascii", "ignore") if meta else None)]
+    guesses = (_codec(guess) for guess in detect_encoding(body))  # lazy: the guess costs, the others do not
+    for candidate in itertools.chain(candidates, guesses):
+        text = _decodes(body, candidate)
+        if text is not None and candidate is not None:
+            return text, candidate
+    return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type, re.IGNORECASE)
+    return match.group(1) if match else None

@@ -1,0 +1,61 @@
+"""What extraction finds on a page: the article, its teasers, what was cut, and the page's signatures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.extract.signing import SignedText
+from crawler.extract.words import count_words
+from dedup import Signature
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """One teaser shown on a page: where it links, its headline, its blurb and the block it sits in."""
+
+    url: str
+    title: str
+    text: str
+    block: str
+    labels: tuple[str, ...] = ()
+
+
+@dataclass
+class Article:
+    """A page's main story: clean text (paragraphs separated by blank lines) and its metadata."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    description: str | None = None
+    sitename: str | None = None
+    canonical_url: str | None = None
+
+    @property
+    def word_count(self) -> int:
+        return count_words(self.text)
+
+
+@dataclass
+class PageExtraction:
+    """What one page held: an article or not (with the reason), and the teasers in its chrome."""
+
+    kind: str  # "article", "listing" or "skipped"
+    reason: str | None = None
+    article: Article | None = None
+    teasers: list[Teaser] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, "teaser" or "furniture")
+    encoding: str | None = None
+
+
+@dataclass
+class PageAnalysis:
+    """A page's extraction with the signatures the dedup step needs, computed where extraction ran."""
+
+    extraction: PageExtraction
+    article_text: SignedText | None = None  # the article's text, signed; None when there is no article
+    teaser_signatures: list[Signature | None] = field(default_factory=list)
+    extract_cpu_s: float = 0.0  # CPU seconds the extraction took, where it ran
+    sign_cpu_s: float = 0.0  # ... and the signatures

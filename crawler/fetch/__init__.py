@@ -1,0 +1,1 @@
+"""Fetching: discovery, scope, addresses, robots.txt, retries and redirects (crawl side, no database)."""

@@ -1,0 +1,57 @@
+"""Redirects that end without a page, named: a loop, too many hops, a scheme we do not fetch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from w3lib.url import safe_url_string
+
+from crawler.fetch.failures import Refused
+from crawler.urls import normalize_url
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+class _RedirectRules:
+    """Names how a redirect chain ended without a page: a loop, too many hops, a scheme we don't fetch."""
+
+    crawler: Crawler
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            result = super().process_response(request, response)  # type: ignore[misc]
+        except Refused:
+            raise
+        except IgnoreRequest as exc:  # the only one Scrapy raises here: REDIRECT_MAX_TIMES reached
+            self.crawler.stats.inc_value("redirect/refused/too_many_redirects")
+            raise Refused("too_many_redirects", f"{request.url}: {exc}") from None
+        if isinstance(result, Request):
+            chain = {normalize_url(url) for url in result.meta.get("redirect_urls", [])}
+            if normalize_url(result.url) in chain:
+                self.crawler.stats.inc_value("redirect/refused/redirect_loop")
+                raise Refused("redirect_loop", f"{result.url} redirects back into its own chain")
+        elif (
+            result.status in REDIRECT_STATUSES
+            and b"Location" in result.headers
+            and not request.meta.get("dont_redirect", False)
+        ):
+            location = safe_url_string(result.headers[b"Location"].decode("latin-1"))
+            scheme = urlsplit(location).scheme.lower()
+            if scheme and scheme not in ("http", "https"):  # Scrapy hands such a 3xx to the spider as is
+                self.crawler.stats.inc_value("redirect/refused/unsupported_scheme")
+                raise Refused("unsupported_scheme", f"{request.url} redirects to {location}: only http(s) is fetched")
+        return result
+
+
+# Scrapy's own type hints still name the ``spider`` argument that it deprecated for these methods.
+class RedirectPolicyMiddleware(_RedirectRules, RedirectMiddleware):  # type: ignore[misc]
+    """Scrapy's 3xx redirects, with loops, over-long chains and non-http targets refused by name."""
+
+
+class MetaRefreshPolicyMiddleware(_RedirectRules, MetaRefreshMiddleware):  # type: ignore[misc]
+    """Scrapy's meta-refresh redirects, with loops and over-long chains refused by name."""

@@ -1,0 +1,52 @@
+"""Typed records that cross from one stage to the next: fetch -> extract -> the writer side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.extract.results import PageAnalysis
+
+
+@dataclass
+class FetchedPage:
+    """An HTML response to extract: the spider yields one per page it downloaded."""
+
+    url: str  # normalised URL after redirects
+    status: int
+    body: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class AnalysedPage:
+    """A fetched page after extraction and signing: what the crawl side hands to the writer side."""
+
+    url: str
+    status: int
+    analysis: PageAnalysis
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class PageOutcome:
+    """A URL that produced no page to extract: an error, a refusal, a feed or sitemap, a skip."""
+
+    url: str
+    status: int | None
+    kind: str  # "feed", "sitemap", "robots", "skipped" or "error"
+    reason: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class SeenAgain:
+    """A stored article listed again by a feed, sitemap or page: not downloaded, only marked as seen."""
+
+    url: str
+
+
+Record = AnalysedPage | PageOutcome | SeenAgain

@@ -1,0 +1,63 @@
+"""The ``site_blocks`` and ``removed_blocks`` tables: what a site repeats, and what was cut from each article."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.store.database import Database, utc_now
+
+
+class SiteBlocks:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def chrome_hashes(self, site: str) -> set[int]:
+        rows = self.db.read("SELECT hash FROM site_blocks WHERE site = ? AND is_chrome = 1", (site,))
+        return {row[0] for row in rows}
+
+    def get(self, site: str, hashes: list[int]) -> dict[int, tuple[list[int], list[int], bool]]:
+        """(story ids, article ids, is chrome) recorded for each of several blocks of a site, in one query."""
+        if not hashes:
+            return {}
+        marks = ",".join("?" * len(hashes))
+        rows = self.db.read(
+            f"SELECT hash, story_ids, article_ids, is_chrome FROM site_blocks WHERE site = ? AND hash IN ({marks})",
+            (site, *hashes),
+        )
+        return {row[0]: (json.loads(row[1]), json.loads(row[2]), bool(row[3])) for row in rows}
+
+    def save(
+        self, site: str, block_hash: int, text: str, story_ids: list[int], article_ids: list[int], is_chrome: bool
+    ) -> None:
+        now = utc_now()
+        self.db.write(
+            "INSERT INTO site_blocks (site, hash, text, stories, story_ids, article_ids, is_chrome, first_seen, "
+            "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, hash) DO UPDATE SET "
+            "stories = excluded.stories, story_ids = excluded.story_ids, article_ids = excluded.article_ids, "
+            "is_chrome = excluded.is_chrome, last_seen = excluded.last_seen",
+            (
+                site,
+                block_hash,
+                text,
+                len(story_ids),
+                json.dumps(story_ids),
+                json.dumps(article_ids),
+                int(is_chrome),
+                now,
+                now,
+            ),
+        )
+
+
+class RemovedBlocks:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record(self, article_id: int, removed: list[tuple[str, str]]) -> None:
+        """Keep what was cut out of an article's text, with the reason, for audit."""
+        if removed:
+            now = utc_now()
+            self.db.write_many(
+                "INSERT INTO removed_blocks (article_id, text, reason, removed_at) VALUES (?, ?, ?, ?)",
+                [(article_id, text, reason, now) for text, reason in removed],
+            )

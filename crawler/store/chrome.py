@@ -1,0 +1,167 @@
+"""Site-level chrome learning: short blocks that recur across a site's stories are cut from its articles."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from crawler.extract.signing import sign_text
+from crawler.extract.words import count_words
+from crawler.store.articles import Articles
+from crawler.store.blocks import RemovedBlocks, SiteBlocks
+from crawler.store.teasers import Teasers
+from crawler.urls import site_of
+from dedup import NearDuplicateIndex, normalize_text
+
+logger = logging.getLogger(__name__)
+
+MAX_ARTICLES_TRACKED = 200  # articles remembered per block, to clean once it turns out to be chrome
+
+
+PREFIX_WORDS = 8  # a blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start
+
+
+def _hash(normalized: str) -> int:
+    return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+def block_hash(paragraph: str) -> int:
+    """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
+    return _hash(normalize_text(paragraph))
+
+
+def prefix_hash(text: str, normalized: str | None = None) -> int | None:
+    """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
+    words = (normalized if normalized is not None else normalize_text(text)).split(" ")
+    return _hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
+
+
+class SiteChrome:
+    """Learns, per site, which short paragraphs are chrome, and cuts them from article texts.
+
+    trafilatura sees one page; a crawl sees the whole site. A short paragraph (a newsletter pitch,
+    a "source: ... with agencies" line, a cookie notice) found in ``min_stories`` different stories of
+    one site is chrome: stories, not pages, so that copies of one story never make its own lines
+    look like chrome. A paragraph that is a site's teaser blurb, shown on several pages and linking
+    to another story, is chrome too. What is cut is recorded in ``removed_blocks``; articles stored
+    before a block turned out to be chrome are cleaned (and indexed again) when it does.
+    """
+
+    def __init__(
+        self,
+        blocks: SiteBlocks,
+        removed: RemovedBlocks,
+        articles: Articles,
+        teasers: Teasers,
+        index: NearDuplicateIndex,
+        min_stories: int,
+        max_chars: int,
+        min_words: int,
+    ):
+        if min_stories < 2:
+            raise ValueError(f"min_stories must be at least 2, got {min_stories!r}")
+        if max_chars < 1:
+            raise ValueError(f"max_chars must be positive, got {max_chars!r}")
+        self.blocks = blocks
+        self.removed = removed
+        self.articles = articles
+        self.teasers = teasers
+        self.index = index
+        self.min_stories = min_stories
+        self.max_chars = max_chars
+        self.min_words = min_words
+        self._chrome: dict[str, set[int]] = {}
+
+    def known(self, site: str) -> set[int]:
+        if site not in self._chrome:
+            self._chrome[site] = self.blocks.chrome_hashes(site)
+        return self._chrome[site]
+
+    # -- cutting ------------------------------------------------------------------------------
+    def strip(self, page_url: str, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The text without the site's known chrome, and what was cut with the reason."""
+        site = site_of(page_url)
+        chrome = self.known(site)
+        paragraphs = text.split("\n\n")
+        normalized = {p: normalize_text(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
+        blurbs = self._teaser_blurbs(site, page_url, normalized)
+        kept, removed = [], []
+        for paragraph in paragraphs:
+            if len(paragraph) <= self.max_chars and _hash(normalized[paragraph]) in chrome:
+                removed.append((paragraph, "site_chrome"))
+            elif paragraph in blurbs:
+                removed.append((paragraph, "teaser_blurb"))
+            else:
+                kept.append(paragraph)
+        if not removed or sum(count_words(p) for p in kept) < self.min_words:
+            return text, []  # never cut an article down to nothing
+        return "\n\n".join(kept), removed
+
+    def _teaser_blurbs(self, site: str, page_url: str, normalized: dict[str, str]) -> set[str]:
+        """The paragraphs that are a blurb of one of the site's teasers (cut at any length).
+
+        Only teasers shown on two pages or more, linking within the site but not to this page:
+        a teaser of this very story repeats its lede, which is the article's own text.
+        """
+        prefixes: dict[int, list[str]] = {}
+        for paragraph, text in normalized.items():
+            key = prefix_hash(paragraph, text)
+            if key is not None:
+                prefixes.setdefault(key, []).append(paragraph)
+        found = set()
+        for key, url, blurb, seen_count in self.teasers.with_prefixes(list(prefixes)):
+            if not url or url == page_url or seen_count < 2 or site_of(url) != site:
+                continue
+            blurb = normalize_text(blurb)
+            for paragraph in prefixes[key]:
+                text = normalized[paragraph]
+                if text in blurb or (blurb in text and len(blurb) >= 0.5 * len(text)):
+                    found.add(paragraph)
+        return found
+
+    # -- learning -----------------------------------------------------------------------------
+    def learn(self, page_url: str, article_id: int, story_id: int, text: str) -> int:
+        """Count the article's short paragraphs for its site; clean articles when a block turns chrome.
+
+        ``story_id`` is the article's cluster root: copies of one story count once. Returns the
+        number of blocks that became chrome.
+        """
+        site = site_of(page_url)
+        blocks = {block_hash(p): p for p in text.split("\n\n") if len(p) <= self.max_chars and p.strip()}
+        known = self.blocks.get(site, list(blocks))
+        turned = 0
+        for block, paragraph in blocks.items():
+            stories, article_ids, is_chrome = known.get(block, ([], [], False))
+            if is_chrome:
+                continue
+            if story_id not in stories:
+                stories.append(story_id)
+            if len(article_ids) < MAX_ARTICLES_TRACKED:
+                article_ids.append(article_id)
+            is_chrome = len(stories) >= self.min_stories
+            self.blocks.save(site, block, paragraph, stories, article_ids, is_chrome)
+            if is_chrome:
+                turned += 1
+                self.known(site).add(block)
+                self._clean(block, article_ids)
+        return turned
+
+    def _clean(self, block: int, article_ids: list[int]) -> None:
+        """Cut a block that just turned out to be chrome from the articles stored with it, and index them again."""
+        for article_id in article_ids:
+            text = self.articles.text(article_id)
+            if text is None:
+                continue
+            paragraphs = text.split("\n\n")
+            kept = [p for p in paragraphs if len(p) > self.max_chars or block_hash(p) != block]
+            if len(kept) == len(paragraphs) or sum(count_words(p) for p in kept) < self.min_words:
+                continue
+            cleaned = sign_text("\n\n".join(kept), self.index.scheme)
+            self.articles.replace_text(article_id, cleaned)
+            self.removed.record(article_id, [(p, "site_chrome") for p in paragraphs if p not in kept])
+            self.index.remove(article_id)
+            if cleaned.signature is not None:
+                self.index.add(article_id, cleaned.signature)
+
+
+__all__ = ["SiteChrome", "block_hash"]

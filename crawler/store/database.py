@@ -1,0 +1,109 @@
+"""The crawl database opened for writing: WAL, the schema applied atomically, and one open batch of writes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from crawler.store.schema import migrations
+
+# A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's default
+# 2 MB spills to the WAL in the middle of a transaction, many times over.
+CACHE_KIB = 64 * 1024
+
+
+class StorageError(RuntimeError):
+    """The database cannot be written: read-only, disk full, I/O error."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """One connection to the database, the writer side's only one.
+
+    Writes accumulate in one open transaction that :meth:`commit` ends; the caller decides the batch
+    size. WAL mode lets readers query committed rows while a batch is being written, and an
+    uncommitted batch vanishes whole on a crash: no half-written article, index entry or page row.
+    """
+
+    def __init__(self, path: str | Path, busy_timeout: float = 5.0):
+        self.path = str(path)
+        if not os.path.exists(self.path):
+            _create(self.path)
+        self.conn = _connect(self.path, busy_timeout)
+        self.db = sqlite_utils.Database(self.conn)
+        _migrate(self.db)
+        self.pending_writes = 0
+
+    # -- statements ---------------------------------------------------------------------------
+    def write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Run one statement that changes rows, inside the open batch."""
+        self.pending_writes += 1
+        return self.conn.execute(sql, params)
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.pending_writes += 1
+        self.conn.executemany(sql, rows)
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Run a query; it sees the open batch's own writes."""
+        return self.conn.execute(sql, params)
+
+    # -- transactions -------------------------------------------------------------------------
+    def commit(self) -> None:
+        self.conn.commit()
+        self.pending_writes = 0
+
+    def rollback(self) -> None:
+        """Drop the open batch (after a failed write SQLite may have dropped it already)."""
+        self.conn.rollback()
+        self.pending_writes = 0
+
+    def close(self) -> None:
+        self.commit()
+        self.conn.close()
+
+    def check_writable(self) -> None:
+        """Raise ``sqlite3.OperationalError`` now, not mid-crawl, if the database is read-only."""
+        self.commit()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("CREATE TABLE _write_check (x)")  # never committed
+        finally:
+            self.conn.rollback()
+
+
+def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    # NORMAL is durable at every checkpoint and never corrupts in WAL mode; FULL would fsync each batch.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    return conn
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations in one transaction: a reader sees the old schema or the new, never a part."""
+    if migrations.pending(db):
+        with db.atomic():
+            migrations.apply(db)
+
+
+def _create(path: str) -> None:
+    """Build a new database beside ``path`` and move it into place whole, so no reader sees it half made."""
+    temporary = f"{path}.new-{os.getpid()}"
+    conn = _connect(temporary, 5.0)
+    try:
+        _migrate(sqlite_utils.Database(conn))
+    finally:
+        conn.close()  # the last connection checkpoints the WAL into the file and removes it
+    os.replace(temporary, path)

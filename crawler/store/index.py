@@ -1,0 +1,96 @@
+"""The near-duplicate indexes' storage: band keys and signatures in indexed tables, and their parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from crawler.config import IndexConfig
+from crawler.store.database import Database
+from dedup import NearDuplicateIndex, Signature
+
+NAMESPACES = ("article", "teaser")
+
+
+class SQLiteBandStore:
+    """A :class:`dedup.BandStore` in two indexed tables: queried directly, never loaded into memory."""
+
+    def __init__(self, db: Database, namespace: str):
+        if namespace not in NAMESPACES:
+            raise ValueError(f"unknown index namespace {namespace!r}")
+        self.db = db
+        self.bands_table = f"{namespace}_bands"
+        self.signatures_table = f"{namespace}_signatures"
+
+    def add(self, doc_id: int, band_keys: list[int], signature: Signature) -> None:
+        self.db.write_many(
+            f"INSERT OR IGNORE INTO {self.bands_table} (key, doc_id) VALUES (?, ?)",
+            [(key, doc_id) for key in band_keys],
+        )
+        self.db.write(
+            f"INSERT OR REPLACE INTO {self.signatures_table} (doc_id, size, minhash) VALUES (?, ?, ?)",
+            (doc_id, signature.size, signature.to_bytes()),
+        )
+
+    def remove(self, doc_id: int, band_keys: list[int]) -> None:
+        self.db.write_many(
+            f"DELETE FROM {self.bands_table} WHERE key = ? AND doc_id = ?", [(k, doc_id) for k in band_keys]
+        )
+        self.db.write(f"DELETE FROM {self.signatures_table} WHERE doc_id = ?", (doc_id,))
+
+    def candidates(self, band_keys: list[int]) -> set[int]:
+        marks = ",".join("?" * len(band_keys))
+        rows = self.db.read(f"SELECT DISTINCT doc_id FROM {self.bands_table} WHERE key IN ({marks})", band_keys)
+        return {row[0] for row in rows}
+
+    def signatures(self, doc_ids: Iterable[int]) -> dict[int, Signature]:
+        ids = list(doc_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.read(f"SELECT doc_id, size, minhash FROM {self.signatures_table} WHERE doc_id IN ({marks})", ids)
+        return {row[0]: Signature.from_bytes(row[2], row[1]) for row in rows}
+
+    def __iter__(self) -> Iterator[int]:
+        return (r[0] for r in self.db.read(f"SELECT doc_id FROM {self.signatures_table}"))
+
+
+def load_params(db: Database, namespace: str) -> dict | None:
+    row = db.read("SELECT params FROM dedup_params WHERE namespace = ?", (namespace,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def save_params(db: Database, namespace: str, params: dict) -> None:
+    db.write(
+        "INSERT OR REPLACE INTO dedup_params (namespace, params) VALUES (?, ?)",
+        (namespace, json.dumps(params, sort_keys=True)),
+    )
+
+
+def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplicateIndex:
+    """The index stored under ``namespace``; its banding is the stored one unless the config names one.
+
+    Raises :class:`dedup.ParameterMismatch` when signatures or bands stored with other parameters
+    would be compared with new ones.
+    """
+    stored = load_params(db, namespace)
+    if stored is not None:
+        config.scheme.check_stored(stored)  # before anything else: other params make other band keys
+    bands, rows = config.bands, config.rows
+    if stored is not None and bands is None:
+        bands, rows = int(stored["bands"]), int(stored["rows"])
+    index = NearDuplicateIndex(
+        config.scheme,
+        config.threshold,
+        bands,
+        rows,
+        SQLiteBandStore(db, namespace),
+        containment_threshold=config.containment,
+        min_size_ratio=config.min_size_ratio,
+        lsh_threshold=config.lsh_threshold,
+    )
+    if stored is None:
+        save_params(db, namespace, index.params())
+    else:
+        index.check_stored(stored)
+    return index

@@ -1,0 +1,98 @@
+"""StorePipeline: the writer side in the crawl's own process, fed by the item pipeline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
+
+from crawler.config import StoreConfig
+from crawler.handoff import Handoff, PageHistory, outcome_recorded
+from crawler.records import AnalysedPage, PageOutcome, SeenAgain
+from crawler.store.database import StorageError
+from crawler.store.writer import Writer
+
+logger = logging.getLogger(__name__)
+
+# How a Scrapy finish reason is recorded in runs.finish_reason when it says more plainly what happened.
+RECORDED_REASONS = {"shutdown": "interrupted"}  # SIGTERM / SIGINT: pending writes committed, run cut short
+# The spider's arguments recorded with the run.
+RUN_ARGS = ("urls", "depth", "start_urls")
+
+
+class StorePipeline(Handoff):
+    """Hands every record straight to a :class:`Writer` and runs it for the crawl.
+
+    The writer opens the database when the crawl starts (so a database in use or read-only stops it
+    before anything is fetched), records the run when the spider opens, commits every
+    ``SQLITE_COMMIT_INTERVAL`` seconds, and finishes the run when the spider closes, whatever the
+    reason. A failed write stops the crawl with finish reason ``storage_error``.
+    """
+
+    def __init__(self, crawler: Crawler, writer: Writer, config: StoreConfig):
+        self.crawler = crawler
+        self.writer = writer
+        self.config = config
+        self.history: PageHistory = writer
+        self._closing = False
+        self._committer = task.LoopingCall(self._commit)
+        crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
+        crawler.signals.connect(self.record_outcome, outcome_recorded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        config = StoreConfig.from_settings(crawler.settings)
+        return cls(crawler, Writer(config, crawler.stats), config)
+
+    # -- signals ------------------------------------------------------------------------------
+    def spider_opened(self, spider: Spider) -> None:
+        args = {k: v for k, v in vars(spider).items() if k in RUN_ARGS}
+        try:
+            self.writer.start_run(spider.name, args)
+        except StorageError:
+            self._stop()
+            return
+        self._committer.start(self.config.commit_interval, now=False)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._closing = True
+        if self._committer.running:
+            self._committer.stop()
+        summary = self.writer.finish(RECORDED_REASONS.get(reason, reason))
+        logger.info(summary)
+        if self.config.summary:
+            print(summary, flush=True)
+
+    def record_outcome(self, outcome: PageOutcome) -> None:
+        self._write(outcome)
+
+    # -- items --------------------------------------------------------------------------------
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, (AnalysedPage, PageOutcome, SeenAgain)):
+            self._write(item)
+        return item
+
+    def _write(self, record: AnalysedPage | PageOutcome | SeenAgain) -> None:
+        if self.writer.run_id is None:
+            return  # the run could not be recorded: the crawl is stopping
+        try:
+            self.writer.write(record)
+        except StorageError:
+            self._stop()
+
+    def _commit(self) -> None:
+        try:
+            self.writer.commit()
+        except StorageError:
+            self._stop()
+
+    def _stop(self) -> None:
+        """End the crawl after a failed write; the writer has logged why and dropped the batch."""
+        engine = self.crawler.engine
+        if not self._closing and engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="storage_error"))

@@ -1,0 +1,143 @@
+"""The database schema as sqlite-utils migrations: each one runs once, in order, in one transaction with the rest."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("storyonce")
+
+
+@migrations()
+def m001_initial_schema(db: sqlite_utils.Database) -> None:
+    db.table("runs").create(
+        {"id": int, "spider": str, "args": str, "started": str, "finished": str, "finish_reason": str, "stats": str},
+        pk="id",
+    )
+    db.table("articles").create(
+        {
+            "id": int,
+            "url": str,
+            "canonical_url": str,
+            "site": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "language": str,
+            "description": str,
+            "sitename": str,
+            "text": str,
+            "word_count": int,
+            "content_hash": str,
+            "duplicate_of": int,
+            "similarity": float,
+            "first_seen": str,
+            "last_seen": str,
+            "run_id": int,
+        },
+        pk="id",
+        not_null={"url", "text", "first_seen", "last_seen"},
+        foreign_keys=[("duplicate_of", "articles", "id"), ("run_id", "runs", "id")],
+    )
+    db.table("articles").create_index(["url"], unique=True)
+    db.table("articles").create_index(["canonical_url"])
+    db.table("articles").create_index(["content_hash"])
+    db.table("articles").create_index(["duplicate_of"])
+    db.table("articles").create_index(["site"])
+    db.table("teasers").create(
+        {
+            "id": int,
+            "title": str,
+            "text": str,
+            "url": str,
+            "article_id": int,
+            "seen_count": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("teasers").create_index(["url"])
+    db.table("teasers").create_index(["article_id"])
+    db.table("teaser_sightings").create(
+        {"teaser_id": int, "page_url": str, "block": str, "first_seen": str, "last_seen": str},
+        pk=("teaser_id", "page_url", "block"),
+        foreign_keys=[("teaser_id", "teasers", "id")],
+    )
+    db.table("pages").create(
+        {
+            "url": str,
+            "status": int,
+            "kind": str,
+            "reason": str,
+            "fetched_at": str,
+            "etag": str,
+            "last_modified": str,
+            "article_id": int,
+            "run_id": int,
+        },
+        pk="url",
+    )
+    db.table("pages").create_index(["kind", "reason"])
+    # Band keys and signatures of the near-duplicate indexes, one pair of tables per namespace.
+    for namespace in ("article", "teaser"):
+        db.execute(
+            f"CREATE TABLE {namespace}_bands (key INTEGER NOT NULL, doc_id INTEGER NOT NULL, "
+            "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
+        )
+        db.table(f"{namespace}_signatures").create({"doc_id": int, "size": int, "minhash": bytes}, pk="doc_id")
+    db.table("dedup_params").create({"namespace": str, "params": str}, pk="namespace")
+    db.table("articles").enable_fts(["title", "text"], fts_version="FTS5")
+    # Our own triggers: re-index only when title or text change, not on every last_seen update.
+    db.execute(
+        "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN "
+        "INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN "
+        "INSERT INTO articles_fts (articles_fts, rowid, title, text) "
+        "VALUES ('delete', old.id, old.title, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN "
+        "INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); "
+        "INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    )
+    db.create_view("unique_articles", "SELECT * FROM articles WHERE duplicate_of IS NULL")
+
+
+@migrations()
+def m002_site_chrome(db: sqlite_utils.Database) -> None:
+    # Short paragraphs seen in the articles of a site: how many distinct stories showed each, and
+    # which articles hold it, so that once it counts as chrome those can be cleaned too.
+    db.table("site_blocks").create(
+        {
+            "site": str,
+            "hash": int,
+            "text": str,
+            "stories": int,
+            "story_ids": str,
+            "article_ids": str,
+            "is_chrome": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "hash"),
+        not_null={"site", "hash"},
+    )
+    db.table("site_blocks").create_index(["site", "is_chrome"])
+    # Everything cut out of an article's text, with why: nothing is silently lost.
+    db.table("removed_blocks").create(
+        {"article_id": int, "text": str, "reason": str, "removed_at": str},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("removed_blocks").create_index(["article_id"])
+
+
+@migrations()
+def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
+    # The hash of a blurb's first words: a blurb cut at any length still starts the same, so a paragraph
+    # of an article can be matched against the site's teasers with one indexed look-up.
+    db.table("teasers").add_column("prefix_hash", int)
+    db.table("teasers").create_index(["prefix_hash"])

@@ -1,0 +1,75 @@
+"""The ``teasers`` and ``teaser_sightings`` tables: each blurb once, and where it was shown."""
+
+from __future__ import annotations
+
+from crawler.store.database import Database, utc_now
+
+
+class Teasers:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def with_prefixes(self, prefix_hashes: list[int]) -> list[tuple[int, str, str, int]]:
+        """(prefix_hash, url, text, seen_count) of the teasers whose blurb starts with one of the prefixes."""
+        if not prefix_hashes:
+            return []
+        marks = ",".join("?" * len(prefix_hashes))
+        return self.db.read(
+            f"SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash IN ({marks})", prefix_hashes
+        ).fetchall()
+
+    def id_for_url(self, url: str) -> int | None:
+        row = self.db.read("SELECT id FROM teasers WHERE url = ? ORDER BY id LIMIT 1", (url,)).fetchone()
+        return row[0] if row else None
+
+    def insert(self, title: str, text: str, url: str | None, article_id: int | None, prefix_hash: int | None) -> int:
+        now = utc_now()
+        cursor = self.db.write(
+            "INSERT INTO teasers (title, text, url, article_id, seen_count, first_seen, last_seen, prefix_hash) "
+            "VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+            (title, text, url, article_id, now, now, prefix_hash),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def link_article(self, article_id: int, urls: set[str]) -> None:
+        """Point the teasers that link to any of ``urls`` and to no article yet at ``article_id``."""
+        if urls:
+            marks = ",".join("?" * len(urls))
+            self.db.write(
+                f"UPDATE teasers SET article_id = ? WHERE article_id IS NULL AND url IN ({marks})",
+                (article_id, *sorted(urls)),
+            )
+
+    def add_sighting(self, teaser_id: int, page_url: str, block: str, title: str, text: str) -> bool:
+        """Record that the teaser was shown on ``page_url`` under ``block``; True if that is new.
+
+        The teaser keeps the longest blurb and the headline it was first seen with.
+        """
+        now = utc_now()
+        new = (
+            self.db.write(
+                "INSERT OR IGNORE INTO teaser_sightings (teaser_id, page_url, block, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (teaser_id, page_url, block, now, now),
+            ).rowcount
+            == 1
+        )
+        if not new:
+            self.db.write(
+                "UPDATE teaser_sightings SET last_seen = ? WHERE teaser_id = ? AND page_url = ? AND block = ?",
+                (now, teaser_id, page_url, block),
+            )
+        self.db.write(
+            "UPDATE teasers SET seen_count = seen_count + ?, last_seen = ?, "
+            "text = CASE WHEN length(?) > length(COALESCE(text, '')) THEN ? ELSE text END, "
+            "title = COALESCE(NULLIF(title, ''), ?) WHERE id = ?",
+            (1 if new else 0, now, text, text, title, teaser_id),
+        )
+        return new
+
+    def count(self) -> int:
+        return self.db.read("SELECT count(*) FROM teasers").fetchone()[0]
+
+    def count_sightings(self) -> int:
+        return self.db.read("SELECT count(*) FROM teaser_sightings").fetchone()[0]

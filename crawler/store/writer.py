@@ -1,0 +1,278 @@
+"""The Writer: takes the crawl side's records, makes every decision that needs the whole database, writes them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import time
+from typing import Any, Protocol
+
+from crawler.config import StoreConfig
+from crawler.extract.signing import sign_text
+from crawler.handoff import StoredArticle
+from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
+from crawler.store.articles import Articles
+from crawler.store.blocks import RemovedBlocks, SiteBlocks
+from crawler.store.chrome import SiteChrome
+from crawler.store.database import Database, StorageError
+from crawler.store.duplicates import Deduplicator
+from crawler.store.index import open_index
+from crawler.store.lock import DatabaseLock
+from crawler.store.pages import Pages
+from crawler.store.runs import Runs
+from crawler.store.summary import Totals, summarise
+from crawler.store.teasers import Teasers
+
+logger = logging.getLogger(__name__)
+
+
+class Stats(Protocol):
+    """The counters the writer keeps (Scrapy's stats collector has them)."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None: ...
+
+    def set_value(self, key: str, value: Any) -> None: ...
+
+    def get_value(self, key: str, default: Any = None) -> Any: ...
+
+    def get_stats(self) -> dict[str, Any]: ...
+
+
+class Writer:
+    """The writer side of a crawl: the only code that opens the database.
+
+    Takes the lock, opens (or creates) the database, and writes each record's rows inside one open
+    transaction that is committed every ``batch_size`` records and whenever :meth:`commit` is called.
+    A write that fails (disk full, read-only, I/O error) raises :class:`StorageError`; the batch is
+    dropped, what was committed before stays intact, and nothing more is written.
+    """
+
+    def __init__(self, config: StoreConfig, stats: Stats):
+        self.config = config
+        self.stats = stats
+        self.path = config.path
+        self.lock = DatabaseLock(config.path).acquire()
+        try:
+            self.db = self._open(config)
+            self.runs = Runs(self.db)
+            self.pages = Pages(self.db)
+            self.articles = Articles(self.db)
+            self.teasers = Teasers(self.db)
+            self.article_index = open_index(self.db, "article", config.articles)
+            self.teaser_index = open_index(self.db, "teaser", config.teasers)
+            self.dedup = Deduplicator(self.articles, self.teasers, self.article_index, self.teaser_index)
+            self.removed = RemovedBlocks(self.db)
+            self.chrome: SiteChrome | None = None
+            if config.chrome is not None:
+                self.chrome = SiteChrome(
+                    SiteBlocks(self.db),
+                    self.removed,
+                    self.articles,
+                    self.teasers,
+                    self.article_index,
+                    config.chrome.min_stories,
+                    config.chrome.max_chars,
+                    config.chrome.min_words,
+                )
+            self.db.commit()
+        except BaseException:
+            self.lock.release()
+            raise
+        self.run_id: int | None = None
+        self.failure: str | None = None  # why writing stopped, once a write failed
+        self._records_pending = 0
+
+    def _open(self, config: StoreConfig) -> Database:
+        """The database, checked to be writable: a read-only one fails the start, not the first write."""
+        try:
+            db = Database(config.path, busy_timeout=config.busy_timeout)
+            db.check_writable()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write to the database {config.path}: {exc}") from exc
+        return db
+
+    # -- the run ------------------------------------------------------------------------------
+    def start_run(self, spider: str, args: dict[str, Any]) -> int:
+        """Record a new run; earlier runs that never recorded their end were killed: mark them aborted."""
+        try:
+            aborted = self.runs.mark_unfinished("aborted")  # we hold the lock: nobody else is running
+            self.run_id = self.runs.start(spider, args)
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+        if aborted:
+            logger.warning("%d earlier run(s) on %s ended without recording it; marked 'aborted'", aborted, self.path)
+        return self.run_id
+
+    def finish(self, reason: str) -> str:
+        """Commit the batch, record the run's end with its stats, close the database; returns the summary."""
+        with contextlib.suppress(StorageError):  # a failed last commit is recorded as the run's end below
+            self.commit()
+        recorded = "storage_error" if self.failure else reason
+        stats = {**self.stats.get_stats(), "finish_reason": recorded}
+        try:
+            if self.run_id is not None:
+                self.runs.finish(self.run_id, recorded, stats)
+            summary = summarise(stats, self.totals(), self.path)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            summary = f"Crawl stopped ({recorded}): {self.failure}"
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        self.lock.release()
+        return summary
+
+    def totals(self) -> Totals:
+        return Totals(
+            self.articles.count(), self.articles.count_unique(), self.teasers.count(), self.teasers.count_sightings()
+        )
+
+    # -- batches ------------------------------------------------------------------------------
+    def commit(self) -> None:
+        self._records_pending = 0
+        if self.failure is None and self.db.pending_writes:
+            started = time.perf_counter()
+            try:
+                self.db.commit()
+            except sqlite3.Error as exc:
+                raise self._failed(exc) from exc
+            self.stats.inc_value("store/commits")
+            self._lap("store/commit_s", started)
+
+    def _failed(self, exc: sqlite3.Error) -> StorageError:
+        """A write failed: drop the batch (earlier commits stay) and refuse every later write."""
+        if self.failure is None:
+            self.failure = f"cannot write to the database {self.path}: {exc}"
+            logger.error("%s. Stopping the crawl; everything committed before stays intact.", self.failure)
+            self.stats.set_value("store/failed", self.failure)
+            self.stats.set_value("store/failed_batch_writes", self.db.pending_writes)
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
+                if self.run_id is not None:  # the stats counted the dropped batch too: count what was kept
+                    self.stats.set_value("store/articles/new", self.articles.count_stored_by(self.run_id))
+        return StorageError(self.failure)
+
+    # -- records ------------------------------------------------------------------------------
+    def write(self, record: Record) -> None:
+        """Write one record's rows inside the open batch; commit when the batch is full."""
+        if self.failure is not None:
+            return  # the crawl is stopping: nothing more can be written
+        started = time.perf_counter()
+        try:
+            if isinstance(record, AnalysedPage):
+                self._write_page(record)
+            elif isinstance(record, PageOutcome):
+                self._record_page(
+                    record.url, record.status, record.kind, record.reason, record.etag, record.last_modified
+                )
+            elif isinstance(record, SeenAgain):
+                article_id = self.articles.id_for_url(record.url)
+                if article_id is not None:
+                    self.articles.touch(article_id)
+                    self.stats.inc_value("store/articles/listed_again")
+            else:
+                raise TypeError(f"the writer takes AnalysedPage, PageOutcome or SeenAgain records, got {record!r}")
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+        self._lap("store_s", started)
+        self._records_pending += 1
+        if self._records_pending >= self.config.batch_size:
+            self.commit()
+
+    def _lap(self, step: str, started: float) -> float:
+        """Add the time since ``started`` to the stat ``timing/<step>``; returns now, to start the next lap."""
+        now = time.perf_counter()
+        key = f"timing/{step}"
+        self.stats.set_value(key, self.stats.get_value(key, 0.0) + now - started)
+        return now
+
+    def _write_page(self, page: AnalysedPage) -> None:
+        extraction = page.analysis.extraction
+        article_id = None
+        if extraction.article is not None and page.analysis.article_text is not None:
+            article_id = self._write_article(page)
+        started = time.perf_counter()
+        new_teasers, new_sightings = self.dedup.store_teasers(
+            page.url, extraction.teasers, page.analysis.teaser_signatures
+        )
+        self.stats.inc_value("teasers/new", new_teasers)
+        self.stats.inc_value("teasers/sightings", new_sightings)
+        self.stats.inc_value("teasers/merged", new_sightings - new_teasers)
+        started = self._lap("store/teasers_s", started)
+        self._record_page(
+            page.url, page.status, extraction.kind, extraction.reason, page.etag, page.last_modified, article_id
+        )
+        self._lap("store/pages_s", started)
+
+    def _write_article(self, page: AnalysedPage) -> int:
+        """Cut the site's chrome, decide against the stored articles, write; returns the article's id."""
+        article = page.analysis.extraction.article
+        text = page.analysis.article_text
+        assert article is not None and text is not None
+        chrome_removed: list[tuple[str, str]] = []
+        started = time.perf_counter()
+        if self.chrome is not None:
+            cut, chrome_removed = self.chrome.strip(page.url, text.text)
+            if chrome_removed:  # dedup must compare the text that will be stored
+                text = sign_text(cut, self.article_index.scheme)
+                self.stats.inc_value("chrome/pages_cleaned")
+            started = self._lap("store/chrome_s", started)
+        decision = self.dedup.decide_article(page.url, article.canonical_url, text)
+        self.stats.inc_value(f"dedup/{decision.match}")
+        if decision.merge_roots:
+            self.stats.inc_value("dedup/cluster_merges", len(decision.merge_roots))
+        started = self._lap("store/dedup_s", started)
+        article_id = self.dedup.store_article(page.url, article, text, decision, self.run_id)
+        started = self._lap("store/article_s", started)
+        if decision.existing_id is not None:
+            self.stats.inc_value("store/articles/seen_again")
+            return article_id
+        self.stats.inc_value("store/articles/new")
+        removed = page.analysis.extraction.removed + chrome_removed
+        if removed:
+            self.removed.record(article_id, removed)
+            self.stats.inc_value("chrome/blocks_removed", len(removed))
+        if self.chrome is not None:
+            story = decision.root_id or article_id  # copies of one story count once
+            self.stats.inc_value("chrome/blocks_learned", self.chrome.learn(page.url, article_id, story, text.text))
+            self._lap("store/learn_s", started)
+        return article_id
+
+    def _record_page(
+        self,
+        url: str,
+        status: int | None,
+        kind: str,
+        reason: str | None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        article_id: int | None = None,
+    ) -> None:
+        self.pages.record(url, status, kind, reason, self.run_id, etag, last_modified, article_id)
+        self.stats.inc_value(f"pages/{kind}")
+        if reason:
+            self.stats.inc_value(f"pages/{kind}/{reason}")
+
+    # -- what the crawl side may ask ----------------------------------------------------------
+    def stored_article(self, url: str) -> StoredArticle | None:
+        stored = self.articles.stored(url)
+        if stored is None:
+            return None
+        article_id, run_id = stored
+        return StoredArticle(article_id, stored_this_run=run_id == self.run_id)
+
+
+class CountingStats(dict):
+    """Counters for a writer that runs outside a Scrapy crawl (tests, commands): a dict of stat -> value."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self[key] = self.get(key, start) + count
+
+    def set_value(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
+    def get_stats(self) -> dict[str, Any]:
+        return dict(self)

@@ -1,0 +1,1 @@
+"""What the tests share: loopback sites, one crawl launcher, the writer side opened outside Scrapy."""

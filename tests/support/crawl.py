@@ -1,0 +1,123 @@
+"""The one way tests run the crawler: ``scrapy crawl`` subprocesses, started as a user starts them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from crawler.demo.spider import LOOPBACK_SETTINGS
+
+REPO = Path(__file__).resolve().parents[2]
+# Loopback servers are ours: no politeness delays in tests.
+TEST_SETTINGS = {**LOOPBACK_SETTINGS, "LOG_LEVEL": "INFO"}
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120, message: str = "") -> None:
+    """Poll ``condition`` until it holds; a test waits for events, never for an amount of time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(message or "condition not met")
+        time.sleep(0.02)
+
+
+class CrawlProcess:
+    """A ``scrapy crawl`` subprocess: started like a user starts it, signalled, reaped with its peak memory."""
+
+    def __init__(
+        self,
+        spider: str,
+        db: Path,
+        args: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+    ):
+        self.db = db
+        command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"SQLITE_PATH={db}"]
+        for key, value in {**TEST_SETTINGS, **(settings or {})}.items():
+            command += ["-s", f"{key}={value}"]
+        for key, value in (args or {}).items():
+            command += ["-a", f"{key}={value}"]
+        # Files, not pipes: a pipe nobody reads while the test waits would stall the crawl. They live as
+        # long as this object, whose output a test reads after the process ended.
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen(
+            command, cwd=REPO, stdout=self._out, stderr=self._err, env=env, preexec_fn=preexec_fn
+        )
+        self.returncode: int | None = None
+        self.peak_rss_mb: float | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        """Whether the process still runs, without reaping it (wait() must reap it to read its memory)."""
+        if self.returncode is not None:
+            return False
+        try:
+            return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+        except ChildProcessError:
+            return False
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 300) -> CrawlProcess:
+        """Reap the process with wait4, which reports its own peak RSS (not its siblings')."""
+        deadline = time.monotonic() + timeout
+        while self.returncode is None:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                self.process.returncode = self.returncode
+                self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+            elif time.monotonic() > deadline:
+                self.process.kill()
+                raise TimeoutError(f"crawl still running after {timeout} s:\n{self.stderr[-3000:]}")
+            else:
+                time.sleep(0.05)
+        return self
+
+    @property
+    def stdout(self) -> str:
+        self._out.seek(0)
+        return self._out.read().decode("utf-8", "replace")
+
+    @property
+    def stderr(self) -> str:
+        self._err.seek(0)
+        return self._err.read().decode("utf-8", "replace")
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return query(self.db, sql, params)
+
+    def stats(self) -> dict:
+        (raw,) = self.rows("SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0]
+        return json.loads(raw)
+
+    def pages(self) -> dict[str, tuple]:
+        """url -> (status, kind, reason) of every pages row."""
+        return {url: tuple(rest) for url, *rest in self.rows("SELECT url, status, kind, reason FROM pages")}
+
+
+def crawl(
+    spider: str, db: Path, args: dict[str, Any] | None = None, settings: dict[str, Any] | None = None, **kwargs: Any
+) -> CrawlProcess:
+    """Run a crawl to its end."""
+    return CrawlProcess(spider, db, args, settings, **kwargs).wait()
