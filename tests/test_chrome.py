@@ -70,6 +70,7 @@ def test_plain_trafilatura_keeps_the_template_chrome():
     assert PITCH in text and SOURCE in text  # the fixture leaks chrome: there is something to learn
 
 
+@pytest.mark.e2e
 def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
     root = tmp_path / "site" / "weekly"
     root.mkdir(parents=True)

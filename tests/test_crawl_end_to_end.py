@@ -14,6 +14,8 @@ from crawler.urls import normalize_url
 from tests.support.crawl import crawl as run_crawl
 from tests.support.sites import site_url
 
+pytestmark = pytest.mark.e2e
+
 BLOCK_LABELS = ("Editor's choice", "Popular", "Related articles")
 
 

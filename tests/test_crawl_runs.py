@@ -7,10 +7,13 @@ import shutil
 from urllib.parse import urlsplit
 
 import lxml.html
+import pytest
 
 from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from crawler.urls import normalize_url
 from tests.support.crawl import crawl as run_crawl
+
+pytestmark = pytest.mark.e2e
 
 ARTICLES = [
     "harbour-tunnel-vote",

@@ -14,6 +14,8 @@ from crawler.demo.server import DEMO_SITE, SiteGroup
 from tests.support.crawl import CrawlProcess, query, wait_for
 from tests.support.crawl import crawl as run_crawl
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 ARTICLES = ["harbour-tunnel-vote", "tervel-ice-core", "carrow-cup-rowing"]
 
 

@@ -15,6 +15,8 @@ from crawler import settings as project_settings
 from tests.support.crawl import CrawlProcess, crawl
 from tests.support.faults import FaultServer, gzip_bomb
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 RETRIES = 1
 RETRY_AFTER = 1  # seconds, below the cap of 3 set for the test
 BAD_ROUTES = {

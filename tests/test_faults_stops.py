@@ -19,6 +19,8 @@ import pytest
 from tests.support.crawl import CrawlProcess, crawl, wait_for
 from tests.support.faults import FaultServer
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: a child may not load libraries safely
 PR_CAPBSET_DROP = 24
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3

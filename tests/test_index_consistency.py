@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.crawl import REPO, query
+
+pytestmark = pytest.mark.e2e
 
 
 def write(db, count: int, die_after: int = -1, batch: int = 7) -> int:

@@ -1,0 +1,133 @@
+"""Components on their own, built by Scrapy's get_crawler with the project's settings: no subprocess needed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import pytest
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
+
+from crawler.config import SettingError, StoreConfig
+from crawler.demo.server import DEMO_SITE
+from crawler.extract.pipeline import ExtractPipeline
+from crawler.extract.results import Article, PageAnalysis, PageExtraction
+from crawler.extract.signing import sign_text
+from crawler.fetch.failures import Refused
+from crawler.fetch.scope import ScopeMiddleware
+from crawler.handoff import outcome_recorded
+from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
+from crawler.spiders.news import NewsSpider
+from crawler.store.pipeline import StorePipeline
+from dedup import SignatureScheme
+from tests.support.store import PROJECT_SETTINGS, open_writer
+
+HERALD = "http://127.0.0.1:8371"
+
+
+def crawler_with_spider(urls: str = f"{HERALD}/", **settings: Any) -> tuple[Crawler, NewsSpider]:
+    crawler = get_crawler(NewsSpider, {**PROJECT_SETTINGS, **settings})
+    spider = NewsSpider.from_crawler(crawler, urls=urls)
+    crawler.spider = spider
+    return crawler, spider
+
+
+def test_scope_middleware_refuses_other_sites_schemes_and_redirects_out():
+    crawler, _ = crawler_with_spider()
+    middleware = ScopeMiddleware.from_crawler(crawler)
+    middleware.process_request(Request(f"{HERALD}/articles/a.html"))  # in scope: nothing happens
+    with pytest.raises(Refused) as refused:
+        middleware.process_request(Request("http://127.0.0.1:9999/a.html"))
+    assert refused.value.reason == "out_of_scope"
+    with pytest.raises(Refused) as refused:
+        middleware.process_request(Request("http://elsewhere.test/", meta={"redirect_urls": [f"{HERALD}/r"]}))
+    assert refused.value.reason == "redirect_out_of_scope"
+    assert crawler.stats.get_value("scope/refused/out_of_scope") == 1
+
+
+def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():
+    crawler, _ = crawler_with_spider(EXTRACT_WORKERS=1)
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    body = (DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html").read_bytes()
+    url = f"{HERALD}/articles/harbour-tunnel-vote.html"
+    analysed = asyncio.run(pipeline.process_item(FetchedPage(url, 200, body, "text/html", etag='"e"')))
+    assert isinstance(analysed, AnalysedPage) and analysed.etag == '"e"'
+    assert analysed.analysis.extraction.kind == "article"
+    assert analysed.analysis.article_text is not None and analysed.analysis.article_text.signature is not None
+    assert crawler.stats.get_value("extract/article") == 1
+    assert crawler.stats.get_value("timing/extract_cpu_s") > 0
+    outcome = PageOutcome(url, 404, "error", "http_404")
+    assert asyncio.run(pipeline.process_item(outcome)) is outcome  # other records pass through
+
+
+def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
+    db = tmp_path / "crawl.db"
+    crawler, spider = crawler_with_spider(SQLITE_PATH=str(db), CRAWL_SUMMARY=False)
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
+    analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
+    pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis))
+    pipeline.process_item(SeenAgain(f"{HERALD}/a"))
+    crawler.signals.send_catch_log(outcome_recorded, outcome=PageOutcome(f"{HERALD}/robots.txt", 404, "robots", "x"))
+    assert pipeline.history.stored_article(f"{HERALD}/a") is not None
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="shutdown")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT url, title FROM articles").fetchall() == [(f"{HERALD}/a", "Vote")]
+        assert dict(conn.execute("SELECT url, kind FROM pages")) == {
+            f"{HERALD}/a": "article",
+            f"{HERALD}/robots.txt": "robots",
+        }
+        assert conn.execute("SELECT spider, finish_reason FROM runs").fetchall() == [("news", "interrupted")]
+    assert crawler.stats.get_value("store/articles/listed_again") == 1
+
+
+def test_a_database_in_use_stops_the_pipeline_at_once(tmp_path):
+    db = tmp_path / "crawl.db"
+    first = open_writer(db)
+    crawler, _ = crawler_with_spider(SQLITE_PATH=str(db))
+    with pytest.raises(RuntimeError, match="is being written by another crawl"):
+        StorePipeline.from_crawler(crawler)
+    first.finish("finished")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("DEDUP_THRESHOLD", "abc", "DEDUP_THRESHOLD='abc' is not allowed: a number above 0 up to 1"),
+        ("SQLITE_BATCH_SIZE", "0", "SQLITE_BATCH_SIZE='0' is not allowed: a whole number of at least 1"),
+        ("CHROME_ENABLED", "maybe", "CHROME_ENABLED='maybe' is not allowed: True or False"),
+        ("DEDUP_SHINGLE_KIND", "letter", "DEDUP_SHINGLE_KIND='letter' is not allowed: word or char"),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_is_allowed(tmp_path, setting, value, message):
+    with pytest.raises(SettingError) as error:
+        StoreConfig.from_settings({**PROJECT_SETTINGS, "SQLITE_PATH": str(tmp_path / "x.db"), setting: value})
+    assert str(error.value) == message
+
+
+SCHEME = SignatureScheme()
+# A Japanese story, told in three different ways, each with the site's recurring promotion line.
+PROMO = "毎朝のニュースレターに登録してください。"
+STORIES = [
+    "港のトンネル計画について市議会は火曜日の夜に長い議論の末に賛成多数で可決した。工事は来年の夏に始まる予定だ。",
+    "北部の鉄道路線で信号の故障が続き、冬の間に遅延が二倍になったと運行会社が発表した。改修には三年かかる。",
+    "市立図書館は試験期間中、平日の夜十時まで開館すると発表した。学生からの要望に応えたもので、職員を増やす。",
+]
+
+
+def test_site_chrome_is_cut_from_japanese_articles_and_their_word_count_stays_right(tmp_path):
+    writer = open_writer(tmp_path / "crawl.db", CHROME_MIN_STORIES=3, EXTRACT_MIN_WORDS=25)
+    for n, story in enumerate(STORIES):
+        text = f"{story}\n\n{PROMO}"
+        analysis = PageAnalysis(PageExtraction("article", article=Article(text)), sign_text(text, SCHEME))
+        writer.write(AnalysedPage(f"http://jp.test/{n}", 200, analysis))
+    writer.commit()
+    rows = writer.db.read("SELECT text, word_count FROM articles ORDER BY id").fetchall()
+    assert [text for text, _ in rows] == STORIES  # the promotion line is chrome, cut from all three
+    assert [count for _, count in rows] == [sign_text(story, SCHEME).word_count for story in STORIES]
+    assert all(count > 40 for _, count in rows)  # each character counts: "1 word" was the old split()
