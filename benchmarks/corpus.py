@@ -1,4 +1,4 @@
-"""The evaluation corpus (../shared/corpus/trafilatura-eval): loading, scoring, and serving it on loopback."""
+"""The evaluation corpus (../shared/corpus/trafilatura-eval): loading and scoring (benchmarks.sites serves it)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import gzip
 import json
 import os
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,56 +92,3 @@ def score(pages: Iterable[CorpusPage], outputs: dict[int, str | None]) -> Score:
             else:
                 result.true_negatives += 1
     return result
-
-
-class _CorpusHandler(BaseHTTPRequestHandler):
-    pages: dict[str, bytes] = {}
-    sitemap: bytes = b""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-    def do_GET(self) -> None:
-        path = self.path.split("?")[0]
-        if path == "/sitemap.xml":
-            body, content_type = self.sitemap, "application/xml"
-        elif path == "/robots.txt":
-            body, content_type = b"User-agent: *\nAllow: /\n", "text/plain"
-        elif path in self.pages:
-            # No charset in the header: like many real servers, leave it to the page and the client.
-            body, content_type = self.pages[path], "text/html"
-        else:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _CorpusServer(ThreadingHTTPServer):
-    # socketserver's default listen backlog of 5 drops the SYNs of a crawler opening 32 connections
-    # at once; each dropped SYN is retried after 1 s, which would stall the crawl, not measure it.
-    request_queue_size = 128
-
-
-@contextmanager
-def serve_corpus(pages: list[CorpusPage]) -> Iterator[str]:
-    """Serve the pages at /p/<index>.html with a /sitemap.xml listing them; yields the base URL."""
-    handler = type("Handler", (_CorpusHandler,), {"pages": {p.path: p.html for p in pages}})
-    server = _CorpusServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    entries = "".join(f"<url><loc>{base}{p.path}</loc></url>" for p in pages)
-    handler.sitemap = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
-    ).encode()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -1,42 +1,54 @@
-"""Crawl throughput: `scrapy crawl news` over the corpus on loopback vs plain trafilatura, with a per-stage breakdown."""
+"""Crawl throughput: `scrapy crawl news` over the corpus on loopback vs plain trafilatura, stages from its own stats."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
-import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 
-from benchmarks.corpus import CorpusPage, load_corpus, serve_corpus
-from benchmarks.harness import (
-    FAST_CRAWL,
-    Measured,
-    StageTimer,
-    close_session,
-    load_average,
-    open_session,
-    parse_settings,
-    run_measured,
-    scrapy_command,
-)
+from benchmarks.corpus import CorpusPage, load_corpus
+from benchmarks.harness import Crawl, CrawlRun, load_average, parse_settings
+from benchmarks.sites import serve_corpus
+from crawler.demo.server import LoopbackServer
 
-TARGET_RATIO = 1.6
-TARGET_DEDUP_STORE_SHARE = 0.05  # dedup + store as a fraction of extraction time
-# Scrapy's own stats that are timestamps or durations, not per-stage timings of ours.
-SCRAPY_TIME_KEYS = {"elapsed_time_seconds", "start_time", "finish_time"}
-STAGE_SOURCES = {
-    "extract": "crawler.analysis.analyse_page (ExtractPipeline's work)",
-    "dedup": "SiteChrome.strip + Deduplicator.decide_article (ChromePipeline's and DedupPipeline's work)",
-    "store": "CrawlSession.store + closing commit (SQLitePipeline's work), real Storage in a temp file",
+TARGET_RATIO = 1.6  # crawl pages/s over plain trafilatura's (text only); 2.0x is the limit on 2 cores
+TARGET_STORE_SHARE = 0.05  # the writer side (store + commits) as a fraction of extraction + signing
+CORES = os.cpu_count() or 1
+
+# The crawls, in this order. Each runs with LOOPBACK_SETTINGS (the project's settings with politeness
+# off: our own server, on loopback) plus only what it changes:
+CRAWLS: dict[str, dict[str, Any]] = {
+    # As a user has it: CONCURRENT_REQUESTS_PER_DOMAIN=4, robots.txt fetched and obeyed.
+    "default": {},
+    # For comparison: the corpus is one site, so the per-domain limit is all that caps concurrency.
+    "32 concurrent": {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32},
+    # What fetching alone costs (Scrapy's downloader + the spider): no extraction, no writer, no database.
+    "fetch only": {"ITEM_PIPELINES": "{}"},
 }
-TIMING_KEY = re.compile(r"(time|seconds|_ms\b|_s\b|duration|cpu)", re.IGNORECASE)
+# The crawl's own stage timings (runs.stats, see README.md "Stats"): key, label, what it measures.
+STAGES = (
+    ("timing/extract_cpu_s", "extract", "worker CPU: trafilatura, teasers, cuts"),
+    ("timing/sign_cpu_s", "sign", "worker CPU: content hash, MinHash"),
+    ("timing/store_s", "store", "writer wall: Writer.write"),
+    ("timing/store/chrome_s", "  chrome", "site chrome cut"),
+    ("timing/store/dedup_s", "  dedup", "decide_article"),
+    ("timing/store/article_s", "  article", "row, FTS, band keys, signature"),
+    ("timing/store/learn_s", "  learn", "site chrome learned"),
+    ("timing/store/teasers_s", "  teasers", "teasers, sightings"),
+    ("timing/store/pages_s", "  pages", "pages row"),
+    ("timing/store/commit_s", "commits", "writer wall: Writer.commit"),
+)
+STORE_PARTS = [key for key, label, _ in STAGES if label.startswith("  ")]
 
 
 def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> tuple[float, float, int]:
@@ -53,116 +65,200 @@ def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> t
     return time.perf_counter() - wall, time.process_time() - cpu, found
 
 
-def crawl(base: str, db: Path, settings: dict[str, str]) -> tuple[Measured, float]:
-    """A real `scrapy crawl news` subprocess; returns it and the loopback server's CPU seconds meanwhile."""
-    command = scrapy_command(
-        "news", {"urls": f"{base}/sitemap.xml", "depth": "0"}, {**FAST_CRAWL, **settings, "SQLITE_PATH": str(db)}
+@dataclass
+class CrawlResult:
+    """One crawl of the corpus, with what the loopback server saw of it."""
+
+    label: str
+    run: CrawlRun
+    first_request_s: float | None  # process start -> the server received its first request
+    requested: set[str]  # paths the server was asked for
+    server_cpu_s: float  # this process meanwhile: the loopback server and the watcher thread
+    stats: dict[str, Any] = field(default_factory=dict)  # runs.stats; empty for the fetch-only crawl
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def fetch_only(self) -> bool:
+        return "ITEM_PIPELINES" in CRAWLS[self.label]
+
+    @property
+    def elapsed_s(self) -> float | None:
+        """Scrapy's elapsed_time_seconds: spider opened to closed, without process startup and shutdown."""
+        value = self.stats.get("elapsed_time_seconds") or self.run.logged_stats().get("elapsed_time_seconds")
+        return float(value) if value else None
+
+
+def crawl_corpus(server: LoopbackServer, label: str, db: Path, settings: dict[str, Any]) -> CrawlResult:
+    """A real `scrapy crawl news -a urls=<base>/sitemap.xml -a depth=0` into ``db``, as a user starts it."""
+    server.log.clear()
+    cpu = time.process_time()
+    pending = Crawl(db, {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"}, settings)
+    try:
+        run = pending.wait()
+    finally:
+        pending.stop()
+    server_cpu = time.process_time() - cpu
+    hits = server.log.hits
+    first = min((hit.at for hit in hits), default=None)
+    return CrawlResult(
+        label,
+        run,
+        None if first is None else first - run.measured.started,
+        {hit.path for hit in hits},
+        server_cpu,
+        run.stats(),
     )
-    server_cpu = time.process_time()  # the server runs in our threads; nothing else runs here meanwhile
-    measured = run_measured(command)
-    return measured, time.process_time() - server_cpu
 
 
-def logged_stats(stderr: str) -> dict[str, float]:
-    """Numeric values from Scrapy's closing 'Dumping Scrapy stats' log record."""
-    dump = stderr.rpartition("Dumping Scrapy stats:")[2]
-    return {k: float(v) for k, v in re.findall(r"'([^']+)': (-?\d+(?:\.\d+)?)\b", dump)}
-
-
-def run_stats(db: Path) -> dict:
-    with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT stats FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    return json.loads(row[0]) if row and row[0] else {}
-
-
-def check_crawl(db: Path, pages: list[CorpusPage], measured: Measured) -> list[str]:
-    """Reasons to distrust the crawl's speed: a failed process, or fewer pages stored than served."""
-    problems = []
-    if measured.returncode != 0:
-        problems.append(f"scrapy exited with {measured.returncode}")
-    if not db.exists():
-        return [*problems, "no database written"]
-    with sqlite3.connect(db) as conn:
-        stored = conn.execute("SELECT count(*) FROM pages WHERE url LIKE '%/p/%'").fetchone()[0]
-        errors = conn.execute("SELECT count(*) FROM pages WHERE kind = 'error'").fetchone()[0]
-    if stored < len(pages):
-        problems.append(f"pages table holds {stored} corpus pages, {len(pages)} were served")
+def check_crawl(result: CrawlResult, pages: list[CorpusPage]) -> None:
+    """Reasons to distrust a crawl's speed: a failed process, pages not requested, or not in the pages table."""
+    problems = result.problems
+    run = result.run
+    if run.returncode != 0:
+        problems.append(f"scrapy exited with {run.returncode}")
+    missing = [p.path for p in pages if p.path not in result.requested]
+    if missing:
+        problems.append(f"{len(missing)} of {len(pages)} pages never requested (first: {missing[0]})")
+    if result.fetch_only:
+        return  # no writer: nothing recorded
+    if not run.db.exists():
+        problems.append("no database written")
+        return
+    recorded = {urlsplit(url).path for (url,) in run.rows("SELECT url FROM pages")}
+    unrecorded = [p.path for p in pages if p.path not in recorded]
+    if unrecorded:
+        problems.append(f"{len(unrecorded)} served pages not in the pages table (first: {unrecorded[0]})")
+    errors = run.rows("SELECT count(*) FROM pages WHERE kind = 'error'")[0][0]
     if errors:
         problems.append(f"{errors} pages recorded as errors")
-    return problems
 
 
-def stage_breakdown(pages: list[CorpusPage], base: str, settings: dict[str, str]) -> tuple[StageTimer, int]:
-    """Time each pipeline step in this process, on the same pages and with the crawl's own classes.
+@dataclass
+class Plain:
+    """trafilatura.extract over every page in one process, one page after another."""
 
-    extract = crawler.analysis.analyse_page (what ExtractPipeline runs), dedup = Deduplicator.decide_article
-    (DedupPipeline), store = CrawlSession.store (SQLitePipeline) into a real Storage in a temp file.
-    """
-    from crawler.analysis import analyse_page
-    from crawler.items import FetchedPage
-    from crawler.urls import normalize_url
-    from dedup import content_hash
+    label: str
+    wall_s: float
+    cpu_s: float
 
-    timer = StageTimer()
-    articles = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        session, spider = open_session(Path(tmp) / "stages.db", settings)
-        # Sub-steps of store, timed where the session calls them (they nest inside "store").
-        timer.wrap(session.dedup, "store_article", "store: article row + FTS + band keys + signature")
-        timer.wrap(session.dedup, "store_teasers", "store: teasers (lookup, merge, sightings)")
-        timer.wrap(session.storage, "record_page", "store: pages row")
-        timer.wrap(session.storage, "commit", "store: commits")
-        # Warm-up, as for plain trafilatura: first-call imports and caches are not a per-page cost.
-        analyse_page(
-            pages[0].html, base, "text/html", session.extract_options, session.article_scheme, session.teaser_scheme
-        )
-        for page in pages:
-            url = normalize_url(base + page.path)
-            start = time.perf_counter()
-            analysis = analyse_page(
-                page.html, url, "text/html", session.extract_options, session.article_scheme, session.teaser_scheme
+
+class Report:
+    """The tables: the plain baselines, then one column per crawl."""
+
+    def __init__(self, n: int, plain: list[Plain], results: list[CrawlResult]):
+        self.n = n
+        self.plain = plain
+        self.results = results
+
+    def per_page(self, seconds: float | None) -> float | None:
+        return None if seconds is None else 1000 * seconds / self.n
+
+    def ratio(self, result: CrawlResult, seconds: float | None, baseline: Plain) -> float | None:
+        """The crawl's pages/s over a plain run's; the fetch-only crawl extracts nothing to compare."""
+        return None if result.fetch_only or not seconds else baseline.wall_s / seconds
+
+    def row(self, label: str, value: Callable[[CrawlResult], float | None], fmt: str = "{:.2f}") -> None:
+        cells = []
+        for result in self.results:
+            number = value(result)
+            cells.append(f"{'-' if number is None else fmt.format(number):>16}")
+        print(f"{label:56}" + "".join(cells))
+
+    @staticmethod
+    def store_share(result: CrawlResult) -> float | None:
+        """The writer side (store + commits) as a share of extraction + signing, from the crawl's own stats."""
+        stats = result.stats
+        extract = stats.get("timing/extract_cpu_s", 0.0) + stats.get("timing/sign_cpu_s", 0.0)
+        store = stats.get("timing/store_s", 0.0) + stats.get("timing/store/commit_s", 0.0)
+        return store / extract if extract else None
+
+    def print(self) -> None:
+        n, text_only, with_metadata = self.n, self.plain[0], self.plain[1]
+        print(f"{'plain trafilatura, 1 process, one page after another':56} {'pages/s':>8} {'ms/page':>8} CPU ms/page")
+        for plain in self.plain:
+            rate, ms, cpu_ms = n / plain.wall_s, 1000 * plain.wall_s / n, 1000 * plain.cpu_s / n
+            print(f"{plain.label:56} {rate:8.2f} {ms:8.2f} {cpu_ms:11.2f}")
+
+        print()
+        print(f"{'scrapy crawl news (LOOPBACK_SETTINGS +)':56}" + "".join(f"{r.label:>16}" for r in self.results))
+        row, per_page, ratio = self.row, self.per_page, self.ratio
+        row("wall incl. process startup, s", lambda r: r.run.seconds)
+        row("startup: process start -> first request served, s", lambda r: r.first_request_s)
+        row("Scrapy elapsed (spider opened -> closed), s", lambda r: r.elapsed_s)
+        row("pages/s by elapsed", lambda r: n / r.elapsed_s if r.elapsed_s else None)
+        row("  vs plain text only", lambda r: ratio(r, r.elapsed_s, text_only), "{:.2f}x")
+        row("  vs plain with_metadata", lambda r: ratio(r, r.elapsed_s, with_metadata), "{:.2f}x")
+        row("pages/s by wall", lambda r: n / r.run.seconds)
+        row("  vs plain text only", lambda r: ratio(r, r.run.seconds, text_only), "{:.2f}x")
+        row("CPU ms/page, crawl process + workers", lambda r: per_page(r.run.measured.tree_cpu_s))
+        row("  crawl process", lambda r: per_page(r.run.measured.cpu_s))
+        row("  extraction workers (polled)", lambda r: per_page(r.run.measured.descendants_cpu_s))
+        row("cores busy (CPU s / wall s)", lambda r: r.run.measured.tree_cpu_s / r.run.seconds)
+        row(f"idle CPU s ({CORES} cores x wall - busy)", lambda r: CORES * r.run.seconds - r.run.measured.tree_cpu_s)
+        row("peak RSS of the crawl process, MB", lambda r: r.run.measured.peak_rss_mb, "{:.0f}")
+        row("this process meanwhile (server, watcher), CPU s", lambda r: r.server_cpu_s)
+        print("stages, ms/page, from the crawl's runs.stats timing/*:")
+        for key, label, meaning in STAGES:
+            row(f"  {label:<10} {meaning}", lambda r, key=key: per_page(r.stats.get(key)) if r.stats else None)
+        row("  store: other (page outcomes, bookkeeping)", lambda r: per_page(store_other(r.stats)))
+        row("  store + commits as % of extract + sign", lambda r: _percent(self.store_share(r)), "{:.1f} %")
+
+        print()
+        for result in self.results:
+            if result.fetch_only:
+                continue
+            speedup = ratio(result, result.elapsed_s, text_only) or 0.0
+            share = self.store_share(result)
+            print(
+                f"targets, {result.label}: crawl >= {TARGET_RATIO}x plain text only by elapsed: "
+                f"{'PASS' if speedup >= TARGET_RATIO else 'FAIL'}; store + commits <= "
+                f"{100 * TARGET_STORE_SHARE:.0f} % of extract + sign: "
+                f"{'PASS' if share is not None and share <= TARGET_STORE_SHARE else 'FAIL'}"
             )
-            timer.add("extract", time.perf_counter() - start)
-            # The signing inside analyse_page, timed again on its own to show its share.
-            extraction = analysis.extraction
-            start = time.perf_counter()
-            if extraction.article is not None:
-                content_hash(extraction.article.text)
-                session.article_scheme.signature(extraction.article.text)
-            session.teaser_scheme.signatures(t.text for t in extraction.teasers)
-            timer.add("extract: of which content hash + MinHash signatures (timed again)", time.perf_counter() - start)
+        print(
+            f"load average at the end: {load_average()} (other work on the machine slows every figure: "
+            "compare CPU ms/page when it is high)"
+        )
 
-            item = FetchedPage(url=url, status=200, body=b"", content_type="text/html", analysis=analysis)
-            start = time.perf_counter()
-            if extraction.article is not None:
-                articles += 1
-                if session.chrome is not None:  # ChromePipeline: the site's learned chrome, cut before dedup
-                    chrome_start = time.perf_counter()
-                    text, removed = session.chrome.strip(url, extraction.article.text)
-                    if removed:
-                        extraction.article.text = text
-                        analysis.content_hash = content_hash(text)
-                        analysis.signature = session.article_scheme.signature(text)
-                        analysis.chrome_removed = removed
-                    timer.add("dedup: of which site chrome cut (ChromePipeline)", time.perf_counter() - chrome_start)
-                item.decision = session.dedup.decide_article(url, analysis)
-            timer.add("dedup", time.perf_counter() - start)
-            start = time.perf_counter()
-            session.store(item)
-            timer.add("store", time.perf_counter() - start)
-        start = time.perf_counter()
-        close_session(session, spider)  # the last commit, as when the spider closes
-        timer.add("store", time.perf_counter() - start)
-    return timer, articles
+    def print_checks(self) -> bool:
+        """One line per crawl; False when a crawl's figures are not to be trusted."""
+        ok = True
+        for result in self.results:
+            stats = result.stats
+            if result.fetch_only:
+                responses = result.run.logged_stats().get("response_received_count", 0)
+                recorded = f"{responses:.0f} responses, nothing stored (no item pipelines)"
+            else:
+                kinds = {k: v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1}
+                articles = stats.get("store/articles/new", 0)
+                recorded = f"recorded {json.dumps(kinds, sort_keys=True)}, stored {articles} articles"
+            print(f"check, {result.label}: {self.n} pages served; {recorded}")
+            if result.problems:
+                ok = False
+                print("  CHECK FAILED, this crawl's speed is not to be trusted: " + "; ".join(result.problems))
+                print("  last lines of its log:\n" + "\n".join(result.run.output.splitlines()[-15:]))
+        if ok:
+            print("check: OK, every corpus page was requested and is in the pages table, and no page failed")
+        return ok
+
+
+def store_other(stats: dict[str, Any]) -> float | None:
+    """Writer time outside the timed steps: page outcomes (sitemaps, robots), the write call itself."""
+    if "timing/store_s" not in stats:
+        return None
+    return stats["timing/store_s"] - sum(stats.get(key, 0.0) for key in STORE_PARTS)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, help="use only the first N corpus pages")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting (repeatable)"
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting for every crawl"
     )
-    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage breakdown")
     options = parser.parse_args(argv)
     extra = parse_settings(options.set)
 
@@ -170,114 +266,33 @@ def main(argv: list[str] | None = None) -> int:
     n = len(pages)
     size_mb = sum(len(p.html) for p in pages) / 1e6
     print(
-        f"crawl_throughput: {n} corpus pages ({size_mb:.1f} MB of HTML), {os.cpu_count()} CPUs, "
+        f"crawl_throughput: {n} corpus pages ({size_mb:.1f} MB of HTML), {CORES} CPUs, "
         f"load average {load_average()} at start"
     )
     if extra:
-        print(f"extra settings: {extra}")
+        print(f"extra settings for every crawl: {extra}")
+    steps = 2 + len(CRAWLS)
 
-    plain_wall, plain_cpu, found = plain_trafilatura(pages)
-    plain_rate = n / plain_wall
-    meta_wall, meta_cpu, _ = plain_trafilatura(pages, with_metadata=True)
-    print(f"[1/4] plain trafilatura done: {plain_wall:.1f} s, text found on {found}/{n} pages", flush=True)
+    wall, cpu, found = plain_trafilatura(pages)
+    plain = [Plain("trafilatura.extract (text only)", wall, cpu)]
+    print(f"[1/{steps}] plain trafilatura, text only: {wall:.1f} s, text on {found}/{n} pages", flush=True)
+    wall, cpu, _ = plain_trafilatura(pages, with_metadata=True)
+    plain.append(Plain("trafilatura.extract(with_metadata=True)", wall, cpu))
+    print(f"[2/{steps}] plain trafilatura, with_metadata=True: {wall:.1f} s", flush=True)
 
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as base:
-        db = Path(tmp) / "crawl.db"
-        full, server_cpu = crawl(base, db, extra)
-        stats = run_stats(db) if db.exists() else {}
-        logged = logged_stats(full.stderr)
-        elapsed = stats.get("elapsed_time_seconds") or logged.get("elapsed_time_seconds")
-        problems = check_crawl(db, pages, full)
-        print(f"[2/4] scrapy crawl done: {full.wall_s:.1f} s", flush=True)
+    results: list[CrawlResult] = []
+    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
+        for step, (label, settings) in enumerate(CRAWLS.items(), start=3):
+            result = crawl_corpus(server, label, Path(tmp) / f"crawl-{step}.db", {**settings, **extra})
+            check_crawl(result, pages)
+            results.append(result)
+            print(f"[{step}/{steps}] scrapy crawl, {label}: {result.run.seconds:.1f} s", flush=True)
 
-        # The same crawl without item pipelines: what fetching (Scrapy's downloader + the spider) costs alone.
-        fetch_only, _ = crawl(base, Path(tmp) / "fetch-only.db", {**extra, "ITEM_PIPELINES": "{}"})
-        fetch_elapsed = logged_stats(fetch_only.stderr).get("elapsed_time_seconds") or fetch_only.wall_s
-        fetched = logged_stats(fetch_only.stderr).get("response_received_count", 0)
-        if fetch_only.returncode != 0 or fetched < n:
-            problems.append(f"fetch-only crawl: exit {fetch_only.returncode}, {fetched:.0f} responses for {n} pages")
-        print(f"[3/4] fetch-only crawl done: {fetch_only.wall_s:.1f} s", flush=True)
-
-        timer, articles = (None, 0) if options.no_stages else stage_breakdown(pages, base, extra)
-        print("[4/4] stage breakdown done" if timer else "[4/4] stage breakdown skipped", flush=True)
-
-    crawl_rate = n / elapsed if elapsed else float("nan")
-    wall_rate = n / full.wall_s
+    report = Report(n, plain, results)
     print()
-    print(f"{'':48} {'pages/s':>8} {'ms/page':>8} {'vs plain':>9} {'CPU ms/page':>12}")
-    rows = [
-        ("plain trafilatura.extract, 1 process", plain_rate, plain_cpu),
-        ("  the same with_metadata=True (what we store)", n / meta_wall, meta_cpu),
-        ("scrapy crawl news, crawl time (stats elapsed)", crawl_rate, None),
-        ("scrapy crawl news, process wall incl. startup", wall_rate, full.cpu_s),
-    ]
-    for label, rate, cpu in rows:
-        cpu_text = f"{1000 * cpu / n:12.2f}" if cpu is not None else ""
-        print(f"{label:48} {rate:8.2f} {1000 / rate:8.2f} {rate / plain_rate:8.2f}x {cpu_text}")
-    verdict = "PASS" if crawl_rate / plain_rate >= TARGET_RATIO else "FAIL"
-    print(f"target: crawl >= {TARGET_RATIO}x plain (2.0x is the limit on 2 cores): {verdict}")
-    tree_cpu = full.cpu_s + full.descendants_cpu_s
-    print(
-        f"CPU: plain {plain_cpu:.1f} s over {plain_wall:.1f} s wall; crawl process {full.cpu_s:.1f} s + its "
-        f"extraction workers {full.descendants_cpu_s:.1f} s (polled) over {full.wall_s:.1f} s wall = "
-        f"{tree_cpu / full.wall_s:.2f} cores busy, {1000 * tree_cpu / n:.1f} ms of CPU per page, "
-        f"scrapy process peak RSS {full.peak_rss_mb:.0f} MB; loopback server (this process) {server_cpu:.1f} s"
-    )
-    if elapsed:
-        print(f"crawl startup + shutdown outside 'elapsed': {full.wall_s - elapsed:.1f} s")
-    print(
-        f"load average at the end: {load_average()} (other work on the machine slows both sides: "
-        "compare CPU ms/page when it is high)"
-    )
-
+    report.print()
     print()
-    print("Where the crawl's time goes (ms per page, all pages; each stage run on its own, one core):")
-    print(
-        f"  fetch    {1000 * fetch_elapsed / n:8.2f}  subprocess: scrapy crawl with ITEM_PIPELINES={{}}, "
-        "stats elapsed / pages (download + spider, no pipelines)"
-    )
-    if timer:
-        for stage, source in STAGE_SOURCES.items():
-            note = f" ({articles} articles)" if stage == "dedup" else ""
-            print(f"  {stage:<8} {1000 * timer.seconds[stage] / n:8.2f}  in-process: {source}{note}")
-            for label in sorted(k for k in timer.seconds if k.startswith(f"{stage}: ")):
-                name = label.removeprefix(f"{stage}: ")
-                print(f"    {name:<52} {1000 * timer.seconds[label] / n:6.2f}  ({timer.calls[label]} calls)")
-        extract, dedup, store = (timer.seconds[k] for k in STAGE_SOURCES)
-        share = (dedup + store) / extract
-        verdict = "PASS" if share <= TARGET_DEDUP_STORE_SHARE else "FAIL"
-        print(
-            f"  dedup + store = {100 * share:.1f} % of extract "
-            f"(target <= {100 * TARGET_DEDUP_STORE_SHARE:.0f} %): {verdict}"
-        )
-        if elapsed:
-            total = fetch_elapsed + extract + dedup + store
-            print(
-                f"  the stages one after the other: {1000 * total / n:.2f} ms/page; "
-                f"the crawl took {1000 * elapsed / n:.2f} ms/page"
-            )
-
-    timing_keys = {k: v for k, v in stats.items() if TIMING_KEY.search(k) and k not in SCRAPY_TIME_KEYS}
-    if timing_keys:
-        print("Timing stats the crawler recorded itself (runs.stats):")
-        for key, value in sorted(timing_keys.items()):
-            print(f"  {key} = {value}")
-    else:
-        print("(the crawl's runs.stats holds no per-stage timings; the breakdown above is measured here)")
-
-    print()
-    kinds = {k: v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1}
-    print(
-        f"check: {n} pages served; crawl recorded {json.dumps(kinds, sort_keys=True)}; "
-        f"stored {stats.get('store/articles/new', 0)} articles"
-    )
-    if problems:
-        print("CHECK FAILED, the crawl's speed is not to be trusted: " + "; ".join(problems))
-        print("last lines of the crawl's log:\n" + "\n".join(full.stderr.splitlines()[-15:]))
-        return 1
-    print("check: OK, every served page is in the pages table and no page failed")
-    return 0
+    return 0 if report.print_checks() else 1
 
 
 if __name__ == "__main__":

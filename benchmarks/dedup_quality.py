@@ -11,8 +11,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from benchmarks.crawling import CrawlRun
 from benchmarks.dedup_set import NEGATIVES, VARIANTS, DedupSet, true_jaccard
+from benchmarks.harness import CrawlRun
 from crawler.urls import normalize_url
 from dedup import NearDuplicateIndex, Signature, SignatureScheme
 
@@ -93,7 +93,7 @@ def score_labels(dset: DedupSet, labels: dict[int, object]) -> PairScore:
     stories = [p.story for p in dset.pages]
     together = _pairs(Counter(label))
     true_pairs = _pairs(Counter(stories))
-    correct = _pairs(Counter(zip(label, stories)))
+    correct = _pairs(Counter(zip(label, stories, strict=True)))
     originals = dset.originals()
     kind_recall = {}
     for kind in VARIANTS:
@@ -164,7 +164,7 @@ class PairMatrix:
         linked |= self.exact
         np.fill_diagonal(linked, False)
         _, component = connected_components(coo_matrix(linked), directed=False)
-        return {page: int(c) for page, c in zip(self.pages, component)}
+        return {page: int(c) for page, c in zip(self.pages, component, strict=True)}
 
 
 # --- distributions ------------------------------------------------------------------------------
@@ -210,5 +210,5 @@ def scheme_matrix(crawled: CrawledSet, scheme: SignatureScheme) -> PairMatrix:
     """Signatures of the stored texts made again under another scheme, for an offline comparison."""
     pages = sorted(crawled.texts)
     made = scheme.signatures(crawled.texts[i] for i in pages)
-    signatures = {i: s for i, s in zip(pages, made) if s is not None}
+    signatures = {i: s for i, s in zip(pages, made, strict=True) if s is not None}
     return PairMatrix(pages, signatures, crawled.hashes, scheme)

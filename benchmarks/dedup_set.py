@@ -65,7 +65,7 @@ class DedupSet:
     sources: int = 0  # corpus stories used (update donors included)
 
     def sites(self) -> dict[str, dict[str, str]]:
-        """Site name -> path -> HTML, for :func:`benchmarks.crawling.serve_sites`."""
+        """Site name -> path -> HTML, for :func:`benchmarks.sites.serve_sites`."""
         result: dict[str, dict[str, str]] = {}
         for page in self.pages:
             result.setdefault(page.site, {})[page.path] = page.html
@@ -306,7 +306,7 @@ def build_dedup_set(
         )
     negatives["byline"] = [(a, b) for i, a in enumerate(valley) for b in valley[i + 1 :]]
 
-    for n, (source, donor) in enumerate(zip(pool["update"], pool["donor"])):
+    for n, (source, donor) in enumerate(zip(pool["update"], pool["donor"], strict=True)):
         base = list(source.paragraphs)
         first = add("herald", f"u{n:03d}", "update_base", source.title, base)
         rewritten = rewritten_update(base, list(donor.paragraphs), rng.uniform(0.22, 0.38), rng)
@@ -427,11 +427,14 @@ def render(page: GeneratedPage, pages: list[GeneratedPage], teasable: list[int],
         related = _teasers(page, pages, teasable, 4, rng)
         popular = _teasers(page, pages, teasable, 5, rng)
         inner = (
-            f'<div id="top"><div class="logo">{html.escape(site.name)}</div><div class="menu"><ul>{nav_links}</ul></div>'
-            f'<div class="cookie">We use cookies to improve your experience. <a href="/cookies">Settings</a></div></div>'
+            f'<div id="top"><div class="logo">{html.escape(site.name)}</div>'
+            f'<div class="menu"><ul>{nav_links}</ul></div>'
+            f'<div class="cookie">We use cookies to improve your experience. <a href="/cookies">Settings</a></div>'
+            "</div>"
             f'<div id="content"><div class="col-main"><div class="story"><h1 class="headline">{title}</h1>'
             f'<span class="date">{published[:10]}</span><div class="text">{body}</div>'
-            f'<div class="share">Share: <a href="/s/fb">Facebook</a> <a href="/s/x">X</a> <a href="/s/mail">Email</a></div>'
+            '<div class="share">Share: <a href="/s/fb">Facebook</a> <a href="/s/x">X</a> '
+            '<a href="/s/mail">Email</a></div>'
             f"</div>{_teaser_list('Related articles', related, 'h3')}</div>"
             f'<div class="col-side">{_teaser_list("Popular", popular, "h3")}</div></div>'
             f'<div id="bottom"><p>{html.escape(site.name)} · All rights reserved · <a href="/terms">Terms</a></p></div>'

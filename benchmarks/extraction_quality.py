@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from benchmarks.corpus import CorpusPage, collapse
-from benchmarks.crawling import CrawlRun
-from crawler.extraction import extract_page
+from benchmarks.harness import CrawlRun
+from crawler.extract.article import extract_page
 
 FIELDS = ("title", "author", "date")
 SERVED_PAGE = re.compile(r"/p/(\d+)\.html$")

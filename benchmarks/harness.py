@@ -1,29 +1,33 @@
-"""Shared measuring tools: the crawler's own session outside Scrapy, measured subprocesses, memory, percentiles."""
+"""Shared measuring tools: the one crawl launcher, measured subprocesses, the writer outside a crawl, percentiles."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
+
+from crawler import settings as project_settings
+from crawler.config import StoreConfig
+from crawler.demo.spider import LOOPBACK_SETTINGS
+from crawler.store.writer import CountingStats, Writer
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
-
-# Our loopback servers: no politeness, enough concurrency to keep 2 cores busy.
-FAST_CRAWL = {
-    "AUTOTHROTTLE_ENABLED": "0",
-    "DOWNLOAD_DELAY": "0",
-    "CONCURRENT_REQUESTS": "32",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
-    "ROBOTSTXT_OBEY": "0",
-    "LOG_LEVEL": "INFO",
-}
+# The project's settings as crawler/settings.py has them (Scrapy reads the same module).
+PROJECT_SETTINGS = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+POLL_S = 0.02  # how often the watcher reads the process's peak RSS and checks whether it ended
+TREE_POLL_S = 0.25  # how often it walks /proc for the CPU time of the process's descendants
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
@@ -37,15 +41,7 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
     return settings
 
 
-def scrapy_command(spider: str, args: dict[str, str], settings: dict[str, str]) -> list[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
-    for name, value in args.items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    return command
-
-
+# -- measured subprocesses ------------------------------------------------------------------------
 @dataclass
 class Measured:
     """A finished subprocess: exit code, wall and CPU seconds, peak RSS, and what it printed."""
@@ -56,10 +52,13 @@ class Measured:
     peak_rss_mb: float  # the process's own VmHWM, polled: wait4's ru_maxrss includes our RSS at fork time
     stdout: str
     stderr: str
-    descendants_cpu_s: float = 0.0  # extraction workers: forked by a fork server, never waited for
+    descendants_cpu_s: float = 0.0  # extraction workers: forked by a fork server, never waited for; polled
+    started: float = 0.0  # time.monotonic() just before the process was started (the clock of RequestLog)
 
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+    @property
+    def tree_cpu_s(self) -> float:
+        """CPU seconds of the process and everything below it."""
+        return self.cpu_s + self.descendants_cpu_s
 
 
 def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
@@ -86,50 +85,202 @@ def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
         seen[pid] = max(seen.get(pid, 0.0), times[pid])
 
 
-def run_measured(command: list[str], timeout: float = 1800) -> Measured:
-    """Run ``command`` from the repository root; its own rusage comes from wait4, not from our other children."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        deadline = start + timeout
+class MeasuredProcess:
+    """A subprocess started from the repository root and watched from a thread until it ends.
+
+    The thread polls the process's peak RSS and its descendants' CPU time, and reaps it with wait4,
+    which gives the process's own rusage (not that of our other children). The caller may work
+    meanwhile (serve pages, extract); :meth:`wait` collects the result, :meth:`stop` ends it early.
+    Output goes to files, never pipes: a pipe nobody reads while the caller works would stall it.
+    """
+
+    def __init__(self, command: list[str], timeout: float = 1800, log: Path | None = None):
+        """``log``: write the process's stderr (a crawl's log) to this file instead of a temporary one."""
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self._out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed by wait()
+        self._err: IO[bytes] = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
+        self._stop = threading.Event()
+        self._result: tuple[int, float, float, float, float] | None = None
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL
+        )
+        self._watcher = threading.Thread(target=self._watch, args=(timeout,), name="measure", daemon=True)
+        self._watcher.start()
+
+    def _watch(self, timeout: float) -> None:
+        pid = self.process.pid
+        deadline = self.started + timeout
+        status_file = Path(f"/proc/{pid}/status")
         peak_kb = 0
-        status_file = Path(f"/proc/{process.pid}/status")
         below: dict[int, float] = {}
-        next_tree_poll = start
+        next_tree_poll = self.started
         while True:
-            if time.perf_counter() >= next_tree_poll:
-                _descendants_cpu(process.pid, below)
-                next_tree_poll = time.perf_counter() + 0.25
+            if time.monotonic() >= next_tree_poll:
+                _descendants_cpu(pid, below)
+                next_tree_poll = time.monotonic() + TREE_POLL_S
             try:
                 for line in status_file.read_text().splitlines():
                     if line.startswith("VmHWM:"):
                         peak_kb = max(peak_kb, int(line.split()[1]))
             except (OSError, ValueError):
                 pass
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
+            reaped, status, usage = os.wait4(pid, os.WNOHANG)
+            if reaped:
                 break
-            if time.perf_counter() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
+            if self._stop.is_set() or time.monotonic() > deadline:
+                self.process.kill()
+                reaped, status, usage = os.wait4(pid, 0)
                 break
-            time.sleep(0.02)
-        wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
-        out.seek(0)
-        err.seek(0)
-        return Measured(
-            process.returncode,
-            wall,
-            usage.ru_utime + usage.ru_stime,
-            peak_kb / 1024,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-            sum(below.values()),
-        )
+            time.sleep(POLL_S)
+        wall = time.monotonic() - self.started
+        self.process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
+        cpu = usage.ru_utime + usage.ru_stime
+        self._result = (self.process.returncode, wall, cpu, peak_kb / 1024, sum(below.values()))
+
+    def wait(self) -> Measured:
+        self._watcher.join()
+        assert self._result is not None
+        returncode, wall, cpu, peak_mb, descendants = self._result
+        texts = []
+        for file in (self._out, self._err):
+            file.seek(0)
+            texts.append(file.read().decode("utf-8", "replace"))
+            file.close()
+        return Measured(returncode, wall, cpu, peak_mb, texts[0], texts[1], descendants, self.started)
+
+    def stop(self) -> None:
+        """End the process if it still runs (on an error in the caller): nothing outlives the benchmark."""
+        self._stop.set()
+        self._watcher.join()
 
 
+def run_measured(command: list[str], timeout: float = 1800) -> Measured:
+    """Run ``command`` from the repository root to its end (see :class:`MeasuredProcess`)."""
+    return MeasuredProcess(command, timeout).wait()
+
+
+# -- the one crawl launcher -----------------------------------------------------------------------
+@dataclass
+class CrawlRun:
+    """A finished ``scrapy crawl``: how the process ran, and the database it wrote."""
+
+    measured: Measured
+    db: Path
+
+    @property
+    def returncode(self) -> int:
+        return self.measured.returncode
+
+    @property
+    def seconds(self) -> float:
+        """Wall seconds of the whole process, startup included."""
+        return self.measured.wall_s
+
+    @property
+    def output(self) -> str:
+        """The crawl's log."""
+        return self.measured.stderr
+
+    def check(self) -> CrawlRun:
+        if self.returncode != 0:
+            raise RuntimeError(f"scrapy crawl failed ({self.returncode}):\n{self.output[-3000:]}")
+        return self
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def stats(self) -> dict[str, Any]:
+        """The stats the crawl recorded with its run (``runs.stats``); empty when it wrote no database."""
+        if not self.db.exists():
+            return {}
+        rows = self.rows("SELECT stats FROM runs ORDER BY id DESC LIMIT 1")
+        return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+    def logged_stats(self) -> dict[str, float]:
+        """Numeric values of Scrapy's closing 'Dumping Scrapy stats' log record (also without a database)."""
+        dump = self.output.rpartition("Dumping Scrapy stats:")[2]
+        return {k: float(v) for k, v in re.findall(r"'([^']+)': (-?\d+(?:\.\d+)?)\b", dump)}
+
+
+class Crawl:
+    """A ``scrapy crawl`` subprocess, started in the background as a user starts it; :meth:`wait` collects it.
+
+    Its settings are :data:`LOOPBACK_SETTINGS` (the project's, with politeness off: our servers are
+    on loopback) plus what the caller changes, then ``SQLITE_PATH``. Its log is written beside the
+    database, as ``<db>.log``.
+    """
+
+    def __init__(
+        self,
+        db: Path,
+        args: dict[str, str],
+        settings: dict[str, Any] | None = None,
+        spider: str = "news",
+        timeout: float = 900,
+    ):
+        self.db = db
+        command = [sys.executable, "-m", "scrapy", "crawl", spider]
+        for name, value in args.items():
+            command += ["-a", f"{name}={value}"]
+        for name, value in {**LOOPBACK_SETTINGS, **(settings or {}), "SQLITE_PATH": str(db)}.items():
+            command += ["-s", f"{name}={value}"]
+        self.process = MeasuredProcess(command, timeout, log=db.with_name(db.name + ".log"))
+
+    @property
+    def started(self) -> float:
+        """time.monotonic() just before the process started."""
+        return self.process.started
+
+    def wait(self) -> CrawlRun:
+        return CrawlRun(self.process.wait(), self.db)
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_crawl(start_urls: list[str], db: Path, settings: dict[str, Any] | None = None, timeout: float = 900) -> Crawl:
+    """Start ``scrapy crawl news -a urls=... -a depth=0`` in the background (see :class:`Crawl`)."""
+    return Crawl(db, {"urls": ",".join(start_urls), "depth": "0"}, settings, timeout=timeout)
+
+
+def run_crawl(
+    start_urls: list[str], db: Path, settings: dict[str, Any] | None = None, timeout: float = 900
+) -> CrawlRun:
+    """Run one crawl to its end (see :func:`start_crawl`)."""
+    pending = start_crawl(start_urls, db, settings, timeout)
+    try:
+        return pending.wait()
+    finally:
+        pending.stop()
+
+
+# -- the writer side outside a crawl --------------------------------------------------------------
+def store_config(path: Path | str, overrides: dict[str, Any] | None = None) -> StoreConfig:
+    """The writer's configuration from the project's settings, ``overrides`` by setting name, on ``path``."""
+    return StoreConfig.from_settings({**PROJECT_SETTINGS, **(overrides or {}), "SQLITE_PATH": str(path)})
+
+
+def open_writer(path: Path | str, overrides: dict[str, Any] | None = None, start_run: bool = True) -> Writer:
+    """The crawl's own :class:`Writer` on ``path``, built as ``scrapy crawl`` builds it, driven directly.
+
+    Its stats are a :class:`CountingStats`: the writer's own ``timing/*`` keys say where its time went.
+    ``start_run=False`` opens the database without recording a run, so measuring an existing database
+    does not write to it. Close it with ``writer.finish(reason)``.
+    """
+    writer = Writer(store_config(path, overrides), CountingStats())
+    if start_run:
+        writer.start_run("benchmark", {})
+    return writer
+
+
+def stat_delta(after: dict[str, Any], before: dict[str, Any], key: str) -> float:
+    """How much a numeric stat grew between two snapshots of a stats dict."""
+    return float(after.get(key, 0) or 0) - float(before.get(key, 0) or 0)
+
+
+# -- small tools ----------------------------------------------------------------------------------
 def memory_mb() -> dict[str, float]:
     """This process's current (VmRSS) and peak (VmHWM) resident memory, in MB."""
     values = {}
@@ -151,80 +302,3 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-class StageTimer:
-    """Adds up the time spent in chosen methods of live objects, by wrapping them on the instance."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-
-    def wrap(self, owner: object, method: str, label: str) -> None:
-        original: Callable = getattr(owner, method)
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.seconds[label] += time.perf_counter() - start
-                self.calls[label] += 1
-
-        setattr(owner, method, timed)
-
-    def add(self, label: str, seconds: float) -> None:
-        self.seconds[label] += seconds
-        self.calls[label] += 1
-
-
-def open_session(db_path: Path | str, overrides: dict[str, str] | None = None, start_run: bool = True):
-    """The crawler's own CrawlSession (storage, dedup indexes, run record) on ``db_path``, built from the
-    project's settings exactly as ``scrapy crawl`` builds it, but driven directly instead of by Scrapy.
-
-    Returns ``(session, spider)``; give both to :func:`close_session`. ``start_run=False`` opens the
-    database without recording a run, so measuring an existing database does not write to it.
-    """
-    from scrapy import Spider
-    from scrapy.utils.project import get_project_settings
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
-    from scrapy.utils.test import get_crawler
-
-    from crawler.session import CrawlSession
-
-    cwd = os.getcwd()
-    os.chdir(REPO)  # get_project_settings finds scrapy.cfg from the working directory
-    try:
-        settings = get_project_settings()
-    finally:
-        os.chdir(cwd)
-    if not is_reactor_installed():
-        # The session schedules its periodic commit on the reactor; it never runs here, so batches
-        # are committed by size (SQLITE_BATCH_SIZE) and at the end, not every SQLITE_COMMIT_INTERVAL.
-        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
-    values = settings.copy_to_dict()
-    values.update({"CRAWL_SUMMARY": False, "LOG_LEVEL": "WARNING", **(overrides or {}), "SQLITE_PATH": str(db_path)})
-    crawler = get_crawler(settings_dict=values)
-    session = CrawlSession(crawler)
-    spider = Spider(name="benchmark")
-    if start_run:
-        session.spider_opened(spider)
-    return session, spider
-
-
-def close_session(session, spider) -> None:
-    session.spider_closed(spider, "finished")
-
-
-def time_commits(session) -> list[float]:
-    """Make the session's storage record how long each commit takes; returns the list it fills."""
-    commits: list[float] = []
-    original_commit = session.storage.commit
-
-    def timed_commit() -> None:
-        started = time.perf_counter()
-        original_commit()
-        commits.append(time.perf_counter() - started)
-
-    session.storage.commit = timed_commit
-    return commits

@@ -17,19 +17,18 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.harness import (
-    FAST_CRAWL,
     OUT,
     REPO,
-    close_session,
     load_average,
     memory_mb,
-    open_session,
+    open_writer,
     parse_settings,
     percentile,
+    run_crawl,
     run_measured,
-    scrapy_command,
-    time_commits,
+    stat_delta,
 )
+from crawler.demo.server import DEMO_SITE
 
 TARGETS = {"open_s": 10.0, "query_ms": 1.0, "rss_mb": 2048.0}  # at 1M stored articles
 DUPLICATE_SHARE = 0.05  # articles that are edited copies of an earlier one: their queries find candidates
@@ -40,13 +39,15 @@ CHUNK = 10_000
 # commit: an hour for 1M rows. The crawl's own batching is measured separately (measure-insert).
 BUILD_BATCH = 100_000
 BUILD_CACHE_KIB = 2_000_000
-# The cached database depends on the code that writes and reads it: a change there means a rebuild.
-CODE = ("crawler/storage.py", "crawler/session.py", "crawler/deduplication.py", "dedup/index.py", "dedup/signatures.py")
-PAGE = REPO / "crawler" / "demo_site" / "herald" / "articles" / "harbour-tunnel-vote.html"
+# The cached database depends on the code that writes and reads it (the writer side and the dedup
+# library): a change there means a rebuild.
+CODE = ("crawler/store/*.py", "dedup/*.py")
+PAGE = DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html"
 
 
 def cache_path(size: int, seed: int, settings: dict[str, str]) -> Path:
-    code = hashlib.sha1(b"".join((REPO / f).read_bytes() for f in CODE)).hexdigest()
+    files = sorted(file for pattern in CODE for file in REPO.glob(pattern))
+    code = hashlib.sha1(b"".join(str(f.relative_to(REPO)).encode() + f.read_bytes() for f in files)).hexdigest()
     key = json.dumps([size, seed, DUPLICATE_SHARE, EDITED_VALUES, CHUNK, sorted(settings.items()), code])
     return OUT / f"index-{size}-{hashlib.sha1(key.encode()).hexdigest()[:10]}.db"
 
@@ -63,17 +64,17 @@ def synthetic_signatures(rng: np.random.Generator, count: int, num_perm: int) ->
 
 
 def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
-    """Store ``size`` signatures through the crawler's own index (NearDuplicateIndex.add on its SQLiteBandStore),
-    in large transactions (see BUILD_BATCH)."""
+    """Store ``size`` signatures through the writer's own article index (NearDuplicateIndex.add on its
+    SQLiteBandStore), in large transactions (see BUILD_BATCH)."""
     from dedup import Signature
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     for leftover in OUT.glob(partial.name + "*"):
         leftover.unlink()
-    session, spider = open_session(partial, settings, start_run=False)
-    session.storage.conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
-    index = session.dedup.articles
+    writer = open_writer(partial, settings, start_run=False)
+    writer.db.conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+    index = writer.article_index
     rng = np.random.default_rng(seed)
     sizes = rng.integers(50, 3000, size=size)
     start = time.perf_counter()
@@ -86,7 +87,7 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
             doc_id = first + offset + 1
             index.add(doc_id, Signature(values[offset], int(sizes[doc_id - 1])))
             if doc_id % BUILD_BATCH == 0:
-                session.commit()
+                writer.commit()
         last_rate = count / (time.perf_counter() - chunk_start)
         done = first + count
         if done % (CHUNK * 10) == 0 or done == size:
@@ -95,9 +96,9 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
                 f"{last_rate:.0f} docs/s in the last {count}",
                 flush=True,
             )
-    session.commit()
+    writer.commit()
     seconds = time.perf_counter() - start
-    close_session(session, spider)
+    writer.finish("finished")
     build_info = {
         "size": size,
         "seconds": seconds,
@@ -134,18 +135,18 @@ def query_signatures(store, size: int, count: int, num_perm: int, seed: int):
 
 
 def measure_open(db: Path, queries: int, seed: int, settings: dict[str, str]) -> dict:
-    """In a fresh process: open the crawl session on ``db`` as a crawl does, then query its article index."""
-    import scrapy.utils.test  # noqa: F401 -- imports are a process's startup, not the database's opening
+    """In a fresh process: construct the Writer on ``db`` as a crawl does, then query its article index.
 
-    import crawler.session  # noqa: F401
-
+    The modules are imported already (benchmarks.harness imports the writer): imports are a process's
+    startup, not the database's opening.
+    """
     before = memory_mb()
     start = time.perf_counter()
-    session, spider = open_session(db, settings, start_run=False)
+    writer = open_writer(db, settings, start_run=False)
     open_s = time.perf_counter() - start
     after_open = memory_mb()
-    index = session.dedup.articles
-    size = session.storage.count("article_signatures")
+    index = writer.article_index
+    size = writer.db.read("SELECT count(*) FROM article_signatures").fetchone()[0]
     hits, misses = query_signatures(index.store, size, queries, index.scheme.num_perm, seed)
     result = {"open_s": open_s, "rss_before_mb": before["VmRSS"], "rss_open_mb": after_open["VmRSS"]}
     for name, signatures in (("hit", [s for _, s in hits]), ("miss", misses)):
@@ -170,35 +171,46 @@ def measure_open(db: Path, queries: int, seed: int, settings: dict[str, str]) ->
             for name, pages in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
             if pages > 1e6
         }
-    close_session(session, spider)
+    writer.finish("finished")
     return result
 
 
 def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) -> dict:
-    """In a fresh process, on a copy: add ``inserts`` more signatures the way a crawl does, NearDuplicateIndex.add
-    then CrawlSession.maybe_commit (a commit every SQLITE_BATCH_SIZE writes), with the crawl's page cache."""
+    """In a fresh process, on a copy: add ``inserts`` more signatures the way a crawl's writer does,
+    NearDuplicateIndex.add with a Writer.commit every SQLITE_BATCH_SIZE adds (the writer commits every
+    SQLITE_BATCH_SIZE records, one article each), with the writer's page cache. Commits are timed by
+    the writer itself (timing/store/commit_s)."""
     from dedup import Signature
 
-    session, spider = open_session(db, settings, start_run=False)
-    index = session.dedup.articles
-    size = session.storage.count("article_signatures")
+    writer = open_writer(db, settings, start_run=False)
+    index = writer.article_index
+    size = writer.db.read("SELECT count(*) FROM article_signatures").fetchone()[0]
+    batch_size = writer.config.batch_size
     rng = np.random.default_rng(seed + 2)
     values = synthetic_signatures(rng, inserts, index.scheme.num_perm)
-    commits = time_commits(session)
+    stats = writer.stats
+    commits = []
+
+    def commit() -> None:
+        before = stats.get_stats()
+        writer.commit()
+        commits.append(stat_delta(stats.get_stats(), before, "timing/store/commit_s"))
+
     start = time.perf_counter()
     for offset in range(inserts):
         index.add(size + offset + 1, Signature(values[offset], 1000))
-        session.maybe_commit()
-    session.commit()
+        if (offset + 1) % batch_size == 0:
+            commit()
+    commit()
     seconds = time.perf_counter() - start
-    close_session(session, spider)
+    writer.finish("finished")
     return {
         "inserts": inserts,
         "docs_per_s": inserts / seconds,
-        "commits": len(commits),
+        "commits": stats.get_value("store/commits", 0),
         "commit_s": sum(commits),
         "commit_max_s": max(commits),
-        "batch_size": session.batch_size,
+        "batch_size": batch_size,
     }
 
 
@@ -231,9 +243,9 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
         def signatures(self, ids):
             with sqlite3.connect(db) as conn:
                 unique = sorted(set(ids))
+                marks = ",".join("?" * len(unique))
                 found = conn.execute(
-                    f"SELECT doc_id, size, minhash FROM article_signatures WHERE doc_id IN ({','.join('?' * len(unique))})",
-                    unique,
+                    f"SELECT doc_id, size, minhash FROM article_signatures WHERE doc_id IN ({marks})", unique
                 )
                 return {d: Signature.from_bytes(b, s) for d, s, b in found}
 
@@ -259,27 +271,27 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
 
 
 def crawl_first_item(db: Path, settings: dict[str, str]) -> dict:
-    """A real `scrapy crawl news` of one loopback page into ``db`` (it writes there): process start to the first
-    item stored, from the log's milliseconds since logging started, plus the process's wall time and peak RSS."""
-    from benchmarks.corpus import CorpusPage, serve_corpus
+    """A real `scrapy crawl news` of one loopback page into ``db`` (it writes there): when the spider opened and
+    when the first item was stored, from the log's milliseconds since logging started; when the server got the
+    first request (robots.txt), from process start; plus the process's wall time and peak RSS."""
+    from benchmarks.corpus import CorpusPage
+    from benchmarks.sites import serve_corpus
 
     page = CorpusPage(0, "http://herald.example/articles/harbour-tunnel-vote.html", PAGE.read_bytes(), [], [])
-    with serve_corpus([page]) as base:
-        log_format = "%(relativeCreated)d ms %(name)s %(levelname)s: %(message)s"
-        command = scrapy_command(
-            "news",
-            {"urls": f"{base}{page.path}", "depth": "0"},
-            {**FAST_CRAWL, **settings, "SQLITE_PATH": str(db), "LOG_LEVEL": "DEBUG", "LOG_FORMAT": log_format},
-        )
-        measured = run_measured(command, timeout=600)
-    marks = {}
+    # DEBUG: Scrapy logs each item stored ("Scraped from") only at that level; the format puts the
+    # milliseconds since logging started in front of each record.
+    log_settings = {"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "%(relativeCreated)d ms %(name)s %(levelname)s: %(message)s"}
+    with serve_corpus([page]) as server:
+        run = run_crawl([server.url(page.path)], db, {**settings, **log_settings}, timeout=600)
+        first_hit = min((hit.at for hit in server.log.hits), default=None)
+    marks: dict[str, float | None] = {"first_request": None if first_hit is None else first_hit - run.measured.started}
     for label, pattern in (("opened", r"Spider opened"), ("first_item", r"Scraped from <200")):
-        found = re.search(rf"^(\d+) ms \S+ \w+: {pattern}", measured.stderr, re.MULTILINE)
+        found = re.search(rf"^(\d+) ms \S+ \w+: {pattern}", run.output, re.MULTILINE)
         marks[label] = int(found.group(1)) / 1000 if found else None
-    stored = measured.returncode == 0 and marks["first_item"] is not None
+    stored = run.returncode == 0 and marks["first_item"] is not None
     if not stored:
-        print("  crawl failed:\n" + "\n".join(measured.stderr.splitlines()[-10:]))
-    return {"wall_s": measured.wall_s, "peak_rss_mb": measured.peak_rss_mb, "ok": stored, **marks}
+        print("  crawl failed:\n" + "\n".join(run.output.splitlines()[-10:]))
+    return {"wall_s": run.seconds, "peak_rss_mb": run.measured.peak_rss_mb, "ok": stored, **marks}
 
 
 def child(mode: str, db: Path, options: argparse.Namespace, settings: dict[str, str]) -> dict:
@@ -325,14 +337,16 @@ def report(
         f"num_perm {build_info['num_perm']}, {build_info['bands']} bands x {build_info['rows']} rows =="
     )
     print(
-        f"insert as a crawl does (NearDuplicateIndex.add + CrawlSession.maybe_commit, a commit per "
-        f"{inserts['batch_size']} writes), {inserts['inserts']:,} more into a copy: {inserts['docs_per_s']:,.0f} docs/s; "
-        f"{inserts['commits']} commits took {inserts['commit_s']:.1f} s, the longest {1000 * inserts['commit_max_s']:.0f} ms"
+        f"insert as a crawl's writer does (NearDuplicateIndex.add, a Writer.commit every "
+        f"{inserts['batch_size']} adds), {inserts['inserts']:,} more into a copy: "
+        f"{inserts['docs_per_s']:,.0f} docs/s; {inserts['commits']} commits took {inserts['commit_s']:.1f} s, "
+        f"the longest {1000 * inserts['commit_max_s']:.0f} ms"
     )
     print(
         f"bulk build (NearDuplicateIndex.add, {BUILD_BATCH:,}-doc transactions, 2 GB cache): "
         f"{build_info['docs_per_s']:,.0f} docs/s overall, {build_info['last_chunk_docs_per_s']:,.0f} docs/s for the "
-        f"last {CHUNK:,} ({build_info['seconds']:.0f} s, built {build_info['built']}, load {build_info['load_average']})"
+        f"last {CHUNK:,} ({build_info['seconds']:.0f} s, built {build_info['built']}, "
+        f"load {build_info['load_average']})"
     )
     tables = ", ".join(f"{k} {v:.0f}" for k, v in ours["tables_mb"].items())
     print(f"database: {mb:,.0f} MB on disk ({tables} MB); holds only the index, no article rows or texts")
@@ -340,7 +354,7 @@ def report(
     extrapolated = f" (x{scale:g} of {sketch_from:,})" if scale != 1 else ""
     print(f"{'':44} {'SQLite index (ours)':>22}   datasketch MinHashLSH in memory{extrapolated}")
     rebuild = f"{(sketch['read_s'] + sketch['build_s']) * scale:.1f} s" if sketch else "n/a"
-    print(f"{'open: CrawlSession / read + rebuild':44} {ours['open_s']:>20.3f} s   {rebuild}")
+    print(f"{'open: Writer(...) / read + rebuild':44} {ours['open_s']:>20.3f} s   {rebuild}")
     for kind in ("hit", "miss"):
         theirs = f"{sketch[f'{kind}_p50_ms']:.3f} / {sketch[f'{kind}_p99_ms']:.3f} ms" if sketch else "n/a"
         if sketch and scale != 1:
@@ -368,7 +382,8 @@ def report(
         print(
             f"real crawl of 1 loopback page, process start -> first item stored: {crawl['first_item']:.2f} s "
             f"(empty database: {empty['first_item']:.2f} s); spider opened at {crawl['opened']:.2f} s "
-            f"(empty: {empty['opened']:.2f} s); whole process {crawl['wall_s']:.1f} s, "
+            f"(empty: {empty['opened']:.2f} s); first request (robots.txt) {crawl['first_request']:.2f} s after "
+            f"process start (empty: {empty['first_request']:.2f} s); whole process {crawl['wall_s']:.1f} s, "
             f"peak RSS {crawl['peak_rss_mb']:.0f} MB (empty: {empty['peak_rss_mb']:.0f} MB)"
         )
 

@@ -20,8 +20,7 @@ from pathlib import Path
 import datasketch
 import trafilatura
 
-from benchmarks.corpus import CorpusPage, load_corpus, score, serve_corpus
-from benchmarks.crawling import crawl_news, serve_sites, start_news_crawl
+from benchmarks.corpus import CorpusPage, load_corpus, score
 from benchmarks.dedup_quality import (
     CrawledSet,
     PairMatrix,
@@ -41,6 +40,8 @@ from benchmarks.extraction_quality import (
     loss_causes,
     read_crawled,
 )
+from benchmarks.harness import run_crawl, start_crawl
+from benchmarks.sites import serve_corpus, serve_sites
 from crawler import settings as crawl_defaults
 from dedup import SignatureScheme
 from dedup.index import optimal_bands
@@ -102,8 +103,9 @@ def measure_extraction(pages: list[CorpusPage], workdir: Path, crawl: bool) -> E
     seconds: dict[str, float] = {}
     systems: dict[str, dict[int, Extracted]] = {}
     reasons: dict[int, str] = {}
-    with serve_corpus(pages) as base:
-        pending = start_news_crawl([base + "/sitemap.xml"], workdir / "corpus.db") if crawl else None
+    with serve_corpus(pages) as server:
+        base = server.base_url
+        pending = start_crawl([base + "/sitemap.xml"], workdir / "corpus.db") if crawl else None
         try:
             for name, extract in (("plain", extract_plain), ("ours", extract_ours)):
                 started = time.perf_counter()
@@ -241,8 +243,9 @@ def print_dedup_set(dset: DedupSet, seconds: float) -> None:
     negatives = ", ".join(f"{k} {len(v)}" for k, v in dset.negative_pairs.items())
     print(f"\n== Dedup: generated set, seed {dset.seed} ({seconds:.0f} s to build) ==")
     print(
-        f"{len(dset.pages)} pages on {len(dset.sites())} sites from {dset.sources} corpus stories; {originals} originals "
-        f"each with {'/'.join(VARIANTS)} copies = {true_pairs} true pairs; hard-negative pairs: {negatives}"
+        f"{len(dset.pages)} pages on {len(dset.sites())} sites from {dset.sources} corpus stories; "
+        f"{originals} originals each with {'/'.join(VARIANTS)} copies = {true_pairs} true pairs; "
+        f"hard-negative pairs: {negatives}"
     )
 
 
@@ -339,7 +342,7 @@ def run_dedup(args: argparse.Namespace, workdir: Path, known_texts: dict[int, st
     with serve_sites(dset.sites()) as bases:
         starts = [base + "/sitemap.xml" for base in bases.values()]
         for n, (label, overrides) in enumerate(DEDUP_CRAWLS[: max(1, args.dedup_crawls)]):
-            run = crawl_news(starts, workdir / f"dedup-{n}.db", overrides).check()
+            run = run_crawl(starts, workdir / f"dedup-{n}.db", overrides).check()
             runs.append((label, run.seconds, read_crawl(run, dset, bases)))
     default = runs[0][2]
     if default.missing:

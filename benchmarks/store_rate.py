@@ -1,8 +1,9 @@
-"""Store rate: rows/s of the crawl's dedup + storage step, with a reader querying the database meanwhile."""
+"""Store rate: rows/s of the crawl's writer side (Writer.write), with a reader querying the database meanwhile."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import sqlite3
@@ -13,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness import close_session, load_average, open_session, parse_settings, percentile, time_commits
+from benchmarks.harness import load_average, open_writer, parse_settings, percentile, stat_delta
+from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
+from crawler.extract.signing import sign_text
+from crawler.records import AnalysedPage
+from dedup import SignatureScheme
 
 TABLES = (
     "articles",
@@ -35,6 +40,15 @@ LISTING_SHARE = 0.1  # pages that are listings: teasers and a pages row, no arti
 COPY_SHARE = 0.05  # articles that are lightly edited copies of an earlier one (near-duplicates)
 TEASERS_PER_PAGE = 10
 BLOCKS = ("Popular", "Editor's choice", "Related articles")
+# The steps of Writer.write, each timed by the writer itself (README.md "Stats").
+STEPS = (
+    ("timing/store/chrome_s", "chrome: SiteChrome.strip"),
+    ("timing/store/dedup_s", "dedup: Deduplicator.decide_article"),
+    ("timing/store/article_s", "article: row, FTS, band keys, signature"),
+    ("timing/store/learn_s", "learn: SiteChrome.learn"),
+    ("timing/store/teasers_s", "teasers: rows and sightings"),
+    ("timing/store/pages_s", "pages: pages row"),
+)
 
 
 def reader(path: str, interval: float, writing, stop, results) -> None:
@@ -61,14 +75,13 @@ def reader(path: str, interval: float, writing, stop, results) -> None:
 
 
 class Corpus:
-    """Synthetic pages whose text, teasers and signatures look like the crawler's, made before timing starts."""
+    """Synthetic pages whose text, teasers and signatures look like the crawler's, made before timing starts.
 
-    def __init__(self, count: int, seed: int, session):
-        from crawler.analysis import PageAnalysis
-        from crawler.extraction import Article, PageExtraction
-        from crawler.teasers import Teaser
-        from dedup import content_hash
+    Each is an :class:`AnalysedPage` as the crawl side hands it to the writer: the extraction, the
+    article text signed with :func:`sign_text`, the teaser blurbs signed with the teaser scheme.
+    """
 
+    def __init__(self, count: int, seed: int, article_scheme: SignatureScheme, teaser_scheme: SignatureScheme):
         rng = np.random.default_rng(seed)
         syllables = ["ka", "lo", "mir", "ten", "sa", "vor", "el", "du", "ran", "ist", "ber", "an", "os", "ti"]
         vocabulary = np.array(sorted({"".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(6000)}))
@@ -79,13 +92,13 @@ class Corpus:
             return list(rng.choice(vocabulary, size=n, p=weights))
 
         pool = []
-        for j in range(400):
+        for _ in range(400):
             text = " ".join(words(25)) + "."
             target = f"http://bench.example/a/{rng.integers(0, count)}.html"  # links to articles, some not yet stored
             pool.append((" ".join(words(7)).capitalize(), text, target))
-        pool_signatures = session.teaser_scheme.signatures(text for _, text, _ in pool)
+        pool_signatures = teaser_scheme.signatures(text for _, text, _ in pool)
         texts: list[str] = []
-        self.pages = []
+        self.pages: list[AnalysedPage] = []
         for i in range(count):
             shown = rng.choice(len(pool), size=TEASERS_PER_PAGE, replace=False)
             teasers = [Teaser(pool[j][2], pool[j][0], pool[j][1], BLOCKS[k % len(BLOCKS)]) for k, j in enumerate(shown)]
@@ -93,7 +106,7 @@ class Corpus:
             url = f"http://bench.example/a/{i}.html"
             if rng.random() < LISTING_SHARE:
                 extraction = PageExtraction("listing", "listing", None, teasers)
-                self.pages.append((url, PageAnalysis(extraction, teaser_signatures=signatures)))
+                self.pages.append(AnalysedPage(url, 200, PageAnalysis(extraction, None, signatures)))
                 continue
             if texts and rng.random() < COPY_SHARE:
                 edited = texts[rng.integers(0, len(texts))].split()
@@ -113,13 +126,17 @@ class Corpus:
                 language="en",
                 sitename="Bench Herald",
             )
-            analysis = PageAnalysis(
-                PageExtraction("article", None, article, teasers),
-                content_hash(text),
-                session.article_scheme.signature(text),
-                signatures,
-            )
-            self.pages.append((url, analysis))
+            extraction = PageExtraction("article", None, article, teasers)
+            analysis = PageAnalysis(extraction, sign_text(text, article_scheme), signatures)
+            self.pages.append(AnalysedPage(url, 200, analysis))
+
+
+def quarter_line(first: dict, last: dict, pages: int) -> str:
+    """ms/page of dedup, of the rest of Writer.write, and of commits between two snapshots of the writer's stats."""
+    dedup = stat_delta(last, first, "timing/store/dedup_s")
+    write = stat_delta(last, first, "timing/store_s")
+    commit = stat_delta(last, first, "timing/store/commit_s")
+    return f"{1000 * dedup / pages:.2f} / {1000 * (write - dedup) / pages:.2f} / {1000 * commit / pages:.2f}"
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -144,25 +161,23 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     settings = parse_settings(options.set)
 
-    from crawler.items import FetchedPage
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.db"
-        session, spider = open_session(path, settings)
+        writer = open_writer(path, settings)
+        config = writer.config
         print(
-            f"store_rate: {options.limit} pages, SQLITE_BATCH_SIZE {session.batch_size}, "
-            f"SQLITE_COMMIT_INTERVAL {session.commit_interval} s, {os.cpu_count()} CPUs, "
+            f"store_rate: {options.limit} pages, SQLITE_BATCH_SIZE {config.batch_size}, "
+            f"SQLITE_COMMIT_INTERVAL {config.commit_interval:g} s, site chrome "
+            f"{'on' if writer.chrome is not None else 'off'}, {os.cpu_count()} CPUs, "
             f"load average {load_average()} at start"
         )
         start = time.perf_counter()
-        corpus = Corpus(options.limit, options.seed, session)
+        corpus = Corpus(options.limit, options.seed, writer.article_index.scheme, writer.teaser_index.scheme)
         print(
             f"made {len(corpus.pages)} synthetic pages with signatures in {time.perf_counter() - start:.1f} s "
             "(not timed)",
             flush=True,
         )
-
-        commits = time_commits(session)
 
         context = multiprocessing.get_context("spawn")
         writing, stop, results = context.Event(), context.Event(), context.Queue()
@@ -170,32 +185,32 @@ def main(argv: list[str] | None = None) -> int:
         process.start()
         time.sleep(1.0)  # let the reader start up before the writes begin
 
-        dedup_s = store_s = 0.0
-        per_page: list[tuple[float, float]] = []  # (dedup, store) seconds, to see whether cost grows with size
+        stats = writer.stats
+        pages = len(corpus.pages)
+        bounds = [k * pages // 4 for k in range(5)]
+        snapshots = [stats.get_stats()]  # the writer's stats at the start and after each quarter
+        commits: list[float] = []  # seconds of each commit, from the writer's own timing/store/commit_s
         writing.set()
-        seen_commits = 0
         began = last_commit = time.perf_counter()
-        for url, analysis in corpus.pages:
-            item = FetchedPage(url=url, status=200, body=b"", content_type="text/html", analysis=analysis)
-            started = time.perf_counter()
-            if analysis.extraction.article is not None:
-                item.decision = session.dedup.decide_article(url, analysis)
-            stored = time.perf_counter()
-            session.store(item)  # commits every SQLITE_BATCH_SIZE writes (CrawlSession.maybe_commit)
-            ended = time.perf_counter()
-            dedup_s += stored - started
-            store_s += ended - stored
-            per_page.append((stored - started, ended - stored))
-            if len(commits) != seen_commits:  # maybe_commit ended a batch
-                seen_commits, last_commit = len(commits), ended
-            elif ended - last_commit >= session.commit_interval:
-                # The crawl also commits every SQLITE_COMMIT_INTERVAL on the reactor; no reactor here, so do it.
-                session.commit()
+        for done, page in enumerate(corpus.pages, start=1):
+            before = stats.get_stats()
+            writer.write(page)  # commits every SQLITE_BATCH_SIZE records
+            if time.perf_counter() - last_commit >= config.commit_interval:
+                # The crawl also commits every SQLITE_COMMIT_INTERVAL on its reactor; no reactor here.
+                writer.commit()
+            after = stats.get_stats()
+            if stat_delta(after, before, "store/commits"):
+                commits.append(stat_delta(after, before, "timing/store/commit_s"))
                 last_commit = time.perf_counter()
-                seen_commits = len(commits)
-                store_s += last_commit - ended
-        close_session(session, spider)
+            if done in bounds[1:]:
+                snapshots.append(dict(after))
+        before = stats.get_stats()
+        writer.commit()  # the last batch, as when the crawl finishes
         wall = time.perf_counter() - began
+        if stat_delta(stats.get_stats(), before, "store/commits"):
+            commits.append(stat_delta(stats.get_stats(), before, "timing/store/commit_s"))
+        final = stats.get_stats()
+        writer.finish("finished")
         writing.clear()
         time.sleep(IDLE_READ_S)
         stop.set()
@@ -204,31 +219,29 @@ def main(argv: list[str] | None = None) -> int:
         rows = counts(path)
         size_mb = path.stat().st_size / 1e6
 
-    pages = len(corpus.pages)
     articles = rows["articles"]
     total_rows = sum(rows.values())
     print()
-    print(f"{'step':<34} {'total s':>8} {'ms/page':>8} {'pages/s':>9} {'rows/s':>9}")
-    steps = (
-        ("dedup: Deduplicator.decide_article", dedup_s, False),
-        ("store: CrawlSession.store + commits", store_s, True),
-        ("dedup + store, wall", wall, True),
-    )
+    print(f"{'writer step (its own timing/* stats)':44} {'total s':>8} {'ms/page':>8} {'pages/s':>9} {'rows/s':>9}")
+    steps = [(label, final.get(key, 0.0), False) for key, label in STEPS]
+    steps += [
+        ("Writer.write, all of it (timing/store_s)", final.get("timing/store_s", 0.0), True),
+        ("commits (timing/store/commit_s)", final.get("timing/store/commit_s", 0.0), False),
+        ("write + commits, wall (timed here)", wall, True),
+    ]
     for label, seconds, writes in steps:
-        rate = f"{total_rows / seconds:9.0f}" if writes else f"{'-':>9}"
-        print(f"{label:<34} {seconds:8.2f} {1000 * seconds / pages:8.3f} {pages / seconds:9.0f} {rate}")
+        rate = f"{total_rows / seconds:9.0f}" if writes and seconds else f"{'-':>9}"
+        pages_per_s = f"{pages / seconds:9.0f}" if seconds else f"{'-':>9}"
+        print(f"{label:44} {seconds:8.2f} {1000 * seconds / pages:8.3f} {pages_per_s} {rate}")
     print(
         "rows written: " + ", ".join(f"{t} {n}" for t, n in rows.items()) + f" = {total_rows} "
         f"({total_rows / pages:.1f} per page; {articles} articles); database {size_mb:.1f} MB"
     )
-    quarters = [per_page[k * pages // 4 : (k + 1) * pages // 4] for k in range(4)]
+    sizes = [b - a for a, b in itertools.pairwise(bounds) if b > a]
+    quarters = zip(itertools.pairwise(snapshots), sizes, strict=True)
     print(
-        "ms/page by quarter of the run (dedup / store): "
-        + ", ".join(
-            f"{1000 * sum(d for d, _ in q) / len(q):.2f} / {1000 * sum(s for _, s in q) / len(q):.2f}"
-            for q in quarters
-            if q
-        )
+        "ms/page by quarter of the run (dedup / rest of Writer.write / commits): "
+        + ", ".join(quarter_line(first, last, size) for (first, last), size in quarters)
         + "  (growth = a cost that rises with the rows stored)"
     )
     print(
@@ -238,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        f"reader (own process and connection, WAL, 5 s busy timeout, {options.reader_interval * 1000:g} ms between queries):"
+        f"reader (own process and connection, WAL, 5 s busy timeout, "
+        f"{options.reader_interval * 1000:g} ms between queries):"
     )
     for label, during in (("during the writes", True), (f"alone afterwards ({IDLE_READ_S:g} s)", False)):
         latencies = [s for d, s in samples if d == during]

@@ -1,0 +1,78 @@
+"""The benchmarks' loopback sites: the corpus and generated sites, as routes on the project's LoopbackServer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from benchmarks.corpus import CorpusPage
+from crawler.demo.server import LoopbackHandler, LoopbackServer, RequestLog, Route
+
+# Every site allows everything: the crawls obey robots.txt as a user's crawl does, and fetch it.
+ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
+NOT_FOUND = "<html><body><h1>Not found</h1></body></html>"
+
+Files = dict[str, tuple[bytes, str]]  # path -> (body, Content-Type)
+
+
+def files_route(files: Files) -> Route:
+    """A route answering each path (query excluded) from ``files``, 404 for any other."""
+
+    def route(handler: LoopbackHandler, path: str) -> None:
+        found = files.get(path)
+        if found is None:
+            handler.send(404, NOT_FOUND)
+        else:
+            handler.send(200, *found)
+
+    return route
+
+
+def sitemap(base: str, paths: list[str]) -> bytes:
+    entries = "".join(f"<url><loc>{base}{path}</loc></url>" for path in paths)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    ).encode()
+
+
+def static_site(name: str, log: RequestLog | None = None) -> tuple[LoopbackServer, Files]:
+    """A server answering from a dict of files that the caller fills before starting it (its port is known)."""
+    files: Files = {"/robots.txt": (ROBOTS_TXT, "text/plain")}
+    return LoopbackServer([(r"(/.*)", files_route(files))], name, log=log), files
+
+
+@contextmanager
+def serve_corpus(pages: list[CorpusPage]) -> Iterator[LoopbackServer]:
+    """Serve the pages at /p/<index>.html with a /sitemap.xml listing them and a /robots.txt; yields the server
+    (its ``base_url``, and its ``log`` of every request received)."""
+    server, files = static_site("corpus")
+    for page in pages:
+        # No charset in the header: like many real servers, leave it to the page and the client.
+        files[page.path] = (page.html, "text/html")
+    files["/sitemap.xml"] = (sitemap(server.base_url, [p.path for p in pages]), "application/xml")
+    with server:
+        yield server
+
+
+@contextmanager
+def serve_sites(sites: dict[str, dict[str, str]]) -> Iterator[dict[str, str]]:
+    """Serve each site (path -> HTML) on its own loopback port with a /sitemap.xml; yields name -> base URL.
+
+    The HTML may name other pages as ``{site:NAME}/path``: that placeholder becomes NAME's base URL,
+    which is only known once every server has its port.
+    """
+    log = RequestLog()
+    servers = {name: static_site(name, log) for name in sites}
+    bases = {name: server.base_url for name, (server, _) in servers.items()}
+    for name, pages in sites.items():
+        files = servers[name][1]
+        for path, html in pages.items():
+            for other, base in bases.items():
+                html = html.replace("{site:" + other + "}", base)
+            files[path] = (html.encode("utf-8"), "text/html; charset=utf-8")
+        files["/sitemap.xml"] = (sitemap(bases[name], list(pages)), "application/xml")
+    with ExitStack() as stack:
+        for server, _ in servers.values():
+            stack.enter_context(server)
+        yield bases
