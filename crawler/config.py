@@ -10,13 +10,32 @@ from crawler.extract.options import ExtractOptions
 from dedup import SignatureScheme
 
 
-class SettingError(ValueError):
-    """A setting or argument whose value is not allowed; its message is one line naming both."""
+class CannotStart(Exception):
+    """Why a crawl cannot start (a bad setting or argument, a database in use): one line for a person."""
+
+
+class SettingError(CannotStart, ValueError):
+    """A setting whose value is not allowed; its message names the setting, the value and what is allowed."""
 
     def __init__(self, name: str, value: object, allowed: str):
         super().__init__(f"{name}={value!r} is not allowed: {allowed}")
         self.name = name
         self.value = value
+
+
+class ArgumentError(SettingError):
+    """A spider argument (``-a name=value``) whose value is not allowed."""
+
+    def __init__(self, name: str, value: object, allowed: str):
+        super().__init__(f"-a {name}", value, allowed)
+
+
+def preflight(settings: Any) -> None:
+    """Read every part of the configuration once before anything starts: a bad value stops the crawl
+    before a file is written or a request is sent."""
+    CrawlConfig.from_settings(settings)
+    ExtractConfig.from_settings(settings)
+    StoreConfig.from_settings(settings)
 
 
 class Settings:

@@ -36,10 +36,11 @@ class PageOutcome:
 
     url: str
     status: int | None
-    kind: str  # "feed", "sitemap", "robots", "skipped" or "error"
+    kind: str  # "feed", "sitemap", "robots", "redirect", "skipped" or "error"
     reason: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    target: str | None = None  # where a redirect led
 
 
 @dataclass

@@ -6,7 +6,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says how the run ended
 
 # --- Politeness: obey robots.txt, adapt the pace to the server, say who we are -------------------
-USER_AGENT = "storyonce/0.1 (news crawler; +https://pypi.org/project/storyonce/)"
+USER_AGENT = "storyonce/0.1 (news crawler)"
+CRAWL_CONTACT = ""  # a URL or mailto: address where site operators reach you; added to USER_AGENT
+ADDONS = {"crawler.fetch.identity.Identity": 0}
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -15,7 +17,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 COOKIES_ENABLED = False
+# No control ports: a scheduled crawler needs neither Scrapy's telnet console nor its remote-control
+# HTTP endpoint, and each is a way into the process.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # --- Limits: what one bad page may cost ------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30  # seconds for a whole response, so a slow drip ends too
@@ -57,7 +62,7 @@ ITEM_PIPELINES = {
     "crawler.extract.pipeline.ExtractPipeline": 100,
     "crawler.store.pipeline.StorePipeline": 300,
 }
-DUPEFILTER_CLASS = "crawler.fetch.dupefilter.RunDupeFilter"  # never trusts JOBDIR's requests.seen
+SCHEDULER = "crawler.fetch.scheduler.JobScheduler"  # trusts JOBDIR only after a clean stop
 LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+
+from crawler.config import CannotStart, preflight
+from dedup import ParameterMismatch
+
+logger = logging.getLogger(__name__)
 
 EXIT_FINISHED = 0
 EXIT_FAILED = 1  # the crawl could not start, or could not write its database
@@ -35,10 +45,35 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        try:
+            preflight(crawler.settings)  # a bad setting stops the crawl before anything is written
+        except CannotStart as exc:
+            self._cannot_start(exc)
+            return
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(lambda failure: self._failed_to_start(failure.value))
+        elif isinstance(started, asyncio.Task):
+            started.add_done_callback(self._task_done)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = EXIT_FAILED
             return
         stats = crawler.stats
         self.exitcode = exit_status(stats.get_value("finish_reason"), bool(stats.get_value("store/failed")))
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:  # retrieved here: asyncio does not log it
+            self._failed_to_start(task.exception())
+
+    def _failed_to_start(self, error: BaseException | None) -> None:
+        """A person's mistake (a bad argument, a database in use) is one line; anything else a traceback."""
+        self.exitcode = EXIT_FAILED
+        if isinstance(error, (CannotStart, ParameterMismatch)):
+            self._cannot_start(error)
+        elif error is not None:
+            logger.error("the crawl could not run", exc_info=(type(error), error, error.__traceback__))
+
+    def _cannot_start(self, error: BaseException) -> None:
+        self.exitcode = EXIT_FAILED
+        print(f"Cannot start the crawl: {error}", file=sys.stderr, flush=True)

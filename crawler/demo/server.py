@@ -285,7 +285,12 @@ class SiteGroup:
         self.sites: dict[str, LoopbackServer] = {}
         for name in sorted(p.name for p in root.iterdir() if p.is_dir()):
             files = self.files[name] = StaticFiles(root / name, overrides.get(name, {}))
-            self.sites[name] = LoopbackServer([(r"/.*", files)], name, ports.get(name, 0), self.log)
+            try:
+                self.sites[name] = LoopbackServer([(r"/.*", files)], name, ports.get(name, 0), self.log)
+            except OSError:
+                for site in self.sites.values():  # a port in use: release the ports already bound
+                    site.httpd.server_close()
+                raise
         bases = {b"{{%s_BASE}}" % name.upper().encode(): s.base_url.encode() for name, s in self.sites.items()}
         for name, files in self.files.items():
             files.placeholders = {**bases, b"{{BASE}}": self.sites[name].base_url.encode()}

@@ -7,11 +7,27 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.config import CannotStart, SettingError
 from crawler.demo.server import DEMO_SITE, SiteGroup
 from crawler.spiders.news import NewsSpider
 
 # Our own servers on loopback: no need to be polite to them (the demo, tests, benchmarks).
 LOOPBACK_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+PORTS_ALLOWED = "two loopback ports, PORT,PORT (0 = any free port; one 0 alone for both)"
+
+
+def demo_ports(value: object) -> tuple[int, int]:
+    """``DEMO_PORTS``: the Herald's and the Wire's ports; ``0`` alone means any free port for both."""
+    parts = [p.strip() for p in (value if isinstance(value, list | tuple) else str(value).split(","))]
+    if parts == ["0"]:
+        parts = ["0", "0"]
+    try:
+        herald, wire = (int(p) for p in parts)
+    except ValueError:
+        raise SettingError("DEMO_PORTS", value, PORTS_ALLOWED) from None
+    if not all(0 <= port <= 65535 for port in (herald, wire)) or (herald == wire != 0):
+        raise SettingError("DEMO_PORTS", value, PORTS_ALLOWED)
+    return herald, wire
 
 
 class DemoSpider(NewsSpider):
@@ -28,8 +44,14 @@ class DemoSpider(NewsSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DemoSpider:
-        herald_port, wire_port = (int(p) for p in crawler.settings.getlist("DEMO_PORTS"))
-        sites = SiteGroup(DEMO_SITE, ports={"herald": herald_port, "wire": wire_port})
+        herald_port, wire_port = demo_ports(crawler.settings.get("DEMO_PORTS"))
+        try:
+            sites = SiteGroup(DEMO_SITE, ports={"herald": herald_port, "wire": wire_port})
+        except OSError as exc:
+            raise CannotStart(
+                f"the demo cannot serve its sites on ports {herald_port} and {wire_port} ({exc.strerror or exc}): "
+                "choose other ports with -s DEMO_PORTS=PORT,PORT, or -s DEMO_PORTS=0 for any free ones"
+            ) from exc
         sites.start()
         herald, wire = sites.base_url("herald"), sites.base_url("wire")
         kwargs["urls"] = [f"{herald}/", f"{herald}/robots.txt", f"{herald}/feed.rss", f"{wire}/"]

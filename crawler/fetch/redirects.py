@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -55,3 +57,37 @@ class RedirectPolicyMiddleware(_RedirectRules, RedirectMiddleware):  # type: ign
 
 class MetaRefreshPolicyMiddleware(_RedirectRules, MetaRefreshMiddleware):  # type: ignore[misc]
     """Scrapy's meta-refresh redirects, with loops and over-long chains refused by name."""
+
+
+def redirect_hops(meta: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """The URLs a request was redirected from, first to last, each with its status (None: a meta refresh)."""
+    urls = meta.get("redirect_urls") or []
+    reasons = meta.get("redirect_reasons") or []
+    statuses = [reason if isinstance(reason, int) else None for reason in reasons]
+    statuses += [None] * (len(urls) - len(statuses))
+    return list(zip(urls, statuses, strict=False))
+
+
+class RedirectLedger:
+    """Where this run's redirects led: tells a loop apart from a redirect to a page fetched by another request.
+
+    A redirect whose target was already requested is dropped by the duplicate filter. Between two
+    pages that redirect to each other, each one's redirect is dropped that way, so the loop only
+    shows once both redirects are known.
+    """
+
+    def __init__(self) -> None:
+        self.next_hop: dict[str, str] = {}
+
+    def add(self, chain: list[str], target: str) -> None:
+        for source, hop in pairwise([*chain, target]):
+            self.next_hop[source] = hop
+
+    def cycle_through(self, url: str) -> list[str]:
+        """The URLs of the redirect cycle ``url`` is part of, in order, or [] when its redirects end."""
+        path = [url]
+        current = self.next_hop.get(url)
+        while current is not None and current not in path:
+            path.append(current)
+            current = self.next_hop.get(current)
+        return path if current == url else []

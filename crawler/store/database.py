@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.config import CannotStart
 from crawler.store.schema import migrations
 
 # A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's default
@@ -18,8 +19,8 @@ from crawler.store.schema import migrations
 CACHE_KIB = 64 * 1024
 
 
-class StorageError(RuntimeError):
-    """The database cannot be written: read-only, disk full, I/O error."""
+class StorageError(CannotStart, RuntimeError):
+    """The database cannot be written: read-only, disk full, I/O error, a folder that cannot be made."""
 
 
 def utc_now() -> str:
@@ -40,7 +41,7 @@ class Database:
             _create(self.path)
         self.conn = _connect(self.path, busy_timeout)
         self.db = sqlite_utils.Database(self.conn)
-        _migrate(self.db)
+        apply_migrations(self.db)
         self.pending_writes = 0
 
     # -- statements ---------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
+def apply_migrations(db: sqlite_utils.Database) -> None:
     """Apply pending migrations in one transaction: a reader sees the old schema or the new, never a part."""
     if migrations.pending(db):
         with db.atomic():
@@ -103,7 +104,7 @@ def _create(path: str) -> None:
     temporary = f"{path}.new-{os.getpid()}"
     conn = _connect(temporary, 5.0)
     try:
-        _migrate(sqlite_utils.Database(conn))
+        apply_migrations(sqlite_utils.Database(conn))
     finally:
         conn.close()  # the last connection checkpoints the WAL into the file and removes it
     os.replace(temporary, path)

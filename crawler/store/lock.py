@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 from typing import IO
 
+from crawler.config import CannotStart
 from crawler.store.database import StorageError
 
+logger = logging.getLogger(__name__)
 
-class DatabaseInUse(RuntimeError):
+
+class DatabaseInUse(CannotStart, RuntimeError):
     """Another crawl is writing to the same database."""
 
 
@@ -27,8 +31,16 @@ class DatabaseLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> DatabaseLock:
-        if not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Take the lock; a missing folder for the database is made (and said in the log)."""
+        folder = self.path.parent
+        if not folder.exists():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the folder {folder} for the database {self.database_path}: {exc.strerror or exc}"
+                ) from exc
+            logger.info("created the folder %s for the database %s", folder, self.database_path)
         try:
             handle = open(self.path, "a+")  # noqa: SIM115 -- held open until release or the process ends
         except OSError as exc:

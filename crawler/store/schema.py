@@ -141,3 +141,9 @@ def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
     # of an article can be matched against the site's teasers with one indexed look-up.
     db.table("teasers").add_column("prefix_hash", int)
     db.table("teasers").create_index(["prefix_hash"])
+
+
+@migrations()
+def m004_redirect_targets(db: sqlite_utils.Database) -> None:
+    # Every URL asked for has a row: one that redirected says where to.
+    db.table("pages").add_column("redirect_to", str)

@@ -163,7 +163,13 @@ class Writer:
                 self._write_page(record)
             elif isinstance(record, PageOutcome):
                 self._record_page(
-                    record.url, record.status, record.kind, record.reason, record.etag, record.last_modified
+                    record.url,
+                    record.status,
+                    record.kind,
+                    record.reason,
+                    record.etag,
+                    record.last_modified,
+                    redirect_to=record.target,
                 )
             elif isinstance(record, SeenAgain):
                 article_id = self.articles.id_for_url(record.url)
@@ -247,8 +253,9 @@ class Writer:
         etag: str | None = None,
         last_modified: str | None = None,
         article_id: int | None = None,
+        redirect_to: str | None = None,
     ) -> None:
-        self.pages.record(url, status, kind, reason, self.run_id, etag, last_modified, article_id)
+        self.pages.record(url, status, kind, reason, self.run_id, etag, last_modified, article_id, redirect_to)
         self.stats.inc_value(f"pages/{kind}")
         if reason:
             self.stats.inc_value(f"pages/{kind}/{reason}")
