@@ -239,6 +239,8 @@ class CrawlConfig:
     """What the crawl side's spider and middlewares need beyond the spider's arguments."""
 
     refetch_stored: bool
+    revisit_after: float  # hours
+    revisit_within: float  # days
     max_size: int
     retry_after_max: float
     allow_private_addresses: bool
@@ -249,6 +251,8 @@ class CrawlConfig:
         read = Settings(settings)
         return cls(
             refetch_stored=read.flag("CRAWL_REFETCH_STORED"),
+            revisit_after=read.number("CRAWL_REVISIT_AFTER", minimum=0),
+            revisit_within=read.number("CRAWL_REVISIT_WITHIN", minimum=0),
             max_size=read.integer("DOWNLOAD_MAXSIZE", minimum=0),
             retry_after_max=read.number("CRAWL_RETRY_AFTER_MAX", minimum=0),
             allow_private_addresses=read.flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"),

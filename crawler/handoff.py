@@ -1,14 +1,18 @@
 """The boundary between the two halves: records go from the crawl side to the writer side, and the
-writer side tells the crawl side what is stored. One process joins them with an item pipeline; several
-machines with Redis."""
+writer side tells the crawl side what it knows of the pages. One process joins them with an item
+pipeline; several machines with Redis."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 # Sent with ``outcome=PageOutcome(...)`` by crawl-side components that learn of a URL's fate outside
-# the spider's callbacks (robots.txt decisions); the handoff receives it like an item.
+# the spider's callbacks (robots.txt decisions, redirects dropped as duplicates); the handoff
+# receives it like an item.
 outcome_recorded = object()
 
 
@@ -17,21 +21,58 @@ class StoredArticle:
     """What the crawl side may know of an article the writer side stored."""
 
     article_id: int
+    url: str  # its current URL: where a request for any of its URLs goes
+    first_seen: str  # ISO 8601 UTC
     stored_this_run: bool
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """What the writer side knows of a URL fetched (or refused) before: enough to ask only for changes."""
+
+    kind: str | None  # the pages row's kind: article, listing, feed, sitemap, robots, ...
+    etag: str | None  # validators of the stored version, for If-None-Match / If-Modified-Since
+    last_modified: str | None
+    fetched_at: str | None  # ISO 8601 UTC, the last download
+    article: StoredArticle | None = None  # the article stored from it (or that it is another URL of)
+
+
+@dataclass(frozen=True)
+class SiteRevisits:
+    """Which of a site's stored articles are due again: first seen within ``within_days``, last fetched
+    more than ``after_hours`` ago."""
+
+    hosts: tuple[str, ...]
+    after_hours: float
+    within_days: float
 
 
 class PageHistory(Protocol):
     """What the writer side knows about pages, asked by the crawl side before it requests one."""
 
-    def stored_article(self, url: str) -> StoredArticle | None:
-        """The article stored under ``url`` (or declaring it its canonical URL), or None."""
+    def known(self, url: str) -> KnownPage | None:
+        """The URL's last fetch and its article (also when ``url`` is an old or canonical URL of it)."""
+        ...
+
+    def due_for_revisit(self, site: SiteRevisits) -> list[str]:
+        """The current URLs of the site's stored articles that are due for a revisit."""
+        ...
+
+    def kept_body(self, url: str) -> bytes | None:
+        """The robots.txt or sitemap index kept for ``url``: a 304 for it reuses what it says."""
         ...
 
 
 class NoHistory:
-    """The history of a crawl that hands its records to no writer (``ITEM_PIPELINES={}``): nothing stored."""
+    """The history of a crawl that hands its records to no writer (``ITEM_PIPELINES={}``): nothing known."""
 
-    def stored_article(self, url: str) -> StoredArticle | None:
+    def known(self, url: str) -> KnownPage | None:
+        return None
+
+    def due_for_revisit(self, site: SiteRevisits) -> list[str]:
+        return []
+
+    def kept_body(self, url: str) -> bytes | None:
         return None
 
 
@@ -42,3 +83,12 @@ class Handoff:
     """
 
     history: PageHistory = NoHistory()
+
+
+def page_history(crawler: Crawler) -> PageHistory:
+    """The crawl's page history: its handoff's, or an empty one when no handoff is configured.
+
+    Asked once the engine exists (from the spider's ``start()``, or a component's ``spider_opened``).
+    """
+    handoff = crawler.get_item_pipeline(Handoff)
+    return handoff.history if handoff is not None else NoHistory()

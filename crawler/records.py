@@ -17,6 +17,7 @@ class FetchedPage:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    site: str | None = None  # the name of the crawl's site it is on (sites file), for per-site counts
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AnalysedPage:
     analysis: PageAnalysis
     etag: str | None = None
     last_modified: str | None = None
+    site: str | None = None
 
 
 @dataclass
@@ -41,6 +43,8 @@ class PageOutcome:
     etag: str | None = None
     last_modified: str | None = None
     target: str | None = None  # where a redirect led
+    site: str | None = None
+    body: bytes | None = None  # a robots.txt or sitemap index, kept: a 304 for it reuses what it says
 
 
 @dataclass
@@ -48,6 +52,7 @@ class SeenAgain:
     """A stored article listed again by a feed, sitemap or page: not downloaded, only marked as seen."""
 
     url: str
+    site: str | None = None
 
 
 Record = AnalysedPage | PageOutcome | SeenAgain

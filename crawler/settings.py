@@ -99,7 +99,9 @@ DEDUP_BANDS = 0  # 0 = chosen from the threshold (then stored with the index)
 DEDUP_ROWS = 0
 
 # --- Crawl behaviour ------------------------------------------------------------------------------
-CRAWL_REFETCH_STORED = False  # True: download stored articles again when they are listed
+CRAWL_REFETCH_STORED = False  # True: download stored articles again when they are listed (conditionally)
+CRAWL_REVISIT_AFTER = 6.0  # hours: a young stored article is downloaded again (conditionally) this often...
+CRAWL_REVISIT_WITHIN = 2.0  # ...while it was first seen fewer than this many days ago (0: no revisits)
 CRAWL_SUMMARY = True  # print the one-paragraph summary at the end
 
 # --- Demo -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.config import SettingError, StoreConfig
 from crawler.demo.server import DEMO_SITE
+from crawler.demo.spider import LOOPBACK_SETTINGS
 from crawler.extract.pipeline import ExtractPipeline
 from crawler.extract.results import Article, PageAnalysis, PageExtraction
 from crawler.extract.signing import sign_text
@@ -29,7 +30,7 @@ HERALD = "http://127.0.0.1:8371"
 
 
 def crawler_with_spider(urls: str = f"{HERALD}/", **settings: Any) -> tuple[Crawler, NewsSpider]:
-    crawler = get_crawler(NewsSpider, {**PROJECT_SETTINGS, **settings})
+    crawler = get_crawler(NewsSpider, {**PROJECT_SETTINGS, **LOOPBACK_SETTINGS, **settings})
     spider = NewsSpider.from_crawler(crawler, urls=urls)
     crawler.spider = spider
     return crawler, spider
@@ -74,7 +75,8 @@ def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
     pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis))
     pipeline.process_item(SeenAgain(f"{HERALD}/a"))
     crawler.signals.send_catch_log(outcome_recorded, outcome=PageOutcome(f"{HERALD}/robots.txt", 404, "robots", "x"))
-    assert pipeline.history.stored_article(f"{HERALD}/a") is not None
+    known = pipeline.history.known(f"{HERALD}/a")
+    assert known is not None and known.article is not None and known.article.stored_this_run
     crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="shutdown")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT url, title FROM articles").fetchall() == [(f"{HERALD}/a", "Vote")]

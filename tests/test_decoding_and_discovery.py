@@ -54,10 +54,11 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://x.org/s1.xml.gz</loc></sitemap></sitemapindex>"""
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
-<item><title>A</title><link>https://x.org/a.html</link></item>
+<item><title>A</title><link>https://x.org/a.html</link><pubDate>Sun, 01 Mar 2026 10:30:00 +0100</pubDate></item>
 <item><title>B</title><guid isPermaLink="true">https://x.org/b.html</guid></item></channel></rss>"""
 ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title>
-<entry><link rel="alternate" href="https://x.org/a.html"/><link rel="edit" href="https://x.org/edit/1"/></entry>
+<entry><link rel="alternate" href="https://x.org/a.html"/><link rel="edit" href="https://x.org/edit/1"/>
+<updated>2026-03-01T09:30:00Z</updated></entry>
 </feed>"""
 RDF = b"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
 <item><link>https://x.org/c.html</link></item></rdf:RDF>"""
@@ -76,12 +77,19 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(b"") == "other"
 
 
-def test_urls_listed_by_sitemaps_feeds_and_robots():
-    assert discovery.sitemap_urls(URLSET) == ("urlset", ["https://x.org/a.html", "https://x.org/b.html"])
-    assert discovery.sitemap_urls(INDEX) == ("sitemapindex", ["https://x.org/s1.xml.gz"])
-    assert discovery.feed_urls(RSS) == ["https://x.org/a.html", "https://x.org/b.html"]
-    assert discovery.feed_urls(ATOM) == ["https://x.org/a.html"]
-    assert discovery.feed_urls(RDF) == ["https://x.org/c.html"]
+def test_urls_listed_by_sitemaps_feeds_and_robots_with_their_dates():
+    listed = discovery.Listed
+    assert discovery.sitemap_entries(URLSET) == (
+        "urlset",
+        [listed("https://x.org/a.html", "2026-03-01T00:00:00+00:00"), listed("https://x.org/b.html")],
+    )
+    assert discovery.sitemap_entries(INDEX) == ("sitemapindex", [listed("https://x.org/s1.xml.gz")])
+    assert discovery.feed_entries(RSS) == [
+        listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00"),
+        listed("https://x.org/b.html"),
+    ]
+    assert discovery.feed_entries(ATOM) == [listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00")]
+    assert discovery.feed_entries(RDF) == [listed("https://x.org/c.html")]
     assert discovery.robots_sitemaps(b"User-agent: *\nSitemap: https://x.org/s.xml\nsitemap:https://x.org/t.xml") == [
         "https://x.org/s.xml",
         "https://x.org/t.xml",
@@ -97,5 +105,18 @@ def test_gzipped_sitemap_is_unpacked_within_the_size_limit():
 
 
 def test_broken_feeds_yield_nothing_rather_than_fail():
-    assert discovery.feed_urls(b"<rss><channel><item><link>") == []
-    assert discovery.feed_urls(b"not xml at all") == []
+    assert discovery.feed_entries(b"<rss><channel><item><link>") == []
+    assert discovery.feed_entries(b"not xml at all") == []
+    assert discovery.sitemap_entries(b"<urlset><url><loc>") == ("urlset", [])
+
+
+def test_news_sitemap_publication_dates_and_unreadable_dates():
+    news = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+      xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+      <url><loc>https://x.org/n.html</loc><lastmod>2026-02-01</lastmod>
+      <news:news><news:publication_date>2026-03-02T08:00:00-05:00</news:publication_date></news:news></url>
+      <url><loc>https://x.org/m.html</loc><lastmod>last tuesday</lastmod></url></urlset>"""
+    assert discovery.sitemap_entries(news)[1] == [
+        discovery.Listed("https://x.org/n.html", "2026-03-02T13:00:00+00:00"),  # the later date counts
+        discovery.Listed("https://x.org/m.html"),
+    ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from twisted.python.failure import Failure
 
+import crawler
 from crawler.commands.crawl import exit_status
+from crawler.config import ArgumentError, CrawlConfig
 from crawler.fetch.addresses import (
     AddressPolicy,
     ForbiddenAddress,
@@ -19,6 +22,8 @@ from crawler.fetch.addresses import (
 )
 from crawler.fetch.retry import retry_after_seconds
 from crawler.fetch.robots import ALLOW_ALL, DISALLOW_ALL, RULES, decide
+from crawler.fetch.sites import load_sites
+from tests.support.store import PROJECT_SETTINGS
 
 
 @pytest.mark.parametrize(
@@ -142,3 +147,42 @@ def test_the_resolver_refuses_what_a_name_resolves_to_not_only_what_a_url_spells
     assert outcome(b"NEWS.test.") == "127.0.0.1"
     assert isinstance(outcome("www.news.test"), ForbiddenAddress)
     assert outcome("public.test") == "93.184.216.34"
+
+
+EXAMPLE_SITES = Path(crawler.__file__).with_name("sites.example.toml")
+CRAWL = CrawlConfig.from_settings(PROJECT_SETTINGS)
+
+
+def test_the_shipped_sites_file_loads():
+    sites = load_sites(str(EXAMPLE_SITES), CRAWL)
+    assert [s.name for s in sites] == ["herald", "wire"]
+    herald, wire = sites
+    assert herald.depth == 1 and wire.depth == 0 and wire.delay == 2.0 and wire.concurrency == 1
+    assert herald.revisit_after == CRAWL.revisit_after and wire.revisit_within == 1
+    assert not herald.allows("https://www.herald.example/tag/politics") and herald.allows(
+        "https://www.herald.example/a"
+    )
+    assert herald.hosts() == {"herald.example", "www.herald.example"}
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("name = 'x'", "a TOML file with one [[site]] table per site"),
+        ("[[site]]\nname = 'x'\nurls = ['https://x.org/']\ndepht = 2", "only the keys"),
+        ("[[site]]\nname = 'x'\nurls = ['https://x.org/']\ndeny = ['(']", "deny: valid regular expressions"),
+        ("[[site]]\nname = 'x'\nurls = ['ftp://x.org/']", "start URLs must be absolute http(s) URLs"),
+        (
+            "[[site]]\nname = 'a'\nurls = ['https://x.org/']\n[[site]]\nname = 'b'\nurls = ['https://www.x.org/']",
+            "each host in one site",
+        ),
+        ("[[site]]\nname = 'x'\nurls = ['https://x.org/']\nconcurrency = 0", "concurrency = a whole number"),
+        ("[[site", "a TOML sites file"),
+    ],
+)
+def test_a_bad_sites_file_is_one_line_naming_what_is_wrong(tmp_path, toml, message):
+    path = tmp_path / "sites.toml"
+    path.write_text(toml)
+    with pytest.raises(ArgumentError) as error:
+        load_sites(str(path), CRAWL)
+    assert message in str(error.value) and "\n" not in str(error.value)

@@ -126,11 +126,14 @@ def test_teaser_links_to_its_article_whichever_is_stored_first(tmp_path):
 
 def test_cross_site_canonical_does_not_make_the_original_stored(tmp_path):
     writer = open_writer(tmp_path / "crawl.db")
-    writer.articles.insert(
-        article("http://wire.org/copy", canonical_url="http://herald.org/original", site="wire.org"), writer.run_id
-    )
-    same_site = writer.articles.insert(
-        article("http://herald.org/b?print=1", canonical_url="http://herald.org/b", site="herald.org"), writer.run_id
-    )
-    assert writer.articles.id_for_url("http://herald.org/original") is None
-    assert writer.articles.id_for_url("http://herald.org/b") == same_site
+
+    def store(url: str, canonical: str, words: str) -> int:
+        text = sign_text(words, SCHEME)
+        page = Article(text.text, canonical_url=canonical)
+        return writer.dedup.store_article(url, page, text, ArticleDecision("unique"), writer.run_id)
+
+    store("http://wire.org/copy", "http://herald.org/original", "A copy of the original story on the wire.")
+    same_site = store("http://herald.org/b?print=1", "http://herald.org/b", "The printable page of story b.")
+    assert writer.articles.find("http://herald.org/original") is None  # syndication: another site's article
+    assert writer.articles.find("http://herald.org/b") == same_site  # the canonical URL on its own site
+    assert writer.articles.reason_for("http://herald.org/b") == "canonical"

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.config import CrawlConfig
 from crawler.fetch.scope import Scope
+from crawler.fetch.sites import sites_from_urls
 from crawler.urls import is_fetchable, normalize_url, scope_key, site_of
+from tests.support.store import PROJECT_SETTINGS
+
+CRAWL = CrawlConfig.from_settings(PROJECT_SETTINGS)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +46,7 @@ def test_site_keeps_non_default_ports():
 
 
 def test_scope_is_the_start_sites_with_or_without_www():
-    scope = Scope(["https://www.example.com/news/", "http://127.0.0.1:8371/"])
+    scope = Scope(sites_from_urls("https://www.example.com/news/,http://127.0.0.1:8371/", 1, CRAWL))
     assert "https://example.com/a.html" in scope
     assert "https://www.example.com/a.html" in scope
     assert "http://127.0.0.1:8371/x" in scope

@@ -40,7 +40,7 @@ class DemoSpider(NewsSpider):
 
     name = "demo"
     custom_settings = LOOPBACK_SETTINGS
-    sites: SiteGroup
+    demo_sites: SiteGroup
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DemoSpider:
@@ -57,6 +57,6 @@ class DemoSpider(NewsSpider):
         kwargs["urls"] = [f"{herald}/", f"{herald}/robots.txt", f"{herald}/feed.rss", f"{wire}/"]
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, DemoSpider)
-        spider.sites = sites
+        spider.demo_sites = sites
         crawler.signals.connect(sites.stop, signals.spider_closed)
         return spider

@@ -67,7 +67,7 @@ class ExtractPipeline:
             ("timing/sign_cpu_s", analysis.sign_cpu_s),
         ):
             self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
-        return AnalysedPage(item.url, item.status, analysis, item.etag, item.last_modified)
+        return AnalysedPage(item.url, item.status, analysis, item.etag, item.last_modified, item.site)
 
     async def _analyse(self, page: FetchedPage) -> PageAnalysis:
         """The page's analysis; a page that breaks the extractor gets a reason, never breaks the crawl."""

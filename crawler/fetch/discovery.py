@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from io import BytesIO
 
 import lxml.etree
-from scrapy.utils.sitemap import Sitemap
 
 GZIP_MAGIC = b"\x1f\x8b"
 PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)*", re.DOTALL | re.IGNORECASE)
@@ -15,6 +17,7 @@ FIRST_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
+FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
 
 
 class TooLarge(ValueError):
@@ -67,43 +70,94 @@ def classify(body: bytes) -> str:
     return "other"
 
 
-def sitemap_urls(body: bytes) -> tuple[str, list[str]]:
-    """('urlset' or 'sitemapindex', the <loc> URLs listed)."""
-    sitemap = Sitemap(body)
-    urls = [entry["loc"] for entry in sitemap if entry.get("loc")]
-    return sitemap.type, urls
+@dataclass(frozen=True)
+class Listed:
+    """A page a sitemap or feed lists, with the date it gives for its last change (ISO 8601 UTC), if any."""
+
+    url: str
+    changed: str | None = None
 
 
-def feed_urls(body: bytes) -> list[str]:
-    """The item links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = lxml.etree.parse(BytesIO(body), parser).getroot()
-    except lxml.etree.XMLSyntaxError:
-        return []
+def sitemap_entries(body: bytes) -> tuple[str, list[Listed]]:
+    """('urlset' or 'sitemapindex', the pages or sitemaps listed, each with its newest date).
+
+    A page's date is the later of ``<lastmod>`` and a news sitemap's ``<news:publication_date>``.
+    """
+    root = _xml_root(body)
+    if root is None:
+        return "urlset", []
+    kind = lxml.etree.QName(root).localname
+    entries = []
+    for element in root.iter("{*}url", "{*}sitemap"):
+        loc = element.find("{*}loc")
+        if loc is None or not (loc.text or "").strip():
+            continue
+        dates = [listed_date(d.text) for d in element.iter("{*}lastmod", "{*}publication_date")]
+        entries.append(Listed(loc.text.strip(), max((d for d in dates if d), default=None)))
+    return ("sitemapindex" if kind == "sitemapindex" else "urlset"), entries
+
+
+def feed_entries(body: bytes) -> list[Listed]:
+    """The items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, with their ``<pubDate>``/``<updated>`` dates."""
+    root = _xml_root(body)
     if root is None:
         return []
-    urls = []
+    entries = []
     for element in root.iter("{*}item", "{*}entry"):
-        link = None
-        for child in element:
-            if not isinstance(child.tag, str) or lxml.etree.QName(child).localname != "link":
-                continue
-            href = child.get("href")
-            rel = child.get("rel", "alternate")
-            if href and rel == "alternate":
-                link = href.strip()
-                break
-            if child.text and child.text.strip():
-                link = child.text.strip()
-                break
-        if link is None:
-            guid = element.find("{*}guid")
-            if guid is not None and guid.get("isPermaLink", "true") == "true" and (guid.text or "").startswith("http"):
-                link = guid.text.strip()
+        link = _feed_link(element)
         if link:
-            urls.append(link)
-    return urls
+            dates = [
+                listed_date(child.text)
+                for child in element
+                if isinstance(child.tag, str) and lxml.etree.QName(child).localname in FEED_DATES
+            ]
+            entries.append(Listed(link, max((d for d in dates if d), default=None)))
+    return entries
+
+
+def _feed_link(element: lxml.etree._Element) -> str | None:
+    for child in element:
+        if not isinstance(child.tag, str) or lxml.etree.QName(child).localname != "link":
+            continue
+        href = child.get("href")
+        if href and child.get("rel", "alternate") == "alternate":
+            return href.strip()
+        if child.text and child.text.strip():
+            return child.text.strip()
+    guid = element.find("{*}guid")
+    if guid is not None and guid.get("isPermaLink", "true") == "true" and (guid.text or "").startswith("http"):
+        return (guid.text or "").strip()
+    return None
+
+
+def _xml_root(body: bytes) -> lxml.etree._Element | None:
+    # No entities, no network, no huge trees: a hostile sitemap costs no more than its bytes.
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return lxml.etree.parse(BytesIO(body), parser).getroot()
+    except lxml.etree.XMLSyntaxError:
+        return None
+
+
+def listed_date(text: str | None) -> str | None:
+    """A sitemap's W3C datetime, an RSS RFC 822 date or an Atom RFC 3339 date as ISO 8601 UTC; None if unreadable.
+
+    A date without a time counts as its first second (UTC): "changed that day" is not newer than a
+    fetch later that day.
+    """
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def robots_sitemaps(body: bytes) -> list[str]:

@@ -16,8 +16,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
 from crawler.fetch.failures import Refused, describe_exception
-from crawler.handoff import outcome_recorded
+from crawler.handoff import outcome_recorded, page_history
 from crawler.records import PageOutcome
 from crawler.urls import normalize_url
 
@@ -121,8 +122,17 @@ class RobotsPolicyMiddleware:
         return robots
 
     async def _fetch(self, url: str) -> HostRobots:
+        # Asked for conditionally when its rules are stored: an unchanged robots.txt costs a 304.
+        page = normalize_url(url)
+        history = page_history(self.crawler)
+        stored = history.kept_body(page)
+        headers = conditional_headers(history.known(page)) if stored is not None else {}
         request = Request(
-            url, priority=self.DOWNLOAD_PRIORITY, meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK
+            url,
+            priority=self.DOWNLOAD_PRIORITY,
+            headers=headers,
+            meta={"dont_obey_robotstxt": True},
+            callback=NO_CALLBACK,
         )
         self.stats.inc_value("robotstxt/request_count")
         try:
@@ -136,13 +146,22 @@ class RobotsPolicyMiddleware:
             self.stats.inc_value("robotstxt/response_count")
             self.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             status, cause = response.status, f"http_{response.status}"
-            decision = decide(response.status)
-            parser = build_from_crawler(self.parser_class, self.crawler, response.body) if decision == RULES else None
-            robots = HostRobots(decision, parser)
+            etag, last_modified = header(response, "ETag"), header(response, "Last-Modified")
+            if status == NOT_MODIFIED and stored is not None:  # unchanged: the stored rules apply
+                robots = HostRobots(RULES, build_from_crawler(self.parser_class, self.crawler, stored))
+                self._send(PageOutcome(page, status, "robots", "not_modified", etag, last_modified))
+            elif decide(status) == RULES:
+                robots = HostRobots(RULES, build_from_crawler(self.parser_class, self.crawler, response.body))
+                self._send(PageOutcome(page, status, "robots", None, etag, last_modified, body=response.body))
+            else:
+                robots = HostRobots(decide(status))
         self.stats.inc_value(f"robotstxt/decision/{robots.decision}")
         if robots.decision != RULES:
             self._record(url, status, cause, robots.decision)
         return robots
+
+    def _send(self, outcome: PageOutcome) -> None:
+        self.crawler.signals.send_catch_log(outcome_recorded, outcome=outcome)
 
     def _record(self, url: str, status: int | None, cause: str, decision: str) -> None:
         if decision == DISALLOW_ALL:
@@ -151,5 +170,4 @@ class RobotsPolicyMiddleware:
         else:
             logger.info("%s does not exist (%s): everything on that host is allowed (RFC 9309)", url, cause)
             reason = "robots_missing"
-        outcome = PageOutcome(normalize_url(url), status, "robots", reason)
-        self.crawler.signals.send_catch_log(outcome_recorded, outcome=outcome)
+        self._send(PageOutcome(normalize_url(url), status, "robots", reason))

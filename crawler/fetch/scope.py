@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.fetch.failures import Refused
+from crawler.fetch.sites import Site
 from crawler.urls import is_fetchable, scope_key
 
 
 class Scope:
-    """The sites a crawl may fetch from: those of its start URLs (``www.`` or not)."""
+    """The sites a crawl may fetch from (each start URL's host, ``www.`` or not) and their allow/deny rules."""
 
-    def __init__(self, start_urls: list[str]):
-        self.keys = frozenset(scope_key(u) for u in start_urls)
+    def __init__(self, sites: Iterable[Site]):
+        self.sites = {key: site for site in sites for key in site.keys}
+
+    def site_for(self, url: str) -> Site | None:
+        """The crawl's site ``url`` is on, whether or not its patterns allow it."""
+        return self.sites.get(scope_key(url)) if is_fetchable(url) else None
 
     def __contains__(self, url: str) -> bool:
-        return is_fetchable(url) and scope_key(url) in self.keys
+        site = self.site_for(url)
+        return site is not None and site.allows(url)
 
     def __repr__(self) -> str:
-        return f"Scope({sorted(self.keys)})"
+        return f"Scope({sorted(self.sites)})"
 
 
 class ScopeMiddleware:
@@ -45,7 +53,11 @@ class ScopeMiddleware:
             self.stats.inc_value("scope/refused/scheme")
             raise Refused("unsupported_scheme", f"only http and https are fetched: {request.url}")
         if scope is not None and request.url not in scope:
-            redirected = bool(request.meta.get("redirect_urls"))
-            reason = "redirect_out_of_scope" if redirected else "out_of_scope"
+            if scope.site_for(request.url) is not None:
+                reason = "denied"  # the site's allow/deny patterns exclude it
+            elif request.meta.get("redirect_urls"):
+                reason = "redirect_out_of_scope"
+            else:
+                reason = "out_of_scope"
             self.stats.inc_value(f"scope/refused/{reason}")
             raise Refused(reason, f"{request.url} is outside {scope}")

@@ -1,4 +1,5 @@
-"""The generic news spider: start URLs of any kind, sitemaps and feeds followed, links to a depth."""
+"""The generic news spider: start URLs of any kind, sitemaps and feeds followed, links to a depth, stored
+articles followed after they are stored (revisits, conditional requests)."""
 
 from __future__ import annotations
 
@@ -15,60 +16,42 @@ from twisted.python.failure import Failure
 from crawler.config import ArgumentError, CrawlConfig
 from crawler.extract.decoding import sniff_binary
 from crawler.fetch import discovery
+from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
 from crawler.fetch.failures import describe_failure
 from crawler.fetch.redirects import RedirectLedger, redirect_hops
 from crawler.fetch.scope import Scope
-from crawler.handoff import Handoff, NoHistory, PageHistory, outcome_recorded
+from crawler.fetch.sites import Site, load_sites, sites_from_urls
+from crawler.handoff import KnownPage, NoHistory, PageHistory, SiteRevisits, outcome_recorded, page_history
 from crawler.records import FetchedPage, PageOutcome, SeenAgain
 from crawler.urls import is_fetchable, normalize_url, site_of
 
 TOP_HOSTS = 20  # out-of-scope link targets named in the run's stats
 
 
-def parse_urls(urls: str | list[str]) -> list[str]:
-    """The comma-separated start URLs, checked to be absolute http(s) URLs."""
-    items = urls if isinstance(urls, list) else urls.split(",")
-    parsed = [u.strip() for u in items if u.strip()]
-    if not parsed:
-        raise ArgumentError("urls", urls, "one or more start URLs: -a urls=URL[,URL...]")
-    bad = [u for u in parsed if not is_fetchable(u)]
-    if bad:
-        raise ArgumentError("urls", ",".join(bad), "start URLs must be absolute http(s) URLs")
-    return parsed
-
-
-def parse_depth(depth: int | str) -> int:
-    try:
-        value = int(depth)
-    except (TypeError, ValueError):
-        raise ArgumentError("depth", depth, "a whole number of at least 0") from None
-    if value < 0:
-        raise ArgumentError("depth", depth, "a whole number of at least 0")
-    return value
-
-
-def header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
 class NewsSpider(Spider):
-    """Crawls the given start URLs; each may be an article, a listing, a sitemap, robots.txt or a feed.
+    """Crawls sites from their start URLs; each may be an article, a listing, a sitemap, robots.txt or a feed.
 
-    Arguments: ``urls`` (comma-separated), ``depth`` (default 1): how many levels of in-scope links
-    to follow beyond the start pages; what sitemaps and feeds list counts as the level they are on.
-    Articles already stored are not downloaded again, only marked as seen.
+    Arguments: ``urls`` (comma-separated, or ``@file`` with one URL a line) and ``depth`` (default
+    1: levels of in-scope links to follow beyond the start pages; what sitemaps and feeds list counts
+    as the level they are on), or ``sites`` (a TOML sites file with those and more per site).
+
+    A page fetched before is asked for conditionally. A stored article is downloaded again only when
+    a sitemap or feed dates it after our last download, when it is due for a revisit, or when
+    ``CRAWL_REFETCH_STORED`` is set; otherwise it is only marked as seen.
     """
 
     name = "news"
     config: CrawlConfig
+    sites: list[Site]
+    scope: Scope
+    depth: int
+    _start_pages: set[str]
 
-    def __init__(self, urls: str | list[str] = "", depth: int | str = 1, *args: Any, **kwargs: Any):
+    def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.start_urls = parse_urls(urls)
-        self.depth = parse_depth(depth)
-        self.scope = Scope(self.start_urls)
-        self._start_pages = {normalize_url(u) for u in self.start_urls}
+        if urls and sites:
+            raise ArgumentError("sites", sites, "either -a urls=... or -a sites=FILE, not both")
+        self._urls, self._depth, self._sites_file = urls, depth, sites
         self.links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self.history: PageHistory = NoHistory()
         self.redirects = RedirectLedger()
@@ -78,95 +61,173 @@ class NewsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = CrawlConfig.from_settings(crawler.settings)
+        assert isinstance(spider, NewsSpider)
+        spider.config = config = CrawlConfig.from_settings(crawler.settings)
+        if spider._sites_file:
+            spider.sites = load_sites(spider._sites_file, config)
+        else:
+            spider.sites = sites_from_urls(spider._urls, spider._depth, config)
+        spider.start_urls = [url for site in spider.sites for url in site.urls]
+        spider.depth = max(site.depth for site in spider.sites)
+        spider.scope = Scope(spider.sites)
+        spider._start_pages = {normalize_url(u) for u in spider.start_urls}
+        _politeness(crawler, spider.sites)
         crawler.signals.connect(spider.request_dropped, signals.request_dropped)
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
-        # What the writer side has stored; without a handoff (ITEM_PIPELINES={}) nothing is.
-        handoff = self.crawler.get_item_pipeline(Handoff)
-        if handoff is not None:
-            self.history = handoff.history
-        for url in self.start_urls:
-            # Start pages, sitemaps and feeds are fetched on every run: they are where news appears.
-            # (A run that resumes a stopped crawl from JOBDIR skips those the stopped run fetched.)
-            yield self._request(url, link_depth=0)
+    @property
+    def run_args(self) -> dict[str, Any]:
+        """The arguments recorded with the run."""
+        args: dict[str, Any] = {"urls": self.start_urls, "depth": self.depth}
+        if self._sites_file:
+            args["sites"] = {site.name: list(site.urls) for site in self.sites}
+        return args
 
-    def _request(self, url: str, link_depth: int) -> Request:
-        return Request(url, callback=self.parse, errback=self.failed, meta={"link_depth": link_depth})
+    # -- what to request ------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        self.history = page_history(self.crawler)  # what the writer side has stored
+        for url in self.start_urls:
+            # Start pages, sitemaps and feeds are asked for on every run: they are where news appears.
+            # (A run that resumes a stopped crawl from JOBDIR skips those the stopped run fetched.)
+            yield self._request(normalize_url(url), link_depth=0)
+        for site in self.sites:
+            hosts = tuple(sorted(site.site_names()))
+            for url in self.history.due_for_revisit(SiteRevisits(hosts, site.revisit_after, site.revisit_within)):
+                if url in self.scope:
+                    self.crawler.stats.inc_value("revisits")
+                    yield self._request(url, link_depth=site.depth)  # the story itself; its links were followed
+
+    def _request(self, url: str, link_depth: int, known: KnownPage | None = None) -> Request:
+        known = known if known is not None else self.history.known(url)
+        headers = conditional_headers(known)
+        meta: dict[str, Any] = {"link_depth": link_depth}
+        if headers:
+            meta["handle_httpstatus_list"] = [NOT_MODIFIED]
+            meta["known_kind"] = known.kind if known else None
+        return Request(url, callback=self.parse, errback=self.failed, headers=headers, meta=meta)
 
     def _in_scope(self, url: str) -> bool:
         """Whether a linked or listed URL may be fetched; the others are counted by site, not recorded."""
         if url in self.scope:
             return True
-        if is_fetchable(url):
+        if is_fetchable(url) and self.scope.site_for(url) is None:
             self.out_of_scope[site_of(url)] += 1
+        elif is_fetchable(url):
+            self.crawler.stats.inc_value("scope/denied")  # on one of our sites, but its deny/allow rules exclude it
         return False
 
-    def _page_request(self, url: str, link_depth: int) -> Iterator[Request | SeenAgain]:
-        """A request for an in-scope page, unless it is an article stored earlier."""
+    def _page_request(self, url: str, link_depth: int, changed: str | None = None) -> Iterator[Request | SeenAgain]:
+        """A request for an in-scope page, unless it is a stored article with nothing new to fetch.
+
+        ``changed`` is the date a sitemap or feed gives for the page's last change.
+        """
         if not self._in_scope(url) or url in self._start_pages:
             return  # start pages are requested at the start of every run
-        stored = None if self.config.refetch_stored else self.history.stored_article(url)
-        if stored is not None:
-            # Stored by an earlier run: mark it seen. Stored by this run: simply nothing to do.
-            if not stored.stored_this_run and url not in self._seen_again:
-                self._seen_again.add(url)
-                self.crawler.stats.inc_value("crawl/stored_not_refetched")
-                yield SeenAgain(url)
+        known = self.history.known(url)
+        article = known.article if known is not None else None
+        if article is None:
+            yield self._request(url, link_depth, known)
             return
-        yield self._request(url, link_depth)
+        if article.stored_this_run:
+            return
+        listed_newer = changed is not None and (known is None or known.fetched_at is None or changed > known.fetched_at)
+        if self.config.refetch_stored or listed_newer:
+            if listed_newer:
+                self.crawler.stats.inc_value("crawl/listed_newer")
+            yield self._request(article.url, link_depth, known)  # any URL of the article means the article
+            return
+        if article.url not in self._seen_again:
+            self._seen_again.add(article.url)
+            self.crawler.stats.inc_value("crawl/stored_not_refetched")
+            yield SeenAgain(article.url, site=self._site_name(article.url))
 
+    def _site_name(self, url: str) -> str:
+        site = self.scope.site_for(url)
+        return site.name if site is not None else site_of(url)
+
+    # -- what came back ------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
         url = normalize_url(response.url)
         link_depth = response.meta.get("link_depth", 0)
+        site = self._site_name(url)
         yield from self._redirected_to(url, response.meta)
+        if response.status == NOT_MODIFIED:
+            yield from self._not_modified(url, response, link_depth, site)
+            return
         try:
             body = discovery.unpack(response.body, self.config.max_size)
         except discovery.TooLarge:
-            yield PageOutcome(url, response.status, "skipped", "too_large")
+            yield PageOutcome(url, response.status, "skipped", "too_large", site=site)
             return
         except discovery.BadCompression:
-            yield PageOutcome(url, response.status, "skipped", "bad_compression")
+            yield PageOutcome(url, response.status, "skipped", "bad_compression", site=site)
             return
         kind = discovery.classify(body)
         etag = header(response, "ETag")
         last_modified = header(response, "Last-Modified")
         if kind == "html":
             yield FetchedPage(
-                url=url,
-                status=response.status,
-                body=response.body,
-                content_type=header(response, "Content-Type"),
-                etag=etag,
-                last_modified=last_modified,
+                url, response.status, response.body, header(response, "Content-Type"), etag, last_modified, site
             )
-            if link_depth < self.depth and isinstance(response, TextResponse):
+            page_site = self.scope.site_for(url)
+            depth = page_site.depth if page_site is not None else 0
+            if link_depth < depth and isinstance(response, TextResponse):
                 for link in self.links.extract_links(response):
                     yield from self._page_request(normalize_url(link.url), link_depth + 1)
         elif kind == "sitemap":
-            sitemap_type, locations = discovery.sitemap_urls(body)
-            yield PageOutcome(url, response.status, "sitemap", None, etag, last_modified)
-            for location in locations:
-                target = normalize_url(location, response.url)
-                if sitemap_type == "sitemapindex":
-                    if self._in_scope(target):
-                        yield self._request(target, link_depth)
-                else:
-                    yield from self._page_request(target, link_depth)
+            sitemap_type, entries = discovery.sitemap_entries(body)
+            # A sitemap index is kept: its sitemaps change on their own, also when it does not.
+            kept = body if sitemap_type == "sitemapindex" else None
+            yield PageOutcome(url, response.status, "sitemap", None, etag, last_modified, site=site, body=kept)
+            yield from self._listed(url, sitemap_type, entries, link_depth)
         elif kind == "feed":
-            yield PageOutcome(url, response.status, "feed", None, etag, last_modified)
-            for location in discovery.feed_urls(body):
-                yield from self._page_request(normalize_url(location, response.url), link_depth)
+            yield PageOutcome(url, response.status, "feed", None, etag, last_modified, site=site)
+            for entry in discovery.feed_entries(body):
+                yield from self._page_request(normalize_url(entry.url, url), link_depth, entry.changed)
         elif kind == "robots":
-            yield PageOutcome(url, response.status, "robots", None, etag, last_modified)
-            for location in discovery.robots_sitemaps(body):
-                target = normalize_url(location, response.url)
-                if self._in_scope(target):
-                    yield self._request(target, link_depth)
+            yield PageOutcome(url, response.status, "robots", None, etag, last_modified, site=site, body=body)
+            yield from self._named_sitemaps(url, body, link_depth)
         else:
             reason = "empty" if not body.strip() else ("not_html" if sniff_binary(body) else "unsupported")
-            yield PageOutcome(url, response.status, "skipped", reason)
+            yield PageOutcome(url, response.status, "skipped", reason, site=site)
+
+    def _not_modified(
+        self, url: str, response: Response, link_depth: int, site: str
+    ) -> Iterator[Request | PageOutcome | SeenAgain]:
+        """A 304: the page keeps its kind and nothing on it changed, so a page or feed yields no links.
+
+        A robots.txt or sitemap index still names its sitemaps, which change on their own: those are
+        asked for again (conditionally), from the copy kept when it was last fetched.
+        """
+        kind = response.meta.get("known_kind") or "unknown"
+        etag, last_modified = header(response, "ETag"), header(response, "Last-Modified")
+        yield PageOutcome(url, NOT_MODIFIED, kind, "not_modified", etag, last_modified, site=site)
+        kept = self.history.kept_body(url) if kind in ("robots", "sitemap") else None
+        if kept is None:
+            return
+        if kind == "robots":
+            yield from self._named_sitemaps(url, kept, link_depth)
+        else:
+            sitemap_type, entries = discovery.sitemap_entries(kept)
+            if sitemap_type == "sitemapindex":
+                yield from self._listed(url, sitemap_type, entries, link_depth)
+
+    def _listed(
+        self, url: str, sitemap_type: str, entries: list[discovery.Listed], link_depth: int
+    ) -> Iterator[Request | SeenAgain]:
+        for entry in entries:
+            target = normalize_url(entry.url, url)
+            if sitemap_type == "sitemapindex":
+                if self._in_scope(target):
+                    yield self._request(target, link_depth)
+            else:
+                yield from self._page_request(target, link_depth, entry.changed)
+
+    def _named_sitemaps(self, url: str, robots: bytes, link_depth: int) -> Iterator[Request]:
+        for location in discovery.robots_sitemaps(robots):
+            target = normalize_url(location, url)
+            if self._in_scope(target):
+                yield self._request(target, link_depth)
 
     def _redirected_to(self, url: str, meta: dict[str, Any]) -> Iterator[PageOutcome]:
         """A row for each URL that redirected to ``url``: every URL asked for is recorded."""
@@ -175,7 +236,8 @@ class NewsSpider(Spider):
             self.redirects.add([normalize_url(hop) for hop, _ in hops], url)
         for hop, status in hops:
             if normalize_url(hop) != url:
-                yield PageOutcome(normalize_url(hop), status, "redirect", "redirected", target=url)
+                page = normalize_url(hop)
+                yield PageOutcome(page, status, "redirect", "redirected", target=url, site=self._site_name(page))
 
     def failed(self, failure: Failure) -> Iterator[PageOutcome]:
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on every errback failure
@@ -187,7 +249,7 @@ class NewsSpider(Spider):
         chain = [*hops, url] if url in self.scope and url not in hops else hops or [url]
         self.logger.info("no page from %s: %s", chain[0], reason)
         for page in chain:
-            yield PageOutcome(page, status if page == url else None, kind, reason)
+            yield PageOutcome(page, status if page == url else None, kind, reason, site=self._site_name(page))
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """A redirect dropped by the duplicate filter: its target was requested already.
@@ -203,16 +265,14 @@ class NewsSpider(Spider):
         target = normalize_url(request.url)
         self.redirects.add(chain, target)
         cycle = self.redirects.cycle_through(chain[0])
-        outcomes = (
-            [PageOutcome(url, None, "skipped", "redirect_loop") for url in cycle]
-            if cycle
-            else [
-                PageOutcome(url, status, "redirect", "redirected", target=target)
-                for url, (_, status) in zip(chain, hops, strict=True)
-            ]
-        )
         if cycle:
             self.crawler.stats.inc_value("redirect/refused/redirect_loop")
+            outcomes = [PageOutcome(url, None, "skipped", "redirect_loop", site=self._site_name(url)) for url in cycle]
+        else:
+            outcomes = [
+                PageOutcome(url, status, "redirect", "redirected", target=target, site=self._site_name(url))
+                for url, (_, status) in zip(chain, hops, strict=True)
+            ]
         for outcome in outcomes:
             self.crawler.signals.send_catch_log(outcome_recorded, outcome=outcome)
 
@@ -222,3 +282,15 @@ class NewsSpider(Spider):
         stats.set_value("scope/links_out_of_scope_sites", len(self.out_of_scope))
         if self.out_of_scope:
             stats.set_value("scope/links_out_of_scope_top", dict(self.out_of_scope.most_common(TOP_HOSTS)))
+
+
+def _politeness(crawler: Crawler, sites: list[Site]) -> None:
+    """Each site's delay and concurrency from the sites file, as Scrapy's per-host download slots."""
+    slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
+    for site in sites:
+        rules = {k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v is not None}
+        if rules:
+            for host in site.hosts():
+                slots[host] = {**slots.get(host, {}), **rules}
+    if slots:
+        crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")

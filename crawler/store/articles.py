@@ -55,37 +55,67 @@ class ArticleRow:
 
 _ROW_COLUMNS = [f.name for f in fields(ArticleRow)]
 _INSERT = (
-    f"INSERT INTO articles ({', '.join(_ROW_COLUMNS)}, first_seen, last_seen, run_id) "
-    f"VALUES ({', '.join('?' * (len(_ROW_COLUMNS) + 3))})"
+    f"INSERT INTO articles ({', '.join(_ROW_COLUMNS)}, first_seen, last_seen, updated_at, run_id, version) "
+    f"VALUES ({', '.join('?' * (len(_ROW_COLUMNS) + 4))}, 1)"
+)
+# What a new version replaces: the page's fields, not the article's place in its cluster or its history.
+_VERSION_COLUMNS = [c for c in _ROW_COLUMNS if c not in ("url", "site", "duplicate_of", "similarity")]
+_NEW_VERSION = (
+    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _VERSION_COLUMNS)}, "
+    "version = version + 1, updated_at = ?, last_seen = ? WHERE id = ?"
 )
 
 
+@dataclass(frozen=True)
+class StoredVersion:
+    """The version of an article that is stored now, as a new download is compared with it."""
+
+    article_id: int
+    url: str
+    title: str | None
+    text: str
+    content_hash: str
+    version: int
+    gone_at: str | None
+
+
 class Articles:
+    """The ``articles`` table, with its other URLs (``article_urls``) and earlier versions (``article_versions``)."""
+
     def __init__(self, db: Database):
         self.db = db
 
     # -- finding ------------------------------------------------------------------------------
-    def stored(self, url: str) -> tuple[int, int] | None:
-        """(id, run_id) of the article fetched from ``url``, or declaring it its canonical URL on its own site.
+    def find(self, url: str) -> int | None:
+        """The article stored under ``url``, or of which ``url`` is another URL (moved, canonical, alias).
 
         A canonical URL on another site declares syndication, not another spelling of the same page:
-        the original there is a separate article (linked as a duplicate), so it does not count here.
+        the original there is a separate article (linked as a duplicate), so it is no other URL of it.
         """
-        by_url = self.db.read("SELECT id, run_id FROM articles WHERE url = ?", (url,)).fetchone()
-        # "+site": look the canonical URL up in its own index; the site index would scan a whole site.
-        by_canonical = self.db.read(
-            "SELECT id, run_id FROM articles WHERE canonical_url = ? AND +site = ? ORDER BY id LIMIT 1",
-            (url, site_of(url)),
-        ).fetchone()
-        found = [(row[0], row[1]) for row in (by_url, by_canonical) if row is not None]
-        return min(found) if found else None
+        row = self.db.read("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            row = self.db.read("SELECT article_id FROM article_urls WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
 
-    def id_for_url(self, url: str) -> int | None:
-        stored = self.stored(url)
-        return stored[0] if stored else None
+    def reason_for(self, url: str) -> str | None:
+        """Why ``url`` is one of an article's other URLs (``moved``, ``canonical``, ``alias``), or None."""
+        row = self.db.read("SELECT reason FROM article_urls WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def stored_version(self, article_id: int) -> StoredVersion:
+        row = self.db.read(
+            "SELECT id, url, title, text, content_hash, version, gone_at FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return StoredVersion(*row)
 
     def ids_with_hash(self, content_hash: str) -> list[int]:
         return [r[0] for r in self.db.read("SELECT id FROM articles WHERE content_hash = ?", (content_hash,))]
+
+    def content_hashes(self, article_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(article_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self.db.read(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", ids) if ids else []
+        return {row[0]: row[1] for row in rows}
 
     def cluster_roots(self, article_ids: Iterable[int]) -> dict[int, int]:
         """Each article's cluster root: its ``duplicate_of``, or itself for a root."""
@@ -100,6 +130,13 @@ class Articles:
         rows = self.db.read("SELECT id FROM articles WHERE id = ? OR duplicate_of = ? ORDER BY id", (root_id, root_id))
         return [r[0] for r in rows]
 
+    def cluster_links(self, article_ids: Iterable[int]) -> dict[int, tuple[int | None, float | None]]:
+        """(duplicate_of, similarity) of each article."""
+        ids = list(article_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self.db.read(f"SELECT id, duplicate_of, similarity FROM articles WHERE id IN ({marks})", ids)
+        return {row[0]: (row[1], row[2]) for row in rows} if ids else {}
+
     def text(self, article_id: int) -> str | None:
         row = self.db.read("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
@@ -108,9 +145,20 @@ class Articles:
     def insert(self, row: ArticleRow, run_id: int | None) -> int:
         now = utc_now()
         values = [getattr(row, column) for column in _ROW_COLUMNS]
-        cursor = self.db.write(_INSERT, (*values, now, now, run_id))
+        cursor = self.db.write(_INSERT, (*values, now, now, now, run_id))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    def new_version(self, article_id: int, row: ArticleRow, previous: StoredVersion, fetched_at: str | None) -> None:
+        """Replace the article's text and metadata with ``row``'s; the previous version is kept."""
+        now = utc_now()
+        self.db.write(
+            "INSERT OR REPLACE INTO article_versions (article_id, version, title, text, content_hash, fetched_at, "
+            "replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article_id, previous.version, previous.title, previous.text, previous.content_hash, fetched_at, now),
+        )
+        values = [getattr(row, column) for column in _VERSION_COLUMNS]
+        self.db.write(_NEW_VERSION, (*values, now, now, article_id))
 
     def set_duplicate_of(self, article_id: int, root_id: int | None, similarity: float | None) -> None:
         self.db.write(
@@ -120,10 +168,39 @@ class Articles:
     def touch(self, article_id: int) -> None:
         self.db.write("UPDATE articles SET last_seen = ? WHERE id = ?", (utc_now(), article_id))
 
+    def set_gone(self, article_id: int, gone: bool) -> bool:
+        """Mark the article gone (404/410) or back; True if that changed anything."""
+        if gone:
+            sql = "UPDATE articles SET gone_at = ? WHERE id = ? AND gone_at IS NULL"
+            return self.db.write(sql, (utc_now(), article_id)).rowcount == 1
+        return (
+            self.db.write(
+                "UPDATE articles SET gone_at = NULL WHERE id = ? AND gone_at IS NOT NULL", (article_id,)
+            ).rowcount
+            == 1
+        )
+
     def replace_text(self, article_id: int, text: SignedText) -> None:
+        """Our own cleaning changed the text (site chrome cut): no new version, the page did not change."""
         self.db.write(
             "UPDATE articles SET text = ?, word_count = ?, content_hash = ? WHERE id = ?",
             (text.text, text.word_count, text.content_hash, article_id),
+        )
+
+    def move(self, article_id: int, new_url: str, reason: str) -> str:
+        """Give the article ``new_url``; its old URL is kept as one of its other URLs. Returns the old URL."""
+        (old_url,) = self.db.read("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
+        self.db.write("UPDATE articles SET url = ?, site = ? WHERE id = ?", (new_url, site_of(new_url), article_id))
+        self.db.write("DELETE FROM article_urls WHERE url = ?", (new_url,))
+        self.add_url(old_url, article_id, reason)
+        return old_url
+
+    def add_url(self, url: str, article_id: int, reason: str) -> None:
+        """Record ``url`` as another URL of the article (``moved``, ``canonical`` or ``alias``)."""
+        self.db.write(
+            "INSERT INTO article_urls (url, article_id, reason, first_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id, reason = excluded.reason",
+            (url, article_id, reason, utc_now()),
         )
 
     # -- counting -----------------------------------------------------------------------------

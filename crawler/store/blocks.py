@@ -53,6 +53,11 @@ class RemovedBlocks:
     def __init__(self, db: Database):
         self.db = db
 
+    def recorded(self, article_id: int) -> set[tuple[str, str]]:
+        """(text, reason) of what was cut from the article so far: a new version records only what is new."""
+        rows = self.db.read("SELECT text, reason FROM removed_blocks WHERE article_id = ?", (article_id,))
+        return {(row[0], row[1]) for row in rows}
+
     def record(self, article_id: int, removed: list[tuple[str, str]]) -> None:
         """Keep what was cut out of an article's text, with the reason, for audit."""
         if removed:

@@ -12,6 +12,27 @@ from crawler.store.teasers import Teasers
 from crawler.urls import site_of
 from dedup import NearDuplicateIndex, Signature
 
+MAX_RECLUSTER = 2000  # articles regrouped after one edit at most: clusters are a handful of copies
+
+
+def _components(nodes: set[int], neighbours: dict[int, set[int]]) -> list[set[int]]:
+    """The connected components of ``nodes`` under the (symmetric) ``neighbours`` relation."""
+    parent = {node: node for node in nodes}
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for node, others in neighbours.items():
+        for other in others & nodes:
+            parent[find(node)] = find(other)
+    groups: dict[int, set[int]] = {}
+    for node in nodes:
+        groups.setdefault(find(node), set()).add(node)
+    return list(groups.values())
+
 
 @dataclass
 class ArticleDecision:
@@ -48,11 +69,11 @@ class Deduplicator:
 
     # -- articles -----------------------------------------------------------------------------
     def decide_article(self, url: str, canonical_url: str | None, text: SignedText) -> ArticleDecision:
-        existing = self.articles.id_for_url(url)
+        existing = self.articles.find(url)
         # A canonical URL on the same site names another spelling of this page; one on another
         # site declares syndication, which is linked as a duplicate below, not merged into one row.
         if existing is None and canonical_url and canonical_url != url and site_of(canonical_url) == site_of(url):
-            existing = self.articles.id_for_url(canonical_url)
+            existing = self.articles.find(canonical_url)
         if existing is not None:
             return ArticleDecision("same_url", existing_id=existing)
         exact = self.articles.ids_with_hash(text.content_hash)
@@ -91,8 +112,11 @@ class Deduplicator:
             return decision.existing_id
         row = ArticleRow.of(url, article, text, decision.root_id, decision.similarity)
         article_id = self.articles.insert(row, run_id)
-        # Teasers stored before their article learn its id now; those stored after look it up.
+        # Its canonical URL on its own site is another URL of it: a link there means this article.
         canonical = row.canonical_url if row.canonical_url and site_of(row.canonical_url) == row.site else None
+        if canonical and canonical != url and self.articles.find(canonical) is None:
+            self.articles.add_url(canonical, article_id, "canonical")
+        # Teasers stored before their article learn its id now; those stored after look it up.
         self.teasers.link_article(article_id, {row.url, canonical or row.url})
         if text.signature is not None:
             self.article_index.add(article_id, text.signature)
@@ -100,6 +124,54 @@ class Deduplicator:
             assert decision.root_id is not None
             self._merge_cluster(old_root, decision.root_id)
         return article_id
+
+    def recluster(self, article_id: int) -> None:
+        """After an article's text changed: the clusters it was in and is now similar to, computed anew.
+
+        A cluster is a connected component of the near-duplicate relation, rooted at its first-stored
+        member. The edited article's old cluster and every article reachable from it through confirmed
+        matches (of the new text too) are regrouped: an edit may join the article to a cluster, take
+        it out of one, or split or merge clusters. Every member points at its root: no chains.
+        """
+        root = self.articles.cluster_roots([article_id])[article_id]
+        reached = set(self.articles.cluster_members(root)) | {article_id}
+        neighbours: dict[int, set[int]] = {}
+        frontier = sorted(reached)
+        while frontier and len(reached) <= MAX_RECLUSTER:
+            node = frontier.pop()
+            neighbours[node] = self._neighbours(node)
+            for other in neighbours[node] - reached:
+                reached.add(other)
+                frontier.append(other)
+        for component in _components(set(neighbours), neighbours):  # only the articles whose matches are known
+            self._point_at_root(sorted(component))
+
+    def _neighbours(self, article_id: int) -> set[int]:
+        """The stored articles confirmed as near or exact duplicates of one stored article."""
+        found = set(self.articles.ids_with_hash(self.articles.content_hashes([article_id])[article_id]))
+        signature = self.article_index.store.signatures([article_id]).get(article_id)
+        if signature is not None:
+            found |= {match.doc_id for match in self.article_index.find(signature)}
+        return found - {article_id}
+
+    def _point_at_root(self, members: list[int]) -> None:
+        """Make the first-stored member the root of the others, with their similarity to it; write changes only."""
+        root, rest = members[0], members[1:]
+        signatures = self.article_index.store.signatures(members)
+        hashes = self.articles.content_hashes(members)
+        current = self.articles.cluster_links(members)
+        wanted: dict[int, tuple[int | None, float | None]] = {root: (None, None)}
+        for member in rest:
+            if hashes[member] == hashes[root]:
+                similarity: float | None = 1.0
+            elif member in signatures and root in signatures:
+                similarity = signatures[member].jaccard(signatures[root])
+            else:
+                similarity = None
+            wanted[member] = (root, similarity)
+        for member, (duplicate_of, similarity) in wanted.items():
+            if current.get(member) != (duplicate_of, similarity):
+                self.articles.set_duplicate_of(member, duplicate_of, similarity)
 
     def _merge_cluster(self, old_root: int, new_root: int) -> None:
         """Point every member of ``old_root``'s cluster (itself included) at ``new_root``: no chains."""
@@ -126,7 +198,7 @@ class Deduplicator:
         for teaser, signature in zip(teasers, signatures, strict=True):
             teaser_id = self._find_teaser(teaser.url, signature)
             if teaser_id is None:
-                article_id = self.articles.id_for_url(teaser.url) if teaser.url else None
+                article_id = self.articles.find(teaser.url) if teaser.url else None
                 teaser_id = self.teasers.insert(
                     teaser.title, teaser.text, teaser.url, article_id, prefix_hash(teaser.text)
                 )

@@ -1,4 +1,4 @@
-"""The ``pages`` table: every URL fetched or refused, with its status, kind and reason."""
+"""The ``pages`` table (every URL asked for: status, kind, reason, validators) and the robots.txt files kept."""
 
 from __future__ import annotations
 
@@ -31,3 +31,42 @@ class Pages:
             "redirect_to = excluded.redirect_to",
             (url, status, kind, reason, utc_now(), etag, last_modified, article_id, run_id, redirect_to),
         )
+
+    def not_modified(
+        self, url: str, kind: str | None, run_id: int | None, etag: str | None, last_modified: str | None
+    ) -> None:
+        """A 304: the page keeps its kind, its article and (unless the 304 names new ones) its validators."""
+        self.db.write(
+            "INSERT INTO pages (url, status, kind, reason, fetched_at, etag, last_modified, run_id) "
+            "VALUES (?, 304, ?, 'not_modified', ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET status = 304, "
+            "kind = COALESCE(pages.kind, excluded.kind), reason = 'not_modified', fetched_at = excluded.fetched_at, "
+            "etag = COALESCE(excluded.etag, pages.etag), "
+            "last_modified = COALESCE(excluded.last_modified, pages.last_modified), run_id = excluded.run_id",
+            (url, kind, utc_now(), etag, last_modified, run_id),
+        )
+
+    def last_fetch(self, url: str) -> tuple[str | None, str | None, str | None, str | None, int | None] | None:
+        """(kind, etag, last_modified, fetched_at, article_id) of the URL's row, or None."""
+        row = self.db.read(
+            "SELECT kind, etag, last_modified, fetched_at, article_id FROM pages WHERE url = ?", (url,)
+        ).fetchone()
+        return (row[0], row[1], row[2], row[3], row[4]) if row else None
+
+    def redirects_to(self, url: str) -> list[str]:
+        """The URLs recorded as redirecting to ``url``."""
+        rows = self.db.read("SELECT url FROM pages WHERE redirect_to = ? AND kind = 'redirect'", (url,))
+        return [row[0] for row in rows]
+
+    def set_article(self, url: str, article_id: int) -> None:
+        self.db.write("UPDATE pages SET article_id = ? WHERE url = ?", (article_id, url))
+
+    # -- files kept for a 304 -----------------------------------------------------------------
+    def keep_body(self, url: str, body: bytes) -> None:
+        """Keep a robots.txt or sitemap index as fetched: when it is not modified, what it says still counts."""
+        self.db.write(
+            "INSERT OR REPLACE INTO kept_files (url, body, fetched_at) VALUES (?, ?, ?)", (url, body, utc_now())
+        )
+
+    def kept_body(self, url: str) -> bytes | None:
+        row = self.db.read("SELECT body FROM kept_files WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None

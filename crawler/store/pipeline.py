@@ -20,8 +20,6 @@ logger = logging.getLogger(__name__)
 
 # How a Scrapy finish reason is recorded in runs.finish_reason when it says more plainly what happened.
 RECORDED_REASONS = {"shutdown": "interrupted"}  # SIGTERM / SIGINT: pending writes committed, run cut short
-# The spider's arguments recorded with the run.
-RUN_ARGS = ("urls", "depth", "start_urls")
 
 
 class StorePipeline(Handoff):
@@ -37,7 +35,7 @@ class StorePipeline(Handoff):
         self.crawler = crawler
         self.writer = writer
         self.config = config
-        self.history: PageHistory = writer
+        self.history: PageHistory = writer.history
         self._closing = False
         self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
@@ -51,7 +49,7 @@ class StorePipeline(Handoff):
 
     # -- signals ------------------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        args = {k: v for k, v in vars(spider).items() if k in RUN_ARGS}
+        args = getattr(spider, "run_args", {})
         try:
             self.writer.start_run(spider.name, args)
         except StorageError:

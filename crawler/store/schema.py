@@ -147,3 +147,47 @@ def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
 def m004_redirect_targets(db: sqlite_utils.Database) -> None:
     # Every URL asked for has a row: one that redirected says where to.
     db.table("pages").add_column("redirect_to", str)
+
+
+@migrations()
+def m005_article_history(db: sqlite_utils.Database) -> None:
+    # Articles followed after they are stored: their versions, when they went, their other URLs.
+    articles = db.table("articles")
+    articles.add_column("version", int, not_null_default=1)
+    articles.add_column("updated_at", str)
+    articles.add_column("gone_at", str)
+    db.execute("UPDATE articles SET updated_at = first_seen")
+    # Revisits ask for a site's articles first seen since a date.
+    articles.create_index(["site", "first_seen"])
+    db.table("article_versions").create(
+        {
+            "article_id": int,
+            "version": int,
+            "title": str,
+            "text": str,
+            "content_hash": str,
+            "fetched_at": str,
+            "replaced_at": str,
+        },
+        pk=("article_id", "version"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_urls").create(
+        {"url": str, "article_id": int, "reason": str, "first_seen": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_urls").create_index(["article_id"])
+    # The canonical URLs articles declared on their own site were looked up in articles itself before.
+    db.execute(
+        "INSERT OR IGNORE INTO article_urls (url, article_id, reason, first_seen) "
+        "SELECT canonical_url, id, 'canonical', first_seen FROM articles WHERE canonical_url IS NOT NULL "
+        "AND canonical_url != url AND (canonical_url LIKE 'http://' || site || '/%' "
+        "OR canonical_url LIKE 'https://' || site || '/%')"
+    )
+    db.create_view("live_articles", "SELECT * FROM articles WHERE duplicate_of IS NULL AND gone_at IS NULL")
+    # robots.txt files and sitemap indexes as last fetched: a 304 for one reuses its rules, or the
+    # sitemaps it names (which change on their own).
+    db.table("kept_files").create({"url": str, "body": bytes, "fetched_at": str}, pk="url")
+    # Redirects to an article are its other URLs: found by where they lead.
+    db.table("pages").create_index(["redirect_to"])

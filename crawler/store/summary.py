@@ -31,10 +31,15 @@ def summarise(stats: dict[str, Any], totals: Totals, path: str) -> str:
         if len(parts) == 3 and parts[0] == "pages" and parts[1] != "article" and value:
             skipped[parts[2]] = skipped.get(parts[2], 0) + value
     skipped_text = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items())) or "none"
+    followed = (
+        f"{stats.get('articles/updated', 0)} updated, {stats.get('articles/gone', 0)} gone, "
+        f"{stats.get('articles/moved', 0)} moved ({stats.get('revisits', 0)} revisits, "
+        f"{stats.get('requests/not_modified', 0)} requests answered 'not modified')"
+    )
     return (
         f"Crawl finished ({stats.get('finish_reason', 'unknown')}): {new} new articles stored "
         f"({near} linked as near-duplicates, {exact} as exact copies), {seen_again} already-stored articles "
-        f"seen again; {new_teasers} new teasers kept from {sightings} new sightings "
+        f"seen again; stored articles {followed}; {new_teasers} new teasers kept from {sightings} new sightings "
         f"({sightings - new_teasers} merged into existing teasers); pages without an article, by reason: "
         f"{skipped_text}. "
         f"{path} now holds {totals.articles} articles ({totals.unique_articles} unique) and {totals.teasers} teasers "

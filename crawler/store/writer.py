@@ -9,22 +9,27 @@ import time
 from typing import Any, Protocol
 
 from crawler.config import StoreConfig
-from crawler.extract.signing import sign_text
-from crawler.handoff import StoredArticle
+from crawler.extract.results import Article
+from crawler.extract.signing import SignedText, sign_text
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
-from crawler.store.articles import Articles
+from crawler.store.articles import ArticleRow, Articles
 from crawler.store.blocks import RemovedBlocks, SiteBlocks
 from crawler.store.chrome import SiteChrome
 from crawler.store.database import Database, StorageError
 from crawler.store.duplicates import Deduplicator
+from crawler.store.history import StoredPages
 from crawler.store.index import open_index
 from crawler.store.lock import DatabaseLock
 from crawler.store.pages import Pages
 from crawler.store.runs import Runs
 from crawler.store.summary import Totals, summarise
 from crawler.store.teasers import Teasers
+from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
+
+GONE = (404, 410)  # a stored article answered so is gone (kept, with gone_at)
+PERMANENT = (301, 308)  # a stored article redirected so has moved
 
 
 class Stats(Protocol):
@@ -82,6 +87,9 @@ class Writer:
         self.run_id: int | None = None
         self.failure: str | None = None  # why writing stopped, once a write failed
         self._records_pending = 0
+        # Temporary redirects from a stored article's URL: a move if the same text turns up at the target.
+        self._moves_if_same: dict[str, int] = {}
+        self.history = StoredPages(self.db, self.pages, lambda: self.run_id)
 
     def _open(self, config: StoreConfig) -> Database:
         """The database, checked to be writable: a read-only one fails the start, not the first write."""
@@ -162,17 +170,9 @@ class Writer:
             if isinstance(record, AnalysedPage):
                 self._write_page(record)
             elif isinstance(record, PageOutcome):
-                self._record_page(
-                    record.url,
-                    record.status,
-                    record.kind,
-                    record.reason,
-                    record.etag,
-                    record.last_modified,
-                    redirect_to=record.target,
-                )
+                self._write_outcome(record)
             elif isinstance(record, SeenAgain):
-                article_id = self.articles.id_for_url(record.url)
+                article_id = self.articles.find(record.url)
                 if article_id is not None:
                     self.articles.touch(article_id)
                     self.stats.inc_value("store/articles/listed_again")
@@ -192,6 +192,71 @@ class Writer:
         self.stats.set_value(key, self.stats.get_value(key, 0.0) + now - started)
         return now
 
+    def _count(self, key: str, site: str, count: int = 1) -> None:
+        """A stat for the run, and the same for the site (``site/<name>/<key>``)."""
+        self.stats.inc_value(key, count)
+        self.stats.inc_value(f"site/{site}/{key}", count)
+
+    def _write_outcome(self, outcome: PageOutcome) -> None:
+        site = outcome.site or site_of(outcome.url)
+        if outcome.reason == "not_modified":
+            self._not_modified(outcome, site)
+            return
+        article_id = None
+        if outcome.kind == "redirect" and outcome.target:
+            article_id = self._follow_redirect(outcome.url, outcome.target, outcome.status, site)
+        elif outcome.status in GONE:
+            article_id = self.articles.find(outcome.url)
+            if article_id is not None and self.articles.set_gone(article_id, gone=True):
+                self._count("articles/gone", site)
+        if outcome.body is not None:
+            self.pages.keep_body(outcome.url, outcome.body)
+        self._record_page(
+            outcome.url,
+            outcome.status,
+            outcome.kind,
+            outcome.reason,
+            site,
+            outcome.etag,
+            outcome.last_modified,
+            article_id,
+            outcome.target,
+        )
+
+    def _not_modified(self, outcome: PageOutcome, site: str) -> None:
+        """A 304: nothing changed. The page keeps its kind and validators; its article is seen, and there."""
+        self.pages.not_modified(outcome.url, outcome.kind, self.run_id, outcome.etag, outcome.last_modified)
+        article_id = self.articles.find(outcome.url)
+        if article_id is not None:
+            self.articles.touch(article_id)
+            self.articles.set_gone(article_id, gone=False)
+        self._count("requests/not_modified", site)
+        self.stats.inc_value(f"pages/{outcome.kind}")
+        self.stats.inc_value(f"pages/{outcome.kind}/not_modified")
+
+    def _follow_redirect(self, url: str, target: str, status: int | None, site: str) -> int | None:
+        """A URL that redirected: an article that moved, or one more URL of the article it leads to.
+
+        A permanent redirect (301, 308) from a stored article's URL moves the article to the target.
+        A temporary one moves it only if the same text is found there. A redirect to a stored article
+        makes ``url`` one of its other URLs (``alias``); to one stored later, it becomes one then.
+        """
+        moving = self.articles.find(url)
+        if moving is not None and self.articles.stored_version(moving).url == url:
+            if status in PERMANENT and self.articles.find(target) is None:
+                self.articles.move(moving, target, "moved")
+                self.teasers.link_article(moving, {target})
+                self._count("articles/moved", site)
+            else:
+                self._moves_if_same[target] = moving
+            return moving
+        if moving is not None:
+            return moving  # an URL the article already had
+        led_to = self.articles.find(target)
+        if led_to is not None:
+            self.articles.add_url(url, led_to, "alias")
+        return led_to
+
     def _write_page(self, page: AnalysedPage) -> None:
         extraction = page.analysis.extraction
         article_id = None
@@ -205,16 +270,18 @@ class Writer:
         self.stats.inc_value("teasers/sightings", new_sightings)
         self.stats.inc_value("teasers/merged", new_sightings - new_teasers)
         started = self._lap("store/teasers_s", started)
+        site = page.site or site_of(page.url)
         self._record_page(
-            page.url, page.status, extraction.kind, extraction.reason, page.etag, page.last_modified, article_id
+            page.url, page.status, extraction.kind, extraction.reason, site, page.etag, page.last_modified, article_id
         )
         self._lap("store/pages_s", started)
 
     def _write_article(self, page: AnalysedPage) -> int:
-        """Cut the site's chrome, decide against the stored articles, write; returns the article's id."""
+        """Cut the site's chrome, then: a new version of a stored article, or a new article; returns its id."""
         article = page.analysis.extraction.article
         text = page.analysis.article_text
         assert article is not None and text is not None
+        site = page.site or site_of(page.url)
         chrome_removed: list[tuple[str, str]] = []
         started = time.perf_counter()
         if self.chrome is not None:
@@ -223,26 +290,84 @@ class Writer:
                 text = sign_text(cut, self.article_index.scheme)
                 self.stats.inc_value("chrome/pages_cleaned")
             started = self._lap("store/chrome_s", started)
+        stored = self._stored_article_at(page.url, text, site)
+        if stored is not None:
+            self._revisited(stored, page, article, text, chrome_removed, site)
+            self._lap("store/article_s", started)
+            return stored
         decision = self.dedup.decide_article(page.url, article.canonical_url, text)
         self.stats.inc_value(f"dedup/{decision.match}")
         if decision.merge_roots:
             self.stats.inc_value("dedup/cluster_merges", len(decision.merge_roots))
         started = self._lap("store/dedup_s", started)
+        if decision.existing_id is not None:  # another spelling of a stored page: its canonical URL says so
+            self.articles.add_url(page.url, decision.existing_id, "canonical")
+            self.articles.touch(decision.existing_id)
+            self._count("store/articles/seen_again", site)
+            return decision.existing_id
         article_id = self.dedup.store_article(page.url, article, text, decision, self.run_id)
+        for source in self.pages.redirects_to(page.url):  # URLs that redirected here before it was stored
+            self.pages.set_article(source, article_id)
+            self.articles.add_url(source, article_id, "alias")
         started = self._lap("store/article_s", started)
-        if decision.existing_id is not None:
-            self.stats.inc_value("store/articles/seen_again")
-            return article_id
-        self.stats.inc_value("store/articles/new")
-        removed = page.analysis.extraction.removed + chrome_removed
-        if removed:
-            self.removed.record(article_id, removed)
-            self.stats.inc_value("chrome/blocks_removed", len(removed))
+        self._count("store/articles/new", site)
+        self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
         if self.chrome is not None:
             story = decision.root_id or article_id  # copies of one story count once
             self.stats.inc_value("chrome/blocks_learned", self.chrome.learn(page.url, article_id, story, text.text))
             self._lap("store/learn_s", started)
         return article_id
+
+    def _stored_article_at(self, url: str, text: SignedText, site: str) -> int | None:
+        """The stored article this page is a download of: stored under ``url``, under a canonical URL
+        that ``url`` is (it then takes ``url``), or moved here by a temporary redirect with the same text."""
+        article_id = self.articles.find(url)
+        if article_id is None:
+            moving = self._moves_if_same.pop(url, None)
+            if moving is not None and self.articles.stored_version(moving).content_hash == text.content_hash:
+                self.articles.move(moving, url, "moved")
+                self._count("articles/moved", site)
+                return moving
+            return None
+        if self.articles.stored_version(article_id).url != url:
+            if self.articles.reason_for(url) != "canonical":
+                return article_id  # an old URL of it, asked for directly: the article, under its URL
+            self.articles.move(article_id, url, "canonical")  # the article declared this URL canonical
+        return article_id
+
+    def _revisited(
+        self,
+        article_id: int,
+        page: AnalysedPage,
+        article: Article,
+        text: SignedText,
+        chrome_removed: list[tuple[str, str]],
+        site: str,
+    ) -> None:
+        """A stored article downloaded again: a new version when its text or title changed; there in any case."""
+        stored = self.articles.stored_version(article_id)
+        if stored.gone_at is not None:
+            self.articles.set_gone(article_id, gone=False)
+        if stored.url != page.url or (stored.content_hash == text.content_hash and stored.title == article.title):
+            self.articles.touch(article_id)
+            self._count("store/articles/seen_again", site)
+            return
+        last_fetch = self.pages.last_fetch(stored.url)
+        row = ArticleRow.of(page.url, article, text, None, None)
+        self.articles.new_version(article_id, row, stored, last_fetch[3] if last_fetch else None)
+        self.article_index.remove(article_id)
+        if text.signature is not None:
+            self.article_index.add(article_id, text.signature)
+        self.dedup.recluster(article_id)  # an edit may join the article to a cluster or take it out of one
+        self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
+        self._count("articles/updated", site)
+
+    def _record_removed(self, article_id: int, removed: list[tuple[str, str]]) -> None:
+        recorded = self.removed.recorded(article_id)
+        new = [block for block in removed if block not in recorded]
+        if new:
+            self.removed.record(article_id, new)
+            self.stats.inc_value("chrome/blocks_removed", len(new))
 
     def _record_page(
         self,
@@ -250,6 +375,7 @@ class Writer:
         status: int | None,
         kind: str,
         reason: str | None,
+        site: str,
         etag: str | None = None,
         last_modified: str | None = None,
         article_id: int | None = None,
@@ -259,14 +385,7 @@ class Writer:
         self.stats.inc_value(f"pages/{kind}")
         if reason:
             self.stats.inc_value(f"pages/{kind}/{reason}")
-
-    # -- what the crawl side may ask ----------------------------------------------------------
-    def stored_article(self, url: str) -> StoredArticle | None:
-        stored = self.articles.stored(url)
-        if stored is None:
-            return None
-        article_id, run_id = stored
-        return StoredArticle(article_id, stored_this_run=run_id == self.run_id)
+        self.stats.inc_value(f"site/{site}/pages")
 
 
 class CountingStats(dict):

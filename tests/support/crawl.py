@@ -44,7 +44,11 @@ class CrawlProcess:
         args: dict[str, Any] | None = None,
         settings: dict[str, Any] | None = None,
         preexec_fn: Callable[[], None] | None = None,
+        cwd: Path = REPO,
+        env: dict[str, str] | None = None,
     ):
+        """``cwd``: where the command runs (the repository, where scrapy.cfg is, unless a test says);
+        ``env``: more environment variables."""
         self.db = db
         command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"SQLITE_PATH={db}"]
         for key, value in {**TEST_SETTINGS, **(settings or {})}.items():
@@ -55,12 +59,13 @@ class CrawlProcess:
         # long as this object, whose output a test reads after the process ended.
         self._out = tempfile.TemporaryFile()  # noqa: SIM115
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         self.process = subprocess.Popen(
-            command, cwd=REPO, stdout=self._out, stderr=self._err, env=env, preexec_fn=preexec_fn
+            command, cwd=cwd, stdout=self._out, stderr=self._err, env=environment, preexec_fn=preexec_fn
         )
         self.returncode: int | None = None
         self.peak_rss_mb: float | None = None
+        self.run_id: int | None = None  # the run this process recorded, once it ended
 
     @property
     def pid(self) -> int:
@@ -87,6 +92,7 @@ class CrawlProcess:
                 self.returncode = os.waitstatus_to_exitcode(status)
                 self.process.returncode = self.returncode
                 self.peak_rss_mb = usage.ru_maxrss / 1024  # Linux reports KiB
+                self.run_id = self._last_run()
             elif time.monotonic() > deadline:
                 self.process.kill()
                 raise TimeoutError(f"crawl still running after {timeout} s:\n{self.stderr[-3000:]}")
@@ -107,8 +113,17 @@ class CrawlProcess:
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.db, sql, params)
 
+    def _last_run(self) -> int | None:
+        if not Path(self.db).exists():
+            return None  # the crawl did not start (and connecting would create the file)
+        try:
+            return self.rows("SELECT max(id) FROM runs")[0][0]
+        except sqlite3.Error:
+            return None
+
     def stats(self) -> dict:
-        (raw,) = self.rows("SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0]
+        """The stats this process's run recorded (later runs on the same database have their own)."""
+        (raw,) = self.rows("SELECT stats FROM runs WHERE id = ?", (self.run_id,))[0]
         return json.loads(raw)
 
     def pages(self) -> dict[str, tuple]:
