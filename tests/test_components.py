@@ -133,3 +133,25 @@ def test_site_chrome_is_cut_from_japanese_articles_and_their_word_count_stays_ri
     assert [text for text, _ in rows] == STORIES  # the promotion line is chrome, cut from all three
     assert [count for _, count in rows] == [sign_text(story, SCHEME).word_count for story in STORIES]
     assert all(count > 40 for _, count in rows)  # each character counts: "1 word" was the old split()
+
+
+def test_the_writer_tells_its_listeners_which_pages_each_commit_changed(tmp_path):
+    class Listener:
+        def __init__(self) -> None:
+            self.batches: list[set[str]] = []
+
+        def committed(self, urls: set[str]) -> None:
+            self.batches.append(urls)
+
+    writer = open_writer(tmp_path / "crawl.db")
+    listener = Listener()
+    writer.listeners.append(listener)
+    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
+    analysis = PageAnalysis(PageExtraction("article", article=Article(text)), sign_text(text, SCHEME))
+    writer.write(AnalysedPage(f"{HERALD}/a", 200, analysis))
+    writer.write(PageOutcome(f"{HERALD}/old", 301, "redirect", "redirected", target=f"{HERALD}/a"))
+    assert listener.batches == []  # nothing is told before the batch is committed
+    writer.commit()
+    assert listener.batches == [{f"{HERALD}/a", f"{HERALD}/old"}]
+    writer.commit()  # nothing new: nobody is told
+    assert len(listener.batches) == 1

@@ -44,6 +44,12 @@ class Stats(Protocol):
     def get_stats(self) -> dict[str, Any]: ...
 
 
+class CommitListener(Protocol):
+    """Told, after each commit, which pages the committed batch changed (to mirror what the crawl side asks)."""
+
+    def committed(self, urls: set[str]) -> None: ...
+
+
 class Writer:
     """The writer side of a crawl: the only code that opens the database.
 
@@ -89,6 +95,9 @@ class Writer:
         self._records_pending = 0
         # Temporary redirects from a stored article's URL: a move if the same text turns up at the target.
         self._moves_if_same: dict[str, int] = {}
+        # The pages the open batch changed, and who is told once it is committed.
+        self._touched: set[str] = set()
+        self.listeners: list[CommitListener] = []
         self.history = StoredPages(self.db, self.pages, lambda: self.run_id)
 
     def _open(self, config: StoreConfig) -> Database:
@@ -146,6 +155,9 @@ class Writer:
                 raise self._failed(exc) from exc
             self.stats.inc_value("store/commits")
             self._lap("store/commit_s", started)
+            touched, self._touched = self._touched, set()
+            for listener in self.listeners:
+                listener.committed(touched)
 
     def _failed(self, exc: sqlite3.Error) -> StorageError:
         """A write failed: drop the batch (earlier commits stay) and refuse every later write."""
@@ -154,6 +166,7 @@ class Writer:
             logger.error("%s. Stopping the crawl; everything committed before stays intact.", self.failure)
             self.stats.set_value("store/failed", self.failure)
             self.stats.set_value("store/failed_batch_writes", self.db.pending_writes)
+            self._touched = set()
             with contextlib.suppress(sqlite3.Error):
                 self.db.rollback()
                 if self.run_id is not None:  # the stats counted the dropped batch too: count what was kept
@@ -226,6 +239,7 @@ class Writer:
     def _not_modified(self, outcome: PageOutcome, site: str) -> None:
         """A 304: nothing changed. The page keeps its kind and validators; its article is seen, and there."""
         self.pages.not_modified(outcome.url, outcome.kind, self.run_id, outcome.etag, outcome.last_modified)
+        self._touched.add(outcome.url)
         article_id = self.articles.find(outcome.url)
         if article_id is not None:
             self.articles.touch(article_id)
@@ -244,7 +258,7 @@ class Writer:
         moving = self.articles.find(url)
         if moving is not None and self.articles.stored_version(moving).url == url:
             if status in PERMANENT and self.articles.find(target) is None:
-                self.articles.move(moving, target, "moved")
+                self._touched.add(self.articles.move(moving, target, "moved"))
                 self.teasers.link_article(moving, {target})
                 self._count("articles/moved", site)
             else:
@@ -306,9 +320,12 @@ class Writer:
             self._count("store/articles/seen_again", site)
             return decision.existing_id
         article_id = self.dedup.store_article(page.url, article, text, decision, self.run_id)
+        if article.canonical_url:
+            self._touched.add(article.canonical_url)  # may now be another URL of it
         for source in self.pages.redirects_to(page.url):  # URLs that redirected here before it was stored
             self.pages.set_article(source, article_id)
             self.articles.add_url(source, article_id, "alias")
+            self._touched.add(source)
         started = self._lap("store/article_s", started)
         self._count("store/articles/new", site)
         self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
@@ -325,14 +342,14 @@ class Writer:
         if article_id is None:
             moving = self._moves_if_same.pop(url, None)
             if moving is not None and self.articles.stored_version(moving).content_hash == text.content_hash:
-                self.articles.move(moving, url, "moved")
+                self._touched.add(self.articles.move(moving, url, "moved"))
                 self._count("articles/moved", site)
                 return moving
             return None
         if self.articles.stored_version(article_id).url != url:
             if self.articles.reason_for(url) != "canonical":
                 return article_id  # an old URL of it, asked for directly: the article, under its URL
-            self.articles.move(article_id, url, "canonical")  # the article declared this URL canonical
+            self._touched.add(self.articles.move(article_id, url, "canonical"))  # it declared this URL canonical
         return article_id
 
     def _revisited(
@@ -382,6 +399,7 @@ class Writer:
         redirect_to: str | None = None,
     ) -> None:
         self.pages.record(url, status, kind, reason, self.run_id, etag, last_modified, article_id, redirect_to)
+        self._touched.add(url)
         self.stats.inc_value(f"pages/{kind}")
         if reason:
             self.stats.inc_value(f"pages/{kind}/{reason}")
