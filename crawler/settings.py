@@ -102,7 +102,10 @@ DEDUP_ROWS = 0
 CRAWL_REFETCH_STORED = False  # True: download stored articles again when they are listed (conditionally)
 CRAWL_REVISIT_AFTER = 6.0  # hours: a young stored article is downloaded again (conditionally) this often...
 CRAWL_REVISIT_WITHIN = 2.0  # ...while it was first seen fewer than this many days ago (0: no revisits)
-CRAWL_SUMMARY = True  # print the one-paragraph summary at the end
+CRAWL_SUMMARY = True  # print the summary at the end (on stdout)
+CRAWL_PROGRESS_INTERVAL = 30.0  # seconds between two progress lines in the log; 0 = none
+LOGSTATS_INTERVAL = 0  # Scrapy's own "Crawled N pages, scraped M items": the progress line replaces it
+EXTENSIONS = {"crawler.progress.Progress": 500}
 
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PORTS = "8371,8372"  # loopback ports of the sample Herald and Wire sites (0 = any free port)

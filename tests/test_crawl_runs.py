@@ -103,7 +103,7 @@ def test_scrapy_crawl_demo(tmp_path):
     result = run_crawl("demo", tmp_path / "demo.db", settings={"DEMO_PORTS": "0,0"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert "20 new articles stored (4 linked as near-duplicates" in result.stdout
-    assert "pages without an article, by reason:" in result.stdout
+    assert "Pages without an article: empty 1, http_404 1, http_500 1, listing 8" in result.stdout
     assert result.rows("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL") == [(4,)]
 
 

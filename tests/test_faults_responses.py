@@ -83,7 +83,7 @@ def crawls(tmp_path_factory):
             "drip": lambda: crawl(
                 "news",
                 root / "drip.db",
-                {"urls": drip.url("/drip"), "depth": 0},
+                {"urls": drip.url("/drip") + "," + drip.url("/article/after-the-drip"), "depth": 0},
                 {"DOWNLOAD_TIMEOUT": 2, "RETRY_TIMES": 0},
             ),
             "calendar": lambda: crawl(

@@ -20,17 +20,21 @@ logger = logging.getLogger(__name__)
 EXIT_FINISHED = 0
 EXIT_FAILED = 1  # the crawl could not start, or could not write its database
 EXIT_INTERRUPTED = 3  # stopped by a signal before the end; the next run does the rest
+EXIT_NOTHING_FETCHED = 4  # no site answered at all: every start URL refused, unreachable or its robots.txt unavailable
 
 # Scrapy's finish reasons that mean the run did not get to the end of its work.
 INTERRUPTED_REASONS = {"shutdown", None}
 
 
-def exit_status(finish_reason: str | None, storage_failed: bool) -> int:
-    """The process exit status for a crawl that started and ended with ``finish_reason``."""
+def exit_status(finish_reason: str | None, storage_failed: bool, responses: int = 1) -> int:
+    """The process exit status for a crawl that started and ended with ``finish_reason`` after receiving
+    ``responses`` responses (robots.txt files not counted)."""
     if storage_failed or finish_reason == "storage_error":
         return EXIT_FAILED
     if finish_reason in INTERRUPTED_REASONS:
         return EXIT_INTERRUPTED
+    if responses <= 0:
+        return EXIT_NOTHING_FETCHED
     return EXIT_FINISHED  # "finished", or a limit the user set (CLOSESPIDER_*)
 
 
@@ -60,7 +64,10 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = EXIT_FAILED
             return
         stats = crawler.stats
-        self.exitcode = exit_status(stats.get_value("finish_reason"), bool(stats.get_value("store/failed")))
+        responses = stats.get_value("response_received_count", 0) - stats.get_value("robotstxt/response_count", 0)
+        self.exitcode = exit_status(stats.get_value("finish_reason"), bool(stats.get_value("store/failed")), responses)
+        if self.exitcode == EXIT_NOTHING_FETCHED:
+            print("Nothing could be fetched: every start URL was refused or unreachable (see pages)", file=sys.stderr)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:  # retrieved here: asyncio does not log it

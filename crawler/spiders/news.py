@@ -3,6 +3,7 @@ articles followed after they are stored (revisits, conditional requests)."""
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from crawler.records import FetchedPage, PageOutcome, SeenAgain
 from crawler.urls import is_fetchable, normalize_url, site_of
 
 TOP_HOSTS = 20  # out-of-scope link targets named in the run's stats
+ARGUMENTS = ("urls", "depth", "sites")
 
 
 class NewsSpider(Spider):
@@ -47,8 +49,13 @@ class NewsSpider(Spider):
     depth: int
     _start_pages: set[str]
 
-    def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", **unknown: Any):
+        if unknown:
+            name, value = next(iter(unknown.items()))
+            guess = difflib.get_close_matches(name, ARGUMENTS, n=1)
+            hint = f"; did you mean -a {guess[0]}=...?" if guess else ""
+            raise ArgumentError(name, value, f"not an argument of this spider (it takes {', '.join(ARGUMENTS)}){hint}")
+        super().__init__()
         if urls and sites:
             raise ArgumentError("sites", sites, "either -a urls=... or -a sites=FILE, not both")
         self._urls, self._depth, self._sites_file = urls, depth, sites

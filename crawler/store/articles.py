@@ -210,5 +210,8 @@ class Articles:
     def count_unique(self) -> int:
         return self.db.read("SELECT count(*) FROM articles WHERE duplicate_of IS NULL").fetchone()[0]
 
+    def count_live(self) -> int:
+        return self.db.read("SELECT count(*) FROM live_articles").fetchone()[0]
+
     def count_stored_by(self, run_id: int) -> int:
         return self.db.read("SELECT count(*) FROM articles WHERE run_id = ?", (run_id,)).fetchone()[0]

@@ -62,9 +62,11 @@ class StorePipeline(Handoff):
         if self._committer.running:
             self._committer.stop()
         summary = self.writer.finish(RECORDED_REASONS.get(reason, reason))
-        logger.info(summary)
         if self.config.summary:
             print(summary, flush=True)
+        # Once on a terminal: the log (on stderr) repeats it only when it goes to a file.
+        if not self.config.summary or self.crawler.settings.get("LOG_FILE"):
+            logger.info(summary)
 
     def record_outcome(self, outcome: PageOutcome) -> None:
         self._write(outcome)

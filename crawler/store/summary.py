@@ -1,9 +1,13 @@
-"""The one-paragraph summary printed when a crawl ends: what this run added and what it skipped."""
+"""The summary printed when a crawl ends: a few short lines on what the run did, also kept as JSON in runs.stats."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from crawler.progress import without_article
+
+SITE_KEYS = ("store/articles/new", "articles/updated", "articles/gone", "articles/moved", "pages")
 
 
 @dataclass(frozen=True)
@@ -12,36 +16,85 @@ class Totals:
 
     articles: int
     unique_articles: int
+    live_articles: int
     teasers: int
     sightings: int
 
 
-def summarise(stats: dict[str, Any], totals: Totals, path: str) -> str:
-    """Build the summary from the run's stats and the database totals."""
-    new = stats.get("store/articles/new", 0)
-    near = stats.get("dedup/near", 0) + stats.get("dedup/contained", 0)  # contained: copies cut short
-    exact = stats.get("dedup/exact", 0)
-    seen_again = stats.get("store/articles/seen_again", 0) + stats.get("store/articles/listed_again", 0)
-    new_teasers = stats.get("teasers/new", 0)
-    sightings = stats.get("teasers/sightings", 0)
-    # pages/<kind>/<reason> for every page recorded without an article (listing, skipped, error, ...)
-    skipped: dict[str, int] = {}
+def figures(stats: dict[str, Any], totals: Totals, elapsed: float) -> dict[str, Any]:
+    """The run's figures as the summary states them (kept in ``runs.stats`` under ``summary``)."""
+    pages = sum(v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1)
+    sites: dict[str, dict[str, int]] = {}
     for key, value in stats.items():
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == "pages" and parts[1] != "article" and value:
-            skipped[parts[2]] = skipped.get(parts[2], 0) + value
-    skipped_text = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items())) or "none"
-    followed = (
-        f"{stats.get('articles/updated', 0)} updated, {stats.get('articles/gone', 0)} gone, "
-        f"{stats.get('articles/moved', 0)} moved ({stats.get('revisits', 0)} revisits, "
-        f"{stats.get('requests/not_modified', 0)} requests answered 'not modified')"
+        if key.startswith("site/"):
+            name, _, stat = key[len("site/") :].partition("/")
+            if stat in SITE_KEYS:
+                sites.setdefault(name, {})[stat] = value
+    return {
+        "finish_reason": stats.get("finish_reason", "unknown"),
+        "elapsed_s": round(elapsed, 1),
+        "pages": pages,
+        "pages_per_s": round(pages / elapsed, 1) if elapsed > 0 else 0.0,
+        "articles_new": stats.get("store/articles/new", 0),
+        "near_duplicates": stats.get("dedup/near", 0) + stats.get("dedup/contained", 0),  # contained: cut copies
+        "exact_copies": stats.get("dedup/exact", 0),
+        "seen_again": stats.get("store/articles/seen_again", 0) + stats.get("store/articles/listed_again", 0),
+        "updated": stats.get("articles/updated", 0),
+        "gone": stats.get("articles/gone", 0),
+        "moved": stats.get("articles/moved", 0),
+        "revisits": stats.get("revisits", 0),
+        "not_modified": stats.get("requests/not_modified", 0),
+        "teasers_new": stats.get("teasers/new", 0),
+        "sightings_new": stats.get("teasers/sightings", 0),
+        "without_article": dict(sorted(without_article(stats).items())),
+        "sites": sites,
+        "database": {
+            "articles": totals.articles,
+            "unique": totals.unique_articles,
+            "live": totals.live_articles,
+            "teasers": totals.teasers,
+            "sightings": totals.sightings,
+        },
+    }
+
+
+def summarise(summary: dict[str, Any], path: str) -> str:
+    """The summary's lines, from :func:`figures`."""
+    s = summary
+    skipped = ", ".join(f"{reason} {n}" for reason, n in s["without_article"].items()) or "none"
+    lines = [
+        (
+            f"Crawl finished ({s['finish_reason']}): {s['articles_new']} new articles stored "
+            f"({s['near_duplicates']} linked as near-duplicates, {s['exact_copies']} as exact copies); "
+            f"{s['pages']} pages in {s['elapsed_s']:g} s ({s['pages_per_s']:g} pages/s)."
+        ),
+        (
+            f"Stored articles: {s['seen_again']} seen again, {s['updated']} updated, {s['gone']} gone, "
+            f"{s['moved']} moved ({s['revisits']} revisits, {s['not_modified']} requests answered 'not modified')."
+        ),
+        (
+            f"Teasers: {s['teasers_new']} new, kept from {s['sightings_new']} new sightings "
+            f"({s['sightings_new'] - s['teasers_new']} merged into existing teasers)."
+        ),
+        f"Pages without an article: {skipped}.",
+    ]
+    if len(s["sites"]) > 1:
+        parts = []
+        for name, counts in sorted(s["sites"].items()):
+            changes = "".join(
+                f", {counts[key]} {label}"
+                for key, label in (
+                    ("articles/updated", "updated"),
+                    ("articles/gone", "gone"),
+                    ("articles/moved", "moved"),
+                )
+                if counts.get(key)
+            )
+            parts.append(f"{name} {counts.get('store/articles/new', 0)} new{changes} ({counts.get('pages', 0)} pages)")
+        lines.append("Sites: " + "; ".join(parts) + ".")
+    db = s["database"]
+    lines.append(
+        f"{path} now holds {db['articles']} articles ({db['unique']} unique, {db['live']} live) "
+        f"and {db['teasers']} teasers from {db['sightings']} sightings."
     )
-    return (
-        f"Crawl finished ({stats.get('finish_reason', 'unknown')}): {new} new articles stored "
-        f"({near} linked as near-duplicates, {exact} as exact copies), {seen_again} already-stored articles "
-        f"seen again; stored articles {followed}; {new_teasers} new teasers kept from {sightings} new sightings "
-        f"({sightings - new_teasers} merged into existing teasers); pages without an article, by reason: "
-        f"{skipped_text}. "
-        f"{path} now holds {totals.articles} articles ({totals.unique_articles} unique) and {totals.teasers} teasers "
-        f"from {totals.sightings} sightings."
-    )
+    return "\n".join(lines)

@@ -22,7 +22,7 @@ from crawler.store.index import open_index
 from crawler.store.lock import DatabaseLock
 from crawler.store.pages import Pages
 from crawler.store.runs import Runs
-from crawler.store.summary import Totals, summarise
+from crawler.store.summary import Totals, figures, summarise
 from crawler.store.teasers import Teasers
 from crawler.urls import site_of
 
@@ -93,6 +93,7 @@ class Writer:
         self.run_id: int | None = None
         self.failure: str | None = None  # why writing stopped, once a write failed
         self._records_pending = 0
+        self._started = time.monotonic()
         # Temporary redirects from a stored article's URL: a move if the same text turns up at the target.
         self._moves_if_same: dict[str, int] = {}
         # The pages the open batch changed, and who is told once it is committed.
@@ -115,6 +116,7 @@ class Writer:
         try:
             aborted = self.runs.mark_unfinished("aborted")  # we hold the lock: nobody else is running
             self.run_id = self.runs.start(spider, args)
+            self._started = time.monotonic()
         except sqlite3.Error as exc:
             raise self._failed(exc) from exc
         if aborted:
@@ -127,10 +129,12 @@ class Writer:
             self.commit()
         recorded = "storage_error" if self.failure else reason
         stats = {**self.stats.get_stats(), "finish_reason": recorded}
+        elapsed = time.monotonic() - self._started
         try:
+            stats["summary"] = figures(stats, self.totals(), elapsed)
             if self.run_id is not None:
                 self.runs.finish(self.run_id, recorded, stats)
-            summary = summarise(stats, self.totals(), self.path)
+            summary = summarise(stats["summary"], self.path)
         except sqlite3.Error as exc:
             self._failed(exc)
             summary = f"Crawl stopped ({recorded}): {self.failure}"
@@ -140,8 +144,13 @@ class Writer:
         return summary
 
     def totals(self) -> Totals:
+        articles = self.articles
         return Totals(
-            self.articles.count(), self.articles.count_unique(), self.teasers.count(), self.teasers.count_sightings()
+            articles.count(),
+            articles.count_unique(),
+            articles.count_live(),
+            self.teasers.count(),
+            self.teasers.count_sightings(),
         )
 
     # -- batches ------------------------------------------------------------------------------

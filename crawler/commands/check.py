@@ -1,0 +1,11 @@
+"""``scrapy check``, Scrapy's own, kept away from the database (see crawler.commands.looking)."""
+
+from __future__ import annotations
+
+from scrapy.commands.check import Command as ScrapyCommand
+
+from crawler.commands.looking import LooksOnly
+
+
+class Command(LooksOnly, ScrapyCommand):
+    """Scrapy's ``check`` command; it never opens the crawl's database."""

@@ -1,0 +1,36 @@
+"""``scrapy parse URL --spider news``: what the crawl would store for a page, without storing anything."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from scrapy.commands.parse import Command as ScrapyParseCommand
+
+from crawler.commands.looking import LooksOnly
+from crawler.config import ExtractConfig
+from crawler.extract.article import extract_page
+from crawler.records import FetchedPage
+
+
+class Command(LooksOnly, ScrapyParseCommand):
+    """Scrapy's ``parse``, showing each fetched page as its extraction: the article (title, author,
+    date, language, text, …) or why there is none, its teasers and what was cut. Nothing is stored."""
+
+    def add_items(self, lvl: int, new_items: list[Any]) -> None:
+        super().add_items(lvl, [self._shown(item) for item in new_items])
+
+    def _shown(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return {key: value for key, value in asdict(item).items() if key != "body"}
+        options = ExtractConfig.from_settings(self.settings).options
+        extraction = extract_page(item.body, item.url, item.content_type, options)
+        shown: dict[str, Any] = {"url": item.url, "status": item.status, "kind": extraction.kind}
+        if extraction.reason:
+            shown["reason"] = extraction.reason
+        if extraction.article is not None:
+            shown.update({k: v for k, v in asdict(extraction.article).items() if v is not None})
+            shown["word_count"] = extraction.article.word_count
+        shown["teasers"] = [f"{t.block or '-'}: {t.title} -> {t.url}" for t in extraction.teasers]
+        shown["removed"] = [f"{reason}: {text}" for text, reason in extraction.removed]
+        return shown

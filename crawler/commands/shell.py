@@ -1,0 +1,11 @@
+"""``scrapy shell``, Scrapy's own, kept away from the database (see crawler.commands.looking)."""
+
+from __future__ import annotations
+
+from scrapy.commands.shell import Command as ScrapyCommand
+
+from crawler.commands.looking import LooksOnly
+
+
+class Command(LooksOnly, ScrapyCommand):
+    """Scrapy's ``shell`` command; it never opens the crawl's database."""
