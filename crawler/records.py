@@ -30,6 +30,8 @@ class AnalysedPage:
     etag: str | None = None
     last_modified: str | None = None
     site: str | None = None
+    html: bytes | None = None  # the page's bytes, zlib-compressed, kept with STORE_HTML for re-extraction
+    content_type: str | None = None
 
 
 @dataclass
@@ -56,3 +58,27 @@ class SeenAgain:
 
 
 Record = AnalysedPage | PageOutcome | SeenAgain
+
+
+@dataclass
+class ArticleItem:
+    """What Scrapy's feed exports (``-o articles.jsonl``) get: one per article the run stored or updated,
+    with its fields as the ``articles`` table holds them, nothing internal."""
+
+    url: str
+    canonical_url: str | None
+    site: str
+    title: str | None
+    author: str | None
+    published: str | None
+    language: str | None
+    description: str | None
+    sitename: str | None
+    text: str
+    word_count: int
+    duplicate_of: int | None
+    similarity: float | None
+    version: int
+    first_seen: str
+    updated_at: str | None
+    id: int

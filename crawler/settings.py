@@ -70,6 +70,7 @@ SQLITE_PATH = "crawl.db"
 SQLITE_BATCH_SIZE = 500  # pages per transaction
 SQLITE_COMMIT_INTERVAL = 2.0  # seconds; a reader never waits longer than this for new rows
 SQLITE_BUSY_TIMEOUT = 5.0  # seconds to wait for a lock held by a reader's checkpoint
+STORE_HTML = False  # keep each article page's bytes (compressed) for `scrapy reextract`
 
 # --- Extraction (trafilatura) ----------------------------------------------------------------------
 EXTRACT_MIN_WORDS = 25  # fewer words after cleaning: no article (a listing when it shows teasers)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.config import SettingError, StoreConfig
@@ -20,7 +21,7 @@ from crawler.extract.signing import sign_text
 from crawler.fetch.failures import Refused
 from crawler.fetch.scope import ScopeMiddleware
 from crawler.handoff import outcome_recorded
-from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
+from crawler.records import AnalysedPage, ArticleItem, FetchedPage, PageOutcome, SeenAgain
 from crawler.spiders.news import NewsSpider
 from crawler.store.pipeline import StorePipeline
 from dedup import SignatureScheme
@@ -72,8 +73,10 @@ def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
     crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
     text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
     analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
-    pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis))
-    pipeline.process_item(SeenAgain(f"{HERALD}/a"))
+    item = pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis))
+    assert isinstance(item, ArticleItem) and item.title == "Vote" and item.version == 1  # for feed exports
+    with pytest.raises(DropItem):  # a record that stored no article goes no further
+        pipeline.process_item(SeenAgain(f"{HERALD}/a"))
     crawler.signals.send_catch_log(outcome_recorded, outcome=PageOutcome(f"{HERALD}/robots.txt", 404, "robots", "x"))
     known = pipeline.history.known(f"{HERALD}/a")
     assert known is not None and known.article is not None and known.article.stored_this_run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from concurrent.futures import Future
 from typing import Any
 
@@ -12,7 +13,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from crawler.config import ExtractConfig
+from crawler.config import ExtractConfig, Settings
 from crawler.extract.analysis import analyse_page
 from crawler.extract.results import PageAnalysis, PageExtraction
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
@@ -29,14 +30,16 @@ class ExtractPipeline:
     runs in-process, which is easier to debug but blocks the crawl while a page is parsed.
     """
 
-    def __init__(self, config: ExtractConfig, stats: StatsCollector):
+    def __init__(self, config: ExtractConfig, stats: StatsCollector, keep_html: bool = False):
         self.config = config
         self.stats = stats
+        self.keep_html = keep_html  # hand an article page's bytes on, compressed, to be stored for re-extraction
         self.pool: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(ExtractConfig.from_settings(crawler.settings), crawler.stats)
+        keep_html = Settings(crawler.settings).flag("STORE_HTML")
+        return cls(ExtractConfig.from_settings(crawler.settings), crawler.stats, keep_html)
 
     def open_spider(self) -> None:
         config = self.config
@@ -67,7 +70,10 @@ class ExtractPipeline:
             ("timing/sign_cpu_s", analysis.sign_cpu_s),
         ):
             self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
-        return AnalysedPage(item.url, item.status, analysis, item.etag, item.last_modified, item.site)
+        html = zlib.compress(item.body, 6) if self.keep_html and extraction.article is not None else None
+        return AnalysedPage(
+            item.url, item.status, analysis, item.etag, item.last_modified, item.site, html, item.content_type
+        )
 
     async def _analyse(self, page: FetchedPage) -> PageAnalysis:
         """The page's analysis; a page that breaks the extractor gets a reason, never breaks the crawl."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from crawler.extract.results import Article
 from crawler.extract.signing import SignedText
+from crawler.records import ArticleItem
 from crawler.store.database import Database, utc_now
 from crawler.urls import site_of
 
@@ -136,6 +137,12 @@ class Articles:
         marks = ",".join("?" * len(ids))
         rows = self.db.read(f"SELECT id, duplicate_of, similarity FROM articles WHERE id IN ({marks})", ids)
         return {row[0]: (row[1], row[2]) for row in rows} if ids else {}
+
+    def item(self, article_id: int) -> ArticleItem:
+        """The article as the feed exports give it."""
+        names = [f.name for f in fields(ArticleItem)]
+        row = self.db.read(f"SELECT {', '.join(names)} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return ArticleItem(*row)
 
     def text(self, article_id: int) -> str | None:
         row = self.db.read("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()

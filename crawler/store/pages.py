@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from crawler.store.database import Database, utc_now
 
 
@@ -59,6 +61,27 @@ class Pages:
 
     def set_article(self, url: str, article_id: int) -> None:
         self.db.write("UPDATE pages SET article_id = ? WHERE url = ?", (article_id, url))
+
+    # -- article pages kept for re-extraction (STORE_HTML) -------------------------------------
+    def keep_html(self, url: str, article_id: int, content_type: str | None, compressed: bytes) -> None:
+        """Keep an article page's bytes (zlib-compressed) as last downloaded; one row per URL."""
+        self.db.write(
+            "INSERT OR REPLACE INTO page_html (url, article_id, content_type, body, fetched_at) VALUES (?, ?, ?, ?, ?)",
+            (url, article_id, content_type, compressed, utc_now()),
+        )
+
+    def kept_html_pages(self) -> Iterator[tuple[str, str | None, bytes, str | None, str | None]]:
+        """(url, content type, compressed bytes, etag, last modified) of every kept article page, one at a time
+        (the URLs are read first: the batch written meanwhile does not disturb the reading)."""
+        urls = [row[0] for row in self.db.read("SELECT url FROM page_html ORDER BY url")]
+        for url in urls:
+            row = self.db.read(
+                "SELECT h.url, h.content_type, h.body, p.etag, p.last_modified FROM page_html h "
+                "LEFT JOIN pages p ON p.url = h.url WHERE h.url = ?",
+                (url,),
+            ).fetchone()
+            if row is not None:
+                yield row
 
     # -- files kept for a 304 -----------------------------------------------------------------
     def keep_body(self, url: str, body: bytes) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
@@ -73,17 +74,22 @@ class StorePipeline(Handoff):
 
     # -- items --------------------------------------------------------------------------------
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, (AnalysedPage, PageOutcome, SeenAgain)):
-            self._write(item)
-        return item
+        """The article a record stored (for Scrapy's feed exports); a record that stored none ends here."""
+        if not isinstance(item, (AnalysedPage, PageOutcome, SeenAgain)):
+            return item
+        stored = self._write(item)
+        if stored is None:
+            raise DropItem("stored no article", log_level="DEBUG")
+        return self.writer.articles.item(stored)
 
-    def _write(self, record: AnalysedPage | PageOutcome | SeenAgain) -> None:
+    def _write(self, record: AnalysedPage | PageOutcome | SeenAgain) -> int | None:
         if self.writer.run_id is None:
-            return  # the run could not be recorded: the crawl is stopping
+            return None  # the run could not be recorded: the crawl is stopping
         try:
-            self.writer.write(record)
+            return self.writer.write(record)
         except StorageError:
             self._stop()
+            return None
 
     def _commit(self) -> None:
         try:

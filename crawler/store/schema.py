@@ -191,3 +191,17 @@ def m005_article_history(db: sqlite_utils.Database) -> None:
     db.table("kept_files").create({"url": str, "body": bytes, "fetched_at": str}, pk="url")
     # Redirects to an article are its other URLs: found by where they lead.
     db.table("pages").create_index(["redirect_to"])
+
+
+@migrations()
+def m006_links_and_pages_kept(db: sqlite_utils.Database) -> None:
+    # Foreign keys let Datasette (and anyone joining) go from a page to its article and its run.
+    db.table("pages").add_foreign_key("article_id", "articles", "id")
+    db.table("pages").add_foreign_key("run_id", "runs", "id")
+    # With STORE_HTML: each article page's bytes as last downloaded, compressed, for re-extraction.
+    db.table("page_html").create(
+        {"url": str, "article_id": int, "content_type": str, "body": bytes, "fetched_at": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("page_html").create_index(["article_id"])

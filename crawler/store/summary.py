@@ -58,13 +58,13 @@ def figures(stats: dict[str, Any], totals: Totals, elapsed: float) -> dict[str, 
     }
 
 
-def summarise(summary: dict[str, Any], path: str) -> str:
-    """The summary's lines, from :func:`figures`."""
+def summarise(summary: dict[str, Any], path: str, what: str = "Crawl") -> str:
+    """The summary's lines, from :func:`figures`; ``what`` ended (a crawl, a re-extraction)."""
     s = summary
     skipped = ", ".join(f"{reason} {n}" for reason, n in s["without_article"].items()) or "none"
     lines = [
         (
-            f"Crawl finished ({s['finish_reason']}): {s['articles_new']} new articles stored "
+            f"{what} finished ({s['finish_reason']}): {s['articles_new']} new articles stored "
             f"({s['near_duplicates']} linked as near-duplicates, {s['exact_copies']} as exact copies); "
             f"{s['pages']} pages in {s['elapsed_s']:g} s ({s['pages_per_s']:g} pages/s)."
         ),

@@ -123,7 +123,7 @@ class Writer:
             logger.warning("%d earlier run(s) on %s ended without recording it; marked 'aborted'", aborted, self.path)
         return self.run_id
 
-    def finish(self, reason: str) -> str:
+    def finish(self, reason: str, what: str = "Crawl") -> str:
         """Commit the batch, record the run's end with its stats, close the database; returns the summary."""
         with contextlib.suppress(StorageError):  # a failed last commit is recorded as the run's end below
             self.commit()
@@ -134,10 +134,10 @@ class Writer:
             stats["summary"] = figures(stats, self.totals(), elapsed)
             if self.run_id is not None:
                 self.runs.finish(self.run_id, recorded, stats)
-            summary = summarise(stats["summary"], self.path)
+            summary = summarise(stats["summary"], self.path, what)
         except sqlite3.Error as exc:
             self._failed(exc)
-            summary = f"Crawl stopped ({recorded}): {self.failure}"
+            summary = f"{what} stopped ({recorded}): {self.failure}"
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
         self.lock.release()
@@ -183,14 +183,18 @@ class Writer:
         return StorageError(self.failure)
 
     # -- records ------------------------------------------------------------------------------
-    def write(self, record: Record) -> None:
-        """Write one record's rows inside the open batch; commit when the batch is full."""
+    def write(self, record: Record) -> int | None:
+        """Write one record's rows inside the open batch; commit when the batch is full.
+
+        Returns the id of the article the record stored or gave a new version, else None.
+        """
         if self.failure is not None:
-            return  # the crawl is stopping: nothing more can be written
+            return None  # the crawl is stopping: nothing more can be written
         started = time.perf_counter()
+        stored = None
         try:
             if isinstance(record, AnalysedPage):
-                self._write_page(record)
+                stored = self._write_page(record)
             elif isinstance(record, PageOutcome):
                 self._write_outcome(record)
             elif isinstance(record, SeenAgain):
@@ -206,6 +210,22 @@ class Writer:
         self._records_pending += 1
         if self._records_pending >= self.config.batch_size:
             self.commit()
+        return stored
+
+    def reextracted(self, page: AnalysedPage) -> bool:
+        """A stored article page extracted again from its kept bytes (``scrapy reextract``): a new version if
+        its text or title came out differently. Nothing was fetched: its page row and teasers stay. Returns
+        whether the article changed."""
+        if self.failure is not None or page.analysis.extraction.article is None or page.analysis.article_text is None:
+            return False
+        try:
+            _, changed = self._write_article(page)
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+        self._records_pending += 1
+        if self._records_pending >= self.config.batch_size:
+            self.commit()
+        return changed
 
     def _lap(self, step: str, started: float) -> float:
         """Add the time since ``started`` to the stat ``timing/<step>``; returns now, to start the next lap."""
@@ -280,11 +300,12 @@ class Writer:
             self.articles.add_url(url, led_to, "alias")
         return led_to
 
-    def _write_page(self, page: AnalysedPage) -> None:
+    def _write_page(self, page: AnalysedPage) -> int | None:
+        """The page's article, teasers and row; returns the article's id if it was stored or changed."""
         extraction = page.analysis.extraction
-        article_id = None
+        article_id = stored = None
         if extraction.article is not None and page.analysis.article_text is not None:
-            article_id = self._write_article(page)
+            article_id, stored = self._write_article(page)
         started = time.perf_counter()
         new_teasers, new_sightings = self.dedup.store_teasers(
             page.url, extraction.teasers, page.analysis.teaser_signatures
@@ -297,10 +318,16 @@ class Writer:
         self._record_page(
             page.url, page.status, extraction.kind, extraction.reason, site, page.etag, page.last_modified, article_id
         )
+        if page.html is not None and article_id is not None:
+            self.pages.keep_html(page.url, article_id, page.content_type, page.html)
         self._lap("store/pages_s", started)
+        return article_id if stored else None
 
-    def _write_article(self, page: AnalysedPage) -> int:
-        """Cut the site's chrome, then: a new version of a stored article, or a new article; returns its id."""
+    def _write_article(self, page: AnalysedPage) -> tuple[int, bool]:
+        """Cut the site's chrome, then: a new version of a stored article, or a new article.
+
+        Returns its id, and whether anything of it was stored (new, or a new version).
+        """
         article = page.analysis.extraction.article
         text = page.analysis.article_text
         assert article is not None and text is not None
@@ -315,9 +342,9 @@ class Writer:
             started = self._lap("store/chrome_s", started)
         stored = self._stored_article_at(page.url, text, site)
         if stored is not None:
-            self._revisited(stored, page, article, text, chrome_removed, site)
+            changed = self._revisited(stored, page, article, text, chrome_removed, site)
             self._lap("store/article_s", started)
-            return stored
+            return stored, changed
         decision = self.dedup.decide_article(page.url, article.canonical_url, text)
         self.stats.inc_value(f"dedup/{decision.match}")
         if decision.merge_roots:
@@ -327,7 +354,7 @@ class Writer:
             self.articles.add_url(page.url, decision.existing_id, "canonical")
             self.articles.touch(decision.existing_id)
             self._count("store/articles/seen_again", site)
-            return decision.existing_id
+            return decision.existing_id, False
         article_id = self.dedup.store_article(page.url, article, text, decision, self.run_id)
         if article.canonical_url:
             self._touched.add(article.canonical_url)  # may now be another URL of it
@@ -342,7 +369,7 @@ class Writer:
             story = decision.root_id or article_id  # copies of one story count once
             self.stats.inc_value("chrome/blocks_learned", self.chrome.learn(page.url, article_id, story, text.text))
             self._lap("store/learn_s", started)
-        return article_id
+        return article_id, True
 
     def _stored_article_at(self, url: str, text: SignedText, site: str) -> int | None:
         """The stored article this page is a download of: stored under ``url``, under a canonical URL
@@ -369,15 +396,16 @@ class Writer:
         text: SignedText,
         chrome_removed: list[tuple[str, str]],
         site: str,
-    ) -> None:
-        """A stored article downloaded again: a new version when its text or title changed; there in any case."""
+    ) -> bool:
+        """A stored article downloaded again: a new version when its text or title changed (returns True);
+        there in any case."""
         stored = self.articles.stored_version(article_id)
         if stored.gone_at is not None:
             self.articles.set_gone(article_id, gone=False)
         if stored.url != page.url or (stored.content_hash == text.content_hash and stored.title == article.title):
             self.articles.touch(article_id)
             self._count("store/articles/seen_again", site)
-            return
+            return False
         last_fetch = self.pages.last_fetch(stored.url)
         row = ArticleRow.of(page.url, article, text, None, None)
         self.articles.new_version(article_id, row, stored, last_fetch[3] if last_fetch else None)
@@ -387,6 +415,7 @@ class Writer:
         self.dedup.recluster(article_id)  # an edit may join the article to a cluster or take it out of one
         self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
         self._count("articles/updated", site)
+        return True
 
     def _record_removed(self, article_id: int, removed: list[tuple[str, str]]) -> None:
         recorded = self.removed.recorded(article_id)
