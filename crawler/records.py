@@ -58,27 +58,3 @@ class SeenAgain:
 
 
 Record = AnalysedPage | PageOutcome | SeenAgain
-
-
-@dataclass
-class ArticleItem:
-    """What Scrapy's feed exports (``-o articles.jsonl``) get: one per article the run stored or updated,
-    with its fields as the ``articles`` table holds them, nothing internal."""
-
-    url: str
-    canonical_url: str | None
-    site: str
-    title: str | None
-    author: str | None
-    published: str | None
-    language: str | None
-    description: str | None
-    sitename: str | None
-    text: str
-    word_count: int
-    duplicate_of: int | None
-    similarity: float | None
-    version: int
-    first_seen: str
-    updated_at: str | None
-    id: int

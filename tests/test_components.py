@@ -21,8 +21,9 @@ from crawler.extract.signing import sign_text
 from crawler.fetch.failures import Refused
 from crawler.fetch.scope import ScopeMiddleware
 from crawler.handoff import outcome_recorded
-from crawler.records import AnalysedPage, ArticleItem, FetchedPage, PageOutcome, SeenAgain
+from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
 from crawler.spiders.news import NewsSpider
+from crawler.store.articles import ArticleItem
 from crawler.store.pipeline import StorePipeline
 from dedup import SignatureScheme
 from tests.support.store import PROJECT_SETTINGS, open_writer

@@ -11,7 +11,7 @@ from concurrent.futures import Future
 from scrapy.commands import ScrapyCommand
 
 from crawler.config import CannotStart, ExtractConfig, StoreConfig, preflight
-from crawler.extract.analysis import analyse_page
+from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis
 from crawler.extract.workers import WorkerPool
 from crawler.records import AnalysedPage
@@ -49,16 +49,7 @@ class Command(ScrapyCommand):
             return
         writer.start_run("reextract", {"sqlite_path": writer.path})
         config = ExtractConfig.from_settings(self.settings)
-        pool = None
-        if config.workers > 1:
-            pool = WorkerPool(
-                analyse_page,
-                (config.options, config.article_scheme, config.teaser_scheme),
-                workers=config.workers,
-                timeout=config.timeout,
-                max_tasks=config.max_tasks,
-                max_memory_mb=config.max_memory_mb,
-            )
+        pool = analysis_pool(config)
         try:
             self._reextract(writer, config, pool)
         finally:

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from crawler.extract.article import extract_page
 from crawler.extract.options import ExtractOptions
 from crawler.extract.results import PageAnalysis
 from crawler.extract.signing import sign_text
+from crawler.extract.workers import WorkerPool
 from dedup import SignatureScheme
+
+if TYPE_CHECKING:
+    from crawler.config import ExtractConfig
+
+
+def analysis_pool(config: ExtractConfig) -> WorkerPool | None:
+    """Worker processes running :func:`analyse_page` as ``config`` says; None for in-process (one worker)."""
+    if config.workers <= 1:
+        return None
+    return WorkerPool(
+        analyse_page,
+        (config.options, config.article_scheme, config.teaser_scheme),
+        workers=config.workers,
+        timeout=config.timeout,
+        max_tasks=config.max_tasks,
+        max_memory_mb=config.max_memory_mb,
+    )
 
 
 def analyse_page(

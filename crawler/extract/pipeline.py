@@ -14,7 +14,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.config import ExtractConfig, Settings
-from crawler.extract.analysis import analyse_page
+from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis, PageExtraction
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 from crawler.records import AnalysedPage, FetchedPage
@@ -42,16 +42,7 @@ class ExtractPipeline:
         return cls(ExtractConfig.from_settings(crawler.settings), crawler.stats, keep_html)
 
     def open_spider(self) -> None:
-        config = self.config
-        if config.workers > 1:
-            self.pool = WorkerPool(
-                analyse_page,
-                (config.options, config.article_scheme, config.teaser_scheme),
-                workers=config.workers,
-                timeout=config.timeout,
-                max_tasks=config.max_tasks,
-                max_memory_mb=config.max_memory_mb,
-            )
+        self.pool = analysis_pool(self.config)
 
     def close_spider(self) -> None:
         if self.pool is not None:

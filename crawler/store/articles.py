@@ -7,7 +7,6 @@ from dataclasses import dataclass, fields
 
 from crawler.extract.results import Article
 from crawler.extract.signing import SignedText
-from crawler.records import ArticleItem
 from crawler.store.database import Database, utc_now
 from crawler.urls import site_of
 
@@ -52,6 +51,17 @@ class ArticleRow:
             duplicate_of=duplicate_of,
             similarity=similarity,
         )
+
+
+@dataclass(frozen=True)
+class ArticleItem(ArticleRow):
+    """What Scrapy's feed exports (``-o articles.jsonl``) get: one per article the run stored or gave a new
+    version, as the ``articles`` table holds it, nothing internal."""
+
+    version: int
+    first_seen: str
+    updated_at: str | None
+    id: int
 
 
 _ROW_COLUMNS = [f.name for f in fields(ArticleRow)]
