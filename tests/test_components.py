@@ -159,3 +159,15 @@ def test_the_writer_tells_its_listeners_which_pages_each_commit_changed(tmp_path
     assert listener.batches == [{f"{HERALD}/a", f"{HERALD}/old"}]
     writer.commit()  # nothing new: nobody is told
     assert len(listener.batches) == 1
+
+
+def test_a_stored_article_that_yields_none_keeps_the_validators_of_its_stored_text(tmp_path):
+    writer = open_writer(tmp_path / "crawl.db")
+    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
+    analysis = PageAnalysis(PageExtraction("article", article=Article(text)), sign_text(text, SCHEME))
+    writer.write(AnalysedPage(f"{HERALD}/a", 200, analysis, etag='"v1"'))
+    failed = PageAnalysis(PageExtraction("skipped", "extraction_timeout"))
+    writer.write(AnalysedPage(f"{HERALD}/a", 200, failed, etag='"v2"'))  # a new version we could not read
+    writer.commit()
+    known = writer.history.known(f"{HERALD}/a")
+    assert known is not None and known.etag == '"v1"'  # so the next request still asks for the new text

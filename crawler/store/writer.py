@@ -315,8 +315,14 @@ class Writer:
         self.stats.inc_value("teasers/merged", new_sightings - new_teasers)
         started = self._lap("store/teasers_s", started)
         site = page.site or site_of(page.url)
+        etag, last_modified = page.etag, page.last_modified
+        if article_id is None and self.articles.find(page.url) is not None:
+            # A stored article that yielded none this time (its extraction failed or found too little):
+            # the stored text is still the old version's, and so must be the validators sent next time.
+            last = self.pages.last_fetch(page.url)
+            etag, last_modified = (last[1], last[2]) if last else (None, None)
         self._record_page(
-            page.url, page.status, extraction.kind, extraction.reason, site, page.etag, page.last_modified, article_id
+            page.url, page.status, extraction.kind, extraction.reason, site, etag, last_modified, article_id
         )
         if page.html is not None and article_id is not None:
             self.pages.keep_html(page.url, article_id, page.content_type, page.html)
