@@ -48,6 +48,7 @@ class ExtractPipeline:
                 timeout=config.timeout,
                 max_tasks=config.max_tasks,
                 max_memory_mb=config.max_memory_mb,
+                preload=["crawler.extract.warmup"],
             )
 
     def close_spider(self) -> None:
