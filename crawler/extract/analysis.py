@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from crawler.extract.article import extract_page
-from crawler.extract.options import ExtractOptions
 from crawler.extract.results import PageAnalysis
-from crawler.extract.signing import sign_text
-from dedup import SignatureScheme
+
+if TYPE_CHECKING:
+    from crawler.extract.options import ExtractOptions
+    from dedup import SignatureScheme
 
 
 def analyse_page(
@@ -23,6 +24,11 @@ def analyse_page(
 
     The CPU time of each step is recorded in the result: the crawl reports where its time goes.
     """
+    # Imported on first use: the crawl process imports this module to name the workers' function,
+    # and must not load trafilatura and datasketch for that; the workers' fork server preloads them.
+    from crawler.extract.article import extract_page
+    from crawler.extract.signing import sign_text
+
     started = time.process_time()
     extraction = extract_page(body, url, content_type, options)
     extracted = time.process_time()
