@@ -90,13 +90,18 @@ def _article_text(
     paragraphs = extract_body(tree, url, options, labels).paragraphs
     if not paragraphs:
         return "", []
-    # A teaser with the page's own headline, or under it, is this story ("Read more »" to another URL
-    # of it): its blurb is the story's lead, not chrome. (A section page's short heading, "World", is
-    # no headline: the teasers under it are other stories.)
+    # A teaser with the page's own headline, or alone under it, is this story ("Read more »" to
+    # another URL of it): its blurb is the story's lead, not chrome. (Several teasers under the
+    # page's heading make it a listing; a section's short heading, "World", is no headline.)
     own = label_key(title or "")
     if own.count(" ") + 1 < MIN_HEADLINE_WORDS:
         own = ""
-    others = [t for t in teasers if own not in (label_key(t.title), label_key(t.block))] if own else teasers
+    per_block = Counter(label_key(t.block) for t in teasers)
+    others = [
+        t
+        for t in teasers
+        if not own or (label_key(t.title) != own and not (label_key(t.block) == own and per_block[own] == 1))
+    ]
     kept, teaser_lines = strip_teasers(paragraphs, others)
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
     kept = [p for p in kept if not is_furniture(p)]
