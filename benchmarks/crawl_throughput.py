@@ -321,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
         "--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting for every crawl"
     )
     parser.add_argument(
+        "--crawl",
+        action="append",
+        choices=list(CRAWLS),
+        help="run only this crawl (repeatable; default: all of them)",
+    )
+    parser.add_argument(
         "--trace",
         action="store_true",
         help="sample the engine, downloader, scraper and extraction queues (benchmarks/out/trace-*.jsonl)",
@@ -337,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if extra:
         print(f"extra settings for every crawl: {extra}")
-    steps = 2 + len(CRAWLS)
+    crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
+    steps = 2 + len(crawls)
 
     wall, cpu, found = plain_trafilatura(pages)
     plain = [Plain("trafilatura.extract (text only)", wall, cpu)]
@@ -348,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[CrawlResult] = []
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
-        for step, (label, settings) in enumerate(CRAWLS.items(), start=3):
+        for step, (label, settings) in enumerate(crawls.items(), start=3):
             traced = {}
             trace = OUT / f"trace-{label.replace(' ', '-')}.jsonl"
             if options.trace:
