@@ -90,18 +90,7 @@ def _article_text(
     paragraphs = extract_body(tree, url, options, labels).paragraphs
     if not paragraphs:
         return "", []
-    # A teaser with the page's own headline, or alone under it, is this story ("Read more »" to
-    # another URL of it): its blurb is the story's lead, not chrome. (Several teasers under the
-    # page's heading make it a listing; a section's short heading, "World", is no headline.)
-    own = label_key(title or "")
-    if own.count(" ") + 1 < MIN_HEADLINE_WORDS:
-        own = ""
-    per_block = Counter(label_key(t.block) for t in teasers)
-    others = [
-        t
-        for t in teasers
-        if not own or (label_key(t.title) != own and not (label_key(t.block) == own and per_block[own] == 1))
-    ]
+    others = _other_stories(teasers, title)
     kept, teaser_lines = strip_teasers(paragraphs, others)
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
     kept = [p for p in kept if not is_furniture(p)]
@@ -111,6 +100,20 @@ def _article_text(
     if not kept or _mostly_links(labels, kept):
         return "", removed
     return "\n\n".join(kept), removed
+
+
+def _other_stories(teasers: list[Teaser], title: str | None) -> list[Teaser]:
+    """The teasers that stand for other stories.
+
+    A teaser with the page's own headline, or alone under it ("Read more »" to another URL of it),
+    is this story: its blurb is the story's lead, not chrome. Several teasers under the page's
+    heading make a listing of other stories, and a section's short heading ("World") is no headline.
+    """
+    own = label_key(title or "")
+    if own.count(" ") + 1 < MIN_HEADLINE_WORDS:
+        return teasers
+    under_own = sum(1 for t in teasers if label_key(t.block) == own)
+    return [t for t in teasers if label_key(t.title) != own and not (under_own == 1 and label_key(t.block) == own)]
 
 
 def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[str], list[str]]:
