@@ -5,8 +5,8 @@
 For every corpus page, one after another in this process: plain ``trafilatura.extract`` (text only),
 plain ``trafilatura.extract(with_metadata=True)``, and the workers' own ``analyse_page`` (extraction
 and signatures, with the crawl's settings). crawl_throughput times plain trafilatura and the crawl
-minutes apart; on a shared machine the load changes meanwhile, and CPU time grows with it (the two
-CPUs share a core). Here each page is timed three ways within milliseconds.
+minutes apart; on a shared machine the load changes meanwhile, and CPU time grows with it. Here
+each page is timed three ways within milliseconds.
 """
 
 from __future__ import annotations
