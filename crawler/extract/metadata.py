@@ -86,12 +86,20 @@ class MetadataReader:
     def title(self) -> str | None:
         return page_title(_title_sources(self.tree, self.structured), self.url)
 
+    @property
+    def published(self) -> str | None:
+        try:
+            return published_date(self.tree, self.url)
+        except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
+            logger.warning("date unreadable on %s", self.url, exc_info=True)
+            return None
+
     def read(self) -> PageMetadata:
         structured = self.structured
         return PageMetadata(
             title=self.title,
             author=clean(structured.author) or clean(byline_author(self.tree)) or None,
-            published=published_date(self.tree, self.url),
+            published=self.published,
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,
             language=declared_language(self.tree),

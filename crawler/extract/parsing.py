@@ -36,7 +36,7 @@ def parse_html(html: str) -> HtmlElement | None:
             break
     try:
         tree = fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
-    except (etree.ParserError, ValueError):
+    except (etree.LxmlError, ValueError):  # "Document is empty", and the like
         return None
     # A text without an html tag that parses into a single block is a fragment or not HTML at all.
     if tree is None or ("html" not in beginning and len(tree) < 2):
