@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from benchmarks.corpus import CorpusPage, collapse
+from benchmarks.corpus import CorpusPage, Score, collapse, score
 from benchmarks.harness import CrawlRun
 from crawler.extract.article import extract_page
+from crawler.extract.language import guess_language
 
 FIELDS = ("title", "author", "date")
 SERVED_PAGE = re.compile(r"/p/(\d+)\.html$")
@@ -42,6 +43,13 @@ class Extracted:
 def extract_plain(page: CorpusPage) -> Extracted:
     """Plain trafilatura: ``extract`` for the text, ``extract_metadata`` (the same metadata step) for the rest."""
     text = trafilatura.extract(page.html, url=page.url) or ""
+    meta = trafilatura.extract_metadata(page.html, default_url=page.url)
+    return Extracted(text, meta.title, meta.author, meta.date)
+
+
+def extract_plain_without_comments(page: CorpusPage) -> Extracted:
+    """Plain trafilatura without comments (``include_comments=False``), as ours runs it; same metadata."""
+    text = trafilatura.extract(page.html, url=page.url, include_comments=False) or ""
     meta = trafilatura.extract_metadata(page.html, default_url=page.url)
     return Extracted(text, meta.title, meta.author, meta.date)
 
@@ -163,3 +171,43 @@ def loss_causes(
             )
     losses.sort(key=lambda loss: (-loss.lost, loss.index))
     return causes, losses, precision
+
+
+# --- page classes and the pages where ours has no article -------------------------------------------
+def page_classes(page: CorpusPage, baseline: Extracted) -> list[str]:
+    """The classes a page belongs to: its length (by ``baseline``'s words), language, and comments."""
+    words = len(baseline.text.split())
+    length = "short (<200 words)" if words < 200 else "long (>1000 words)" if words > 1000 else "medium"
+    language = guess_language(baseline.text) or "unknown"
+    classes = [length, f"language {language if language in ('de', 'en') else 'other'}"]
+    if page.meta.get("comments"):
+        classes.append("with comments")
+    return classes
+
+
+def scores_by_class(
+    pages: list[CorpusPage], systems: dict[str, dict[int, Extracted]], baseline: str
+) -> dict[str, dict[str, Score]]:
+    """Each page class's score for each system (classes by the ``baseline`` system's text)."""
+    members: dict[str, list[CorpusPage]] = {}
+    for page in pages:
+        for name in page_classes(page, systems[baseline][page.index]):
+            members.setdefault(name, []).append(page)
+    return {
+        name: {system: score(group, {i: e.text for i, e in out.items()}) for system, out in systems.items()}
+        for name, group in sorted(members.items())
+    }
+
+
+def missing_articles(
+    pages: list[CorpusPage], baseline: dict[int, Extracted], ours: dict[int, Extracted], min_words: int = 100
+) -> list[tuple[CorpusPage, str, int]]:
+    """Pages where ours has no article but ``baseline`` finds ``min_words``+ words holding wanted text."""
+    missing = []
+    for page in pages:
+        theirs, mine = baseline[page.index], ours[page.index]
+        text = collapse(theirs.text)
+        words = len(theirs.text.split())
+        if not mine.text and words >= min_words and any(collapse(s) in text for s in page.with_snippets):
+            missing.append((page, mine.reason or mine.kind, words))
+    return missing

@@ -37,10 +37,14 @@ from benchmarks.extraction_quality import (
     accuracy,
     extract_ours,
     extract_plain,
+    extract_plain_without_comments,
     loss_causes,
+    missing_articles,
+    page_classes,
     read_crawled,
+    scores_by_class,
 )
-from benchmarks.harness import run_crawl, start_crawl
+from benchmarks.harness import OUT, run_crawl, start_crawl
 from benchmarks.sites import serve_corpus, serve_sites
 from crawler import settings as crawl_defaults
 from dedup import SignatureScheme
@@ -88,7 +92,9 @@ def signed(x: float) -> str:
 @dataclass
 class ExtractionRun:
     pages: list[CorpusPage]
-    systems: dict[str, dict[int, Extracted]]  # "plain", "ours" and, after a crawl, "crawled"
+    # "plain" (trafilatura.extract as it comes), "plain_nc" (without comments), "ours" and, after a
+    # crawl, "crawled"
+    systems: dict[str, dict[int, Extracted]]
     seconds: dict[str, float]
     no_article_reasons: dict[int, str]  # the crawl's pages table, for pages it stored no article from
     served: str  # base URL the corpus was served at
@@ -107,7 +113,11 @@ def measure_extraction(pages: list[CorpusPage], workdir: Path, crawl: bool) -> E
         base = server.base_url
         pending = start_crawl([base + "/sitemap.xml"], workdir / "corpus.db") if crawl else None
         try:
-            for name, extract in (("plain", extract_plain), ("ours", extract_ours)):
+            for name, extract in (
+                ("plain", extract_plain),
+                ("plain_nc", extract_plain_without_comments),
+                ("ours", extract_ours),
+            ):
                 started = time.perf_counter()
                 systems[name] = {p.index: extract(p) for p in pages}
                 seconds[name] = time.perf_counter() - started
@@ -121,17 +131,21 @@ def measure_extraction(pages: list[CorpusPage], workdir: Path, crawl: bool) -> E
     return ExtractionRun(pages, systems, seconds, reasons, base)
 
 
+COLUMNS = {"plain": "plain", "plain_nc": "plain nc", "ours": "ours"}  # nc: without comments
+
+
 def print_extraction(run: ExtractionRun) -> None:
     pages, systems = run.pages, run.systems
     timing = ", ".join(f"{name} {s:.0f} s" for name, s in run.seconds.items())
     print(f"\n== Extraction: {len(pages)} corpus pages ({timing}; the crawl runs alongside) ==")
-    header = f"{'metric':<18}{'plain':>8}{'ours':>8}{'ours-plain':>12}"
+    header = f"{'metric':<18}" + "".join(f"{c:>9}" for c in COLUMNS.values()) + f"{'-plain':>9}{'-plain nc':>10}"
     if run.crawled:
         header += f"{'crawled':>9}{'crawl-ours':>12}"
     print(header + "   target (ours)")
 
     def row(label: str, values: dict[str, float], target: str = "") -> None:
-        line = f"{label:<18}{values['plain']:>8.4f}{values['ours']:>8.4f}{signed(values['ours'] - values['plain']):>12}"
+        line = f"{label:<18}" + "".join(f"{values[n]:>9.4f}" for n in COLUMNS)
+        line += f"{signed(values['ours'] - values['plain']):>9}{signed(values['ours'] - values['plain_nc']):>10}"
         if run.crawled:
             line += f"{values['crawled']:>9.4f}{signed(values['crawled'] - values['ours']):>12}"
         print(line + ("   " + target if target else ""))
@@ -139,18 +153,17 @@ def print_extraction(run: ExtractionRun) -> None:
     scores = {name: score(pages, {i: e.text for i, e in out.items()}) for name, out in systems.items()}
     precision = {n: s.precision for n, s in scores.items()}
     f1 = {n: s.f1 for n, s in scores.items()}
-    row("precision", precision, f">= {TARGET_PRECISION}  {verdict(precision['ours'] >= TARGET_PRECISION)}")
+    row("precision", precision, f">= {TARGET_PRECISION} and plain nc  {verdict(_beats(precision, TARGET_PRECISION))}")
     row("recall", {n: s.recall for n, s in scores.items()})
-    row("F1", f1, f">= {TARGET_F1}  {verdict(f1['ours'] >= TARGET_F1)}")
+    row("F1", f1, f">= {TARGET_F1} and > plain nc  {verdict(_beats(f1, TARGET_F1, strictly=True))}")
     for field in FIELDS:
         counts = {name: accuracy(pages, out, field) for name, out in systems.items()}
         annotated = counts["plain"][1]
         if not annotated:
-            print(f"{field + ' acc (0)':<18}{'n/a':>8}{'n/a':>8}   (no page in the selection has this field)")
+            print(f"{field + ' acc (0)':<18}{'n/a':>9}   (no page in the selection has this field)")
             continue
         values = {name: correct / annotated for name, (correct, _) in counts.items()}
-        target = f">= plain  {verdict(values['ours'] >= values['plain'])}" if field == "date" else ""
-        row(f"{field} acc ({annotated})", values, target)
+        row(f"{field} acc ({annotated})", values, f">= plain  {verdict(values['ours'] >= values['plain'])}")
         # The same, only over pages that ours stores as an article: a page it keeps out (a listing, an
         # "about" page) counts as wrong above, whatever its metadata.
         stored = [p for p in pages if systems["ours"].get(p.index) is not None and systems["ours"][p.index].text]
@@ -160,8 +173,8 @@ def print_extraction(run: ExtractionRun) -> None:
     with_text = {name: sum(bool(e.text) for e in out.values()) for name, out in systems.items()}
     print(
         f"{'pages with text':<18}"
-        + "".join(f"{with_text[n]:>8}" for n in ("plain", "ours"))
-        + " " * 12
+        + "".join(f"{with_text[n]:>9}" for n in COLUMNS)
+        + " " * 19
         + (f"{with_text['crawled']:>9}" if run.crawled else "")
     )
     if run.crawled:
@@ -170,6 +183,28 @@ def print_extraction(run: ExtractionRun) -> None:
             f"crawl vs direct: F1 {signed(delta)} "
             f"(|Δ| <= {TARGET_CRAWL_DELTA} {verdict(abs(delta) <= TARGET_CRAWL_DELTA)})"
         )
+    print_classes(run)
+
+
+def _beats(values: dict[str, float], target: float, strictly: bool = False) -> bool:
+    """Ours meets ``target`` and is at least as good as plain trafilatura without comments (better if ``strictly``)."""
+    baseline = values["plain_nc"]
+    return values["ours"] >= target and (values["ours"] > baseline if strictly else values["ours"] >= baseline)
+
+
+def print_classes(run: ExtractionRun) -> None:
+    """F1 and precision of each page class (classes by plain nc's text): ours must not lose on any."""
+    systems = {n: run.systems[n] for n in COLUMNS}
+    by_class = scores_by_class(run.pages, systems, "plain_nc")
+    sizes = Counter(c for p in run.pages for c in page_classes(p, run.systems["plain_nc"][p.index]))
+    print(
+        f"{'by page class: F1 / precision':<36}" + "".join(f"{c:>18}" for c in COLUMNS.values()) + "   ours >= plain nc"
+    )
+    for name, scores in by_class.items():
+        cells = "".join(f"{scores[n].f1:>9.4f}{scores[n].precision:>9.4f}" for n in COLUMNS)
+        ours, theirs = scores["ours"], scores["plain_nc"]
+        ok = ours.f1 >= theirs.f1 and ours.precision >= theirs.precision
+        print(f"  {f'{name} ({sizes[name]})':<34}{cells}   {verdict(ok)}")
 
 
 def print_crawl_gap(run: ExtractionRun) -> None:
@@ -200,19 +235,45 @@ def print_crawl_gap(run: ExtractionRun) -> None:
         )
 
 
+LOSSES_FILE = OUT / "quality-losses.tsv"
+
+
 def print_losses(run: ExtractionRun, show: int) -> None:
-    causes, losses, unwanted = loss_causes(run.pages, run.systems["plain"], run.systems["ours"])
-    print(
-        f"ours vs plain: {sum(causes.values())} wanted snippets lost "
-        f"({', '.join(f'{c} {n}' for c, n in causes.most_common())}); unwanted snippets removed "
-        f"{unwanted['unwanted_removed']}, let in {unwanted['unwanted_added']}"
-    )
-    print("biggest losses (page, host, cause, snippets lost, plain's words, first lost snippet):")
-    for loss in losses[:show]:
+    """Where ours loses wanted text against plain trafilatura, with and without comments; every such
+    page goes to LOSSES_FILE, the biggest are printed."""
+    rows = []
+    for baseline, label in (("plain_nc", "plain nc"), ("plain", "plain")):
+        causes, losses, unwanted = loss_causes(run.pages, run.systems[baseline], run.systems["ours"])
         print(
-            f"  p/{loss.index:<4} {loss.host[:28]:<28} {loss.cause:<13} {loss.lost}  {loss.plain_words:>5}w  "
+            f"ours vs {label}: {sum(causes.values())} wanted snippets lost on {len(losses)} pages "
+            f"({', '.join(f'{c} {n}' for c, n in causes.most_common())}); unwanted snippets removed "
+            f"{unwanted['unwanted_removed']}, let in {unwanted['unwanted_added']}"
+        )
+        rows += [(label, loss) for loss in losses]
+    missing = missing_articles(run.pages, run.systems["plain_nc"], run.systems["ours"])
+    print(
+        f"pages where plain nc finds 100+ words holding wanted text and ours stores no article: {len(missing)} "
+        f"(target 0) {verdict(not missing)}"
+        + "".join(
+            f"\n  p/{page.index} {page.url} ({reason}; plain nc {words} words)" for page, reason, words in missing
+        )
+    )
+    print(f"biggest losses against plain nc (all in {LOSSES_FILE.relative_to(OUT.parents[1])}):")
+    print("  page   host                         cause         lost  plain's words  first lost snippet")
+    for _, loss in [r for r in rows if r[0] == "plain nc"][:show]:
+        print(
+            f"  p/{loss.index:<4} {loss.host[:28]:<28} {loss.cause:<13} {loss.lost:>4}  {loss.plain_words:>12}w  "
             f"{loss.example[:60]!r}"
         )
+    OUT.mkdir(parents=True, exist_ok=True)
+    urls = {p.index: p.url for p in run.pages}
+    with LOSSES_FILE.open("w", encoding="utf-8") as out:
+        out.write("against\tpage\turl\tcause\tsnippets_lost\tbaseline_words\tfirst_lost_snippet\n")
+        for label, loss in rows:
+            example = loss.example.replace("\t", " ")
+            out.write(
+                f"{label}\t{loss.index}\t{urls[loss.index]}\t{loss.cause}\t{loss.lost}\t{loss.plain_words}\t{example}\n"
+            )
 
 
 # --- dedup --------------------------------------------------------------------------------------

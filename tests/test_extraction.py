@@ -171,3 +171,33 @@ def test_furniture_lines_in_several_languages():
     ]
     assert all(is_furniture(line) for line in furniture)
     assert not any(is_furniture(line) for line in story)
+
+
+def self_teaser_page(own_teasers: int) -> str:
+    lead = (
+        "Frankfurt (dpa) - The novelist won the book prize on Monday evening for a story about a teenager in the "
+        "summer of 1969, told in dozens of episodes and fragments, and the jury praised its humour and its anger."
+    )
+    own = "".join(
+        f'<div class="box"><h3><a href="/story-{n}.html?print=1">Read the whole report here now</a></h3>'
+        f"<p>{lead}</p></div>"
+        for n in range(own_teasers)
+    )
+    others = "".join(
+        f'<li><h3><a href="/other-{n}.html">Another headline about the region number {n}</a></h3>'
+        f"<p>A blurb about story {n} and the region.</p></li>"
+        for n in range(4)
+    )
+    return (
+        "<html><head><title>Novelist wins the book prize for 1969 story</title></head><body>"
+        f"<article><h1>Novelist wins the book prize for 1969 story</h1><p>{lead}</p>"
+        f"<section><h2>Novelist wins the book prize for 1969 story</h2>{own}</section></article>"
+        f"<aside><h2>More news</h2><ul>{others}</ul></aside></body></html>"
+    )
+
+
+def test_a_lone_teaser_under_the_pages_own_headline_is_the_story_itself():
+    page = extract_page(self_teaser_page(1), "https://news.example/novelist.html")
+    assert page.kind == "article" and "told in dozens of episodes" in page.article.text
+    # Several teasers under the page's heading: a listing of other stories, whatever their blurbs.
+    assert extract_page(self_teaser_page(3), "https://news.example/novelist.html").kind == "listing"

@@ -5,19 +5,18 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from crawler.extract.article import extract_page
-from crawler.extract.options import ExtractOptions
 from crawler.extract.results import PageAnalysis
-from crawler.extract.signing import sign_text
 from crawler.extract.workers import WorkerPool
-from dedup import SignatureScheme
 
 if TYPE_CHECKING:
     from crawler.config import ExtractConfig
+    from crawler.extract.options import ExtractOptions
+    from dedup import SignatureScheme
 
 
 def analysis_pool(config: ExtractConfig) -> WorkerPool | None:
-    """Worker processes running :func:`analyse_page` as ``config`` says; None for in-process (one worker)."""
+    """Worker processes running :func:`analyse_page` as ``config`` says (started at once, warming up in the
+    background); None for in-process extraction (one worker)."""
     if config.workers <= 1:
         return None
     return WorkerPool(
@@ -27,6 +26,7 @@ def analysis_pool(config: ExtractConfig) -> WorkerPool | None:
         timeout=config.timeout,
         max_tasks=config.max_tasks,
         max_memory_mb=config.max_memory_mb,
+        preload=["crawler.extract.warmup"],
     )
 
 
@@ -42,6 +42,11 @@ def analyse_page(
 
     The CPU time of each step is recorded in the result: the crawl reports where its time goes.
     """
+    # Imported on first use: the crawl process imports this module to name the workers' function,
+    # and must not load trafilatura and datasketch for that; the workers' fork server preloads them.
+    from crawler.extract.article import extract_page
+    from crawler.extract.signing import sign_text
+
     started = time.process_time()
     extraction = extract_page(body, url, content_type, options)
     extracted = time.process_time()

@@ -1,53 +1,46 @@
-"""Page bytes to a clean article: trafilatura for text and metadata, teasers found and cut out of the text."""
+"""Page bytes to a clean article: parsed once, then trafilatura's text, teasers cut out, metadata read."""
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections import Counter
-from typing import Any
 from urllib.parse import urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
-from trafilatura.utils import load_html
 
+from crawler.extract.body import extract_body, label_key
 from crawler.extract.boilerplate import is_furniture
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
-from crawler.extract.language import guess_language, normalize_tag
+from crawler.extract.language import guess_language
+from crawler.extract.metadata import MetadataReader
 from crawler.extract.options import ExtractOptions
+from crawler.extract.parsing import parse_html
 from crawler.extract.results import Article, PageExtraction, Teaser
-from crawler.extract.teasers import clean, find_teasers
+from crawler.extract.teasers import MIN_HEADLINE_WORDS, find_teasers
 from crawler.extract.words import count_words
-from crawler.urls import normalize_url
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
 LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is an index page
-# The last segment of a URL path that names a site's service pages rather than a story.
+# The last segment of a URL path that names a site's service pages rather than a story. ("About us"
+# pages are prose the site wrote about itself, and stay articles.)
 SERVICE_PAGE = re.compile(
     r"/(contact|contact-us|kontakt|impressum|imprint|legal|legal-notice|privacy|privacy-policy|datenschutz"
-    r"|datenschutzerklaerung|terms|terms-of-use|terms-of-service|tos|agb|about|about-us|ueber-uns|cookies?"
+    r"|datenschutzerklaerung|terms|terms-of-use|terms-of-service|tos|agb|cookies?"
     r"|cookie-policy|disclaimer|login|register|subscribe|newsletter|mentions-legales|aviso-legal)"
     r"(\.[a-z]{2,5})?/?$",
     re.IGNORECASE,
 )
-PUBLISHED_META = (
-    '//meta[@property="article:published_time"]/@content',
-    '//meta[@name="article:published_time"]/@content',
-    '//meta[@itemprop="datePublished"]/@content',
-    '//meta[@name="date"]/@content',
-)
 DEFAULT_OPTIONS = ExtractOptions()
-ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def extract_page(
     body: bytes | str, url: str, content_type: str | None = None, options: ExtractOptions = DEFAULT_OPTIONS
 ) -> PageExtraction:
-    """Extract one fetched page. Never raises for bad input: the result says why there is no article."""
+    """Extract one fetched page. Never raises for bad input: the result says why there is no article.
+
+    The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree.
+    """
     if isinstance(body, str):
         html, encoding = body, None
     else:
@@ -59,18 +52,28 @@ def extract_page(
     html = html.replace("\x00", "")  # NUL bytes stop libxml2 in the middle of a page
     if not html.strip():
         return PageExtraction("skipped", "empty", encoding=encoding)
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         return PageExtraction("skipped", "not_html", encoding=encoding)
     teasers = find_teasers(tree, url)
-    article, removed = _extract_article(tree, url, teasers, options)
-    if article is not None and SERVICE_PAGE.search(urlsplit(url).path):
-        article = None  # contact, legal notice, privacy policy: not stories, however long
-    if article is None or article.word_count < options.min_words:
+    metadata = MetadataReader(tree, url)
+    text, removed = _article_text(tree, url, teasers, metadata.title, options)
+    if text and SERVICE_PAGE.search(urlsplit(url).path):
+        text = ""  # contact, legal notice, privacy policy: not stories, however long
+    if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
         return PageExtraction(kind, reason, None, teasers, removed, encoding)
-    if article.language is None:
-        article.language = guess_language(article.text)
+    stated = metadata.read()
+    article = Article(
+        text=text,
+        title=stated.title,
+        author=stated.author,
+        published=stated.published,
+        language=stated.language or guess_language(text),
+        description=stated.description,
+        sitename=stated.sitename,
+        canonical_url=stated.canonical_url,
+    )
     return PageExtraction("article", None, article, teasers, removed, encoding)
 
 
@@ -79,53 +82,38 @@ def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAU
     return extract_page(html, url, options=options).article
 
 
-def _extract_article(
-    tree: HtmlElement, url: str, teasers: list[Teaser], options: ExtractOptions
-) -> tuple[Article | None, list[tuple[str, str]]]:
-    settings: dict[str, Any] = {
-        "url": url,
-        "include_comments": False,
-        "include_tables": options.include_tables,
-        "favor_precision": options.favor_precision,
-        "favor_recall": options.favor_recall,
-    }
-    # trafilatura's fast mode skips its fallback extractors, which cost as much again and change the
-    # result mostly where the main extractor found little: run them only then.
-    document = trafilatura.bare_extraction(tree, fast=True, with_metadata=True, **settings)
-    if not isinstance(document, Document):
-        return None, []
-    paragraphs = _paragraphs(document.text)
-    if _words(paragraphs) < options.fallback_below_words:
-        thorough = trafilatura.bare_extraction(tree, fast=False, with_metadata=False, **settings)
-        if isinstance(thorough, Document) and thorough.text:
-            paragraphs = _paragraphs(thorough.text)
+def _article_text(
+    tree: HtmlElement, url: str, teasers: list[Teaser], title: str | None, options: ExtractOptions
+) -> tuple[str, list[tuple[str, str]]]:
+    """The story's text with teasers and furniture cut out (empty when there is none), and what was cut."""
+    labels = _link_labels(tree)
+    paragraphs = extract_body(tree, url, options, labels).paragraphs
     if not paragraphs:
-        return None, []
-    kept, teaser_lines = strip_teasers(paragraphs, teasers)
+        return "", []
+    others = _other_stories(teasers, title)
+    kept, teaser_lines = strip_teasers(paragraphs, others)
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
     kept = [p for p in kept if not is_furniture(p)]
     if len(teasers) < MIN_LISTING_TEASERS and _words(kept) < options.min_words <= _words(paragraphs):
         # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []
-    text = "\n\n".join(kept)
-    if not text or _mostly_links(tree, kept):
-        return None, removed
-    article = Article(
-        text=text,
-        title=clean(document.title) or None,
-        author=clean(document.author) or None,
-        published=_published(tree, document.date),
-        language=_declared_language(tree),
-        description=clean(document.description) or None,
-        sitename=clean(document.sitename) or None,
-        canonical_url=_canonical_url(tree, url),
-    )
-    return article, removed
+    if not kept or _mostly_links(labels, kept):
+        return "", removed
+    return "\n\n".join(kept), removed
 
 
-def _paragraphs(text: str | None) -> list[str]:
-    """Non-empty lines of trafilatura's text, NFC-normalised (bare_extraction does not normalise)."""
-    return [clean(unicodedata.normalize("NFC", line)) for line in (text or "").splitlines() if line.strip()]
+def _other_stories(teasers: list[Teaser], title: str | None) -> list[Teaser]:
+    """The teasers that stand for other stories.
+
+    A teaser with the page's own headline, or alone under it ("Read more »" to another URL of it),
+    is this story: its blurb is the story's lead, not chrome. Several teasers under the page's
+    heading make a listing of other stories, and a section's short heading ("World") is no headline.
+    """
+    own = label_key(title or "")
+    if own.count(" ") + 1 < MIN_HEADLINE_WORDS:
+        return teasers
+    under_own = sum(1 for t in teasers if label_key(t.block) == own)
+    return [t for t in teasers if label_key(t.title) != own and not (under_own == 1 and label_key(t.block) == own)]
 
 
 def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[str], list[str]]:
@@ -157,68 +145,18 @@ def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[st
     return kept, removed
 
 
-def _mostly_links(tree: HtmlElement, paragraphs: list[str]) -> bool:
-    """Whether the text is a list of link labels (an index page), not prose."""
-    labels = {normalize_text(" ".join(a.itertext())) for a in tree.iter("a")}
+def _link_labels(tree: HtmlElement) -> set[str]:
+    """The words of every link on the page: a paragraph that is one of them is a link label."""
+    labels = {label_key(" ".join(a.itertext())) for a in tree.iter("a")}
     labels.discard("")
-    linked = sum(count_words(p) for p in paragraphs if normalize_text(p) in labels)
+    return labels
+
+
+def _mostly_links(labels: set[str], paragraphs: list[str]) -> bool:
+    """Whether the text is a list of link labels (an index page), not prose."""
+    linked = sum(count_words(p) for p in paragraphs if label_key(p) in labels)
     return linked >= LINK_LIST_SHARE * _words(paragraphs)
 
 
 def _words(paragraphs: list[str]) -> int:
     return sum(count_words(p) for p in paragraphs)
-
-
-def _json_ld(tree: HtmlElement) -> list[dict]:
-    nodes = []
-    for block in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        try:
-            data = json.loads(block)
-        except ValueError:
-            continue
-        for node in data if isinstance(data, list) else [data]:
-            if isinstance(node, dict):
-                nodes.append(node)
-                nodes.extend(n for n in node.get("@graph", []) if isinstance(n, dict))
-    return nodes
-
-
-def _canonical_url(tree: HtmlElement, url: str) -> str | None:
-    for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
-        for href in tree.xpath(xpath):
-            if href.strip():
-                try:
-                    return normalize_url(href, url)
-                except ValueError:
-                    continue
-    return None
-
-
-def _declared_language(tree: HtmlElement) -> str | None:
-    candidates = (
-        tree.xpath("/html/@lang")
-        + tree.xpath("/html/@xml:lang")
-        + tree.xpath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content')
-        + tree.xpath('//meta[@property="og:locale"]/@content')
-    )
-    for candidate in candidates:
-        language = normalize_tag(candidate)
-        if language:
-            return language
-    return None
-
-
-def _published(tree: HtmlElement, date: str | None) -> str | None:
-    """trafilatura's date, refined to the full timestamp the page states for that same day."""
-    if not date:
-        return None
-    for stamp in _stated_timestamps(tree):
-        if stamp[:10] == date[:10]:
-            return stamp.replace(" ", "T")
-    return date
-
-
-def _stated_timestamps(tree: HtmlElement) -> list[str]:
-    stamps = [s.strip() for xpath in PUBLISHED_META for s in tree.xpath(xpath)]
-    stamps += [n["datePublished"].strip() for n in _json_ld(tree) if isinstance(n.get("datePublished"), str)]
-    return [s for s in stamps if ISO_TIMESTAMP.match(s)]

@@ -6,8 +6,6 @@ import codecs
 import itertools
 import re
 
-from trafilatura.utils import detect_encoding
-
 # Leading bytes of formats that servers are known to send as text/html by mistake.
 MAGIC_NUMBERS = {
     b"%PDF-": "pdf",
@@ -77,12 +75,21 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
         return text, "utf-8"
     meta = META_CHARSET.search(body[:4096])
     candidates = [_codec(declared), _codec(meta.group(1).decode("ascii", "ignore") if meta else None)]
-    guesses = (_codec(guess) for guess in detect_encoding(body))  # lazy: the guess costs, the others do not
+    guesses = (_codec(guess) for guess in _guess_encodings(body))  # lazy: the guess costs, the others do not
     for candidate in itertools.chain(candidates, guesses):
         text = _decodes(body, candidate)
         if text is not None and candidate is not None:
             return text, candidate
     return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _guess_encodings(body: bytes) -> list[str]:
+    """Statistical guesses of the charset, most likely first."""
+    # Imported here: the spider uses this module to recognise binary bodies, and the crawl process
+    # must not load trafilatura for that (its extraction runs in the workers).
+    from trafilatura.utils import detect_encoding
+
+    return detect_encoding(body)
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from crawler.extract.signing import SignedText
 from crawler.extract.words import count_words
-from dedup import Signature
+
+if TYPE_CHECKING:  # the records cross every stage; datasketch (and scipy) load only where signatures are made
+    from crawler.extract.signing import SignedText
+    from dedup import Signature
 
 
 @dataclass(frozen=True)

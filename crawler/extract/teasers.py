@@ -58,6 +58,15 @@ def clean(text: str | None) -> str:
 
 
 WORD = re.compile(r"\w+")
+# Never less than the length of the visible text: libxml2's whitespace-normalised string value holds
+# script bodies and runs of non-ASCII spaces too, and the text pieces joined with a space each.
+_TEXT_LENGTH_BOUND = etree.XPath("string-length(normalize-space()) + count(.//text())")
+# The links that can be headlines: in a heading, or with a text that can be 20 characters long (by
+# the bound above). libxml2 drops the menu entries ("Home", "Sport") before Python sees them.
+_HEADLINE_CANDIDATES = etree.XPath(
+    "//a[@href][ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4 or ancestor::h5 or ancestor::h6"
+    " or string-length(normalize-space()) + count(.//text()) >= 20]"
+)
 LOOKS_LIKE_URL = re.compile(r"://|^www\.|\.(com|org|net|html?)\b", re.IGNORECASE)
 
 
@@ -89,7 +98,12 @@ class _TeaserFinder:
         self._script_holders: set[HtmlElement] = set()
         for script in tree.iter("script", "style", "noscript"):
             self._script_holders.add(script)
-            self._script_holders.update(script.iterancestors())
+            for ancestor in script.iterancestors():
+                if ancestor in self._script_holders:
+                    break  # its ancestors are in already
+                self._script_holders.add(ancestor)
+        # The links inside a heading: the only ones whose heading must be looked up.
+        self._in_headings = {link for heading in tree.iter(*HEADINGS) for link in heading.iter("a")}
 
     def text(self, element: HtmlElement) -> str:
         """Visible text (no script or style bodies), whitespace collapsed."""
@@ -100,6 +114,13 @@ class _TeaserFinder:
             parts = element.xpath(VISIBLE_TEXT) if element in self._script_holders else element.itertext()
             cached = self._texts[element] = clean(" ".join(parts))
         return cached
+
+    def longer_than(self, element: HtmlElement, limit: int) -> bool:
+        """Whether the element's visible text is longer than ``limit``; when a bound computed by
+        libxml2 fits, the text itself need not be built."""
+        if element not in self._texts and _TEXT_LENGTH_BOUND(element) <= limit:
+            return False
+        return len(self.text(element)) > limit
 
     def line_text(self, element: HtmlElement) -> str:
         """The element's own line: its text without that of block-level children (a blurb <p> under a link)."""
@@ -127,7 +148,7 @@ class _TeaserFinder:
 
     def find(self) -> list[Teaser]:
         found = []
-        for link in self.tree.iter("a"):
+        for link in _HEADLINE_CANDIDATES(self.tree):
             # Cheapest tests first: most links on a page are not headlines, and normalising costs.
             headline = self._headline_of(link)
             if headline is None or self._in_navigation(link):
@@ -172,12 +193,12 @@ class _TeaserFinder:
         if not link.get("href"):
             return None
         text = self.text(link)
-        heading = next((a for a in link.iterancestors() if a.tag in HEADINGS), None)
+        heading = self._heading_of(link)
         if heading is not None:
             heading_text = self.text(heading)
             if words(heading_text) >= MIN_HEADLINE_WORDS and len(text) >= 0.5 * len(heading_text):
                 return heading_text, heading
-        if words(text) < MIN_HEADLINE_WORDS or len(text) < 20 or len(text) > 300 or LOOKS_LIKE_URL.search(text):
+        if len(text) < 20 or len(text) > 300 or words(text) < MIN_HEADLINE_WORDS or LOOKS_LIKE_URL.search(text):
             return None
         parent = link.getparent()
         # An inline link inside running text is no headline: it must be (nearly) all of its line.
@@ -185,12 +206,18 @@ class _TeaserFinder:
             return None
         return text, link
 
+    def _heading_of(self, link: HtmlElement) -> HtmlElement | None:
+        """The heading a link sits in, if any."""
+        if link not in self._in_headings:
+            return None
+        return next(a for a in link.iterancestors() if a.tag in HEADINGS)
+
     def _item_container(self, link: HtmlElement, target: str) -> HtmlElement:
         """The largest ancestor that still holds only this teaser: one headline target, little text."""
         container = link
-        own_heading = next((a for a in link.iterancestors() if a.tag in HEADINGS), None)
+        own_heading = self._heading_of(link)
         for ancestor in link.iterancestors():
-            if ancestor.tag in ("body", "html", "main") or len(self.text(ancestor)) > MAX_ITEM_CHARS:
+            if ancestor.tag in ("body", "html", "main") or self.longer_than(ancestor, MAX_ITEM_CHARS):
                 break
             # A second heading means the ancestor holds more than one story (or the article's own title).
             if any(h is not own_heading for h in ancestor.iter(*HEADINGS)):
@@ -287,4 +314,5 @@ class _TeaserFinder:
     def _is_heading(self, element: HtmlElement) -> bool:
         if element.tag in HEADINGS:
             return True
-        return TITLE_CLASS.search(element.get("class", "")) is not None and len(element.xpath(".//a")) <= 1
+        classes = element.get("class")
+        return bool(classes) and TITLE_CLASS.search(classes) is not None and len(element.xpath(".//a")) <= 1

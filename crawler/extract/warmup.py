@@ -1,11 +1,14 @@
-"""Imported by the extraction fork server: one extraction of a sample page warms every lazy cache."""
+"""Imported by the extraction fork server: one analysis of a sample page warms every lazy cache."""
 
 from __future__ import annotations
 
-from crawler.extract.article import extract_page
+from crawler.extract.analysis import analyse_page
+from crawler.extract.options import ExtractOptions
+from dedup import SignatureScheme
 
-# trafilatura, htmldate and dateparser compile patterns and load language data on first use. Done
-# once here, in the process workers are forked from, every worker starts warm instead of paying it.
+# trafilatura, htmldate, dateparser and datasketch load modules, compile patterns and read language
+# data on first use. Done once here, in the process workers are forked from, every worker starts
+# warm instead of paying it.
 _PARAGRAPH = (
     "<p>The harbour council voted on Tuesday evening to build the tunnel after years of debate, and the "
     "mayor said work would begin next summer. Residents near the station fear noise and lorries.</p>"
@@ -23,4 +26,4 @@ SAMPLE = (
     '<time datetime="2026-03-24">24 March 2026</time>' + _PARAGRAPH * 6 + "</article>"
     "<aside><h2>Popular</h2><ul>" + _TEASERS + "</ul></aside></body></html>"
 )
-extract_page(SAMPLE.encode(), "http://127.0.0.1/story.html")
+analyse_page(SAMPLE.encode(), "http://127.0.0.1/story.html", None, ExtractOptions(), *[SignatureScheme()] * 2)

@@ -9,7 +9,9 @@ import os
 import queue
 import signal
 import threading
-from collections.abc import Callable
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
@@ -17,6 +19,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _STOP = None  # sent to a worker (and to a slot's thread) to end it
+IN_FLIGHT = 2  # tasks each worker holds: the one it is on and the next
+FILL_SLICE_S = 0.005  # with room for a task, look for new ones this often while waiting for a result
 
 
 class WorkerCrashed(RuntimeError):
@@ -57,14 +61,25 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
 
 
 class _Slot:
-    """One worker process and the parent thread that feeds it tasks and watches its time."""
+    """One worker process and the parent thread that feeds it tasks and watches its time.
+
+    The thread keeps ``IN_FLIGHT`` tasks with the worker: when the worker finishes a page, the next
+    one is already in its pipe. Handing over one page at a time left the worker idle while this
+    thread waited for the interpreter lock, which the reactor thread holds most of the time (5 ms
+    or more per hand-over, as long as a whole page takes to extract).
+    """
 
     def __init__(self, pool: WorkerPool, number: int):
         self.pool = pool
         self.number = number
         self.process: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
-        self.tasks_done = 0
+        self.tasks_sent = 0  # to the current process
+        self.in_flight: deque[tuple[Future, tuple]] = deque()
+        self.retry: deque[tuple[Future, tuple]] = deque()  # sent to a worker that failed on another task
+        self.head_since = 0.0  # when the oldest task in flight became the one the worker is on
+        self.retiring = False  # the process has done its share: send no more, recycle when drained
+        self.stopping = False
         self.thread = threading.Thread(target=self._run, name=f"extract-slot-{number}", daemon=True)
 
     def _start_process(self) -> None:
@@ -78,7 +93,8 @@ class _Slot:
         self.process.start()
         child_end.close()
         self.conn = parent_end
-        self.tasks_done = 0
+        self.tasks_sent = 0
+        self.retiring = False
         self.pool.started += 1
 
     def _stop_process(self, kill: bool) -> None:
@@ -96,48 +112,92 @@ class _Slot:
         self.process, self.conn = None, None
 
     def _run(self) -> None:
-        while True:
-            item = self.pool.tasks.get()
-            if item is _STOP:
-                self._stop_process(kill=False)
+        # Start the worker now, not with the first page: it is ready by the time pages arrive.
+        self._start_process()
+        while not (self.stopping and not self.in_flight and not self.retry):
+            self._fill()
+            if self.in_flight:
+                self._collect()
+        self._stop_process(kill=False)
+
+    def _fill(self) -> None:
+        """Send tasks until IN_FLIGHT are with the worker; wait for one only when none is."""
+        while len(self.in_flight) < IN_FLIGHT and not self.retiring:
+            if self.retry:
+                future, task = self.retry.popleft()
+            elif self.stopping:
                 return
-            future, task = item
-            if not future.set_running_or_notify_cancel():
-                continue
+            else:
+                try:
+                    item = self.pool.tasks.get(block=not self.in_flight)
+                except queue.Empty:
+                    return
+                if item is _STOP:
+                    self.stopping = True
+                    continue
+                future, task = item
+                if not future.set_running_or_notify_cancel():
+                    continue
             if self.process is None:
                 self._start_process()
-            future_result = self._handle(task)
-            if isinstance(future_result, BaseException):
-                future.set_exception(future_result)
-            else:
-                future.set_result(future_result)
+            assert self.conn is not None
+            try:
+                self.conn.send(task)
+            except (OSError, ValueError) as error:
+                self._fail_head(future, task, WorkerCrashed(f"worker pipe failed: {error}"))
+                continue
+            if not self.in_flight:
+                self.head_since = time.monotonic()
+            self.in_flight.append((future, task))
+            self.tasks_sent += 1
+            self.retiring = self.tasks_sent >= self.pool.max_tasks
 
-    def _handle(self, task: tuple) -> Any:
+    def _fail_head(self, future: Future, task: tuple, error: BaseException) -> None:
+        """The worker failed on ``task``: fail it, and give the tasks sent behind it to a fresh worker."""
+        self._stop_process(kill=True)
+        future.set_exception(error)
+        self.retry.extendleft(reversed(self.in_flight))
+        self.in_flight.clear()
+        if self.retry or not self.stopping:
+            self._start_process()
+
+    def _collect(self) -> None:
+        """Wait for the oldest task's result (a slice of its time while a task could still be sent)."""
         assert self.conn is not None and self.process is not None
+        remaining = self.head_since + self.pool.timeout - time.monotonic()
+        could_send = len(self.in_flight) < IN_FLIGHT and not self.retiring and not (self.stopping and not self.retry)
         try:
-            self.conn.send(task)
-            ready = self.conn.poll(self.pool.timeout)
+            ready = self.conn.poll(max(0.0, min(remaining, FILL_SLICE_S) if could_send else remaining))
         except (OSError, ValueError) as error:
-            self._stop_process(kill=True)
-            return WorkerCrashed(f"worker pipe failed: {error}")
+            self._fail_head(*self.in_flight.popleft(), WorkerCrashed(f"worker pipe failed: {error}"))
+            return
         if not ready:
-            self._stop_process(kill=True)
-            self.pool.timeouts += 1
-            return WorkerTimeout(f"no result within {self.pool.timeout:g} s")
+            if time.monotonic() - self.head_since >= self.pool.timeout:
+                self.pool.timeouts += 1
+                self._fail_head(*self.in_flight.popleft(), WorkerTimeout(f"no result within {self.pool.timeout:g} s"))
+            return
+        future, task = self.in_flight.popleft()
         try:
             (status, value), rss_mb = self.conn.recv()
         except (EOFError, OSError):
             self.process.join(timeout=2)  # reap it, to report how it died
             exitcode = self.process.exitcode
-            self._stop_process(kill=True)
             self.pool.crashes += 1
-            return WorkerCrashed(f"worker died (exit code {exitcode})")
-        self.tasks_done += 1
+            self._fail_head(future, task, WorkerCrashed(f"worker died (exit code {exitcode})"))
+            return
+        self.head_since = time.monotonic()
         # Recycle a worker that has grown or done many pages: parsers leak, and memory must stay bounded.
-        if self.tasks_done >= self.pool.max_tasks or rss_mb > self.pool.max_memory_mb:
+        if rss_mb > self.pool.max_memory_mb:
+            self.retiring = True
+        if self.retiring and not self.in_flight:
             self._stop_process(kill=False)
             self.pool.recycled += 1
-        return value if status == "ok" else RuntimeError(value)
+            if not self.stopping or self.retry:
+                self._start_process()
+        if status == "ok":
+            future.set_result(value)
+        else:
+            future.set_exception(RuntimeError(value))
 
 
 class WorkerPool:
@@ -147,6 +207,8 @@ class WorkerPool:
     :class:`WorkerTimeout`; a worker that dies fails its task with :class:`WorkerCrashed`. Either way
     a fresh worker takes the next task. Workers are replaced after ``max_tasks`` tasks or when they
     grow past ``max_memory_mb``. ``fixed_args`` are sent once per worker, not with every task.
+    The workers start at once, in the background: modules named in ``preload`` are imported
+    meanwhile, once, by the process they fork from.
     """
 
     def __init__(
@@ -158,6 +220,7 @@ class WorkerPool:
         timeout: float,
         max_tasks: int,
         max_memory_mb: float,
+        preload: Sequence[str] = (),
     ):
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers!r}")
@@ -171,8 +234,9 @@ class WorkerPool:
         self.max_tasks = max_tasks
         self.max_memory_mb = max_memory_mb
         # forkserver: workers fork from a clean process, not from one running a reactor and threads.
+        # It imports ``preload`` once, so every worker starts with them loaded (and warm).
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["crawler.extract.analysis", "crawler.extract.warmup"])
+        self.context.set_forkserver_preload([function.__module__, *preload])
         self.tasks: queue.Queue = queue.Queue()
         self.started = self.crashes = self.timeouts = self.recycled = 0
         self.slots = [_Slot(self, n) for n in range(workers)]

@@ -1,0 +1,141 @@
+"""The article's paragraphs from trafilatura: fast mode, and its thorough run only where the fast result looks wrong."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.settings import Document
+
+from crawler.extract.options import ExtractOptions
+from crawler.extract.teasers import clean
+from crawler.extract.words import count_words
+
+WORD = re.compile(r"\w+")
+# A fast-mode result is navigation rather than a story when this much of it is link labels, or
+# this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of
+# towns or names), or this share of its lines are strings of short items with separators
+# ("Home • News » Sport"; not "|", which is how trafilatura writes table rows).
+NAV_LINK_SHARE = 0.3
+NAV_SHORT_SHARE = 0.5
+NAV_SHORT_WORDS = 5
+NAV_MEDIAN_WORDS = 3
+NAV_SEPARATED_SHARE = 0.3
+SEPARATORS = re.compile(r"\s[•·»/]\s")
+MAX_ITEM_WORDS = 3
+PROSE_WORDS = 8  # a line of prose has at least this many words
+# It stopped early when the page's <p> elements hold this many times its words, and this many more.
+EARLY_STOP_FACTOR = 4
+EARLY_STOP_MISSING_WORDS = 1000
+
+
+def label_key(text: str) -> str:
+    """The words of a text, case-folded: a link label and a paragraph with the same words match."""
+    return " ".join(WORD.findall(text.casefold()))
+
+
+@dataclass(frozen=True)
+class BodyText:
+    """Paragraphs trafilatura found, and whether its thorough run was needed to find them."""
+
+    paragraphs: list[str]
+    thorough: bool = False
+
+
+def paragraphs_of(text: str | None) -> list[str]:
+    """Non-empty lines of trafilatura's text, NFC-normalised (bare_extraction does not normalise)."""
+    return [clean(unicodedata.normalize("NFC", line)) for line in (text or "").splitlines() if line.strip()]
+
+
+def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> BodyText:
+    """The story's paragraphs, or none.
+
+    trafilatura's fast mode skips the fallback extractors (readability, jusText), which cost about as
+    much again. Its thorough run is paid for only when the fast result is missing, short (under
+    ``options.fallback_below_words``), looks like navigation (link labels, short lines, separators,
+    lists of names) or stopped early (the page's paragraphs hold far more text); the thorough result
+    is then kept when it is more of a story.
+    """
+    settings: dict[str, Any] = {
+        "url": url,
+        "include_comments": False,
+        "include_tables": options.include_tables,
+        "favor_precision": options.favor_precision,
+        "favor_recall": options.favor_recall,
+        "with_metadata": False,
+    }
+    fast = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=True, **settings)))
+    shape = Shape.of(fast, link_labels)
+    if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
+        return BodyText(fast)
+    thorough = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=False, **settings)))
+    if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
+        return BodyText(thorough, thorough=True)
+    return BodyText(fast)
+
+
+def _text(document: Document | dict | None) -> str:
+    return document.text or "" if isinstance(document, Document) else ""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a text is made of: words, link labels, short lines, separated items, prose."""
+
+    words: int
+    lines: int
+    link_words: int
+    short_words: int
+    median_words: float
+    separated_lines: int
+    prose_words: int
+
+    @classmethod
+    def of(cls, paragraphs: list[str], link_labels: Collection[str]) -> Shape:
+        counts = [count_words(p) for p in paragraphs]
+        linked = [label_key(p) in link_labels for p in paragraphs]
+        return cls(
+            words=sum(counts),
+            lines=len(paragraphs),
+            link_words=sum(n for n, link in zip(counts, linked, strict=True) if link),
+            short_words=sum(n for n in counts if n <= NAV_SHORT_WORDS),
+            median_words=statistics.median(counts) if counts else 0,
+            separated_lines=sum(1 for p, n in zip(paragraphs, counts, strict=True) if _separated(p, n)),
+            prose_words=sum(n for n, link in zip(counts, linked, strict=True) if n >= PROSE_WORDS and not link),
+        )
+
+    @property
+    def navigation(self) -> bool:
+        if not self.words:
+            return False
+        return (
+            self.link_words >= NAV_LINK_SHARE * self.words
+            or (self.short_words >= NAV_SHORT_SHARE * self.words and self.median_words <= NAV_MEDIAN_WORDS)
+            or self.separated_lines >= NAV_SEPARATED_SHARE * self.lines
+        )
+
+    def worse_than(self, other: Shape) -> bool:
+        """Whether ``other`` is more of a story: not navigation where this is, or more prose."""
+        if not other.words:
+            return False
+        if self.navigation != other.navigation:
+            return self.navigation
+        return other.prose_words > self.prose_words
+
+
+def _separated(line: str, words: int) -> bool:
+    """A line of short items between separators: a breadcrumb or a menu written out."""
+    separators = len(SEPARATORS.findall(line))
+    return separators >= 2 and words <= MAX_ITEM_WORDS * (separators + 1)
+
+
+def _stopped_early(tree: HtmlElement, shape: Shape) -> bool:
+    """Whether the page's paragraphs hold far more words than the result: extraction stopped after the lead."""
+    page_words = sum(count_words(p.text_content()) for p in tree.iter("p"))
+    return page_words >= EARLY_STOP_FACTOR * shape.words and page_words - shape.words >= EARLY_STOP_MISSING_WORDS

@@ -1,0 +1,204 @@
+"""The bare headline of a page: structured headline and <h1> first, site-name decoration cut off.
+
+Pages decorate their titles with the site's name ("Tunnel vote | The Daily Herald", "Herald » Tunnel
+vote"). :func:`page_title` picks the headline from what one page says; :func:`learn_decoration` (and
+:func:`bare_titles`) learns what a site adds to every title from many of its pages, which one page
+cannot tell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+SPACE = re.compile(r"\s+")
+# What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
+# around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common).
+SEPARATOR = re.compile(r"\s+(?:[|»«›‹·•⋆/~:–—-]|::|\\\\|-{2})\s+|\s*\|\s*")
+# Separator characters left at either end once a part is cut off.
+EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-"
+MIN_HEADLINE_CHARS = 3
+MAX_TITLE_CHARS = 400
+# A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
+MIN_DECORATED_SHARE = 0.8
+MIN_DECORATED_TITLES = 3
+
+
+def clean(text: str | None) -> str:
+    return SPACE.sub(" ", text or "").strip()
+
+
+def _key(text: str) -> str:
+    """A spelling-insensitive form: case, accents, punctuation and spaces ignored."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if c.isalnum())
+
+
+def host_names(url: str) -> set[str]:
+    """Names a site may call itself by, read from its host: 'www.daily-herald.co.uk' -> 'daily-herald', ..."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = [label for label in host.split(".") if label and label != "www"]
+    names = {".".join(labels)} if labels else set()
+    for label in labels[:-1]:
+        if len(label) > 2:
+            names.add(label)
+    return names
+
+
+def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
+    key = _key(part)
+    if not key:
+        return True  # a separator with nothing around it
+    for name in site_names:
+        other = _key(name)
+        if other and (key == other or (len(other) >= 4 and (key.startswith(other) or key.endswith(other)))):
+            return True
+    return False
+
+
+def split_title(title: str) -> list[str]:
+    """The parts of a title between separators: 'A | B - C' -> ['A', 'B', 'C']."""
+    return [p for p in (clean(p).strip(EDGE_PUNCTUATION) for p in SEPARATOR.split(title)) if p]
+
+
+def strip_site_name(title: str, site_names: Iterable[str]) -> str:
+    """``title`` without leading and trailing parts that name the site (one of ``site_names``)."""
+    names = [n for n in site_names if n and n.strip()]
+    parts = split_title(title)
+    if len(parts) < 2 or not names:
+        return clean(title)
+    start, end = 0, len(parts)
+    while end - start > 1 and _is_site_name(parts[end - 1], names):
+        end -= 1
+    while end - start > 1 and _is_site_name(parts[start], names):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return clean(title)
+    return _rejoin(title, parts[start], parts[end - 1])
+
+
+def _rejoin(title: str, first: str, last: str) -> str:
+    """The span of the original title from part ``first`` to part ``last``, separators inside kept."""
+    text = clean(title)
+    begin = text.find(first)
+    finish = text.rfind(last)
+    if begin < 0 or finish < 0 or finish + len(last) <= begin:
+        return first
+    return text[begin : finish + len(last)]
+
+
+@dataclass(frozen=True)
+class TitleSources:
+    """What a page says its title is, in each place it says it."""
+
+    title_tag: str = ""  # <title>
+    headline: str = ""  # JSON-LD headline
+    og_title: str = ""
+    twitter_title: str = ""
+    h1: Sequence[str] = ()
+    site_names: Sequence[str] = ()  # og:site_name, the publisher's name, ...
+
+
+def page_title(sources: TitleSources, url: str = "") -> str | None:
+    """The page's bare headline, or None when it names none.
+
+    An <h1> that the structured data (JSON-LD, OpenGraph, Twitter, <title>) repeats, alone or beside
+    the site's name, is the headline in its visible spelling. Otherwise the structured headline,
+    then the <h1>, then <title>, each without the site's name before or after it.
+    """
+    names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
+    title_tag = clean(sources.title_tag)
+    h1s = [h for h in (clean(h) for h in sources.h1) if len(h) >= MIN_HEADLINE_CHARS]
+    # An <h1> that is the last part of <title> is the site's name ("Post | Blog name").
+    title_parts = split_title(title_tag)
+    if len(title_parts) > 1:
+        names |= {h for h in h1s if _key(h) == _key(title_parts[-1])}
+    structured = [clean(t) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
+    stated = [*structured, title_tag] if title_tag else structured
+    headings = [h for h in h1s if not _is_site_name(h, names)]
+    # Agreement of the visible heading with what the markup states is the strongest evidence.
+    runs = {key for text in stated for key in _edge_run_keys(text)}
+    for heading in headings:
+        if _key(heading) in runs:
+            return heading[:MAX_TITLE_CHARS]
+    candidates = [strip_site_name(t, names) for t in structured] + headings[:1]
+    if title_tag:
+        candidates.append(strip_site_name(title_tag, names))
+    candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
+    return candidates[0][:MAX_TITLE_CHARS] if candidates else None
+
+
+def _edge_run_keys(text: str) -> set[str]:
+    """The keys of a title and of each run of its parts from either end ('A | B | C': A, A B, B C, C)."""
+    parts = split_title(text)
+    keys = {_key(text)}
+    for cut in range(1, len(parts)):
+        keys.add(_key(" ".join(parts[:cut])))
+        keys.add(_key(" ".join(parts[cut:])))
+    return keys
+
+
+@dataclass(frozen=True)
+class TitleDecoration:
+    """What a site adds around every headline: a prefix and a suffix (either may be empty)."""
+
+    prefix: str = ""
+    suffix: str = ""
+
+    def undecorate(self, title: str) -> str:
+        """``title`` without the site's prefix and suffix; a title that would be left empty is kept."""
+        text = clean(title)
+        if self.prefix and text.startswith(self.prefix) and len(text) > len(self.prefix):
+            text = text[len(self.prefix) :]
+        if self.suffix and text.endswith(self.suffix) and len(text) > len(self.suffix):
+            text = text[: -len(self.suffix)]
+        text = text.strip()
+        return text if len(text) >= MIN_HEADLINE_CHARS else clean(title)
+
+
+def learn_decoration(titles: Iterable[str]) -> TitleDecoration:
+    """The prefix and suffix a site puts around its headlines, learned from many of its titles.
+
+    A candidate is a run of whole title parts (between separators) at the start or the end of a
+    title. It is kept when at least ``MIN_DECORATED_SHARE`` of the titles, and at least
+    ``MIN_DECORATED_TITLES``, carry it and none of them is nothing but it. Too few titles, or none
+    shared: an empty decoration, which strips nothing.
+    """
+    cleaned = [t for t in (clean(t) for t in titles) if t]
+    distinct = list(dict.fromkeys(cleaned))
+    if len(distinct) < MIN_DECORATED_TITLES:
+        return TitleDecoration()
+    prefixes: Counter[str] = Counter()
+    suffixes: Counter[str] = Counter()
+    for title in distinct:
+        for prefix in _edge_runs(title, leading=True):
+            prefixes[prefix] += 1
+        for suffix in _edge_runs(title, leading=False):
+            suffixes[suffix] += 1
+    needed = max(MIN_DECORATED_TITLES, MIN_DECORATED_SHARE * len(distinct))
+    return TitleDecoration(_longest(prefixes, needed, distinct), _longest(suffixes, needed, distinct))
+
+
+def bare_titles(titles: Sequence[str]) -> list[str]:
+    """Each of a site's titles without the decoration learned from all of them (see :func:`learn_decoration`)."""
+    decoration = learn_decoration(titles)
+    return [decoration.undecorate(t) for t in titles]
+
+
+def _edge_runs(title: str, leading: bool) -> set[str]:
+    """Every decoration a title could carry at one edge: the text up to (or from) each separator."""
+    runs = set()
+    for match in SEPARATOR.finditer(title):
+        run = title[: match.end()] if leading else title[match.start() :]
+        if title.strip() != run.strip():
+            runs.add(run)
+    return runs
+
+
+def _longest(counts: Counter[str], needed: float, titles: list[str]) -> str:
+    common = [run for run, n in counts.items() if n >= needed and run.strip() not in titles]
+    return max(common, key=len, default="")

@@ -1,0 +1,42 @@
+"""When the fast extraction's result looks like navigation or stops early, and which result is kept."""
+
+from __future__ import annotations
+
+from crawler.extract.body import Shape, _stopped_early, label_key
+from crawler.extract.parsing import parse_html
+
+PROSE = [
+    "The harbour council voted on Tuesday evening to build the tunnel after years of debate.",
+    "Residents near the station fear noise and lorries during the four years of work.",
+]
+TOWNS = "Aberdeen Bath Carlisle Derby Ely Frome Goole Hull Ilkley Jarrow Kendal Leeds Louth Mold Ness Oban".split()
+
+
+def test_a_story_is_not_navigation():
+    assert not Shape.of(PROSE, set()).navigation
+
+
+def test_link_labels_short_lines_and_separated_items_are_navigation():
+    menu = ["Home", "World news and politics", "Sport", "Culture and the arts", "Weather"]
+    assert Shape.of(menu + PROSE[:1], {label_key(m) for m in menu}).navigation
+    assert Shape.of(TOWNS + PROSE[:1], set()).navigation  # a list of names
+    crumbs = ["Home » News » Region » Harbour", "Sport • Rowing • Results • Cup", "Jobs / Cars / Homes / Shop"]
+    assert Shape.of(crumbs + PROSE[:1], set()).navigation
+    # trafilatura writes table rows with "|": a table of figures is not a menu.
+    table = ["Year | Trains | Passengers per day on the line", "2023 | 140 | 18500", "2024 | 152 | 19900"]
+    assert not Shape.of(table + PROSE, set()).navigation
+
+
+def test_the_story_is_preferred_to_navigation_then_more_prose():
+    navigation = Shape.of(TOWNS, set())
+    story = Shape.of(PROSE, set())
+    assert navigation.worse_than(story) and not story.worse_than(navigation)
+    assert Shape.of(PROSE[:1], set()).worse_than(story)
+    assert not story.worse_than(Shape.of([], set()))  # an empty thorough result never wins
+
+
+def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
+    long_page = parse_html("<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>")
+    assert long_page is not None
+    assert _stopped_early(long_page, Shape.of(PROSE, set()))
+    assert not _stopped_early(long_page, Shape.of(["word " * 1500], set()))

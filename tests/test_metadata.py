@@ -1,0 +1,94 @@
+"""Metadata read from the page's tree: structured data first, bylines and htmldate only when it says nothing."""
+
+from __future__ import annotations
+
+import pytest
+from trafilatura.metadata import extract_author
+
+from crawler.demo.server import DEMO_SITE
+from crawler.extract.bylines import byline_author
+from crawler.extract.dates import published_date
+from crawler.extract.metadata import read_metadata
+from crawler.extract.parsing import parse_html
+from tests.support.sites import FIXTURES
+
+URL = "https://news.example.org/world/tunnel.html"
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
+
+
+def tree_of(html: str):
+    tree = parse_html(html)
+    assert tree is not None
+    return tree
+
+
+BYLINE_PAGES = [
+    page(body='<div class="byline">By Ann Example</div>'),
+    # trafilatura deletes comment sections and dates before it looks: the comment's author is skipped.
+    page(body='<div id="comments"><span class="author">Commenter Name</span></div><p class="author">Jo Writer</p>'),
+    page(body='<span class="author-name">Kim <time>Today</time>Reporter</span>'),
+    page(body='<a rel="author" href="/me">Sam Columnist</a><div class="writer">Not This One</div>'),
+    page(body="<p>No byline here at all.</p>"),
+]
+
+
+@pytest.mark.parametrize("html", BYLINE_PAGES)
+def test_byline_author_is_trafilaturas(html):
+    tree = tree_of(html)
+    assert byline_author(tree) == extract_author(tree_of(html))
+
+
+def test_byline_author_is_trafilaturas_on_the_sample_pages():
+    paths = [*sorted((DEMO_SITE / "herald" / "articles").glob("*.html")), FIXTURES / "magazine_article.html"]
+    for path in paths:
+        html = path.read_text(encoding="utf-8")
+        assert byline_author(tree_of(html)) == extract_author(tree_of(html)), path.name
+
+
+LD_DATE = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "%s"}</script>'
+OG_DATE = '<meta property="article:published_time" content="%s">'
+
+
+@pytest.mark.parametrize(
+    "url, head, body, expected",
+    [
+        # A date in the URL is the publication day.
+        ("https://x.example/2024/03/05/story.html", OG_DATE % "2024-03-07", "", "2024-03-05"),
+        (URL, OG_DATE % "2024-03-07T10:15:00+01:00", "", "2024-03-07T10:15:00+01:00"),
+        (URL, LD_DATE % "Tue, 05 Mar 2024 09:00:00 GMT", "", "2024-03-05"),
+        (URL, "", '<time datetime="2024-02-29">Feb 29</time>', "2024-02-29"),
+        # Nothing structured: htmldate reads the page.
+        (URL, "", "<p>Published on 12 January 2023 by the desk.</p>", "2023-01-12"),
+        (URL, "", "", None),
+    ],
+)
+def test_published_date(url, head, body, expected):
+    assert published_date(tree_of(page(head, body)), url) == expected
+
+
+def test_metadata_of_an_article_page():
+    html = (DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html").read_text(encoding="utf-8")
+    metadata = read_metadata(tree_of(html), "http://127.0.0.1:8371/articles/harbour-tunnel-vote.html")
+    assert metadata.title == "Northbridge council backs harbour tunnel plan after marathon vote"
+    assert metadata.author == "Daniel Okoro-Wynn"
+    assert metadata.published.startswith("2026-03-24T18:45")
+    assert metadata.sitename == "The Northbridge Herald"
+    assert metadata.language == "en"
+
+
+def test_title_without_the_kicker_or_a_home_link_heading():
+    body = (
+        '<header><h1><a href="/">The Example Blog</a></h1></header>'
+        '<h1><span class="article-heading__kicker">Climate</span><span class="visually-hidden">: </span>'
+        "<span>Drilling until it gets hot</span></h1>"
+    )
+    metadata = read_metadata(tree_of(page("<title>Climate: Drilling until it gets hot</title>", body)), URL)
+    assert metadata.title == "Drilling until it gets hot"
+
+
+def test_a_one_word_meta_author_is_a_site_name_not_a_person():
+    head = '<meta name="author" content="newsdesk">'
+    assert read_metadata(tree_of(page(head, '<p class="byline">Ann Example</p>')), URL).author == "Ann Example"

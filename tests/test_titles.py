@@ -1,0 +1,112 @@
+"""Titles: the bare headline of one page, and a site's title decoration learned from many of its titles."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.titles import (
+    TitleDecoration,
+    TitleSources,
+    bare_titles,
+    host_names,
+    learn_decoration,
+    page_title,
+    split_title,
+    strip_site_name,
+)
+
+URL = "https://www.daily-herald.example/news/2024/tunnel-vote.html"
+
+
+def test_split_title_at_separators_only():
+    assert split_title("Tunnel vote | The Daily Herald") == ["Tunnel vote", "The Daily Herald"]
+    assert split_title("Herald » News » Tunnel vote") == ["Herald", "News", "Tunnel vote"]
+    assert split_title("Re-run: the well-known vote") == ["Re-run: the well-known vote"]  # no spaced separator
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Tunnel vote | The Daily Herald", "Tunnel vote"),
+        ("The Daily Herald - Tunnel vote", "Tunnel vote"),
+        ("Tunnel vote - News - daily-herald", "Tunnel vote - News"),
+        ("Tunnel vote: what happens next | The Daily Herald", "Tunnel vote: what happens next"),
+        ("Tunnel vote", "Tunnel vote"),
+        ("The Daily Herald", "The Daily Herald"),  # nothing but the name: kept
+    ],
+)
+def test_strip_site_name(title, expected):
+    assert strip_site_name(title, ["The Daily Herald", *host_names(URL)]) == expected
+
+
+def test_structured_headline_without_the_site_name():
+    sources = TitleSources(
+        title_tag="Council backs tunnel | The Daily Herald",
+        og_title="Council backs tunnel | The Daily Herald",
+        site_names=["The Daily Herald"],
+    )
+    assert page_title(sources, URL) == "Council backs tunnel"
+
+
+def test_an_h1_the_markup_repeats_wins_in_its_visible_spelling():
+    sources = TitleSources(
+        title_tag='Council "backs" tunnel - Herald',
+        og_title='Council "backs" tunnel',
+        h1=["Council „backs“ tunnel"],
+    )
+    assert page_title(sources, URL) == "Council „backs“ tunnel"
+
+
+def test_an_h1_that_is_the_blog_name_is_not_the_headline():
+    sources = TitleSources(title_tag="Podcasts in Plex | Disfunctions", h1=["Disfunctions"])
+    assert page_title(sources, "https://disfunctions.example/plex/") == "Podcasts in Plex"
+
+
+def test_the_json_ld_headline_before_a_differing_h1():
+    sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate"])
+    assert page_title(sources, URL) == "Tunnel plan approved"
+
+
+def test_no_title_anywhere():
+    assert page_title(TitleSources(), URL) is None
+
+
+SUFFIXED = [
+    "Council backs tunnel | News | The Daily Herald",
+    "Rowing club wins the cup | Sport | The Daily Herald",
+    "Ice core drilled at Tervel | News | The Daily Herald",
+    "Budget passes after all-night session | News | The Daily Herald",
+    "About us | The Daily Herald",
+]
+
+
+def test_learn_a_suffix_shared_by_a_sites_titles():
+    decoration = learn_decoration(SUFFIXED)
+    assert decoration == TitleDecoration("", " | The Daily Herald")
+    assert decoration.undecorate("Council backs tunnel | News | The Daily Herald") == "Council backs tunnel | News"
+    assert decoration.undecorate("A title of another site") == "A title of another site"
+
+
+def test_learn_a_prefix():
+    titles = [f"Herald » Story number {n} about the harbour" for n in range(5)]
+    decoration = learn_decoration(titles)
+    assert decoration.prefix == "Herald » " and decoration.suffix == ""
+    assert decoration.undecorate(titles[0]) == "Story number 0 about the harbour"
+
+
+def test_nothing_learned_from_too_few_or_undecorated_titles():
+    assert learn_decoration(SUFFIXED[:2]) == TitleDecoration()
+    assert learn_decoration(["One story", "Another story", "A third one", "A fourth"]) == TitleDecoration()
+    # Headlines that merely start alike ("Live: ...") on a minority of pages are not decoration.
+    mixed = ["Live: vote tonight", "Live: results", "Tunnel plan", "Rowing cup", "Ice core", "Budget"]
+    assert learn_decoration(mixed) == TitleDecoration()
+
+
+def test_a_title_that_is_only_the_decoration_is_kept():
+    decoration = learn_decoration(SUFFIXED)
+    assert decoration.undecorate(" | The Daily Herald") == "| The Daily Herald"
+
+
+def test_bare_titles_of_a_site():
+    assert bare_titles(SUFFIXED)[:2] == ["Council backs tunnel | News", "Rowing club wins the cup | Sport"]
+    assert bare_titles(["Only one | Herald"]) == ["Only one | Herald"]
