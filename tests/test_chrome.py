@@ -119,7 +119,24 @@ def learner(tmp_path) -> tuple[SiteChrome, Writer]:
 
 def store(writer: Writer, url: str, text: str) -> int:
     row = ArticleRow(
-        url, None, "x.org", "t", None, None, "en", None, None, text, len(text.split()), content_hash(text), None, None
+        url=url,
+        canonical_url=None,
+        site="x.org",
+        title="t",
+        author=None,
+        published=None,
+        language="en",
+        description=None,
+        sitename=None,
+        image=None,
+        tags=(),
+        categories=(),
+        modified=None,
+        text=text,
+        word_count=len(text.split()),
+        content_hash=content_hash(text),
+        duplicate_of=None,
+        similarity=None,
     )
     return writer.articles.insert(row, writer.run_id)
 

@@ -79,6 +79,10 @@ def test_feed_exports_hold_one_item_per_stored_article(demo):
     assert all(item["text"] and item["word_count"] > 25 for item in items)
     assert sum(item["duplicate_of"] is not None for item in items) == 4
     assert not {"body", "analysis", "signature", "html", "etag"} & set(items[0])  # nothing internal
+    # The page's og:image (absolute) and article:section reach the item; tags and categories are lists.
+    tunnel = next(item for item in items if item["url"].endswith("/harbour-tunnel-vote.html"))
+    assert tunnel["image"].endswith("/static/img/harbour-tunnel-vote.svg") and tunnel["image"].startswith("http://")
+    assert tunnel["categories"] == ["Business"] and isinstance(tunnel["tags"], list)
     with open(demo["root"] / "articles.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 20 and {row["url"] for row in rows} == {item["url"] for item in items}

@@ -92,3 +92,37 @@ def test_title_without_the_kicker_or_a_home_link_heading():
 def test_a_one_word_meta_author_is_a_site_name_not_a_person():
     head = '<meta name="author" content="newsdesk">'
     assert read_metadata(tree_of(page(head, '<p class="byline">Ann Example</p>')), URL).author == "Ann Example"
+
+
+def test_image_tags_categories_and_modified_date():
+    head = (
+        '<meta property="og:image" content="/img/tunnel.jpg?w=800&amp;sig=abc">'
+        '<meta property="article:tag" content="Harbour"><meta property="article:tag" content="Council, Budget">'
+        '<meta name="keywords" content="harbour, tunnel">'
+        '<meta property="article:modified_time" content="2024-03-08T07:30:00+00:00">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"articleSection": ["Politics", "Local"]}'
+        "</script>"
+    )
+    metadata = read_metadata(tree_of(page(head)), URL)
+    assert metadata.image == "https://news.example.org/img/tunnel.jpg?w=800&sig=abc"  # made absolute, not rewritten
+    assert metadata.tags == ("Harbour", "Council", "Budget", "harbour", "tunnel")
+    assert metadata.categories == ("Politics", "Local")
+    assert metadata.modified == "2024-03-08T07:30:00+00:00"
+
+
+def test_categories_from_the_section_meta_tag_and_modified_from_json_ld():
+    head = (
+        '<meta property="article:section" content="Sport">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"dateModified": "Tue, 05 Mar 2024 09:00:00 GMT"}'
+        "</script>"
+    )
+    metadata = read_metadata(tree_of(page(head)), URL)
+    assert metadata.categories == ("Sport",) and metadata.tags == ()
+    assert metadata.modified == "2024-03-05" and metadata.image is None
+
+
+def test_a_page_that_states_none_of_them():
+    metadata = read_metadata(tree_of(page("<title>A story</title>")), URL)
+    assert (metadata.image, metadata.tags, metadata.categories, metadata.modified) == (None, (), (), None)

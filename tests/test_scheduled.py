@@ -247,3 +247,34 @@ def test_a_cron_job_runs_from_any_directory_with_the_settings_module(tmp_path):
     assert result.rows("SELECT count(*) FROM articles") == [(3,)]
     assert result.stderr.strip() == ""  # a quiet cron job mails nothing but its summary
     assert result.stdout.startswith("Crawl finished (finished): 3 new articles stored")
+
+
+def titled_page(headline: str, paragraphs: list[str], tags: str) -> str:
+    """An article that states its headline only in ``<title>``, decorated with the site's name."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<html lang="en"><head><title>{headline} | The Harbour Post</title>'
+        f'<meta property="article:tag" content="{tags}"><meta property="og:image" content="/img/lead.jpg">'
+        f"</head><body><article>{body}</article></body></html>"
+    )
+
+
+def test_a_sites_title_decoration_is_learned_and_cut_and_a_metadata_change_is_no_new_version(tmp_path):
+    db = tmp_path / "crawl.db"
+    headlines = [f"Story {n} of the harbour council" for n in range(12)]
+    with ChangingSite() as site:
+        for n, headline in enumerate(headlines):
+            site.article(f"/news/{n}.html", "unused", [])
+            site.put(f"/news/{n}.html", titled_page(headline, story(f"s{n}"), "Harbour"))
+        first = run(site, db, urls=site.url("/sitemap.xml"))
+        titles = sorted(row[0] for row in first.rows("SELECT title FROM articles"))
+        assert titles == sorted(headlines)  # learned after ten titles, then cut from all twelve
+        assert first.rows("SELECT prefix, suffix FROM site_titles") == [("", " | The Harbour Post")]
+        assert first.stats()["store/titles_cleaned"] >= 10
+        site.next_second()
+        site.put("/news/3.html", titled_page(headlines[3], story("s3"), "Harbour, Tunnel"))
+        second = run(site, db, EVERY_RUN, urls=site.url("/sitemap.xml"))
+    row = second.rows("SELECT title, version, tags, image FROM articles WHERE url LIKE '%/news/3.html'")
+    assert row == [(headlines[3], 1, '["Harbour", "Tunnel"]', site.url("/img/lead.jpg"))]
+    stats = second.stats()
+    assert stats["articles/metadata_updated"] == 1 and stats.get("articles/updated", 0) == 0

@@ -73,6 +73,10 @@ def extract_page(
         description=stated.description,
         sitename=stated.sitename,
         canonical_url=stated.canonical_url,
+        image=stated.image,
+        tags=stated.tags,
+        categories=stated.categories,
+        modified=stated.modified,
     )
     return PageExtraction("article", None, article, teasers, removed, encoding)
 

@@ -64,3 +64,26 @@ def published_date(tree: HtmlElement, url: str) -> str | None:
         if text[:10] == day and ISO_TIMESTAMP.match(text):
             return text.replace(" ", "T")
     return day
+
+
+_MODIFIED = etree.XPath(
+    '//meta[@property="article:modified_time" or @name="article:modified_time" or @property="og:updated_time" '
+    'or @name="last-modified" or @name="dcterms.modified" or @name="DC.date.modified"]/@content '
+    '| //*[@itemprop="dateModified"]/@content | //*[@itemprop="dateModified"]/@datetime'
+)
+_JSON_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{4,60})"')
+
+
+def modified_date(tree: HtmlElement) -> str | None:
+    """When the page says it was last changed (its structured data only): a timestamp if it gives one,
+    else the day; None if it states nothing readable."""
+    stated = [*_MODIFIED(tree)]
+    stated += [m.group(1) for block in _JSON_LD(tree) for m in _JSON_MODIFIED.finditer(block)]
+    options = _options()
+    for text in (s.strip() for s in stated if s and s.strip()):
+        if ISO_TIMESTAMP.match(text):
+            return text.replace(" ", "T")
+        day = try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
+        if day is not None:
+            return day
+    return None

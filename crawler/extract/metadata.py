@@ -1,4 +1,5 @@
-"""A page's title, author, date, description, site name, language and canonical URL, read from its tree."""
+"""A page's title, author, dates, description, site name, language, canonical URL, image, tags and
+categories, read from its tree."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_meta_json
+from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_json
 from trafilatura.settings import Document
 
 from crawler.extract.bylines import byline_author
-from crawler.extract.dates import published_date
+from crawler.extract.dates import modified_date, published_date
 from crawler.extract.language import normalize_tag
 from crawler.extract.titles import TitleSources, clean, page_title
 from crawler.urls import normalize_url
@@ -39,6 +40,9 @@ _LANGUAGE = (
 _KICKER = re.compile(
     r"kicker|roofline|dachzeile|topline|overline|eyebrow|supertitle|subtitle|topic|label|titleheader", re.I
 )
+# A tag list is a handful of words; hundreds of "keywords" are search-engine bait, not tags.
+MAX_TERMS = 30
+MAX_TERM_CHARS = 80
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 
 
@@ -53,6 +57,10 @@ class PageMetadata:
     sitename: str | None = None
     language: str | None = None
     canonical_url: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    modified: str | None = None
 
 
 def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
@@ -104,7 +112,37 @@ class MetadataReader:
             sitename=clean(structured.sitename) or None,
             language=declared_language(self.tree),
             canonical_url=canonical_url(self.tree, self.url),
+            image=_absolute(structured.image, self.url),
+            tags=_terms(structured.tags or self._catstags("tag")),
+            categories=_terms(structured.categories or self._catstags("category")),
+            modified=modified_date(self.tree),
         )
+
+    def _catstags(self, kind: str) -> list[str]:
+        """Tags or categories from the page's links and ``article:section`` (trafilatura's search)."""
+        try:
+            return extract_catstags(kind, self.tree)
+        except Exception:  # a bug in trafilatura's search costs only the tags
+            logger.debug("%s unreadable on %s", kind, self.url, exc_info=True)
+            return []
+
+
+def _terms(values: list[str] | None) -> tuple[str, ...]:
+    """Tags or categories, one per entry: meta tags give them comma-separated ("Council, Budget")."""
+    terms = (clean(html.unescape(part)) for value in values or () for part in value.split(","))
+    return tuple(dict.fromkeys(t for t in terms if t and len(t) <= MAX_TERM_CHARS))[:MAX_TERMS]
+
+
+def _absolute(link: str | None, url: str) -> str | None:
+    """An image link as an absolute http(s) URL, or None. Only made absolute: an image server may sign
+    its query, so it is not normalised like a page's URL."""
+    if not link or not link.strip():
+        return None
+    try:
+        absolute = urljoin(url, link.strip())
+    except ValueError:
+        return None
+    return absolute if absolute.startswith(("http://", "https://")) else None
 
 
 def _title_sources(tree: HtmlElement, structured: Document) -> TitleSources:

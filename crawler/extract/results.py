@@ -35,6 +35,10 @@ class Article:
     description: str | None = None
     sitename: str | None = None
     canonical_url: str | None = None
+    image: str | None = None  # the main image's URL
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # sections ("Politics", "Local")
+    modified: str | None = None  # when the page says it was last changed
 
     @property
     def word_count(self) -> int:

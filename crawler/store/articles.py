@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
@@ -24,6 +25,10 @@ class ArticleRow:
     language: str | None
     description: str | None
     sitename: str | None
+    image: str | None
+    tags: tuple[str, ...]  # stored as a JSON array (NULL when the page names none)
+    categories: tuple[str, ...]  # the same
+    modified: str | None
     text: str
     word_count: int
     content_hash: str
@@ -45,6 +50,10 @@ class ArticleRow:
             language=article.language,
             description=article.description,
             sitename=article.sitename,
+            image=article.image,
+            tags=article.tags,
+            categories=article.categories,
+            modified=article.modified,
             text=text.text,
             word_count=text.word_count,
             content_hash=text.content_hash,
@@ -65,6 +74,7 @@ class ArticleItem(ArticleRow):
 
 
 _ROW_COLUMNS = [f.name for f in fields(ArticleRow)]
+_LIST_COLUMNS = ("tags", "categories")
 _INSERT = (
     f"INSERT INTO articles ({', '.join(_ROW_COLUMNS)}, first_seen, last_seen, updated_at, run_id, version) "
     f"VALUES ({', '.join('?' * (len(_ROW_COLUMNS) + 4))}, 1)"
@@ -75,6 +85,32 @@ _NEW_VERSION = (
     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _VERSION_COLUMNS)}, "
     "version = version + 1, updated_at = ?, last_seen = ? WHERE id = ?"
 )
+
+# What a page can change about an article without a new version of its story.
+_METADATA_COLUMNS = [
+    "author",
+    "published",
+    "language",
+    "description",
+    "sitename",
+    "image",
+    "tags",
+    "categories",
+    "modified",
+]
+_REFRESH_METADATA = (
+    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in _METADATA_COLUMNS)} WHERE id = ? "
+    f"AND ({' OR '.join(f'{c} IS NOT ?' for c in _METADATA_COLUMNS)})"
+)
+
+
+def _values(row: ArticleRow, columns: list[str]) -> list[object]:
+    """``row``'s values for ``columns`` as SQLite takes them: lists as JSON arrays, an empty one as NULL."""
+    values = [getattr(row, column) for column in columns]
+    return [
+        (json.dumps(list(value), ensure_ascii=False) if value else None) if column in _LIST_COLUMNS else value
+        for column, value in zip(columns, values, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -152,7 +188,10 @@ class Articles:
         """The article as the feed exports give it."""
         names = [f.name for f in fields(ArticleItem)]
         row = self.db.read(f"SELECT {', '.join(names)} FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return ArticleItem(*row)
+        values = dict(zip(names, row, strict=True))
+        for name in _LIST_COLUMNS:
+            values[name] = tuple(json.loads(values[name])) if values[name] else ()
+        return ArticleItem(**values)
 
     def text(self, article_id: int) -> str | None:
         row = self.db.read("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -161,7 +200,7 @@ class Articles:
     # -- writing ------------------------------------------------------------------------------
     def insert(self, row: ArticleRow, run_id: int | None) -> int:
         now = utc_now()
-        values = [getattr(row, column) for column in _ROW_COLUMNS]
+        values = _values(row, _ROW_COLUMNS)
         cursor = self.db.write(_INSERT, (*values, now, now, now, run_id))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -174,8 +213,14 @@ class Articles:
             "replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article_id, previous.version, previous.title, previous.text, previous.content_hash, fetched_at, now),
         )
-        values = [getattr(row, column) for column in _VERSION_COLUMNS]
+        values = _values(row, _VERSION_COLUMNS)
         self.db.write(_NEW_VERSION, (*values, now, now, article_id))
+
+    def refresh_metadata(self, article_id: int, row: ArticleRow) -> bool:
+        """Take ``row``'s metadata (author, dates, image, tags...) where it differs from the stored; the text and
+        title are the same, so this is no new version. True if anything changed."""
+        values = _values(row, _METADATA_COLUMNS)
+        return self.db.write(_REFRESH_METADATA, (*values, article_id, *values)).rowcount == 1
 
     def set_duplicate_of(self, article_id: int, root_id: int | None, similarity: float | None) -> None:
         self.db.write(

@@ -205,3 +205,17 @@ def m006_links_and_pages_kept(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("page_html").create_index(["article_id"])
+
+
+@migrations()
+def m007_article_image_tags_modified(db: sqlite_utils.Database) -> None:
+    # What news-please and trafilatura users expect too: tags and categories are JSON arrays.
+    articles = db.table("articles")
+    for column in ("image", "tags", "categories", "modified"):
+        articles.add_column(column, str)
+
+
+@migrations()
+def m008_site_titles(db: sqlite_utils.Database) -> None:
+    # What each site adds around its headlines (" | The Daily X"), learned from its titles and cut from them.
+    db.table("site_titles").create({"site": str, "prefix": str, "suffix": str, "learned_at": str}, pk="site")

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from dataclasses import replace
 from typing import Any, Protocol
 
 from crawler.config import StoreConfig
@@ -24,6 +25,7 @@ from crawler.store.pages import Pages
 from crawler.store.runs import Runs
 from crawler.store.summary import Totals, figures, summarise
 from crawler.store.teasers import Teasers
+from crawler.store.titles import SiteTitles
 from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class Writer:
             self.teaser_index = open_index(self.db, "teaser", config.teasers)
             self.dedup = Deduplicator(self.articles, self.teasers, self.article_index, self.teaser_index)
             self.removed = RemovedBlocks(self.db)
+            self.titles = SiteTitles(self.db)
             self.chrome: SiteChrome | None = None
             if config.chrome is not None:
                 self.chrome = SiteChrome(
@@ -338,6 +341,8 @@ class Writer:
         text = page.analysis.article_text
         assert article is not None and text is not None
         site = page.site or site_of(page.url)
+        extracted_title = article.title
+        article = replace(article, title=self.titles.bare(site, article.title))
         chrome_removed: list[tuple[str, str]] = []
         started = time.perf_counter()
         if self.chrome is not None:
@@ -368,6 +373,9 @@ class Writer:
             self.pages.set_article(source, article_id)
             self.articles.add_url(source, article_id, "alias")
             self._touched.add(source)
+        cleaned = self.titles.learn(site, extracted_title)
+        if cleaned:
+            self.stats.inc_value("store/titles_cleaned", cleaned)
         started = self._lap("store/article_s", started)
         self._count("store/articles/new", site)
         self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
@@ -408,12 +416,14 @@ class Writer:
         stored = self.articles.stored_version(article_id)
         if stored.gone_at is not None:
             self.articles.set_gone(article_id, gone=False)
+        row = ArticleRow.of(page.url, article, text, None, None)
         if stored.url != page.url or (stored.content_hash == text.content_hash and stored.title == article.title):
             self.articles.touch(article_id)
+            if stored.url == page.url and self.articles.refresh_metadata(article_id, row):
+                self._count("articles/metadata_updated", site)  # same story, new tags or image: no new version
             self._count("store/articles/seen_again", site)
             return False
         last_fetch = self.pages.last_fetch(stored.url)
-        row = ArticleRow.of(page.url, article, text, None, None)
         self.articles.new_version(article_id, row, stored, last_fetch[3] if last_fetch else None)
         self.article_index.remove(article_id)
         if text.signature is not None:
