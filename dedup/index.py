@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from datasketch import MinHashLSH
+import numpy as np
 
 from dedup.signatures import ParameterMismatch, Signature, SignatureScheme
 
@@ -72,9 +72,27 @@ FALSE_NEGATIVE_WEIGHT = 0.95
 
 
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) minimising weighted false positives and negatives around ``threshold`` (datasketch)."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT))
-    return lsh.b, lsh.r
+    """(bands, rows) minimising weighted false positives and negatives around ``threshold``.
+
+    datasketch's ``MinHashLSH`` makes the same choice (the tests hold the two equal), but importing it
+    loads scipy for its integrals: most of a second before a crawl's first request. These integrals of
+    smooth curves need no more than the trapezoid rule.
+    """
+    below = np.linspace(0.0, threshold, INTEGRATION_POINTS)
+    above = np.linspace(threshold, 1.0, INTEGRATION_POINTS)
+    best, best_error = (1, 1), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            # Chance that a pair at similarity s shares a band: 1 - (1 - s^rows)^bands.
+            false_positives = np.trapezoid(1 - (1 - below**rows) ** bands, below)
+            false_negatives = np.trapezoid((1 - above**rows) ** bands, above)
+            error = (1 - FALSE_NEGATIVE_WEIGHT) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives
+            if error < best_error:
+                best, best_error = (bands, rows), float(error)
+    return best
+
+
+INTEGRATION_POINTS = 1001
 
 
 class NearDuplicateIndex:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.metadata import version
 
-import datasketch
 import numpy as np
-from datasketch import MinHash
 
 from dedup.shingles import shingles
 
@@ -66,7 +66,6 @@ class SignatureScheme:
     shingle_size: int = 3
     shingle_kind: str = "word"
     min_shingles: int = 10
-    _permutations: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_perm, int) or not 16 <= self.num_perm <= 1024:
@@ -79,8 +78,14 @@ class SignatureScheme:
             raise ValueError(f"shingle_kind must be 'word' or 'char', got {self.shingle_kind!r}")
         if not isinstance(self.min_shingles, int) or self.min_shingles < 1:
             raise ValueError(f"min_shingles must be a positive integer, got {self.min_shingles!r}")
-        template = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME)
-        object.__setattr__(self, "_permutations", template.permutations)
+
+    @cached_property
+    def _permutations(self) -> tuple:
+        """The scheme's permutations, made once (datasketch, and the scipy it pulls in, load on first use:
+        a crawl signs nothing before its first pages arrive)."""
+        from datasketch import MinHash
+
+        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME).permutations
 
     def params(self) -> dict[str, object]:
         """The parameters to store beside signatures; :meth:`check_stored` compares against them."""
@@ -91,7 +96,7 @@ class SignatureScheme:
             "token_hash": TOKEN_HASH,
             "shingle_kind": self.shingle_kind,
             "shingle_size": self.shingle_size,
-            "datasketch_version": datasketch.__version__,
+            "datasketch_version": version("datasketch"),
         }
 
     def check_stored(self, stored: dict[str, object]) -> None:
@@ -127,6 +132,8 @@ class SignatureScheme:
         return results
 
     def from_shingles(self, shingle_set: Sequence[bytes] | set[bytes]) -> Signature:
+        from datasketch import MinHash
+
         minhash = MinHash(
             num_perm=self.num_perm,
             seed=self.seed,

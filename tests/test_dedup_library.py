@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
 
 import pytest
@@ -187,3 +188,23 @@ def test_containment_confirms_cut_copies_of_similar_size_only():
         NearDuplicateIndex(scheme, min_size_ratio=2)
     with pytest.raises(ValueError, match="lsh_threshold"):
         NearDuplicateIndex(scheme, lsh_threshold=0)
+
+
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.6, 0.75, 0.9])
+def test_banding_is_the_one_datasketch_chooses(threshold, num_perm):
+    from datasketch import MinHashLSH
+
+    from dedup.index import FALSE_NEGATIVE_WEIGHT, optimal_bands
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT))
+    assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r)
+
+
+def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
+    code = (
+        "import sys, dedup; scheme = dedup.SignatureScheme(); "
+        "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules; "
+        "scheme.signature(' '.join(map(str, range(40)))); assert 'datasketch' in sys.modules"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
