@@ -191,3 +191,12 @@ def m005_article_history(db: sqlite_utils.Database) -> None:
     db.table("kept_files").create({"url": str, "body": bytes, "fetched_at": str}, pk="url")
     # Redirects to an article are its other URLs: found by where they lead.
     db.table("pages").create_index(["redirect_to"])
+
+
+@migrations()
+def m006_stream_positions(db: sqlite_utils.Database) -> None:
+    # A writer storing records from a Redis Stream (`scrapy store`) keeps, in the same transaction as
+    # their rows, the last entry it stored: an entry delivered again after a crash changes nothing.
+    db.table("stream_positions").create(
+        {"stream": str, "last_id": str, "crawl_run": str, "run_id": int, "updated_at": str}, pk="stream"
+    )
