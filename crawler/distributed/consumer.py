@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -79,7 +80,8 @@ class WriterLock:
         self.ttl_ms = int(config.peer_timeout * 1000)
         self.host, self.pid = socket.gethostname(), os.getpid()
         since = datetime.now(UTC).isoformat(timespec="seconds")
-        self.value = json.dumps({"host": self.host, "pid": self.pid, "since": since})
+        claim = {"host": self.host, "pid": self.pid, "since": since, "id": secrets.token_hex(4)}
+        self.value = json.dumps(claim)
         self._claim = client.register_script(CLAIM)
         self._release = client.register_script(RELEASE)
 
@@ -163,30 +165,51 @@ class StreamStore:
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> bool:
         """Store the stream until the crawl is finished (or, following, until stopped); False if stopped."""
+        self.open()
+        try:
+            while not self.stopping and self.step():
+                pass
+            self._commit()
+            return not self.stopping
+        finally:
+            self.close()
+
+    def open(self) -> None:
+        """Claim the stream, open the database, go on with a run left open, store what a stopped writer left."""
         self.lock.acquire()
         try:
             self._create_group()
             self._open_writer()
             self._resume()
             self._claim_pending()
-            while not self.stopping:
-                self._recover_lost_deliveries()
-                entries = self._read()
-                for entry_id, fields in entries:
-                    self._handle(entry_id, fields)
-                if not entries or len(self.unacked) >= self.batch_size or self._interval_passed():
-                    self._commit()
-                if not entries:
-                    if self.crawl_run is not None:
-                        self._end_abandoned_run()
-                    elif self.runs_ended and not self.follow:
-                        break
-                self.lock.renew()
+        except BaseException:
+            self.close()
+            raise
+
+    def step(self) -> bool:
+        """Read and store what came; False once the crawl is finished (never when following)."""
+        self._recover_lost_deliveries()
+        entries = self.read()
+        for entry_id, fields in entries:
+            self.handle(entry_id, fields)
+        if not entries or len(self.unacked) >= self.batch_size or self._interval_passed():
             self._commit()
-            return not self.stopping
-        finally:
-            self._close()
-            self.lock.release()
+        self.lock.renew()
+        if entries:
+            return True
+        if self.crawl_run is not None:
+            self._end_abandoned_run()
+            return True
+        return self.follow or not self.runs_ended
+
+    def close(self) -> None:
+        """Leave the database as it is (a run going on stays open for the next writer) and the stream."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.db.rollback()  # nothing uncommitted was acknowledged: it is delivered again
+            writer.db.conn.close()
+            writer.lock.release()
+        self.lock.release()
 
     def _create_group(self) -> None:
         try:
@@ -195,18 +218,15 @@ class StreamStore:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def _read(self) -> list[tuple[str, dict[bytes, bytes]]]:
-        if self.unacked:
-            block = (self.first_unacked + self.commit_interval - time.monotonic()) * 1000
-        else:
-            block = self.commit_interval * 1000
+    def read(self) -> list[tuple[str, dict[bytes, bytes]]]:
+        """The next entries of the stream for this writer, waiting at most until the next commit is due."""
+        block: int | None = None  # the crawl is finished: only whether anything is left to store
+        if self.follow or self.crawl_run is not None or not self.runs_ended:
+            due = (self.first_unacked if self.unacked else time.monotonic()) + self.commit_interval
+            block = min(max(int((due - time.monotonic()) * 1000), 1), MAX_BLOCK_MS)  # 0 would block for ever
         try:
             response: Any = self.reader.xreadgroup(
-                GROUP,
-                self.consumer,
-                {self.keys.stream: ">"},
-                count=READ_COUNT,
-                block=int(min(max(block, 1), MAX_BLOCK_MS)),
+                GROUP, self.consumer, {self.keys.stream: ">"}, count=READ_COUNT, block=block
             )
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logger.warning("lost Redis at %s (%s): waiting for it", redact(self.config.url), exc)
@@ -228,7 +248,7 @@ class StreamStore:
                 logger.info("claimed %d entries a writer that stopped had not acknowledged", len(claimed))
             for entry_id, fields in claimed:
                 if fields is not None:
-                    self._handle(entry_id.decode(), fields)
+                    self.handle(entry_id.decode(), fields)
             if deleted:
                 self.redis.xack(self.keys.stream, GROUP, *deleted)
             if len(self.unacked) >= self.batch_size:
@@ -252,7 +272,7 @@ class StreamStore:
         lost = [(i.decode(), f) for i, f in response[0][1] if i.decode() not in tracked] if response else []
         logger.warning("%d entries delivered while Redis went away are stored now", len(lost))
         for entry_id, fields in lost:
-            self._handle(entry_id, fields)
+            self.handle(entry_id, fields)
 
     def _end_abandoned_run(self) -> None:
         run = abandon_run(self.redis, self.config)
@@ -260,7 +280,8 @@ class StreamStore:
             logger.warning("no crawler of the shared run %s is left (all were killed): it ends as 'aborted'", run)
 
     # -- entries --------------------------------------------------------------------------------
-    def _handle(self, entry_id: str, fields: dict[bytes, bytes]) -> None:
+    def handle(self, entry_id: str, fields: dict[bytes, bytes]) -> None:
+        """Store one entry inside the open batch (or, if a stopped writer stored it, only mirror it again)."""
         if self.position is not None and self.position.covers(entry_id):
             # Stored by a writer that stopped before acknowledging it: its rows are committed. Only
             # the page history it changed is written to Redis again (that may not have happened).
@@ -392,10 +413,14 @@ class StreamStore:
 
     # -- commits --------------------------------------------------------------------------------
     def _commit(self) -> None:
+        """Store the entries in hand, then acknowledge them (see :meth:`store_batch`)."""
+        if self.unacked:
+            self.store_batch()
+            self.acknowledge()
+
+    def store_batch(self) -> None:
         """One transaction: the entries' rows, the stream position and the run's stats; then the page
-        history goes to Redis and the entries are acknowledged and removed from the stream."""
-        if not self.unacked:
-            return
+        history they changed goes to Redis. A writer that stops now has stored what it did not acknowledge."""
         writer = self._writer()
         if self.position is not None:
             self.positions_table().set(self.keys.stream, self.position)
@@ -407,10 +432,13 @@ class StreamStore:
             assert self.mirror is not None
             self.mirror.refresh(self.remirror)
             self.remirror = set()
+
+    def acknowledge(self) -> None:
+        """Acknowledge the stored entries and remove them from the stream; none after them is trimmed."""
+        if not self.unacked:
+            return
         self.redis.xack(self.keys.stream, GROUP, *self.unacked)
-        # Stored entries leave the stream; none after them, stored or not, is trimmed.
-        last = max(self.unacked, key=entry_key)
-        millis, sequence = entry_key(last)
+        millis, sequence = entry_key(max(self.unacked, key=entry_key))
         self.redis.xtrim(self.keys.stream, minid=f"{millis}-{sequence + 1}", approximate=False)
         self.unacked = []
 
@@ -459,14 +487,6 @@ class StreamStore:
             return
         self.crawl_run = position.crawl_run
         logger.info("going on with the shared run %s (run %s of %s)", self.crawl_run, run_id, self.store.path)
-
-    def _close(self) -> None:
-        """Leave the database as it is: a run still going on stays open for the next writer."""
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            writer.db.rollback()  # nothing uncommitted is acknowledged: it comes again
-            writer.db.conn.close()
-            writer.lock.release()
 
 
 def _text(fields: dict[bytes, bytes], name: bytes) -> str:

@@ -23,6 +23,8 @@ from crawler.handoff import page_history
 
 logger = logging.getLogger(__name__)
 
+WAITING_POLL_S = 0.25  # how often a crawler waiting for work looks at the shared queue and its peers
+
 # Every script reads the server's clock (TIME), so machines whose clocks differ agree on who is gone.
 # A crawler's entry in the crawlers hash: {"state": "busy"|"idle", "expires": ms, "host": ..., "pid": ...}.
 _PRELUDE = """
@@ -192,6 +194,7 @@ class CrawlCoordinator:
         self._pop = client.register_script(POP)
         self._leave = client.register_script(LEAVE)
         self._heartbeat = task.LoopingCall(self.heartbeat)
+        self._waiting = task.LoopingCall(self._look_for_work)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
@@ -228,24 +231,43 @@ class CrawlCoordinator:
     def spider_idle(self, spider: Spider) -> None:
         if self.run is None or self.failed:
             return
-        try:
-            queued, busy = self._idle(
-                keys=[self.keys.run, self.keys.crawlers, self.keys.requests],
-                args=[self.id, self.run, self.timeout_ms, self.host, self.pid],
-            )
-        except redis.RedisError as exc:
-            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
-            return
+        queued, busy = self._census()
         if queued < 0:
             logger.warning("the shared run %s ended without this crawler", self.run)
             return
         if queued or busy:
             self.crawler.stats.inc_value("distributed/idle_waits")
+            if not self._waiting.running:
+                self._waiting.start(WAITING_POLL_S, now=False)
             raise DontCloseSpider
 
+    def _census(self) -> tuple[int, int]:
+        """Mark this crawler idle; (requests in the shared queue, busy peers), or (-1, 0) when the run is over."""
+        try:
+            queued, busy = self._idle(
+                keys=[self.keys.run, self.keys.crawlers, self.keys.requests],
+                args=[self.id, self.run or "", self.timeout_ms, self.host, self.pid],
+            )
+        except redis.RedisError as exc:
+            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
+            return -1, 0
+        return int(queued), int(busy)
+
+    def _look_for_work(self) -> None:
+        """While waiting: as soon as requests are queued, or no peer is busy any more, let the engine look.
+
+        An idle engine looks at its scheduler (and asks spider_idle again) only every 5 seconds
+        otherwise, its heartbeat: peers would join a run late and leave it late.
+        """
+        queued, busy = self._census()
+        if queued or not busy:
+            self._waiting.stop()
+            wake_engine(self.crawler)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._heartbeat.running:
-            self._heartbeat.stop()
+        for loop in (self._heartbeat, self._waiting):
+            if loop.running:
+                loop.stop()
         if self.run is None:
             return
         stats = dict(self.crawler.stats.get_stats())
@@ -301,6 +323,18 @@ class CrawlCoordinator:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None and engine.running:
             deferred_from_coro(engine.close_spider_async(reason=reason))
+
+
+def wake_engine(crawler: Crawler) -> None:
+    """Have the engine ask its scheduler for requests now, rather than at its next heartbeat.
+
+    Scrapy has no public call for this (``engine.crawl()`` does it, with a request to schedule); an
+    engine without that slot is left to its own heartbeat.
+    """
+    slot = getattr(crawler.engine, "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
 
 
 class SeedOnce:

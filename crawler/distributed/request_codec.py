@@ -31,17 +31,21 @@ class RequestCodecError(ValueError):
     """A queue entry that is not a request this crawler may make (malformed, or naming what it must not)."""
 
 
+# Methods Scrapy calls on a spider itself: never a request's callback.
+SPIDER_HOOKS = {"closed", "start", "start_requests", "from_crawler", "update_settings", "handles_request"}
+
+
 def allowed_callbacks(spider: Spider) -> frozenset[str]:
     """The spider's own public methods, and ``parse``: the only names a queued request may call back.
 
-    Scrapy's ``Spider`` methods (``start``, ``closed``, ...) are left out: they are no callbacks.
+    Scrapy's ``Spider`` methods and the hooks Scrapy calls (``start``, ``closed``, ...) are left out.
     """
     names = {"parse"}
     for cls in type(spider).__mro__:
         if cls is Spider or not issubclass(cls, Spider):
             continue
         names |= {name for name, value in vars(cls).items() if not name.startswith("_") and callable(value)}
-    return frozenset(names - (set(vars(Spider)) - {"parse"}))
+    return frozenset(names - SPIDER_HOOKS - (set(vars(Spider)) - {"parse"}))
 
 
 class RequestCodec:

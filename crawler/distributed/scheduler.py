@@ -111,10 +111,15 @@ class SharedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         try:
-            return bool(super().enqueue_request(request))
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
         except redis.RedisError as exc:
             self._unavailable(exc)
             return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         if self.coordinator.failed:
