@@ -139,23 +139,22 @@ class RedisConfig:
         A bad password, a server that does not answer, a socket that is not there: each is a
         :class:`CannotStart` naming the URL (without its password).
         """
-        retry = Retry(ExponentialBackoff(cap=BACKOFF_CAP_S, base=0.05), retries=math.ceil(self.wait / BACKOFF_CAP_S))
-        client = redis.Redis.from_url(
-            self.url,
-            socket_timeout=SOCKET_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=retry,
-            health_check_interval=15,
-        )
+        options: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S}
         # The first contact is not retried: an unreachable Redis at the start is a mistake to report now.
-        once = redis.Redis(connection_pool=client.connection_pool, retry=Retry(NoBackoff(), 0))
+        once = redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), **options)
         try:
             once.ping()
-        except redis.AuthenticationError as exc:
+        except (redis.AuthenticationError, redis.AuthenticationWrongNumberOfArgsError) as exc:
+            if urlsplit(self.url).password is None and "password=" not in self.url:
+                raise CannotStart(
+                    f"Redis at {redact(self.url)} asks for a password: give it in the URL, "
+                    "redis://:PASSWORD@host:port/db"
+                ) from None
             raise CannotStart(f"Redis at {redact(self.url)} refused the password: {exc}") from None
         except redis.RedisError as exc:
             message = str(exc).strip().rstrip(".") or type(exc).__name__
-            if "NOAUTH" in message:
-                message = "it asks for a password (redis://:PASSWORD@host:port/db)"
             raise CannotStart(f"cannot reach Redis at {redact(self.url)}: {message}") from None
-        return client
+        finally:
+            once.close()
+        retry = Retry(ExponentialBackoff(cap=BACKOFF_CAP_S, base=0.05), retries=math.ceil(self.wait / BACKOFF_CAP_S))
+        return redis.Redis.from_url(self.url, retry=retry, health_check_interval=15, **options)

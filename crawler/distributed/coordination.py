@@ -237,8 +237,7 @@ class CrawlCoordinator:
             return
         if queued or busy:
             self.crawler.stats.inc_value("distributed/idle_waits")
-            if not self._waiting.running:
-                self._waiting.start(WAITING_POLL_S, now=False)
+            self.watch()
             raise DontCloseSpider
 
     def _census(self) -> tuple[int, int]:
@@ -253,16 +252,37 @@ class CrawlCoordinator:
             return -1, 0
         return int(queued), int(busy)
 
-    def _look_for_work(self) -> None:
-        """While waiting: as soon as requests are queued, or no peer is busy any more, let the engine look.
+    def watch(self) -> None:
+        """Look at the shared queue every ``WAITING_POLL_S`` seconds until there is work for this crawler.
 
-        An idle engine looks at its scheduler (and asks spider_idle again) only every 5 seconds
-        otherwise, its heartbeat: peers would join a run late and leave it late.
+        Called when the queue gave this crawler nothing. An engine with nothing to do looks at its
+        scheduler again only at its heartbeat, every 5 seconds: peers would join a run late, and
+        could miss it altogether when it takes less time than that.
         """
-        queued, busy = self._census()
-        if queued or not busy:
-            self._waiting.stop()
-            wake_engine(self.crawler)
+        if self.run is not None and not self.failed and not self._waiting.running:
+            self._waiting.start(WAITING_POLL_S, now=False)
+
+    def _look_for_work(self) -> None:
+        """Wake the engine when requests are queued, or when it is idle and no peer is busy any more."""
+        try:
+            queued = self.redis.zcard(self.keys.requests)
+        except redis.RedisError:
+            return  # the heartbeat stops the crawl if Redis stays away
+        if not queued:
+            if not self._engine_idle():
+                return  # pages in progress: when they are done the engine looks at the queue itself
+            queued, busy = self._census()
+            if busy:
+                return
+        self._waiting.stop()
+        wake_engine(self.crawler)  # it takes the requests, or (nobody busy, nothing queued) it closes
+
+    def _engine_idle(self) -> bool:
+        engine = self.crawler.engine
+        try:
+            return engine is not None and engine.spider_is_idle()
+        except RuntimeError:  # closing: no slot any more
+            return False
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         for loop in (self._heartbeat, self._waiting):

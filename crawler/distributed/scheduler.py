@@ -129,7 +129,9 @@ class SharedScheduler(Scheduler):
         except redis.RedisError as exc:
             self._unavailable(exc)
             return None
-        if request is not None:
+        if request is None:
+            self.coordinator.watch()  # the engine may not ask again for seconds: watch the queue for it
+        else:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 

@@ -14,9 +14,9 @@ near-duplicate), an exact copy, the same "Popular" teasers on every daily page, 
 line in every daily story (learned as site chrome). Which pages are fetched does not depend on the
 order they are fetched in: every page is listed by a section, the sitemap or a home page.
 
-Requests can be held back (``hold``: every request whose user agent contains that text, ``""`` for
-all): each waits until :meth:`NewsSite.release` or the site stops. A test holds every crawler until
-all have joined the run, or holds one crawler's requests to kill it while it has some in flight.
+Requests can be held back (:meth:`NewsSite.hold_back`): each waits until :meth:`NewsSite.release` or
+the site stops. A test holds every crawler until all have joined the run, holds one crawler's
+requests to kill it while it has some in flight, or holds one host so that a run cannot end yet.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class NewsSite:
         self.log = RequestLog()
         self.daily = LoopbackServer([(r".*", self._daily)], "daily", log=self.log)
         self.wire = LoopbackServer([(r".*", self._wire)], "wire", log=self.log)
-        self.hold: str | None = None
+        self._hold: tuple[str, str | None] | None = None
         self._released = threading.Event()
         self.stories: dict[str, Story] = {}
         rng = random.Random(11)
@@ -154,6 +154,11 @@ class NewsSite:
     def start_urls(self) -> str:
         return ",".join([self.daily.url("/"), self.daily.url("/robots.txt"), self.wire.url("/")])
 
+    def hold_back(self, agent: str = "", site: str | None = None) -> None:
+        """Hold every request whose user agent contains ``agent`` (every one for ``""``), to ``site`` or both."""
+        self._released.clear()
+        self._hold = (agent, site)
+
     def release(self) -> None:
         """Answer the requests held back, and every later one at once."""
         self._released.set()
@@ -168,7 +173,10 @@ class NewsSite:
 
     def _held(self, handler: LoopbackHandler, server: LoopbackServer) -> bool:
         """Wait while this request's crawler is held back; False when the site stops meanwhile."""
-        if self.hold is None or self.hold not in handler.headers.get("User-Agent", ""):
+        if self._hold is None:
+            return True
+        agent, site = self._hold
+        if agent not in handler.headers.get("User-Agent", "") or site not in (None, server.name):
             return True
         while not self._released.wait(0.05):
             if server.stopping.is_set():

@@ -33,10 +33,8 @@ class RedisServer:
         self.socket = self.folder / "redis.sock"
         self.tcp = tcp
         self.password = password
-        config: dict[str, Any] = {"appendonly": "yes" if appendonly else "no", "appendfsync": "everysec"}
-        if password:
-            config["requirepass"] = password
-        self.config = config
+        self.config: dict[str, Any] = {"appendonly": "yes" if appendonly else "no", "appendfsync": "everysec"}
+        self.running = False
         self.port = free_port() if tcp else 0
         self.server = self._server()
 
@@ -56,19 +54,24 @@ class RedisServer:
         return redis.Redis.from_url(self.url)
 
     def start(self) -> RedisServer:
-        self.server.start()
+        self.server.start()  # waits for an answer to PING, which a password would refuse: it is set after
+        self.running = True
+        if self.password:
+            open_client = redis.Redis.from_url(self.url.replace(f":{self.password}@", "").split("?")[0])
+            open_client.config_set("requirepass", self.password)
         return self
 
     def stop(self) -> None:
         """Shut down as an operator would (SIGTERM: the append-only file is flushed)."""
-        if self.server.is_running():
+        if self.running:
             self.server.stop()
+            self.running = False
 
     def restart(self) -> None:
         """Stop, then start again on the same socket (or port) and data: what was written is still there."""
         self.stop()
         self.server = self._server()
-        self.server.start()
+        self.start()
 
     def __enter__(self) -> RedisServer:
         return self.start()
