@@ -155,10 +155,10 @@ class RedisMirror:
         self._write(answers)
 
     def _urls_of(self, article_id: int) -> set[str]:
+        """The article's URL and its other URLs: every URL whose answer comes from the article (both indexed)."""
         rows = self.db.read(
-            "SELECT url FROM articles WHERE id = ? UNION SELECT url FROM article_urls WHERE article_id = ? "
-            "UNION SELECT url FROM pages WHERE article_id = ?",
-            (article_id, article_id, article_id),
+            "SELECT url FROM articles WHERE id = ? UNION SELECT url FROM article_urls WHERE article_id = ?",
+            (article_id, article_id),
         )
         return {row[0] for row in rows}
 
@@ -188,12 +188,11 @@ class RedisMirror:
     # -- the whole database ---------------------------------------------------------------------
     def is_current(self, database: str, last_run: int | None) -> bool:
         """Whether Redis mirrors ``database`` as it was after run ``last_run`` (no other crawl wrote since)."""
-        marker = self.redis.hgetall(self.keys.mirror)
-        return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
+        return mirrors(self.redis, self.keys, database, last_run)
 
     def mark(self, database: str, last_run: int | None) -> None:
         """Record that Redis mirrors ``database`` up to run ``last_run``."""
-        self.redis.hset(self.keys.mirror, mapping={"database": database, "run": str(last_run)})
+        mark_mirror(self.redis, self.keys, database, last_run)
 
     def copy_all(self, database: str, last_run: int | None) -> int:
         """Mirror every page and other URL of the database, replacing what Redis held; returns the URL count.
@@ -212,3 +211,14 @@ class RedisMirror:
         self.mark(database, last_run)
         logger.info("copied what crawlers need of %d URLs into Redis in %.1f s", count, time.monotonic() - started)
         return count
+
+
+def mirrors(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> bool:
+    """Whether the page history in Redis is that of ``database`` after run ``last_run``."""
+    marker = client.hgetall(keys.mirror)
+    return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
+
+
+def mark_mirror(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> None:
+    """Record that the page history in Redis is that of ``database`` after run ``last_run``."""
+    client.hset(keys.mirror, mapping={"database": database, "run": str(last_run)})
