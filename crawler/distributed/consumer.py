@@ -253,6 +253,7 @@ class StreamStore:
                 self.redis.xack(self.keys.stream, GROUP, *deleted)
             if len(self.unacked) >= self.batch_size:
                 self._commit()
+            self.lock.renew()  # a long backlog must not let the claim on the stream lapse
             if next_start in (b"0-0", "0-0"):
                 break
             start = next_start
@@ -464,7 +465,7 @@ class StreamStore:
             self.position = self.positions.get(self.keys.stream)
         last_run = writer.db.read("SELECT max(id) FROM runs").fetchone()[0]
         if not self.mirror.is_current(self.database, last_run):
-            self.mirror.copy_all(self.database, last_run)
+            self.mirror.copy_all(self.database, last_run, progress=self.lock.renew)
 
     def _resume(self) -> None:
         """Go on with the run a writer that stopped was storing (its ``runs`` row and stats)."""

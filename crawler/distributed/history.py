@@ -194,10 +194,11 @@ class RedisMirror:
         """Record that Redis mirrors ``database`` up to run ``last_run``."""
         mark_mirror(self.redis, self.keys, database, last_run)
 
-    def copy_all(self, database: str, last_run: int | None) -> int:
+    def copy_all(self, database: str, last_run: int | None, progress: Callable[[], None] | None = None) -> int:
         """Mirror every page and other URL of the database, replacing what Redis held; returns the URL count.
 
         Needed once per database, and whenever another crawl (a single-machine one) wrote to it.
+        ``progress`` is called after every batch of URLs (the writer renews its claim on the stream).
         """
         started = time.monotonic()
         self.redis.delete(self.keys.mirror, self.keys.pages, self.keys.bodies)
@@ -208,6 +209,8 @@ class RedisMirror:
         while rows := cursor.fetchmany(BATCH):
             self._write({url: self.history.known(url) for (url,) in rows})
             count += len(rows)
+            if progress is not None:
+                progress()
         self.mark(database, last_run)
         logger.info("copied what crawlers need of %d URLs into Redis in %.1f s", count, time.monotonic() - started)
         return count
