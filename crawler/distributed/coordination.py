@@ -210,10 +210,14 @@ class CrawlCoordinator:
     def spider_opened(self, spider: Spider) -> None:
         args = json.dumps(getattr(spider, "run_args", {}), sort_keys=True)
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        role, run, run_args = self._join(
-            keys=[self.keys.run, self.keys.crawlers, self.keys.requests, self.keys.seen, self.keys.stream],
-            args=[self.id, self.timeout_ms, self.host, self.pid, secrets.token_hex(8), spider.name, args, started],
-        )
+        try:
+            role, run, run_args = self._join(
+                keys=[self.keys.run, self.keys.crawlers, self.keys.requests, self.keys.seen, self.keys.stream],
+                args=[self.id, self.timeout_ms, self.host, self.pid, secrets.token_hex(8), spider.name, args, started],
+            )
+        except redis.RedisError as exc:
+            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
+            return
         self.run, self.seeds = run.decode(), role == b"seed"
         self.crawler.stats.set_value("distributed/role", role.decode())
         if self.seeds:
