@@ -163,8 +163,7 @@ def test_a_crawler_killed_mid_crawl_loses_only_its_requests_in_flight_which_the_
     expected = reference["snapshot"]
     lost = set(expected["pages"]) - set(first["pages"])
     assert lost  # the requests it had taken, and the pages only they would have led to
-    assert all(expected["pages"][url] == row for url, row in first["pages"].items())
-    assert all(expected["articles"][url] == row for url, row in first["articles"].items())
+    stored_right(first, expected)
     stats = json.loads(query(db, "SELECT stats FROM runs")[0][0])
     assert stats["distributed/crawlers"] == 2  # a killed crawler hands over no stats
     drained(server.client())
@@ -176,8 +175,11 @@ def test_a_crawler_killed_mid_crawl_loses_only_its_requests_in_flight_which_the_
     wait_all([*rerun, again])
     assert rerun[0].returncode == 0 and again.returncode == 0, again.stderr[-3000:]
     assert snapshot(db) == expected
+    # Stored articles are not downloaded again, unless a lost old URL that redirects to one leads there.
     refetched = Counter(site.fetched())
-    assert not [url for url in first["articles"] if refetched[_path(site, url)]]  # stored articles: not again
+    redirected = {row[3] for url, row in expected["pages"].items() if url in lost and row[1] == "redirect"}
+    again_fetched = {url for url in first["articles"] if refetched[_path(site, url)]}
+    assert again_fetched <= redirected, again_fetched - redirected
     assert [reason for *_, reason in stored_run(db)] == ["finished", "finished"]
 
 
@@ -195,9 +197,7 @@ def test_redis_restarted_mid_crawl_corrupts_nothing(site, reference, server, tmp
     assert integrity(db) == "ok"
     first = snapshot(db)
     expected = reference["snapshot"]
-    assert all(expected["articles"][url] == row for url, row in first["articles"].items())
-    assert all(expected["pages"][url] == row for url, row in first["pages"].items())
-    assert len(first["articles"]) == len(set(first["articles"]))
+    stored_right(first, expected)
     drained(server.client())
     # Whatever a request in flight at that moment missed, the next run fetches.
     again = StoreProcess(server.url, db)
@@ -205,6 +205,24 @@ def test_redis_restarted_mid_crawl_corrupts_nothing(site, reference, server, tmp
     wait_all([*rerun, again])
     assert rerun[0].returncode == 0 and again.returncode == 0, again.stderr[-3000:]
     assert snapshot(db) == expected
+
+
+def stored_right(first: dict[str, Any], expected: dict[str, Any]) -> None:
+    """What a crawl that lost some requests stored is what the reference stored for the same URLs.
+
+    Only a link to an article not stored yet may be missing: an old URL that redirects to a page
+    that was lost has no article until the next run stores the page and links it.
+    """
+    lost = set(expected["pages"]) - set(first["pages"])
+    assert all(expected["articles"][url] == row for url, row in first["articles"].items())
+    differ = {
+        url: (row, expected["pages"][url])
+        for url, row in first["pages"].items()
+        if row[:4] != expected["pages"][url][:4]
+    }
+    assert not differ, differ
+    unlinked = [url for url, row in first["pages"].items() if row != expected["pages"][url]]
+    assert all(expected["pages"][url][4] in lost for url in unlinked), unlinked
 
 
 def _path(site: NewsSite, url: str) -> str:
