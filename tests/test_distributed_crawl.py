@@ -113,31 +113,37 @@ def test_three_crawlers_and_one_writer_store_what_one_machine_stores_fetching_ea
     assert not any(Path(c.db).exists() for c in crawlers)  # no crawler opened a database
 
 
-def test_a_writer_killed_mid_crawl_and_started_again_stores_the_same_database(site, reference, server, tmp_path):
+def test_a_writer_stopped_then_killed_mid_crawl_and_started_again_stores_the_same_database(
+    site, reference, server, tmp_path
+):
     db = tmp_path / "shared.db"
     client = server.client()
-    # Commits every 40 entries only: entries read and not yet stored are pending when the writer dies.
-    first = StoreProcess(server.url, db, {"SQLITE_BATCH_SIZE": 40, "SQLITE_COMMIT_INTERVAL": 600})
+    stream = f"{PREFIX}:stream"
     site.log.clear()
-    site.hold_back(site="wire")  # the run cannot end before the writer is killed
+    site.hold_back(site="wire")  # the run cannot end before the writers below are stopped
     crawlers = start_crawlers(3, server.url, args(site), tmp_path)
-
-    def mid_crawl() -> bool:
-        if not db.exists() or not client.exists(f"{PREFIX}:stream"):
-            return False
-        stored = query(db, "SELECT count(*) FROM articles")[0][0]
-        return stored > 0 and client.xpending(f"{PREFIX}:stream", GROUP)["pending"] > 0
-
-    wait_for(mid_crawl, message=first.stderr[-3000:])
-    first.kill()  # SIGKILL: no commit, no acknowledgement, its claim on the stream stays
-    second = StoreProcess(server.url, db)
+    # The first writer commits every 40 records; stopped by a signal, it commits what it has first.
+    first = StoreProcess(server.url, db, {"SQLITE_BATCH_SIZE": 40})
+    wait_for(lambda: db.exists() and query(db, "SELECT count(*) FROM articles")[0][0] > 0, message=first.stderr)
+    first.process.send_signal(signal.SIGTERM)
+    assert first.wait().returncode == 3, first.stderr[-3000:]
+    # The second goes on with the run and commits nothing (no batch fills, no interval passes) until
+    # it has read a while without anything new: killed before, it leaves its entries pending.
+    second = StoreProcess(server.url, db, {"SQLITE_BATCH_SIZE": 100_000, "SQLITE_COMMIT_INTERVAL": 600})
+    wait_for(lambda: client.xpending(stream, GROUP)["pending"] >= 10, message=second.stderr[-3000:])
+    second.kill()  # SIGKILL: no commit, no acknowledgement, its claim on the stream stays
+    assert "going on with the shared run" in second.stderr
+    assert client.xpending(stream, GROUP)["pending"] >= 10  # read by the dead writer, not stored
+    third = StoreProcess(server.url, db)
     site.release()
-    wait_all([*crawlers, second])
+    wait_all([*crawlers, third])
     assert [c.returncode for c in crawlers] == [0, 0, 0]
-    assert second.returncode == 0, second.stderr[-3000:]
-    assert "claimed" in second.stderr and "going on with the shared run" in second.stderr
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "claimed" in third.stderr and "going on with the shared run" in third.stderr
     assert snapshot(db) == reference["snapshot"]
-    assert [reason for *_, reason in stored_run(db)] == ["finished"]  # the same run, continued
+    assert [reason for *_, reason in stored_run(db)] == ["finished"]  # one run, continued twice
+    stats = json.loads(query(db, "SELECT stats FROM runs")[0][0])
+    assert stats["store/articles/new"] == reference["stats"]["store/articles/new"]  # counted once
     assert integrity(db) == "ok"
     drained(client)
 
