@@ -1,4 +1,4 @@
-"""Settings of the crawl: Scrapy's own, then the project's (SQLITE_, DEDUP_, EXTRACT_, CRAWL_)."""
+"""Settings of the crawl: Scrapy's own, then the project's (SQLITE_, DEDUP_, EXTRACT_, CRAWL_, STORE_)."""
 
 BOT_NAME = "storyonce"
 SPIDER_MODULES = ["crawler.spiders", "crawler.demo.spider"]
@@ -8,7 +8,8 @@ COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says ho
 # --- Politeness: obey robots.txt, adapt the pace to the server, say who we are -------------------
 USER_AGENT = "storyonce/0.1 (news crawler)"
 CRAWL_CONTACT = ""  # a URL or mailto: address where site operators reach you; added to USER_AGENT
-ADDONS = {"crawler.fetch.identity.Identity": 0}
+# Identity: CRAWL_CONTACT in the user agent. Distributed: with REDIS_URL, one of N crawlers (see below).
+ADDONS = {"crawler.fetch.identity.Identity": 0, "crawler.distributed.addon.Distributed": 10}
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -110,6 +111,15 @@ CRAWL_SUMMARY = True  # print the summary at the end (on stdout)
 CRAWL_PROGRESS_INTERVAL = 30.0  # seconds between two progress lines in the log; 0 = none
 LOGSTATS_INTERVAL = 0  # Scrapy's own "Crawled N pages, scraped M items": the progress line replaces it
 EXTENSIONS = {"crawler.progress.Progress": 500}
+
+# --- Several machines (Redis) --------------------------------------------------------------------
+# With REDIS_URL set, `scrapy crawl` is one of N crawlers sharing queue, duplicate filter and page
+# history in Redis, and `scrapy store` is the one writer of the SQLite file (crawler/distributed/).
+REDIS_URL = ""  # redis://[:password@]host:port/db, rediss://... (TLS), unix:///path; empty = one machine
+CRAWL_REDIS_KEY = "storyonce"  # prefix of every key of the shared crawl: one Redis can hold several
+CRAWL_PEER_TIMEOUT = 60.0  # seconds: a crawler not heard of for this long counts as gone
+CRAWL_REDIS_WAIT = 30.0  # seconds a crawler or the writer waits for Redis to come back before it stops
+STORE_FOLLOW = False  # `scrapy store` keeps running after the crawl finished, storing the next runs
 
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PORTS = "8371,8372"  # loopback ports of the sample Herald and Wire sites (0 = any free port)

@@ -219,3 +219,12 @@ def m007_article_image_tags_modified(db: sqlite_utils.Database) -> None:
 def m008_site_titles(db: sqlite_utils.Database) -> None:
     # What each site adds around its headlines (" | The Daily X"), learned from its titles and cut from them.
     db.table("site_titles").create({"site": str, "prefix": str, "suffix": str, "learned_at": str}, pk="site")
+
+
+@migrations()
+def m009_stream_positions(db: sqlite_utils.Database) -> None:
+    # A writer storing records from a Redis Stream (`scrapy store`) keeps, in the same transaction as
+    # their rows, the last entry it stored: an entry delivered again after a crash changes nothing.
+    db.table("stream_positions").create(
+        {"stream": str, "last_id": str, "crawl_run": str, "run_id": int, "updated_at": str}, pk="stream"
+    )

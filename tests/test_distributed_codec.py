@@ -1,0 +1,208 @@
+"""What crosses Redis is JSON: records and requests survive the round trip, and nothing in them can run code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from scrapy import Request, Spider
+from scrapy.utils.request import request_from_dict
+
+from crawler.config import TEASER_SCHEME
+from crawler.demo.server import DEMO_SITE
+from crawler.distributed.record_codec import RecordError, decode_record, encode_record
+from crawler.distributed.request_codec import RequestCodec, RequestCodecError, allowed_callbacks
+from crawler.extract.analysis import analyse_page
+from crawler.extract.options import ExtractOptions
+from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
+from crawler.extract.signing import sign_text
+from crawler.records import AnalysedPage, PageOutcome, SeenAgain
+from crawler.spiders.news import NewsSpider
+from dedup import Signature, SignatureScheme
+
+SCHEME = SignatureScheme()
+HERALD = "http://127.0.0.1:8371"
+
+
+def plain(value: Any) -> Any:
+    """A record as comparable values: dataclasses as dicts, signatures as their bytes."""
+    if isinstance(value, Signature):
+        return ("signature", value.to_bytes(), value.size)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def analysed_demo_page() -> AnalysedPage:
+    body = (DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html").read_bytes()
+    url = f"{HERALD}/articles/harbour-tunnel-vote.html"
+    analysis = analyse_page(body, url, "text/html", ExtractOptions(), SCHEME, TEASER_SCHEME)
+    return AnalysedPage(url, 200, analysis, '"etag-1"', "Tue, 24 Mar 2026 18:45:00 GMT", "herald")
+
+
+def records() -> list[Any]:
+    page = analysed_demo_page()
+    assert page.analysis.extraction.teasers and page.analysis.extraction.removed  # the demo page has both
+    short = "A brief item."  # too short to shingle: no signature
+    cleaned = "A text that is not the article's own text, as a writer-side cut would leave it. " * 4
+    unusual = PageAnalysis(
+        PageExtraction(
+            "article",
+            article=Article(
+                short,
+                title="Brief",
+                canonical_url=f"{HERALD}/brief",
+                language="ja",
+                tags=("港", "Tunnel"),
+                modified="2026-03-25T08:00:00+00:00",
+            ),
+            teasers=[Teaser(f"{HERALD}/b", "A headline of four words", "Blurb", "Popular", ("Label", "Other"))],
+            removed=[("Read more: elsewhere", "furniture")],
+            encoding="shift_jis",
+        ),
+        sign_text(cleaned, SCHEME),  # signed text other than the article's text travels too
+        [None],
+        0.25,
+        0.5,
+    )
+    listing = PageAnalysis(PageExtraction("listing", "listing"), None, [], 0.1, 0.0)
+    failed = PageAnalysis(PageExtraction("skipped", "extraction_timeout"))
+    return [
+        page,
+        AnalysedPage(f"{HERALD}/brief", 200, unusual),
+        AnalysedPage(f"{HERALD}/section/world.html", 200, listing),
+        AnalysedPage(f"{HERALD}/slow", 200, failed),
+        PageOutcome(
+            f"{HERALD}/robots.txt", 200, "robots", None, '"r"', None, site="herald", body=b"User-agent: *\n\x00\xff"
+        ),
+        PageOutcome(f"{HERALD}/old", 301, "redirect", "redirected", target=f"{HERALD}/new", site="herald"),
+        PageOutcome(f"{HERALD}/gone", 410, "error", "http_410"),
+        PageOutcome(f"{HERALD}/a", 304, "article", "not_modified", '"e"', "Tue, 24 Mar 2026 18:45:00 GMT"),
+        PageOutcome(f"{HERALD}/timeout", None, "error", "timeout"),
+        SeenAgain(f"{HERALD}/listed", site="herald"),
+        SeenAgain(f"{HERALD}/listed-too"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(11))
+def test_every_kind_of_record_survives_the_round_trip(index):
+    record = records()[index]
+    data = encode_record(record, SCHEME)
+    json.loads(data)  # plain JSON: nothing but data
+    assert plain(decode_record(data, SCHEME)) == plain(record)
+
+
+def test_the_signed_text_travels_once_when_it_is_the_article_text():
+    page = analysed_demo_page()
+    data = json.loads(encode_record(page, SCHEME))
+    text = page.analysis.extraction.article.text
+    assert data["analysis"]["article_text"]["text"] is None
+    assert json.dumps(data).count(json.dumps(text)[200:260]) == 1
+
+
+def test_a_writer_refuses_signatures_made_with_other_parameters():
+    data = encode_record(analysed_demo_page(), SignatureScheme(num_perm=64))
+    with pytest.raises(RecordError, match="DEDUP_"):
+        decode_record(data, SCHEME)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x80\x04\x95", "not JSON"),  # a pickle
+        (b"[1, 2]", "not an object"),
+        (b'{"v": 2, "type": "seen", "url": "http://x/"}', "format 2"),
+        (b'{"v": 1, "type": "nonsense", "url": "http://x/"}', "unknown record type"),
+        (b'{"v": 1, "type": "seen", "url": 7}', "record.url"),
+        (b'{"v": 1, "type": "outcome", "url": "http://x/", "status": true, "kind": "error"}', "record.status"),
+        (b'{"v": 1, "type": "outcome", "url": "http://x/", "status": 200, "kind": "robots", "body": "%%"}', "base64"),
+    ],
+)
+def test_what_is_not_a_record_is_refused_by_name(data, message):
+    with pytest.raises(RecordError, match=message):
+        decode_record(data)
+
+
+def test_a_signature_of_broken_length_is_refused():
+    data = json.loads(encode_record(analysed_demo_page(), SCHEME))
+    data["analysis"]["article_text"]["signature"]["values"] = "AAA="  # two bytes
+    with pytest.raises(RecordError, match="whole 32-bit values"):
+        decode_record(json.dumps(data).encode())
+
+
+# -- requests ---------------------------------------------------------------------------------------
+def news_spider() -> NewsSpider:
+    return NewsSpider(urls=f"{HERALD}/")
+
+
+def test_a_request_survives_the_shared_queue_with_its_bytes_and_callbacks():
+    spider = news_spider()
+    codec = RequestCodec(allowed_callbacks(spider))
+    request = Request(
+        f"{HERALD}/articles/a.html",
+        callback=spider.parse,
+        errback=spider.failed,
+        headers={"If-None-Match": '"caf\xe9"', "If-Modified-Since": "Tue, 24 Mar 2026 18:45:00 GMT"},
+        meta={
+            "link_depth": 2,
+            "handle_httpstatus_list": [304],
+            "known_kind": "article",
+            "redirect_urls": [f"{HERALD}/old"],
+            "redirect_reasons": [301, "meta refresh"],
+            "raw": b"\x00\xff",
+            "pair": (1, 2),
+        },
+        priority=-3,
+        flags=["retried"],
+        cb_kwargs={"note": "x"},
+    )
+    data = codec.dumps(request.to_dict(spider=spider))
+    assert json.loads(data)["meta"]["raw"] == {"$bytes": "AP8="}
+    back = request_from_dict(codec.loads(data), spider=spider)
+    assert back.url == request.url and back.priority == -3 and back.flags == ["retried"]
+    assert back.callback == spider.parse and back.errback == spider.failed
+    assert back.headers.getlist("If-None-Match") == request.headers.getlist("If-None-Match")
+    assert back.meta == {**request.meta, "pair": [1, 2]}
+    assert back.cb_kwargs == {"note": "x"} and not back.dont_filter
+
+
+def test_only_the_spiders_own_callbacks_may_be_named():
+    callbacks = allowed_callbacks(news_spider())
+    assert {"parse", "failed"} <= callbacks
+    assert not callbacks & {"start", "closed", "from_crawler", "_request", "update_settings", "log"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"url": "http://x/", "_class": "os.system"}, "request subclass"),
+        ({"url": "http://x/", "callback": "closed"}, "not a callback"),
+        ({"url": "http://x/", "errback": "_request"}, "not a callback"),
+        ({"url": "http://x/", "headers": {"A": "b"}}, "headers"),
+        ({"url": 5}, "not a request"),
+    ],
+)
+def test_a_queue_entry_naming_what_it_must_not_is_refused(entry, message):
+    codec = RequestCodec(allowed_callbacks(news_spider()))
+    with pytest.raises(RequestCodecError, match=message):
+        codec.loads(json.dumps(entry).encode())
+
+
+def test_a_pickled_entry_is_refused_unread():
+    import pickle
+
+    codec = RequestCodec(frozenset({"parse"}))
+    with pytest.raises(RequestCodecError, match="not JSON"):
+        codec.loads(pickle.dumps({"url": "http://x/"}))
+
+
+def test_a_request_that_cannot_travel_as_json_is_named():
+    spider = Spider("s")
+    codec = RequestCodec(allowed_callbacks(spider))
+    with pytest.raises(TypeError, match=r"request\.meta\.thing holds ndarray"):
+        codec.dumps(Request("http://x/", meta={"thing": np.zeros(2)}).to_dict(spider=spider))
