@@ -82,13 +82,14 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     above = np.linspace(threshold, 1.0, INTEGRATION_POINTS)
     best, best_error = (1, 1), float("inf")
     for bands in range(1, num_perm + 1):
-        for rows in range(1, num_perm // bands + 1):
-            # Chance that a pair at similarity s shares a band: 1 - (1 - s^rows)^bands.
-            false_positives = np.trapezoid(1 - (1 - below**rows) ** bands, below)
-            false_negatives = np.trapezoid((1 - above**rows) ** bands, above)
-            error = (1 - FALSE_NEGATIVE_WEIGHT) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives
-            if error < best_error:
-                best, best_error = (bands, rows), float(error)
+        rows = np.arange(1, num_perm // bands + 1)[:, None]  # every row count for this many bands at once
+        # Chance that a pair at similarity s shares a band: 1 - (1 - s^rows)^bands.
+        false_positives = np.trapezoid(1 - (1 - below**rows) ** bands, below, axis=1)
+        false_negatives = np.trapezoid((1 - above**rows) ** bands, above, axis=1)
+        errors = np.asarray((1 - FALSE_NEGATIVE_WEIGHT) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives)
+        least = int(np.argmin(errors))  # the first of equals, as a loop over rows would keep
+        if errors[least] < best_error:
+            best, best_error = (bands, least + 1), float(errors[least])
     return best
 
 

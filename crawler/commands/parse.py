@@ -9,7 +9,6 @@ from scrapy.commands.parse import Command as ScrapyParseCommand
 
 from crawler.commands.looking import LooksOnly
 from crawler.config import ExtractConfig
-from crawler.extract.article import extract_page
 from crawler.records import FetchedPage
 
 
@@ -23,6 +22,9 @@ class Command(LooksOnly, ScrapyParseCommand):
     def _shown(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return {key: value for key, value in asdict(item).items() if key != "body"}
+        # Imported here: Scrapy imports every command at startup, a crawl included, and trafilatura is slow to load.
+        from crawler.extract.article import extract_page
+
         options = ExtractConfig.from_settings(self.settings).options
         extraction = extract_page(item.body, item.url, item.content_type, options)
         shown: dict[str, Any] = {"url": item.url, "status": item.status, "kind": extraction.kind}
