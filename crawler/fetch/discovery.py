@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from io import BytesIO
 
 import lxml.etree
+
+from crawler.fetch.dates import as_utc, parse_http_date
 
 GZIP_MAGIC = b"\x1f\x8b"
 PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)*", re.DOTALL | re.IGNORECASE)
@@ -149,15 +150,10 @@ def listed_date(text: str | None) -> str | None:
         return None
     text = text.strip()
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when: datetime | None = as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
+        when = parse_http_date(text)
+    return when.isoformat(timespec="seconds") if when else None
 
 
 def robots_sitemaps(body: bytes) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -16,6 +15,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet.task import deferLater
 
 from crawler.config import CrawlConfig
+from crawler.fetch.dates import parse_http_date
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +27,9 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    when = parse_http_date(text)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 

@@ -1,0 +1,22 @@
+"""Dates as servers and feeds write them, read into aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+def parse_http_date(text: str) -> datetime | None:
+    """An RFC 822/1123 date (HTTP headers, RSS) in UTC; None if unreadable. No zone means UTC."""
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return as_utc(when)
+
+
+def as_utc(when: datetime) -> datetime:
+    """``when`` in UTC; a naive datetime is taken to be UTC already (what HTTP and sitemaps mean)."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
