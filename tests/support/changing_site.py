@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 
 from crawler.demo.server import LoopbackHandler, LoopbackServer
+from tests.support.served import ServedByLoopback
 
 WORDS = (
     "council harbour tunnel vote budget river bridge minister school hospital storm market railway station "
@@ -56,7 +57,7 @@ class Served:
     conditional: bool
 
 
-class ChangingSite:
+class ChangingSite(ServedByLoopback):
     """Pages by path, each with an ETag (its bytes' hash) and a Last-Modified (when it last changed).
 
     ``If-None-Match`` and ``If-Modified-Since`` are answered with 304 when they still hold. The
@@ -96,16 +97,6 @@ class ChangingSite:
             self.resources[path] = Resource(b"", "text/html; charset=utf-8", status, location, int(time.time()))
 
     # -- serving ------------------------------------------------------------------------------
-    def url(self, path: str) -> str:
-        return self.server.url(path)
-
-    def __enter__(self) -> ChangingSite:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
-
     def requested(self, status: int | None = None) -> list[str]:
         return [s.path for s in self.served if status is None or s.status == status]
 

@@ -34,7 +34,46 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120, message: str =
         time.sleep(0.02)
 
 
-class CrawlProcess:
+class ScrapyProcess:
+    """A ``scrapy`` command run as a user runs it, its output kept in files a test reads afterwards."""
+
+    def __init__(
+        self,
+        command: list[str],
+        cwd: Path = REPO,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+    ):
+        # Files, not pipes: a pipe nobody reads while the test waits would stall the crawl. They live as
+        # long as this object, whose output a test reads after the process ended.
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", *command],
+            cwd=cwd,
+            stdout=self._out,
+            stderr=self._err,
+            env=environment,
+            preexec_fn=preexec_fn,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def stdout(self) -> str:
+        self._out.seek(0)
+        return self._out.read().decode("utf-8", "replace")
+
+    @property
+    def stderr(self) -> str:
+        self._err.seek(0)
+        return self._err.read().decode("utf-8", "replace")
+
+
+class CrawlProcess(ScrapyProcess):
     """A ``scrapy crawl`` subprocess: started like a user starts it, signalled, reaped with its peak memory."""
 
     def __init__(
@@ -50,26 +89,15 @@ class CrawlProcess:
         """``cwd``: where the command runs (the repository, where scrapy.cfg is, unless a test says);
         ``env``: more environment variables."""
         self.db = db
-        command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"SQLITE_PATH={db}"]
+        command = ["crawl", spider, "-s", f"SQLITE_PATH={db}"]
         for key, value in {**TEST_SETTINGS, **(settings or {})}.items():
             command += ["-s", f"{key}={value}"]
         for key, value in (args or {}).items():
             command += ["-a", f"{key}={value}"]
-        # Files, not pipes: a pipe nobody reads while the test waits would stall the crawl. They live as
-        # long as this object, whose output a test reads after the process ended.
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115
-        environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-        self.process = subprocess.Popen(
-            command, cwd=cwd, stdout=self._out, stderr=self._err, env=environment, preexec_fn=preexec_fn
-        )
+        super().__init__(command, cwd=cwd, env=env, preexec_fn=preexec_fn)
         self.returncode: int | None = None
         self.peak_rss_mb: float | None = None
         self.run_id: int | None = None  # the run this process recorded, once it ended
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
     def running(self) -> bool:
         """Whether the process still runs, without reaping it (wait() must reap it to read its memory)."""
@@ -99,16 +127,6 @@ class CrawlProcess:
             else:
                 time.sleep(0.05)
         return self
-
-    @property
-    def stdout(self) -> str:
-        self._out.seek(0)
-        return self._out.read().decode("utf-8", "replace")
-
-    @property
-    def stderr(self) -> str:
-        self._err.seek(0)
-        return self._err.read().decode("utf-8", "replace")
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.db, sql, params)

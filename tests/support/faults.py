@@ -43,6 +43,7 @@ import zlib
 from functools import cache
 
 from crawler.demo.server import LoopbackHandler, LoopbackServer
+from tests.support.served import ServedByLoopback
 
 WORDS = (
     "harbour council vote tunnel budget river bridge minister school hospital winter storm farmers market "
@@ -147,7 +148,7 @@ def gzip_bomb() -> bytes:
     return first + block * 1023 + b"\x03\x00" + struct.pack("<II", crc, (1024 * MB) & 0xFFFFFFFF)
 
 
-class FaultServer:
+class FaultServer(ServedByLoopback):
     """A hostile site on 127.0.0.1: one route per fault (see the module docstring) on a LoopbackServer."""
 
     def __init__(self, robots: str | int = "User-agent: *\nAllow: /\n", article_delay: float = 0.0):
@@ -160,24 +161,6 @@ class FaultServer:
         self.server = LoopbackServer([(pattern, getattr(self, name)) for pattern, name in ROUTES], "faults")
         self.log = self.server.log
         self.stopping = self.server.stopping
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    def url(self, path: str) -> str:
-        return self.server.url(path)
-
-    def __enter__(self) -> FaultServer:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
     def release(self) -> None:
         """Answer the requests waiting on /held/... (and every later one at once)."""

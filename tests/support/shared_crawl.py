@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.crawl import REPO, CrawlProcess, query
+from tests.support.crawl import CrawlProcess, ScrapyProcess, query
 
 # A crawler that misses heartbeats this long counts as gone; short, so that a test with a killed
 # crawler does not wait a minute. Live crawlers beat six times within it.
 PEER_TIMEOUT = 6
 
 
-class StoreProcess:
+class StoreProcess(ScrapyProcess):
     """A ``scrapy store`` subprocess, started as a user starts it."""
 
     def __init__(self, redis_url: str, db: Path, settings: dict[str, Any] | None = None):
         self.db = db
-        command = [sys.executable, "-m", "scrapy", "store", "-s", f"REDIS_URL={redis_url}", "-s", f"SQLITE_PATH={db}"]
+        command = ["store", "-s", f"REDIS_URL={redis_url}", "-s", f"SQLITE_PATH={db}"]
         for key, value in {"LOG_LEVEL": "INFO", "CRAWL_PEER_TIMEOUT": PEER_TIMEOUT, **(settings or {})}.items():
             command += ["-s", f"{key}={value}"]
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115 -- read after the process ended
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115
-        environment = {**os.environ, "PYTHONPATH": str(REPO)}
-        self.process = subprocess.Popen(command, cwd=REPO, stdout=self._out, stderr=self._err, env=environment)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+        super().__init__(command)
 
     @property
     def returncode(self) -> int | None:
@@ -53,16 +43,6 @@ class StoreProcess:
             self.process.kill()
             raise TimeoutError(f"scrapy store still running after {timeout} s:\n{self.stderr[-3000:]}") from None
         return self
-
-    @property
-    def stdout(self) -> str:
-        self._out.seek(0)
-        return self._out.read().decode("utf-8", "replace")
-
-    @property
-    def stderr(self) -> str:
-        self._err.seek(0)
-        return self._err.read().decode("utf-8", "replace")
 
 
 def start_crawlers(
