@@ -67,11 +67,12 @@ def test_shell_looks_at_a_loopback_page_while_a_crawl_holds_the_database(tmp_pat
 def test_a_misspelled_argument_is_refused_with_a_suggestion(tmp_path):
     result = crawl("news", tmp_path / "x.db", {"urls": "http://127.0.0.1:9/", "dpeth": 0})
     assert result.returncode == 1
-    line = result.stderr.strip().splitlines()[-1]
-    assert line == (
-        "Cannot start the crawl: -a dpeth='0' is not allowed: not an argument of this spider "
-        "(it takes urls, depth, sites); did you mean -a depth=...?"
-    )
+    assert result.stderr.strip().splitlines() == [
+        (
+            "Cannot start the crawl: -a dpeth='0' is not allowed: not an argument of this spider "
+            "(it takes urls, depth, sites); did you mean -a depth=...?"
+        )
+    ]
     assert not (tmp_path / "x.db").exists()
 
 

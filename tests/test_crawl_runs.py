@@ -110,20 +110,26 @@ def test_scrapy_crawl_demo(tmp_path):
 def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
     db = tmp_path / "x.db"
     result = run_crawl("news", db, {"urls": "not-a-url"})
-    assert result.returncode == 1 and "absolute http(s) URLs" in last_line(result.stderr)
+    assert result.returncode == 1 and "absolute http(s) URLs" in only_line(result.stderr)
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/", "depth": "-1"})
     assert result.returncode == 1
     assert (
-        last_line(result.stderr) == "Cannot start the crawl: -a depth='-1' is not allowed: a whole number of at least 0"
+        only_line(result.stderr) == "Cannot start the crawl: -a depth='-1' is not allowed: a whole number of at least 0"
     )
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {"EXTRACT_WORKERS": -1})
-    assert result.returncode == 1 and "EXTRACT_WORKERS=" in last_line(result.stderr)
+    assert result.returncode == 1 and "EXTRACT_WORKERS=" in only_line(result.stderr)
     assert "Traceback" not in result.stderr
+    result = run_crawl("nosuch", db)
+    assert result.returncode == 1
+    assert only_line(result.stderr) == "Cannot start the crawl: no spider named 'nosuch' (there are: demo, news)"
     assert not db.exists() and not Path(f"{db}.lock").exists()
 
 
-def last_line(stderr: str) -> str:
-    return stderr.strip().splitlines()[-1]
+def only_line(stderr: str) -> str:
+    """The one line a person's mistake prints: checked before Scrapy starts, so no banner or log."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr[-2000:]
+    return lines[0]
 
 
 def test_changed_dedup_parameters_are_a_clear_error(tmp_path):
@@ -133,7 +139,9 @@ def test_changed_dedup_parameters_are_a_clear_error(tmp_path):
         assert run_crawl("news", db, {"urls": url, "depth": 0}).returncode == 0
         result = run_crawl("news", db, {"urls": url, "depth": 0}, settings={"DEDUP_NUM_PERM": 64})
     assert result.returncode == 1
-    assert "num_perm: stored 128, asked 64" in last_line(result.stderr) and "Traceback" not in result.stderr
+    # Found when the database is opened, after Scrapy has started: the last line, no traceback.
+    assert "num_perm: stored 128, asked 64" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
     assert result.rows("SELECT count(*) FROM runs") == [(1,)]
 
 

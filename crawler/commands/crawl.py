@@ -10,6 +10,8 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import Settings
+from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
 from crawler.config import CannotStart, preflight
@@ -38,9 +40,37 @@ def exit_status(finish_reason: str | None, storage_failed: bool, responses: int 
     return EXIT_FINISHED  # "finished", or a limit the user set (CLOSESPIDER_*)
 
 
+def check_before_start(settings: Settings | None, spider_name: str, arguments: dict[str, Any]) -> None:
+    """Raise ``CannotStart`` for an unknown spider, a bad setting or a bad ``-a`` argument (with the
+    spider's own settings applied), before anything is started or written."""
+    assert settings is not None
+    loader = get_spider_loader(settings)
+    try:
+        spider_class = loader.load(spider_name)
+    except KeyError:
+        raise CannotStart(f"no spider named {spider_name!r} (there are: {', '.join(sorted(loader.list()))})") from None
+    settings = settings.copy()
+    spider_class.update_settings(settings)
+    preflight(settings)
+    check_arguments = getattr(spider_class, "check_arguments", None)
+    if check_arguments is not None:
+        check_arguments(settings, **arguments)
+
+
 class Command(ScrapyCrawlCommand):
     """Scrapy's ``crawl``; exits 0 when the run finished, 1 when it could not start or could not store
     what it fetched (disk full, read-only database), 3 when a signal stopped it early."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) == 1:
+            # Checked before Scrapy sets up its logging and prints its banner, so that a mistake on the
+            # command line is the only line printed. The crawl checks all of it again as it starts.
+            try:
+                check_before_start(self.settings, args[0], opts.spargs)
+            except CannotStart as exc:
+                print(f"Cannot start the crawl: {exc}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_FAILED)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:

@@ -6,8 +6,9 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
-from crawler.config import CannotStart, SettingError
+from crawler.config import ArgumentError, CannotStart, SettingError
 from crawler.demo.server import DEMO_SITE, SiteGroup
 from crawler.spiders.news import NewsSpider
 
@@ -41,6 +42,15 @@ class DemoSpider(NewsSpider):
     name = "demo"
     custom_settings = LOOPBACK_SETTINGS
     demo_sites: SiteGroup
+
+    @classmethod
+    def check_arguments(cls, settings: BaseSettings, **kwargs: Any) -> None:
+        """The demo's start URLs replace any given (see ``from_crawler``); the rest is checked as the news spider's."""
+        demo_ports(settings.get("DEMO_PORTS"))
+        if kwargs.get("sites"):
+            allowed = "no sites file: the demo crawls its sample site (use the news spider)"
+            raise ArgumentError("sites", kwargs["sites"], allowed)
+        super().check_arguments(settings, **{**kwargs, "urls": "http://127.0.0.1/"})
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DemoSpider:

@@ -12,6 +12,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.config import ArgumentError, CrawlConfig
@@ -66,14 +67,19 @@ class NewsSpider(Spider):
         self._seen_again: set[str] = set()
 
     @classmethod
+    def check_arguments(cls, settings: BaseSettings, **kwargs: Any) -> None:
+        """Raise ``ArgumentError`` for ``-a`` arguments the crawl would refuse, touching nothing.
+
+        ``scrapy crawl`` calls it before Scrapy starts, so that a mistake is the only line printed.
+        """
+        cls(**kwargs)._read_sites(CrawlConfig.from_settings(settings))
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, NewsSpider)
         spider.config = config = CrawlConfig.from_settings(crawler.settings)
-        if spider._sites_file:
-            spider.sites = load_sites(spider._sites_file, config)
-        else:
-            spider.sites = sites_from_urls(spider._urls, spider._depth, config)
+        spider.sites = spider._read_sites(config)
         spider.start_urls = [url for site in spider.sites for url in site.urls]
         spider.depth = max(site.depth for site in spider.sites)
         spider.scope = Scope(spider.sites)
@@ -81,6 +87,11 @@ class NewsSpider(Spider):
         _politeness(crawler, spider.sites)
         crawler.signals.connect(spider.request_dropped, signals.request_dropped)
         return spider
+
+    def _read_sites(self, config: CrawlConfig) -> list[Site]:
+        if self._sites_file:
+            return load_sites(self._sites_file, config)
+        return sites_from_urls(self._urls, self._depth, config)
 
     @property
     def run_args(self) -> dict[str, Any]:
