@@ -144,6 +144,11 @@ class _Slot:
             try:
                 self.conn.send(task)
             except (OSError, ValueError) as error:
+                if self.in_flight:
+                    # The worker died on the page it was working on, and reading that page's result
+                    # reports how. This page never reached it: it goes to the next worker.
+                    self.retry.appendleft((future, task))
+                    return
                 self._fail_head(future, task, WorkerCrashed(f"worker pipe failed: {error}"))
                 continue
             if not self.in_flight:
