@@ -128,6 +128,8 @@ def test_exit_status_by_finish_reason():
     assert exit_status("shutdown", False) == 3
     assert exit_status("storage_error", True) == 1
     assert exit_status("shutdown", True) == 1
+    assert exit_status("finished", False, responses=0) == 4
+    assert exit_status("finished", False, responses=0, shared=True) == 0  # its peers took every request
 
 
 def test_the_resolver_refuses_what_a_name_resolves_to_not_only_what_a_url_spells():

@@ -28,14 +28,15 @@ EXIT_NOTHING_FETCHED = 4  # no site answered at all: every start URL refused, un
 INTERRUPTED_REASONS = {"shutdown", None}
 
 
-def exit_status(finish_reason: str | None, storage_failed: bool, responses: int = 1) -> int:
+def exit_status(finish_reason: str | None, storage_failed: bool, responses: int = 1, shared: bool = False) -> int:
     """The process exit status for a crawl that started and ended with ``finish_reason`` after receiving
-    ``responses`` responses (robots.txt files not counted)."""
+    ``responses`` responses (robots.txt files not counted). ``shared``: one of several crawlers on Redis,
+    which may find the shared queue empty because its peers took every request: not a failure."""
     if storage_failed or finish_reason == "storage_error":
         return EXIT_FAILED
     if finish_reason in INTERRUPTED_REASONS:
         return EXIT_INTERRUPTED
-    if responses <= 0:
+    if responses <= 0 and not shared:
         return EXIT_NOTHING_FETCHED
     return EXIT_FINISHED  # "finished", or a limit the user set (CLOSESPIDER_*)
 
@@ -95,7 +96,10 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats
         responses = stats.get_value("response_received_count", 0) - stats.get_value("robotstxt/response_count", 0)
-        self.exitcode = exit_status(stats.get_value("finish_reason"), bool(stats.get_value("store/failed")), responses)
+        shared = bool(str(crawler.settings.get("REDIS_URL") or "").strip())
+        self.exitcode = exit_status(
+            stats.get_value("finish_reason"), bool(stats.get_value("store/failed")), responses, shared
+        )
         if self.exitcode == EXIT_NOTHING_FETCHED:
             print("Nothing could be fetched: every start URL was refused or unreachable (see pages)", file=sys.stderr)
 
