@@ -26,26 +26,30 @@ class SiteBlocks:
         )
         return {row[0]: (json.loads(row[1]), json.loads(row[2]), bool(row[3])) for row in rows}
 
-    def save(
-        self, site: str, block_hash: int, text: str, story_ids: list[int], article_ids: list[int], is_chrome: bool
-    ) -> None:
+    def save(self, site: str, blocks: list[tuple[int, str, list[int], list[int], bool]]) -> None:
+        """Record (hash, text, story ids, article ids, is chrome) for several blocks of a site, in one statement."""
+        if not blocks:
+            return
         now = utc_now()
-        self.db.write(
+        self.db.write_many(
             "INSERT INTO site_blocks (site, hash, text, stories, story_ids, article_ids, is_chrome, first_seen, "
             "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, hash) DO UPDATE SET "
             "stories = excluded.stories, story_ids = excluded.story_ids, article_ids = excluded.article_ids, "
             "is_chrome = excluded.is_chrome, last_seen = excluded.last_seen",
-            (
-                site,
-                block_hash,
-                text,
-                len(story_ids),
-                json.dumps(story_ids),
-                json.dumps(article_ids),
-                int(is_chrome),
-                now,
-                now,
-            ),
+            [
+                (
+                    site,
+                    block_hash,
+                    text,
+                    len(story_ids),
+                    json.dumps(story_ids),
+                    json.dumps(article_ids),
+                    int(is_chrome),
+                    now,
+                    now,
+                )
+                for block_hash, text, story_ids, article_ids, is_chrome in blocks
+            ],
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 
@@ -25,9 +26,14 @@ def _hash(normalized: str) -> int:
     return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
+@functools.lru_cache(maxsize=4096)  # a page's paragraphs are read to cut chrome, then again to learn it
+def _normalized(paragraph: str) -> str:
+    return normalize_text(paragraph)
+
+
 def block_hash(paragraph: str) -> int:
     """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
-    return _hash(normalize_text(paragraph))
+    return _hash(_normalized(paragraph))
 
 
 def prefix_hash(text: str, normalized: str | None = None) -> int | None:
@@ -83,7 +89,7 @@ class SiteChrome:
         site = site_of(page_url)
         chrome = self.known(site)
         paragraphs = text.split("\n\n")
-        normalized = {p: normalize_text(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
+        normalized = {p: _normalized(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
         blurbs = self._teaser_blurbs(site, page_url, normalized)
         kept, removed = [], []
         for paragraph in paragraphs:
@@ -129,7 +135,8 @@ class SiteChrome:
         site = site_of(page_url)
         blocks = {block_hash(p): p for p in text.split("\n\n") if len(p) <= self.max_chars and p.strip()}
         known = self.blocks.get(site, list(blocks))
-        turned = 0
+        changed: list[tuple[int, str, list[int], list[int], bool]] = []
+        turned: list[tuple[int, list[int]]] = []
         for block, paragraph in blocks.items():
             stories, article_ids, is_chrome = known.get(block, ([], [], False))
             if is_chrome:
@@ -139,12 +146,14 @@ class SiteChrome:
             if len(article_ids) < MAX_ARTICLES_TRACKED:
                 article_ids.append(article_id)
             is_chrome = len(stories) >= self.min_stories
-            self.blocks.save(site, block, paragraph, stories, article_ids, is_chrome)
+            changed.append((block, paragraph, stories, article_ids, is_chrome))
             if is_chrome:
-                turned += 1
-                self.known(site).add(block)
-                self._clean(block, article_ids)
-        return turned
+                turned.append((block, article_ids))
+        self.blocks.save(site, changed)  # one statement for the page's blocks: most pages have dozens
+        for block, article_ids in turned:
+            self.known(site).add(block)
+            self._clean(block, article_ids)
+        return len(turned)
 
     def _clean(self, block: int, article_ids: list[int]) -> None:
         """Cut a block that just turned out to be chrome from the articles stored with it, and index them again."""
