@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from crawler.demo.server import DEMO_SITE, SiteGroup
-from tests.support.crawl import CrawlProcess, query, wait_for
+from tests.support.crawl import CrawlProcess, committed_articles, wait_for
 from tests.support.crawl import crawl as run_crawl
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -78,7 +77,7 @@ def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     # The small pages are stored; the slow one, downloaded with them, takes its worker far longer.
     wait_for(
         lambda: "/slow.html" in sites.log.paths() and committed_articles(db) == len(ARTICLES),
-        message=process.stderr[-2000:],
+        message=lambda: process.stderr[-2000:],
     )
     workers = extraction_workers(process.pid)
     assert workers, "no extraction worker processes found"
@@ -94,10 +93,3 @@ def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     again = run_crawl("news", db, {"urls": ",".join(urls), "depth": 0}, {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 1})
     assert again.returncode == 0
     assert ("herald", "GET", "/slow.html") in sites.log.requests()
-
-
-def committed_articles(db: Path) -> int:
-    try:
-        return query(db, "SELECT count(*) FROM articles")[0][0]
-    except sqlite3.Error:
-        return 0  # not created yet

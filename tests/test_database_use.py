@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from datasette.app import Datasette
 
 from crawler.datasette import metadata_for
 from dedup import content_hash
-from tests.support.crawl import REPO, crawl
+from tests.support.crawl import crawl, scrapy
 
 pytestmark = pytest.mark.e2e
 
@@ -60,15 +57,7 @@ def demo(tmp_path_factory):
             conn.execute(
                 "UPDATE articles SET text = ?, content_hash = ? WHERE id = ?", (old, content_hash(old), article_id)
             )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    reextract = subprocess.run(
-        [sys.executable, "-m", "scrapy", "reextract", "-s", f"SQLITE_PATH={db}"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    reextract = scrapy("reextract", "-s", f"SQLITE_PATH={db}")
     return {"root": root, "db": db, "first": first, "stale": stale, "reextract": reextract}
 
 

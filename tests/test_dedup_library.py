@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from dedup import (
     normalize_text,
     shingles,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
@@ -207,4 +210,5 @@ def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
         "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules; "
         "scheme.signature(' '.join(map(str, range(40)))); assert 'datasketch' in sys.modules"
     )
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

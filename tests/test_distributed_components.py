@@ -27,12 +27,12 @@ from crawler.distributed.record_codec import encode_record
 from crawler.distributed.scheduler import SharedScheduler
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
 from crawler.extract.signing import sign_text
-from crawler.fetch.scheduler import JobScheduler
 from crawler.handoff import SiteRevisits
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
 from crawler.spiders.news import NewsSpider
 from crawler.store.pipeline import StorePipeline
 from dedup import SignatureScheme
+from tests.support.crawl import query
 from tests.support.news_site import paragraphs
 from tests.support.redis_server import RedisServer
 from tests.support.shared_crawl import snapshot
@@ -245,7 +245,7 @@ def test_a_record_added_twice_is_stored_once(tmp_path, config):
         client.xadd(stream, {"type": "record", "run": "r", "crawler": "c1", "seq": 1, "data": data})
     client.xadd(stream, {"type": "end", "run": "r", "reason": "finished"})
     assert stream_store(config, tmp_path / "crawl.db").run()
-    stats = json.loads(sqlite3.connect(tmp_path / "crawl.db").execute("SELECT stats FROM runs").fetchone()[0])
+    stats = json.loads(query(tmp_path / "crawl.db", "SELECT stats FROM runs")[0][0])
     assert stats["store/stream/duplicates"] == 1
     assert "store/articles/seen_again" not in stats and stats["store/articles/new"] == 1
 
@@ -258,7 +258,7 @@ def test_an_entry_that_is_no_record_is_logged_and_skipped(tmp_path, config, capl
     client.xadd(stream, {"type": "end", "run": "r", "reason": "finished"})
     assert stream_store(config, tmp_path / "crawl.db").run()
     assert "is not stored: not JSON" in caplog.text
-    stats = json.loads(sqlite3.connect(tmp_path / "crawl.db").execute("SELECT stats FROM runs").fetchone()[0])
+    stats = json.loads(query(tmp_path / "crawl.db", "SELECT stats FROM runs")[0][0])
     assert stats["store/stream/rejected"] == 1
 
 
@@ -306,7 +306,6 @@ def test_the_addon_shares_the_crawl_only_when_redis_url_is_set(server, config):
     assert pipelines[StreamHandoff] == 300 and "crawler.store.pipeline.StorePipeline" not in pipelines
     assert CrawlCoordinator in crawler.settings.getdict("EXTENSIONS")
     assert SeedOnce in crawler.settings.getdict("SPIDER_MIDDLEWARES")
-    assert JobScheduler is not crawler.settings["SCHEDULER"]
     with pytest.raises(SettingError, match="REDIS_URL='http://x/' is not allowed"):
         get_crawler(NewsSpider, {**PROJECT_SETTINGS, "REDIS_URL": "http://x/"})
 

@@ -16,10 +16,17 @@ import pytest
 import redis
 
 from crawler.distributed.consumer import GROUP
-from tests.support.crawl import CrawlProcess, crawl, query, wait_for
+from tests.support.crawl import CrawlProcess, committed_articles, crawl, query, wait_for
 from tests.support.news_site import NewsSite
 from tests.support.redis_server import RedisServer, free_port
-from tests.support.shared_crawl import StoreProcess, integrity, snapshot, start_crawlers, wait_all
+from tests.support.shared_crawl import (
+    SHORT_PEER_TIMEOUT,
+    StoreProcess,
+    integrity,
+    snapshot,
+    start_crawlers,
+    wait_all,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -124,13 +131,13 @@ def test_a_writer_stopped_then_killed_mid_crawl_and_started_again_stores_the_sam
     crawlers = start_crawlers(3, server.url, args(site), tmp_path)
     # The first writer commits every 40 records; stopped by a signal, it commits what it has first.
     first = StoreProcess(server.url, db, {"SQLITE_BATCH_SIZE": 40})
-    wait_for(lambda: db.exists() and query(db, "SELECT count(*) FROM articles")[0][0] > 0, message=first.stderr)
+    wait_for(lambda: committed_articles(db) > 0, message=lambda: first.stderr[-3000:])
     first.process.send_signal(signal.SIGTERM)
     assert first.wait().returncode == 3, first.stderr[-3000:]
     # The second goes on with the run and commits nothing (no batch fills, no interval passes) until
     # it has read a while without anything new: killed before, it leaves its entries pending.
     second = StoreProcess(server.url, db, {"SQLITE_BATCH_SIZE": 100_000, "SQLITE_COMMIT_INTERVAL": 600})
-    wait_for(lambda: client.xpending(stream, GROUP)["pending"] >= 10, message=second.stderr[-3000:])
+    wait_for(lambda: client.xpending(stream, GROUP)["pending"] >= 10, message=lambda: second.stderr[-3000:])
     second.kill()  # SIGKILL: no commit, no acknowledgement, its claim on the stream stays
     assert "going on with the shared run" in second.stderr
     assert client.xpending(stream, GROUP)["pending"] >= 10  # read by the dead writer, not stored
@@ -152,12 +159,13 @@ def test_a_crawler_killed_mid_crawl_loses_only_its_requests_in_flight_which_the_
     site, reference, server, tmp_path
 ):
     db = tmp_path / "shared.db"
-    writer = StoreProcess(server.url, db)
+    short = {"CRAWL_PEER_TIMEOUT": SHORT_PEER_TIMEOUT}  # the others wait this long for the dead crawler
+    writer = StoreProcess(server.url, db, short)
     site.log.clear()
     site.hold_back(agent="crawler-2")  # its requests wait: it dies with the requests it took from the queue
-    crawlers = start_crawlers(3, server.url, args(site), tmp_path)
+    crawlers = start_crawlers(3, server.url, args(site), tmp_path, short)
     victim = crawlers[2]
-    wait_for(lambda: site.asked_by("crawler-2") > 0, message=victim.stderr[-3000:])
+    wait_for(lambda: site.asked_by("crawler-2") > 0, message=lambda: victim.stderr[-3000:])
     victim.signal(signal.SIGKILL)
     victim.wait()
     site.release()
@@ -278,7 +286,7 @@ def test_a_bad_or_unreachable_redis_is_one_line_and_exit_status_1(tmp_path, guar
 def test_a_password_in_the_url_opens_the_door(tmp_path, guarded):
     url = f"redis://:s3cret@127.0.0.1:{guarded.port}/0"
     writer = StoreProcess(url, tmp_path / "crawl.db", {"STORE_FOLLOW": True})
-    wait_for(lambda: guarded.client().exists(f"{PREFIX}:writer") == 1, message=writer.stderr[-2000:])
+    wait_for(lambda: guarded.client().exists(f"{PREFIX}:writer") == 1, message=lambda: writer.stderr[-2000:])
     writer.process.send_signal(signal.SIGTERM)
     writer.wait()
     assert writer.returncode == 3, writer.stderr[-2000:]
@@ -287,7 +295,7 @@ def test_a_password_in_the_url_opens_the_door(tmp_path, guarded):
 def test_a_second_writer_refuses_in_one_line_and_the_first_goes_on(site, server, tmp_path):
     first = StoreProcess(server.url, tmp_path / "first.db", {"STORE_FOLLOW": True})
     client = server.client()
-    wait_for(lambda: client.exists(f"{PREFIX}:writer") == 1, message=first.stderr[-2000:])
+    wait_for(lambda: client.exists(f"{PREFIX}:writer") == 1, message=lambda: first.stderr[-2000:])
     second = StoreProcess(server.url, tmp_path / "second.db").wait()
     assert second.returncode == 1
     assert last_line(second.stderr).startswith(f"Cannot start the writer: another writer (pid {first.pid} on "), (
@@ -298,7 +306,7 @@ def test_a_second_writer_refuses_in_one_line_and_the_first_goes_on(site, server,
     # The first stores a crawl, and with STORE_FOLLOW waits for the next one instead of exiting.
     crawlers = start_together(site, server, tmp_path, count=1)
     wait_all(crawlers)
-    wait_for(lambda: "Crawl finished (finished)" in first.stdout, message=first.stderr[-2000:])
+    wait_for(lambda: "Crawl finished (finished)" in first.stdout, message=lambda: first.stderr[-2000:])
     assert first.running()
     first.process.send_signal(signal.SIGTERM)
     first.wait()

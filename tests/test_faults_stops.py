@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.crawl import CrawlProcess, crawl, wait_for
+from tests.support.crawl import CrawlProcess, committed_articles, crawl, wait_for
 from tests.support.faults import FaultServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -25,14 +25,6 @@ LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: a child may 
 PR_CAPBSET_DROP = 24
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
 ARTICLES = 60
-
-
-def committed_articles(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:
-        return 0  # not created yet
 
 
 def article_urls(server: FaultServer, n: int = ARTICLES) -> set[str]:
@@ -50,7 +42,7 @@ def test_sigterm_commits_the_pending_batch_and_the_next_run_completes(tmp_path):
         args = {"urls": server.url(f"/many/{ARTICLES}")}
         # No commit before the end: whatever is stored was committed by the shutdown itself.
         first = CrawlProcess("news", db, args, {"SQLITE_COMMIT_INTERVAL": 3600, "SQLITE_BATCH_SIZE": 100000})
-        wait_for(lambda: server.log.count_prefix("/article/") >= 10, message=first.stderr[-2000:])
+        wait_for(lambda: server.log.count_prefix("/article/") >= 10, message=lambda: first.stderr[-2000:])
         first.signal(signal.SIGTERM)
         first.wait(60)
         fetched_first = {p for p in server.log.paths() if p.startswith("/article/")}
@@ -87,7 +79,7 @@ def test_sigkill_leaves_an_intact_database_and_the_next_run_completes(tmp_path, 
     with FaultServer(article_delay=0.05) as server:
         args = {"urls": server.url(start)}
         first = CrawlProcess("news", db, args, settings)
-        wait_for(lambda: committed_articles(db) >= 3, message=first.stderr[-2000:])
+        wait_for(lambda: committed_articles(db) >= 3, message=lambda: first.stderr[-2000:])
         first.signal(signal.SIGKILL)
         first.wait(30)
         with sqlite3.connect(db) as conn:
@@ -161,7 +153,7 @@ def test_a_second_crawl_on_a_database_being_written_refuses_and_the_first_is_unh
         args = {"urls": server.url("/many/40") + "," + server.url("/held/last")}
         # The first crawl cannot end before the test releases its last page, however slow the machine.
         first = CrawlProcess("news", db, args, {"DOWNLOAD_TIMEOUT": 3600})
-        wait_for(lambda: server.log.count("/held/last") > 0, message=first.stderr[-2000:])  # it is crawling
+        wait_for(lambda: server.log.count("/held/last") > 0, message=lambda: first.stderr[-2000:])  # it is crawling
         second = crawl("news", db, args)
         still_running = first.running()
         server.release()

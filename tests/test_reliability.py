@@ -101,7 +101,7 @@ def test_a_crawl_stopped_with_jobdir_resumes_and_fetches_each_page_once(tmp_path
         args = {"urls": server.url("/many/40")}
         settings = {"JOBDIR": str(jobdir), "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
         first = CrawlProcess("news", db, args, settings)
-        wait_for(lambda: server.log.count_prefix("/article/") >= 8, message=first.stderr[-2000:])
+        wait_for(lambda: server.log.count_prefix("/article/") >= 8, message=lambda: first.stderr[-2000:])
         first.signal(signal.SIGINT)
         first.wait()
         assert first.returncode == 3, first.stderr[-3000:]
@@ -148,7 +148,7 @@ def test_a_crawl_opens_no_control_port_and_names_its_operator(tmp_path):
     with FaultServer() as server:
         args = {"urls": server.url("/held/story")}
         process = CrawlProcess("news", tmp_path / "crawl.db", args, {"CRAWL_CONTACT": "mailto:ops@example.org"})
-        wait_for(lambda: server.log.count("/held/story") > 0, message=process.stderr[-2000:])
+        wait_for(lambda: server.log.count("/held/story") > 0, message=lambda: process.stderr[-2000:])
         ports = listening_ports(process.pid)
         server.release()
         process.wait()

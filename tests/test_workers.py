@@ -7,6 +7,7 @@ import time
 import pytest
 
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from tests.support.crawl import wait_for
 from tests.support.pool_tasks import behave
 
 LIMITS = {"workers": 2, "timeout": 2.0, "max_tasks": 1000, "max_memory_mb": 1024.0}
@@ -79,22 +80,16 @@ def test_bad_parameters():
 def test_the_next_task_waits_in_the_workers_pipe_while_it_works(pool):
     # Handing a page over only once the previous result is in left the worker idle while the
     # parent's slot thread waited for the interpreter lock.
-    workers = pool(workers=1, timeout=3.0)
+    # 10 s: the worker must still be on the hanging page when the test looks, even on a loaded machine.
+    workers = pool(workers=1, timeout=10.0)
     hanging, queued = workers.submit("hang"), workers.submit("fine")
     slot = workers.slots[0]
-    wait_until(lambda: len(slot.in_flight) == 2)
+    wait_for(lambda: len(slot.in_flight) == 2, timeout=30)
     assert not hanging.done() and not queued.done()
     assert queued.result(timeout=30) == "fine!"  # served by a fresh worker once the hanging one is killed
 
 
 def test_workers_start_before_the_first_task(pool):
     workers = pool(workers=2)
-    wait_until(lambda: workers.started == 2)
+    wait_for(lambda: workers.started == 2, timeout=30)
     assert all(slot.process is not None and slot.process.is_alive() for slot in workers.slots)
-
-
-def wait_until(condition, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met"
-        time.sleep(0.01)

@@ -25,13 +25,33 @@ def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 120, message: str = "") -> None:
-    """Poll ``condition`` until it holds; a test waits for events, never for an amount of time."""
+def committed_articles(db: Path) -> int:
+    """Articles a crawl has committed so far, read as any reader would (read-only); 0 before the file exists."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120, message: str | Callable[[], str] = "") -> None:
+    """Poll ``condition`` until it holds; a test waits for events, never for an amount of time.
+
+    ``message`` may be a function, called only on a timeout: a process's output as it is then.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(message or "condition not met")
+            raise TimeoutError((message() if callable(message) else message) or "condition not met")
         time.sleep(0.02)
+
+
+def scrapy(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """A short ``scrapy`` command run to its end, its output captured."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 class ScrapyProcess:

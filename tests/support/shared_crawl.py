@@ -10,9 +10,11 @@ from typing import Any
 
 from tests.support.crawl import CrawlProcess, ScrapyProcess, query
 
-# A crawler that misses heartbeats this long counts as gone; short, so that a test with a killed
-# crawler does not wait a minute. Live crawlers beat six times within it.
-PEER_TIMEOUT = 6
+# A crawler that misses heartbeats this long counts as gone. Long enough that a live crawler starved of
+# CPU on a loaded machine is not taken for dead; a test that kills a crawler passes SHORT_PEER_TIMEOUT
+# so that it does not wait long for the dead one.
+PEER_TIMEOUT = 30
+SHORT_PEER_TIMEOUT = 6
 
 
 class StoreProcess(ScrapyProcess):
