@@ -37,7 +37,7 @@ class Distributed:
             from crawler.distributed.config import RedisConfig
             from crawler.distributed.coordination import CrawlCoordinator, SeedOnce
             from crawler.distributed.handoff import StreamHandoff
-            from crawler.distributed.scheduler import SharedDupeFilter, SharedScheduler
+            from crawler.distributed.scheduler import SharedScheduler
         except ImportError as exc:
             raise CannotStart(f"REDIS_URL needs scrapy-redis and redis ({EXTRA}): {exc}") from None
         RedisConfig.from_settings(settings)  # a bad value is one line, before anything starts
@@ -45,7 +45,6 @@ class Distributed:
         for name, value in (
             ("SCHEDULER", SharedScheduler),
             ("SCHEDULER_PERSIST", True),
-            ("DUPEFILTER_CLASS", SharedDupeFilter),
         ):
             settings.set(name, value, priority=max(settings.getpriority(name) or 0, ADDON_PRIORITY))
         try:

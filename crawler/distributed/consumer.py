@@ -10,7 +10,6 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -24,7 +23,7 @@ from crawler.distributed.history import RedisMirror
 from crawler.distributed.record_codec import RecordError, decode_record
 from crawler.distributed.run_stats import RunStats
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
-from crawler.store.database import StorageError
+from crawler.store.database import StorageError, utc_now
 from crawler.store.pipeline import RECORDED_REASONS
 from crawler.store.positions import Position, StreamPositions, entry_key
 from crawler.store.writer import Writer
@@ -79,8 +78,7 @@ class WriterLock:
         self.stream = config.keys.stream
         self.ttl_ms = int(config.peer_timeout * 1000)
         self.host, self.pid = socket.gethostname(), os.getpid()
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        claim = {"host": self.host, "pid": self.pid, "since": since, "id": secrets.token_hex(4)}
+        claim = {"host": self.host, "pid": self.pid, "since": utc_now(), "id": secrets.token_hex(4)}
         self.value = json.dumps(claim)
         self._claim = client.register_script(CLAIM)
         self._release = client.register_script(RELEASE)
@@ -151,6 +149,7 @@ class StreamStore:
         self.position: Position | None = None
         self.crawl_run: str | None = None  # the shared run being stored (its id in Redis)
         self.unacked: list[str] = []
+        self.deliveries_lost = False  # a read failed mid-reply: entries may be ours without our knowing
         self.remirror: set[str] = set()
         self.sequences: dict[str, int] = {}  # the last record number stored from each crawler
         self.seen_again: set[str] = set()
@@ -230,6 +229,7 @@ class StreamStore:
             )
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logger.warning("lost Redis at %s (%s): waiting for it", redact(self.config.url), exc)
+            self.deliveries_lost = True
             self.redis.ping()  # retried for CRAWL_REDIS_WAIT seconds
             return []
         return [(entry_id.decode(), fields) for entry_id, fields in response[0][1]] if response else []
@@ -263,7 +263,14 @@ class StreamStore:
                 self.redis.xgroup_delconsumer(self.keys.stream, GROUP, consumer["name"])
 
     def _recover_lost_deliveries(self) -> None:
-        """Entries delivered to this writer whose reply was lost (Redis went away): read them again, first."""
+        """Entries delivered to this writer whose reply was lost (Redis went away): read them again, first.
+
+        Only after a read that failed: that is the only way an entry becomes ours unseen (a writer's
+        start claims what an earlier one left, see :meth:`_claim_pending`).
+        """
+        if not self.deliveries_lost:
+            return
+        self.deliveries_lost = False
         summary: Any = self.redis.xpending(self.keys.stream, GROUP)
         ours = sum(c["pending"] for c in summary.get("consumers", []) if c["name"].decode() == self.consumer)
         if ours <= len(self.unacked):
@@ -299,8 +306,8 @@ class StreamStore:
             elif kind == "closed":
                 self._closed(fields)
             elif kind == "end":
-                self._end(entry_id, _text(fields, b"run"), _text(fields, b"reason"))
-                return
+                if self._end(entry_id, _text(fields, b"run"), _text(fields, b"reason")):
+                    return
             else:
                 raise RecordError(f"unknown entry type {kind!r}")
         except RecordError as exc:
@@ -366,11 +373,10 @@ class StreamStore:
         if isinstance(stats_of, RunStats):
             stats_of.add_crawler(stats)
 
-    def _end(self, entry_id: str, run: str, reason: str) -> None:
+    def _end(self, entry_id: str, run: str, reason: str) -> bool:
+        """Record the end of the run being stored; False for the end of a run whose start this writer never saw."""
         if self.crawl_run is None or run != self.crawl_run:
-            self.position = Position(entry_id, self.crawl_run, self.writer.run_id if self.writer else None)
-            self._take(entry_id)
-            return  # the end of a run whose start this writer never saw
+            return False
         recorded = RECORDED_REASONS.get(reason, reason)
         writer = self._writer()
         writer.stats.set_value("finish_reason", recorded)
@@ -381,6 +387,7 @@ class StreamStore:
         self._commit()
         self.crawl_run = None
         self._finish_run(recorded)
+        return True
 
     def _finish_run(self, reason: str) -> None:
         writer = self._writer()
@@ -426,8 +433,7 @@ class StreamStore:
         if self.position is not None:
             self.positions_table().set(self.keys.stream, self.position)
         if writer.run_id is not None and self.crawl_run is not None:
-            stats = json.dumps(writer.stats.get_stats(), default=str, sort_keys=True)
-            writer.db.write("UPDATE runs SET stats = ? WHERE id = ?", (stats, writer.run_id))
+            writer.runs.save_stats(writer.run_id, writer.stats.get_stats())
         writer.commit()
         if self.remirror:
             assert self.mirror is not None
@@ -463,7 +469,7 @@ class StreamStore:
         writer.listeners.append(self.mirror)
         if self.position is None:
             self.position = self.positions.get(self.keys.stream)
-        last_run = writer.db.read("SELECT max(id) FROM runs").fetchone()[0]
+        last_run = writer.runs.last_id()
         if not self.mirror.is_current(self.database, last_run):
             self.mirror.copy_all(self.database, last_run, progress=self.lock.renew)
 
@@ -475,11 +481,10 @@ class StreamStore:
             return
         run_id = position.run_id
         if run_id is None:  # stopped right after the run's row was made
-            run_id = writer.db.read("SELECT max(id) FROM runs").fetchone()[0]
-        row = writer.db.read("SELECT finished, finish_reason, stats FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None or row[0] is not None or row[1] is not None:
+            run_id = writer.runs.last_id()
+        values = writer.runs.unfinished(run_id) if run_id is not None else None
+        if values is None:
             return
-        values = json.loads(row[2]) if row[2] else {}
         writer.stats = RunStats(values)
         writer.run_id = run_id
         if position.crawl_run is None:  # it stopped while recording the run's end: record it now

@@ -216,7 +216,7 @@ class CrawlCoordinator:
                 args=[self.id, self.timeout_ms, self.host, self.pid, secrets.token_hex(8), spider.name, args, started],
             )
         except redis.RedisError as exc:
-            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
+            self.unavailable(exc)
             return
         self.run, self.seeds = run.decode(), role == b"seed"
         self.crawler.stats.set_value("distributed/role", role.decode())
@@ -252,7 +252,7 @@ class CrawlCoordinator:
                 args=[self.id, self.run or "", self.timeout_ms, self.host, self.pid],
             )
         except redis.RedisError as exc:
-            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
+            self.unavailable(exc)
             return -1, 0
         return int(queued), int(busy)
 
@@ -317,7 +317,7 @@ class CrawlCoordinator:
                 args=[self.id, self.run or "", "", self.timeout_ms, self.host, self.pid],
             )
         except redis.RedisError as exc:
-            self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
+            self.unavailable(exc)
             return
         if not current:
             logger.error(
@@ -334,6 +334,10 @@ class CrawlCoordinator:
             args=[self.id, self.run or "", self.timeout_ms, self.host, self.pid],
         )
         return found if isinstance(found, bytes) else None
+
+    def unavailable(self, exc: Exception) -> None:
+        """A Redis command failed (after ``CRAWL_REDIS_WAIT`` of retries): the crawl stops."""
+        self.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
 
     def fail(self, message: str) -> None:
         """Redis cannot be used any more: stop the crawl as one that could not store what it fetched."""
@@ -386,3 +390,12 @@ class SeedOnce:
         spider = self.crawler.spider
         if spider is not None and hasattr(spider, "history"):
             spider.history = page_history(self.crawler)
+
+
+def coordinator_of(crawler: Crawler, needed_by: str) -> CrawlCoordinator:
+    """The crawl's :class:`CrawlCoordinator` (built before pipelines and the scheduler), whose Redis client
+    every part of a shared crawl uses; ``NotConfigured`` without it (one machine)."""
+    coordinator = crawler.get_extension(CrawlCoordinator)
+    if coordinator is None:
+        raise NotConfigured(f"{needed_by} needs the CrawlCoordinator extension (REDIS_URL)")
+    return coordinator

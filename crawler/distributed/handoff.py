@@ -7,11 +7,10 @@ from typing import Any
 
 import redis
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
 from crawler.config import article_scheme
-from crawler.distributed.config import RedisConfig, redact
-from crawler.distributed.coordination import CrawlCoordinator
+from crawler.distributed.config import redact
+from crawler.distributed.coordination import CrawlCoordinator, coordinator_of
 from crawler.distributed.history import RedisHistory
 from crawler.distributed.record_codec import encode_record
 from crawler.handoff import Handoff, PageHistory, outcome_recorded
@@ -30,10 +29,8 @@ class StreamHandoff(Handoff):
     ``handoff/records``, ``handoff/bytes``.
     """
 
-    def __init__(self, crawler: Crawler, config: RedisConfig, client: redis.Redis, scheme: SignatureScheme):
-        coordinator = crawler.get_extension(CrawlCoordinator)
-        if coordinator is None:
-            raise NotConfigured("the stream handoff needs the CrawlCoordinator extension")
+    def __init__(self, crawler: Crawler, coordinator: CrawlCoordinator, scheme: SignatureScheme):
+        config, client = coordinator.config, coordinator.redis
         self.crawler = crawler
         self.config = config
         self.redis = client
@@ -45,10 +42,7 @@ class StreamHandoff(Handoff):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StreamHandoff:
-        config = RedisConfig.from_settings(crawler.settings)
-        if config is None:
-            raise NotConfigured("REDIS_URL is not set: one machine")
-        return cls(crawler, config, config.connect(), article_scheme(crawler.settings))
+        return cls(crawler, coordinator_of(crawler, "the stream handoff"), article_scheme(crawler.settings))
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, (AnalysedPage, PageOutcome, SeenAgain)):

@@ -81,12 +81,8 @@ class RedisHistory:
         self.failed = failed
 
     def known(self, url: str) -> KnownPage | None:
-        try:
-            data = self.redis.hget(self.keys.pages, url)
-        except redis.RedisError as exc:
-            self.failed(exc)
-            return None
-        return decode_known(data, self.run()) if isinstance(data, bytes) else None
+        data = self._field(self.keys.pages, url)
+        return decode_known(data, self.run()) if data is not None else None
 
     def due_for_revisit(self, site: SiteRevisits) -> list[str]:
         if site.within_days <= 0:
@@ -113,8 +109,12 @@ class RedisHistory:
         return due
 
     def kept_body(self, url: str) -> bytes | None:
+        return self._field(self.keys.bodies, url)
+
+    def _field(self, key: str, url: str) -> bytes | None:
+        """One URL's entry of a hash; None if absent, or if Redis failed (``failed`` is told)."""
         try:
-            data = self.redis.hget(self.keys.bodies, url)
+            data = self.redis.hget(key, url)
         except redis.RedisError as exc:
             self.failed(exc)
             return None
@@ -138,7 +138,6 @@ class RedisMirror:
         self.history = history
         self.db = db
         self.run = run
-        self.written = 0
 
     def committed(self, urls: set[str]) -> None:
         self.refresh(urls)
@@ -147,10 +146,12 @@ class RedisMirror:
         """Write the records of ``urls`` and of the other URLs of their articles."""
         pending = set(urls)
         answers: dict[str, KnownPage | None] = {}
+        expanded: set[int] = set()  # articles whose URLs are already pending or answered
         while pending:
             url = pending.pop()
             known = answers[url] = self.history.known(url)
-            if known is not None and known.article is not None:
+            if known is not None and known.article is not None and known.article.article_id not in expanded:
+                expanded.add(known.article.article_id)
                 pending |= self._urls_of(known.article.article_id) - answers.keys()
         self._write(answers)
 
@@ -183,16 +184,16 @@ class RedisMirror:
                 if body is not None:
                     pipe.hset(self.keys.bodies, url, body)
         pipe.execute()
-        self.written += len(answers)
 
     # -- the whole database ---------------------------------------------------------------------
     def is_current(self, database: str, last_run: int | None) -> bool:
         """Whether Redis mirrors ``database`` as it was after run ``last_run`` (no other crawl wrote since)."""
-        return mirrors(self.redis, self.keys, database, last_run)
+        marker = self.redis.hgetall(self.keys.mirror)
+        return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
 
     def mark(self, database: str, last_run: int | None) -> None:
         """Record that Redis mirrors ``database`` up to run ``last_run``."""
-        mark_mirror(self.redis, self.keys, database, last_run)
+        self.redis.hset(self.keys.mirror, mapping={"database": database, "run": str(last_run)})
 
     def copy_all(self, database: str, last_run: int | None, progress: Callable[[], None] | None = None) -> int:
         """Mirror every page and other URL of the database, replacing what Redis held; returns the URL count.
@@ -214,14 +215,3 @@ class RedisMirror:
         self.mark(database, last_run)
         logger.info("copied what crawlers need of %d URLs into Redis in %.1f s", count, time.monotonic() - started)
         return count
-
-
-def mirrors(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> bool:
-    """Whether the page history in Redis is that of ``database`` after run ``last_run``."""
-    marker = client.hgetall(keys.mirror)
-    return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
-
-
-def mark_mirror(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> None:
-    """Record that the page history in Redis is that of ``database`` after run ``last_run``."""
-    client.hset(keys.mirror, mapping={"database": database, "run": str(last_run)})

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crawler.store.writer import CountingStats
+
 TOP_KEYS = {"scope/links_out_of_scope_top": 20}  # dicts of counts that keep only their largest entries
 LARGEST = {"memusage/max", "memusage/startup", "scope/links_out_of_scope_sites"}  # not additive across crawlers
 EARLIEST, LATEST = "start_time", "finish_time"
 OWN = {"finish_reason", "elapsed_time_seconds", "distributed/role"}  # the run's, or one crawler's alone
 
 
-class RunStats:
+class RunStats(CountingStats):
     """The writer's :class:`crawler.store.writer.Stats` for a shared run.
 
     It holds one set of values, as a single-machine crawl's stats collector does: the writer counts
@@ -20,20 +22,8 @@ class RunStats:
     crawlers whose stats arrived; a crawler that was killed hands over none.
     """
 
-    def __init__(self, values: dict[str, Any] | None = None):
-        self.values: dict[str, Any] = dict(values or {})
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self.values[key] = self.values.get(key, start) + count
-
-    def set_value(self, key: str, value: Any) -> None:
-        self.values[key] = value
-
-    def get_value(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
     def get_stats(self) -> dict[str, Any]:
-        stats = dict(self.values)
+        stats = dict(self)
         try:
             started, finished = datetime.fromisoformat(stats[EARLIEST]), datetime.fromisoformat(stats[LATEST])
         except (KeyError, TypeError, ValueError):
@@ -47,22 +37,22 @@ class RunStats:
         for key, value in stats.items():
             if key in OWN:
                 continue
-            current = self.values.get(key)
+            current = self.get(key)
             if current is None:
-                self.values[key] = _top(key, value) if isinstance(value, dict) else value
+                self[key] = _top(key, value) if isinstance(value, dict) else value
             elif key == EARLIEST:
-                self.values[key] = min(current, value)
+                self[key] = min(current, value)
             elif key == LATEST or key in LARGEST:
-                self.values[key] = max(current, value)
+                self[key] = max(current, value)
             elif isinstance(value, dict) and isinstance(current, dict):
                 merged = dict(current)
                 for name, count in value.items():
                     merged[name] = merged.get(name, 0) + count
-                self.values[key] = _top(key, merged)
+                self[key] = _top(key, merged)
             elif isinstance(value, bool) or isinstance(current, bool):
-                self.values[key] = bool(current) or bool(value)
+                self[key] = bool(current) or bool(value)
             elif isinstance(value, int | float) and isinstance(current, int | float):
-                self.values[key] = current + value
+                self[key] = current + value
             # other text (a crawler's role, a failure message): the first crawler's stays
 
 

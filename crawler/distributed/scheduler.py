@@ -7,14 +7,13 @@ import logging
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.request import RequestFingerprinterProtocol
 from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
 from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
 from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 
-from crawler.distributed.config import RedisConfig, redact
-from crawler.distributed.coordination import CrawlCoordinator
+from crawler.distributed.config import RedisConfig
+from crawler.distributed.coordination import CrawlCoordinator, coordinator_of
 from crawler.distributed.request_codec import RequestCodec, RequestCodecError, allowed_callbacks
 
 logger = logging.getLogger(__name__)
@@ -30,13 +29,6 @@ class SharedDupeFilter(RFPDupeFilter):
     def __init__(self, server: redis.Redis, key: str, fingerprinter: RequestFingerprinterProtocol):
         super().__init__(server, key)
         self.fingerprinter = fingerprinter
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SharedDupeFilter:
-        config = RedisConfig.from_settings(crawler.settings)
-        if config is None:
-            raise NotConfigured("REDIS_URL is not set: one machine")
-        return cls(config.connect(), config.keys.seen, crawler.request_fingerprinter)
 
     def request_fingerprint(self, request: Request) -> bytes:
         return self.fingerprinter.fingerprint(request)
@@ -55,10 +47,7 @@ class SharedQueue(PriorityQueue):
     def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: RequestCodec, crawler: Crawler):
         super().__init__(server, spider, key, serializer)
         self.crawler = crawler
-        coordinator = crawler.get_extension(CrawlCoordinator)
-        if coordinator is None:
-            raise NotConfigured("the shared queue needs the CrawlCoordinator extension")
-        self.coordinator = coordinator
+        self.coordinator = coordinator_of(crawler, "the shared queue")
 
     def pop(self, timeout: int = 0) -> Request | None:
         while True:
@@ -86,10 +75,8 @@ class SharedScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
-        config = RedisConfig.from_settings(crawler.settings)
-        if config is None:
-            raise NotConfigured("REDIS_URL is not set: one machine")
-        server = config.connect()
+        coordinator = coordinator_of(crawler, "the shared scheduler")
+        config, server = coordinator.config, coordinator.redis
         dupefilter = SharedDupeFilter(server, config.keys.seen, crawler.request_fingerprinter)
         scheduler = cls(server=server, persist=True, queue_key=config.keys.requests, dupefilter=dupefilter)
         scheduler.stats = crawler.stats
@@ -116,7 +103,7 @@ class SharedScheduler(Scheduler):
                 return False
             self.queue.push(request)
         except redis.RedisError as exc:
-            self._unavailable(exc)
+            self.coordinator.unavailable(exc)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
@@ -127,7 +114,7 @@ class SharedScheduler(Scheduler):
         try:
             request = self.queue.pop()
         except redis.RedisError as exc:
-            self._unavailable(exc)
+            self.coordinator.unavailable(exc)
             return None
         if request is None:
             self.coordinator.watch()  # the engine may not ask again for seconds: watch the queue for it
@@ -141,11 +128,8 @@ class SharedScheduler(Scheduler):
         try:
             return len(self.queue) > 0
         except redis.RedisError as exc:
-            self._unavailable(exc)
+            self.coordinator.unavailable(exc)
             return False
-
-    def _unavailable(self, exc: Exception) -> None:
-        self.coordinator.fail(f"Redis at {redact(self.config.url)} is unavailable: {exc}")
 
     def __len__(self) -> int:
         return int(super().__len__())
