@@ -18,6 +18,7 @@ import trafilatura
 
 from benchmarks.corpus import CorpusPage, load_corpus
 from benchmarks.crawl_trace import TRACE_SETTINGS, summarise
+from benchmarks.extract_cpu import TARGET_EXTRACT_RATIO
 from benchmarks.harness import CLOCK_TICKS, OUT, Crawl, CrawlRun, load_average, parse_settings
 from benchmarks.sites import serve_corpus
 from crawler.demo.server import LoopbackServer
@@ -26,7 +27,7 @@ from crawler.demo.server import LoopbackServer
 TARGET_WALL_RATIO = 0.9  # the whole crawl's wall time over plain text-only trafilatura's (goal 0.6)
 GOAL_WALL_RATIO = 0.6
 TARGET_CPU_RATIO = 1.25  # CPU per page, every stage, over plain text-only trafilatura's
-TARGET_EXTRACT_RATIO = 1.1  # the workers' extraction CPU per page over plain with_metadata=True's
+
 TARGET_STARTUP_S = 1.0  # process start -> first request the server received
 TARGET_CORES = 1.8  # cores busy over the whole crawl
 TARGET_STORE_SHARE = 0.05  # the writer side (store + commits) as a fraction of extraction + signing

@@ -21,7 +21,16 @@ import numpy as np
 from scrapy import Request
 
 from benchmarks.corpus import CORPUS, load_corpus
-from benchmarks.harness import OUT, MeasuredProcess, load_average, open_writer, parse_settings, store_config
+from benchmarks.harness import (
+    OUT,
+    MeasuredProcess,
+    load_average,
+    open_writer,
+    parse_settings,
+    process_cpu,
+    store_config,
+    tree_cpu,
+)
 from benchmarks.sites import ROBOTS_TXT, Files, files_route, sitemap
 from crawler.config import TEASER_SCHEME
 from crawler.demo.server import LoopbackHandler, LoopbackServer
@@ -39,7 +48,6 @@ from crawler.spiders.news import NewsSpider
 from dedup import Signature, content_hash
 from tests.support.redis_server import RedisServer
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SITES = 100  # hosts the synthetic articles are spread over (site chrome and revisits are per site)
 COPY_SHARE = 0.05  # articles that are near-duplicates of a recent one (25 % of their MinHash values differ)
 TEASERS_PER_PAGE = 3
@@ -282,33 +290,6 @@ def memory_part(server: RedisServer, requests: int) -> dict[str, float]:
 
 
 # -- crawlers ----------------------------------------------------------------------------------------
-def cpu_of(pid: int) -> float:
-    """CPU seconds of one running process so far (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds so far of a process and everything below it."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, todo = {root}, [root]
-    while todo:
-        parent = todo.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        todo += children
-    return sum(cpu_of(pid) for pid in tree)
-
-
 def command(kind: str, settings: dict[str, Any], args: dict[str, Any] | None = None) -> list[str]:
     line = [sys.executable, "-m", "scrapy", *(["crawl", "news"] if kind == "crawl" else ["store"])]
     for name, value in (args or {}).items():
@@ -370,21 +351,30 @@ def crawl_once(server: LoopbackServer, gate: threading.Event, crawlers: int, fol
             def ready() -> bool:
                 return len(server.log.hits) > 0  # its first request waits at the gate: it is up
 
+        deadline = time.monotonic() + 300
         while not ready():
+            stopped = [p for p in processes if not p.running()]
+            if stopped or time.monotonic() > deadline:
+                for p in processes:
+                    p.stop()
+                if not stopped:
+                    raise SystemExit("a process of the crawl did not start within 300 s")
+                raise SystemExit(f"a process of the crawl ended before it began:\n{stopped[0].wait().stderr[-2000:]}")
             time.sleep(0.02)
         redis_pid = redis_server.server._process.pid if redis_server.server._process else 0
-        start_cpu = [tree_cpu(p.process.pid) for p in processes] + [cpu_of(redis_pid)]
+        start_cpu = [tree_cpu(p.process.pid) for p in processes] + [process_cpu(redis_pid)]
         own_start = resource.getrusage(resource.RUSAGE_SELF)
         commands_before = client.info("commandstats")
         released = time.monotonic()
         gate.set()
         results = [p.wait() for p in processes]
         ended = time.monotonic()
-        redis_cpu = cpu_of(redis_pid) - start_cpu[-1]
+        redis_cpu = process_cpu(redis_pid) - start_cpu[-1]
         commands = client.info("commandstats")
     own_end = resource.getrusage(resource.RUSAGE_SELF)
     if any(r.returncode for r in results):
-        raise SystemExit(f"a process of the crawl failed:\n{results[-1].stderr[-2000:]}")
+        failed = next(r for r in results if r.returncode)
+        raise SystemExit(f"a process of the crawl failed:\n{failed.stderr[-2000:]}")
     hits = server.log.hits
     pages = sum(1 for h in hits if h.path.startswith("/p/"))
     crawling = range(1, len(results)) if crawlers else range(1)

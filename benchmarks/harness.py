@@ -85,6 +85,22 @@ def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
         seen[pid] = max(seen.get(pid, 0.0), times[pid])
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds of one running process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds so far of a running process and everything below it."""
+    below: dict[int, float] = {}
+    _descendants_cpu(root, below)
+    return process_cpu(root) + sum(below.values())
+
+
 class MeasuredProcess:
     """A subprocess started from the repository root and watched from a thread until it ends.
 
@@ -148,6 +164,9 @@ class MeasuredProcess:
             texts.append(file.read().decode("utf-8", "replace"))
             file.close()
         return Measured(returncode, wall, cpu, peak_mb, texts[0], texts[1], descendants, self.started)
+
+    def running(self) -> bool:
+        return self._watcher.is_alive()
 
     def stop(self) -> None:
         """End the process if it still runs (on an error in the caller): nothing outlives the benchmark."""

@@ -188,12 +188,11 @@ class RedisMirror:
     # -- the whole database ---------------------------------------------------------------------
     def is_current(self, database: str, last_run: int | None) -> bool:
         """Whether Redis mirrors ``database`` as it was after run ``last_run`` (no other crawl wrote since)."""
-        marker = self.redis.hgetall(self.keys.mirror)
-        return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
+        return mirrors(self.redis, self.keys, database, last_run)
 
     def mark(self, database: str, last_run: int | None) -> None:
         """Record that Redis mirrors ``database`` up to run ``last_run``."""
-        self.redis.hset(self.keys.mirror, mapping={"database": database, "run": str(last_run)})
+        mark_mirror(self.redis, self.keys, database, last_run)
 
     def copy_all(self, database: str, last_run: int | None, progress: Callable[[], None] | None = None) -> int:
         """Mirror every page and other URL of the database, replacing what Redis held; returns the URL count.
@@ -215,3 +214,15 @@ class RedisMirror:
         self.mark(database, last_run)
         logger.info("copied what crawlers need of %d URLs into Redis in %.1f s", count, time.monotonic() - started)
         return count
+
+
+def mirrors(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> bool:
+    """Whether the page history in Redis is that of ``database`` after run ``last_run``."""
+    marker = client.hgetall(keys.mirror)
+    return marker.get(b"database") == database.encode() and marker.get(b"run") == str(last_run).encode()
+
+
+def mark_mirror(client: redis.Redis, keys: Keys, database: str, last_run: int | None) -> None:
+    """Record that the page history in Redis is that of ``database`` after run ``last_run`` (also used by
+    benchmarks that take a prepared database as mirrored)."""
+    client.hset(keys.mirror, mapping={"database": database, "run": str(last_run)})
