@@ -64,20 +64,8 @@ def extract_page(
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
         return PageExtraction(kind, reason, None, teasers, removed, encoding)
     stated = metadata.read()
-    article = Article(
-        text=text,
-        title=stated.title,
-        author=stated.author,
-        published=stated.published,
-        language=stated.language or guess_language(text),
-        description=stated.description,
-        sitename=stated.sitename,
-        canonical_url=stated.canonical_url,
-        image=stated.image,
-        tags=stated.tags,
-        categories=stated.categories,
-        modified=stated.modified,
-    )
+    # An article is its text and what the page says about itself (the same fields, by name).
+    article = Article(text=text, **{**vars(stated), "language": stated.language or guess_language(text)})
     return PageExtraction("article", None, article, teasers, removed, encoding)
 
 
@@ -91,7 +79,7 @@ def _article_text(
 ) -> tuple[str, list[tuple[str, str]]]:
     """The story's text with teasers and furniture cut out (empty when there is none), and what was cut."""
     labels = _link_labels(tree)
-    paragraphs = extract_body(tree, url, options, labels).paragraphs
+    paragraphs = extract_body(tree, url, options, labels)
     if not paragraphs:
         return "", []
     others = _other_stories(teasers, title)
@@ -158,8 +146,9 @@ def _link_labels(tree: HtmlElement) -> set[str]:
 
 def _mostly_links(labels: set[str], paragraphs: list[str]) -> bool:
     """Whether the text is a list of link labels (an index page), not prose."""
-    linked = sum(count_words(p) for p in paragraphs if label_key(p) in labels)
-    return linked >= LINK_LIST_SHARE * _words(paragraphs)
+    counts = [count_words(p) for p in paragraphs]
+    linked = sum(n for p, n in zip(paragraphs, counts, strict=True) if label_key(p) in labels)
+    return linked >= LINK_LIST_SHARE * sum(counts)
 
 
 def _words(paragraphs: list[str]) -> int:

@@ -14,10 +14,8 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from crawler.extract.options import ExtractOptions
-from crawler.extract.teasers import clean
-from crawler.extract.words import count_words
+from crawler.extract.words import WORD, clean, count_words
 
-WORD = re.compile(r"\w+")
 # A fast-mode result is navigation rather than a story when this much of it is link labels, or
 # this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of
 # towns or names), or this share of its lines are strings of short items with separators
@@ -40,20 +38,12 @@ def label_key(text: str) -> str:
     return " ".join(WORD.findall(text.casefold()))
 
 
-@dataclass(frozen=True)
-class BodyText:
-    """Paragraphs trafilatura found, and whether its thorough run was needed to find them."""
-
-    paragraphs: list[str]
-    thorough: bool = False
-
-
 def paragraphs_of(text: str | None) -> list[str]:
     """Non-empty lines of trafilatura's text, NFC-normalised (bare_extraction does not normalise)."""
     return [clean(unicodedata.normalize("NFC", line)) for line in (text or "").splitlines() if line.strip()]
 
 
-def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> BodyText:
+def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> list[str]:
     """The story's paragraphs, or none.
 
     trafilatura's fast mode skips the fallback extractors (readability, jusText), which cost about as
@@ -73,11 +63,11 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     fast = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=True, **settings)))
     shape = Shape.of(fast, link_labels)
     if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
-        return BodyText(fast)
+        return fast
     thorough = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=False, **settings)))
     if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
-        return BodyText(thorough, thorough=True)
-    return BodyText(fast)
+        return thorough
+    return fast
 
 
 def _text(document: Document | dict | None) -> str:

@@ -33,15 +33,20 @@ def _options() -> Extractor:
     return Extractor(True, get_max_date(None), get_min_date(None), False, DAY_FORMAT)
 
 
-def stated_dates(tree: HtmlElement) -> list[str]:
+def json_ld_blocks(tree: HtmlElement) -> list[str]:
+    """The texts of the page's JSON-LD scripts (read once per page, for both of its dates)."""
+    return [str(block) for block in _JSON_LD(tree)]
+
+
+def stated_dates(tree: HtmlElement, json_ld: list[str]) -> list[str]:
     """The publication dates the page's structured data states, in order of trust (raw strings)."""
     stated = [*_OPENGRAPH(tree)]
-    stated += [m.group(1) for block in _JSON_LD(tree) for m in _JSON_DATE.finditer(block)]
+    stated += [m.group(1) for block in json_ld for m in _JSON_DATE.finditer(block)]
     stated += _ITEMPROP(tree) + _META_DATE(tree) + _TIME(tree)
     return [s.strip() for s in stated if s and s.strip()]
 
 
-def published_date(tree: HtmlElement, url: str) -> str | None:
+def published_date(tree: HtmlElement, url: str, json_ld: list[str] | None = None) -> str | None:
     """The day the page was published (YYYY-MM-DD), or the full timestamp the page states for that day.
 
     The URL's date, then the page's structured data (OpenGraph, JSON-LD, itemprop, meta tags,
@@ -49,7 +54,7 @@ def published_date(tree: HtmlElement, url: str) -> str | None:
     quick search finds nothing does it read the whole text (its slowest step).
     """
     options = _options()
-    stated = stated_dates(tree)
+    stated = stated_dates(tree, json_ld_blocks(tree) if json_ld is None else json_ld)
     day = extract_url_date(url, options)
     for text in stated:
         if day is not None:
@@ -74,11 +79,12 @@ _MODIFIED = etree.XPath(
 _JSON_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{4,60})"')
 
 
-def modified_date(tree: HtmlElement) -> str | None:
+def modified_date(tree: HtmlElement, json_ld: list[str] | None = None) -> str | None:
     """When the page says it was last changed (its structured data only): a timestamp if it gives one,
     else the day; None if it states nothing readable."""
     stated = [*_MODIFIED(tree)]
-    stated += [m.group(1) for block in _JSON_LD(tree) for m in _JSON_MODIFIED.finditer(block)]
+    blocks = json_ld_blocks(tree) if json_ld is None else json_ld
+    stated += [m.group(1) for block in blocks for m in _JSON_MODIFIED.finditer(block)]
     options = _options()
     for text in (s.strip() for s in stated if s and s.strip()):
         if ISO_TIMESTAMP.match(text):

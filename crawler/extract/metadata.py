@@ -16,9 +16,10 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 
 from crawler.extract.bylines import byline_author
-from crawler.extract.dates import modified_date, published_date
+from crawler.extract.dates import json_ld_blocks, modified_date, published_date
 from crawler.extract.language import normalize_tag
-from crawler.extract.titles import TitleSources, clean, page_title
+from crawler.extract.titles import TitleSources, page_title
+from crawler.extract.words import clean
 from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,17 @@ class MetadataReader:
             return metadata
 
     @cached_property
+    def json_ld(self) -> list[str]:
+        return json_ld_blocks(self.tree)
+
+    @cached_property
     def title(self) -> str | None:
         return page_title(_title_sources(self.tree, self.structured), self.url)
 
     @property
     def published(self) -> str | None:
         try:
-            return published_date(self.tree, self.url)
+            return published_date(self.tree, self.url, self.json_ld)
         except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
             logger.warning("date unreadable on %s", self.url, exc_info=True)
             return None
@@ -115,7 +120,7 @@ class MetadataReader:
             image=_absolute(structured.image, self.url),
             tags=_terms(structured.tags or self._catstags("tag")),
             categories=_terms(structured.categories or self._catstags("category")),
-            modified=modified_date(self.tree),
+            modified=modified_date(self.tree, self.json_ld),
         )
 
     def _catstags(self, kind: str) -> list[str]:

@@ -8,6 +8,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.results import Teaser
+from crawler.extract.words import WORD, clean
 from crawler.urls import is_fetchable, normalize_url
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -43,7 +44,6 @@ NAVIGATION = ("nav", "header", "menu")  # their links are site navigation, never
 SKIPPED = ("script", "style", "noscript", "template", "svg", "button", "select", "form", "iframe")
 TITLE_CLASS = re.compile(r"(^|[-_ ])(title|heading|header|label|kicker)([-_ ]|$)", re.IGNORECASE)
 META_CLASS = re.compile(r"(^|[-_ ])(meta|date|time|byline|label|kicker|category|tag|badge)s?([-_ ]|$)", re.I)
-SPACE = re.compile(r"\s+")
 VISIBLE_TEXT = "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 MAX_ITEM_CHARS = 700  # a teaser is a headline and a few sentences; more is a story or a list
 MAX_LABEL_WORDS = 4
@@ -53,11 +53,6 @@ LIST_SEARCH_LEVELS = 3  # a teaser sits in a list of teasers no more than this f
 LABEL_SEARCH_LEVELS = 5
 
 
-def clean(text: str | None) -> str:
-    return SPACE.sub(" ", text or "").strip()
-
-
-WORD = re.compile(r"\w+")
 # Never less than the length of the visible text: libxml2's whitespace-normalised string value holds
 # script bodies and runs of non-ASCII spaces too, and the text pieces joined with a space each.
 _TEXT_LENGTH_BOUND = etree.XPath("string-length(normalize-space()) + count(.//text())")

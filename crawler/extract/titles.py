@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-SPACE = re.compile(r"\s+")
+from crawler.extract.words import clean
+
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
 # around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common).
 SEPARATOR = re.compile(r"\s+(?:[|»«›‹·•⋆/~:–—-]|::|\\\\|-{2})\s+|\s*\|\s*")
@@ -26,10 +27,6 @@ MAX_TITLE_CHARS = 400
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
 MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
-
-
-def clean(text: str | None) -> str:
-    return SPACE.sub(" ", text or "").strip()
 
 
 def _key(text: str) -> str:
