@@ -10,11 +10,11 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
-from crawler.config import CannotStart, preflight
+from crawler.config import CannotStart, Settings, preflight
 from dedup import ParameterMismatch
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def exit_status(finish_reason: str | None, storage_failed: bool, responses: int 
     return EXIT_FINISHED  # "finished", or a limit the user set (CLOSESPIDER_*)
 
 
-def check_before_start(settings: Settings | None, spider_name: str, arguments: dict[str, Any]) -> None:
+def check_before_start(settings: BaseSettings | None, spider_name: str, arguments: dict[str, Any]) -> None:
     """Raise ``CannotStart`` for an unknown spider, a bad setting or a bad ``-a`` argument (with the
     spider's own settings applied), before anything is started or written."""
     assert settings is not None
@@ -79,12 +79,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
-        try:
-            preflight(crawler.settings)  # a bad setting stops the crawl before anything is written
-        except CannotStart as exc:
-            self._cannot_start(exc)
-            return
+        crawler = self._create_crawler(args[0])  # its settings were checked in process_options
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         if isinstance(started, Deferred):
             started.addErrback(lambda failure: self._failed_to_start(failure.value))
@@ -96,7 +91,7 @@ class Command(ScrapyCrawlCommand):
             return
         stats = crawler.stats
         responses = stats.get_value("response_received_count", 0) - stats.get_value("robotstxt/response_count", 0)
-        shared = bool(str(crawler.settings.get("REDIS_URL") or "").strip())
+        shared = bool(Settings(crawler.settings).text("REDIS_URL").strip())
         self.exitcode = exit_status(
             stats.get_value("finish_reason"), bool(stats.get_value("store/failed")), responses, shared
         )

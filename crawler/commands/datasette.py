@@ -11,9 +11,8 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands.crawl import EXIT_FAILED
 from crawler.datasette import TRUNCATE_CELLS, write_metadata
-
-EXIT_FAILED = 1
 
 
 class Command(ScrapyCommand):

@@ -10,6 +10,7 @@ from concurrent.futures import Future
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands.crawl import EXIT_FAILED
 from crawler.config import CannotStart, ExtractConfig, StoreConfig, preflight
 from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis
@@ -17,8 +18,6 @@ from crawler.extract.workers import WorkerPool
 from crawler.records import AnalysedPage
 from crawler.store.writer import CountingStats, Writer
 from dedup import ParameterMismatch
-
-EXIT_FAILED = 1
 
 
 class Command(ScrapyCommand):

@@ -186,9 +186,8 @@ class Articles:
 
     def item(self, article_id: int) -> ArticleItem:
         """The article as the feed exports give it."""
-        names = [f.name for f in fields(ArticleItem)]
-        row = self.db.read(f"SELECT {', '.join(names)} FROM articles WHERE id = ?", (article_id,)).fetchone()
-        values = dict(zip(names, row, strict=True))
+        row = self.db.read(_ITEM_SELECT, (article_id,)).fetchone()
+        values = dict(zip(_ITEM_COLUMNS, row, strict=True))
         for name in _LIST_COLUMNS:
             values[name] = tuple(json.loads(values[name])) if values[name] else ()
         return ArticleItem(**values)
@@ -277,3 +276,7 @@ class Articles:
 
     def count_stored_by(self, run_id: int) -> int:
         return self.db.read("SELECT count(*) FROM articles WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+
+_ITEM_COLUMNS = [f.name for f in fields(ArticleItem)]  # a feed export's item: these columns, by name
+_ITEM_SELECT = f"SELECT {', '.join(_ITEM_COLUMNS)} FROM articles WHERE id = ?"

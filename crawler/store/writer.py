@@ -222,7 +222,7 @@ class Writer:
         if self.failure is not None or page.analysis.extraction.article is None or page.analysis.article_text is None:
             return False
         try:
-            _, changed = self._write_article(page)
+            _, changed = self._write_article(page, fetched=False)
         except sqlite3.Error as exc:
             raise self._failed(exc) from exc
         self._records_pending += 1
@@ -332,10 +332,11 @@ class Writer:
         self._lap("store/pages_s", started)
         return article_id if stored else None
 
-    def _write_article(self, page: AnalysedPage) -> tuple[int, bool]:
+    def _write_article(self, page: AnalysedPage, fetched: bool = True) -> tuple[int, bool]:
         """Cut the site's chrome, then: a new version of a stored article, or a new article.
 
-        Returns its id, and whether anything of it was stored (new, or a new version).
+        Returns its id, and whether anything of it was stored (new, or a new version). ``fetched``
+        is False for a page extracted again from kept bytes: it says nothing of the page being there.
         """
         article = page.analysis.extraction.article
         text = page.analysis.article_text
@@ -353,7 +354,7 @@ class Writer:
             started = self._lap("store/chrome_s", started)
         stored = self._stored_article_at(page.url, text, site)
         if stored is not None:
-            changed = self._revisited(stored, page, article, text, chrome_removed, site)
+            changed = self._revisited(stored, page, article, text, chrome_removed, site, fetched)
             self._lap("store/article_s", started)
             return stored, changed
         decision = self.dedup.decide_article(page.url, article.canonical_url, text)
@@ -410,15 +411,17 @@ class Writer:
         text: SignedText,
         chrome_removed: list[tuple[str, str]],
         site: str,
+        fetched: bool = True,
     ) -> bool:
-        """A stored article downloaded again: a new version when its text or title changed (returns True);
-        there in any case."""
+        """A stored article downloaded (or, ``fetched`` False, extracted) again: a new version when its text
+        or title changed (returns True); downloaded, it is there, and seen now."""
         stored = self.articles.stored_version(article_id)
-        if stored.gone_at is not None:
+        if fetched and stored.gone_at is not None:
             self.articles.set_gone(article_id, gone=False)
         row = ArticleRow.of(page.url, article, text, None, None)
         if stored.url != page.url or (stored.content_hash == text.content_hash and stored.title == article.title):
-            self.articles.touch(article_id)
+            if fetched:
+                self.articles.touch(article_id)
             if stored.url == page.url and self.articles.refresh_metadata(article_id, row):
                 self._count("articles/metadata_updated", site)  # same story, new tags or image: no new version
             self._count("store/articles/seen_again", site)
