@@ -42,18 +42,8 @@ class ArticleRow:
         """The row of an article extracted from ``url``, with its text as it is stored (``text``)."""
         return cls(
             url=url,
-            canonical_url=article.canonical_url,
             site=site_of(url),
-            title=article.title,
-            author=article.author,
-            published=article.published,
-            language=article.language,
-            description=article.description,
-            sitename=article.sitename,
-            image=article.image,
-            tags=article.tags,
-            categories=article.categories,
-            modified=article.modified,
+            **{name: getattr(article, name) for name in _ARTICLE_METADATA},  # the same fields, by name
             text=text.text,
             word_count=text.word_count,
             content_hash=text.content_hash,
@@ -280,3 +270,4 @@ class Articles:
 
 _ITEM_COLUMNS = [f.name for f in fields(ArticleItem)]  # a feed export's item: these columns, by name
 _ITEM_SELECT = f"SELECT {', '.join(_ITEM_COLUMNS)} FROM articles WHERE id = ?"
+_ARTICLE_METADATA = [f.name for f in fields(Article) if f.name != "text"]  # stored as extracted
