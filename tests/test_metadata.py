@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from trafilatura.metadata import extract_author
+from trafilatura.metadata import extract_author, extract_catstags
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.bylines import byline_author
 from crawler.extract.dates import published_date
-from crawler.extract.metadata import read_metadata
+from crawler.extract.metadata import linked_terms, read_metadata
 from crawler.extract.parsing import parse_html
 from tests.support.sites import FIXTURES
 
@@ -31,6 +31,7 @@ BYLINE_PAGES = [
     page(body='<div id="comments"><span class="author">Commenter Name</span></div><p class="author">Jo Writer</p>'),
     page(body='<span class="author-name">Kim <time>Today</time>Reporter</span>'),
     page(body='<a rel="author" href="/me">Sam Columnist</a><div class="writer">Not This One</div>'),
+    page(body='<span class="credit"><rel>me</rel> Pat Writer</span><p class="author">Not Pat</p>'),
     page(body="<p>No byline here at all.</p>"),
 ]
 
@@ -46,6 +47,28 @@ def test_byline_author_is_trafilaturas_on_the_sample_pages():
     for path in paths:
         html = path.read_text(encoding="utf-8")
         assert byline_author(tree_of(html)) == extract_author(tree_of(html)), path.name
+
+
+TERM_PAGES = [
+    page(body='<div class="tags"><a href="/tags/harbour/">Harbour</a> <a href="/about/">About us</a></div>'),
+    page(body='<div class="entry-meta"><a href="/category/local/">Local</a><a href="/tag/tunnel/">Tunnel</a></div>'),
+    page(body='<p class="postmeta"><a href="/categories/sport/">Sport</a></p>'),
+    page('<meta property="article:section" content="Weather">', '<div class="tags"><a href="/x/">X</a></div>'),
+    page('<meta name="dc.subject" content="Science">'),
+    page(body="<p>No tags here at all.</p>"),
+]
+
+
+@pytest.mark.parametrize("html", TERM_PAGES)
+@pytest.mark.parametrize("kind", ["tag", "category"])
+def test_linked_terms_are_trafilaturas(html, kind):
+    assert linked_terms(tree_of(html), kind) == extract_catstags(kind, tree_of(html))
+
+
+def test_linked_terms_found_and_not():
+    assert linked_terms(tree_of(TERM_PAGES[0]), "tag") == ["Harbour"]
+    assert linked_terms(tree_of(TERM_PAGES[3]), "category") == ["Weather"]
+    assert linked_terms(tree_of(TERM_PAGES[5]), "tag") == linked_terms(tree_of(TERM_PAGES[5]), "category") == []
 
 
 LD_DATE = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "%s"}</script>'

@@ -78,6 +78,8 @@ def _classify(tree: HtmlElement) -> tuple[set[HtmlElement], list[list[HtmlElemen
     """
     discarded: set[HtmlElement] = set()
     levels: list[list[HtmlElement]] = [[], [], []]
+    # trafilatura's ``[rel="me"]`` on a child element: found once, not by reading every element's children.
+    rel_me = {rel.getparent() for rel in tree.iter("rel") if rel.text_content() == "me"}
     for element in tree.iter(etree.Element):
         tag = element.tag
         if tag in ("time", "figure"):
@@ -112,7 +114,7 @@ def _classify(tree: HtmlElement) -> tuple[set[HtmlElement], list[list[HtmlElemen
                 or itemprop == "author name"
                 or get("data-testid") in ("AuthorCard", "AuthorURL")
                 or _level_0_class(cls)
-                or any(child.tag == "rel" and child.text_content() == "me" for child in element)
+                or element in rel_me
             )
         ):
             levels[0].append(element)

@@ -14,6 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_json
 from trafilatura.settings import Document
+from trafilatura.utils import line_processing
 
 from crawler.extract.bylines import byline_author
 from crawler.extract.dates import json_ld_blocks, modified_date, published_date
@@ -44,6 +45,14 @@ _KICKER = re.compile(
 # A tag list is a handful of words; hundreds of "keywords" are search-engine bait, not tags.
 MAX_TERMS = 30
 MAX_TERM_CHARS = 80
+# trafilatura's tag and category search reads only links whose address names the kind ("/tags/",
+# "/category/"): a page without one is answered without its costly XPath run.
+_LINKS_NAMING = {
+    "tag": etree.XPath("//a[contains(@href, '/tag')]"),
+    "category": etree.XPath("//a[contains(@href, '/categor')]"),
+}
+# ... where trafilatura then looks for a category: the article:section (or subject) meta tag.
+_SECTION = etree.XPath('//head//meta[@property="article:section" or contains(@name, "subject")]/@content')
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 
 
@@ -124,12 +133,21 @@ class MetadataReader:
         )
 
     def _catstags(self, kind: str) -> list[str]:
-        """Tags or categories from the page's links and ``article:section`` (trafilatura's search)."""
         try:
-            return extract_catstags(kind, self.tree)
+            return linked_terms(self.tree, kind)
         except Exception:  # a bug in trafilatura's search costs only the tags
             logger.debug("%s unreadable on %s", kind, self.url, exc_info=True)
             return []
+
+
+def linked_terms(tree: HtmlElement, kind: str) -> list[str]:
+    """Tags (``kind`` "tag") or categories ("category") from the page's links and ``article:section``:
+    trafilatura's ``extract_catstags``, whose XPath run is skipped on a page with no such link."""
+    if _LINKS_NAMING[kind](tree):
+        return extract_catstags(kind, tree)
+    if kind == "category":  # trafilatura's fallback, the same values
+        return [t for t in dict.fromkeys(line_processing(v) for v in _SECTION(tree) if v) if t]
+    return []
 
 
 def _terms(values: list[str] | None) -> tuple[str, ...]:
