@@ -30,7 +30,10 @@ TARGET_CPU_RATIO = 1.25  # CPU per page, every stage, over plain text-only trafi
 
 TARGET_STARTUP_S = 1.0  # process start -> first request the server received
 TARGET_CORES = 1.8  # cores busy over the whole crawl
-TARGET_STORE_SHARE = 0.05  # the writer side (store + commits) as a fraction of extraction + signing
+# The writer side's CPU (store + commits, its thread's CPU time) as a fraction of extraction + signing
+# (the workers' CPU time). CPU against CPU: the writer's wall time in a crawl also counts the time its
+# thread waits for a core while both are busy with extraction.
+TARGET_STORE_SHARE = 0.05
 CORES = os.cpu_count() or 1
 
 # The crawls, in this order. Each runs with LOOPBACK_SETTINGS (the project's settings with politeness
@@ -55,6 +58,8 @@ STAGES = (
     ("timing/store/teasers_s", "  teasers", "teasers, sightings"),
     ("timing/store/pages_s", "  pages", "pages row"),
     ("timing/store/commit_s", "commits", "writer wall: Writer.commit"),
+    ("timing/store_cpu_s", "store CPU", "writer thread CPU: Writer.write"),
+    ("timing/store/commit_cpu_s", "commit CPU", "writer thread CPU: Writer.commit"),
 )
 STORE_PARTS = [key for key, label, _ in STAGES if label.startswith("  ")]
 
@@ -187,11 +192,15 @@ class Report:
         print(f"{label:56}" + "".join(cells))
 
     @staticmethod
-    def store_share(result: CrawlResult) -> float | None:
-        """The writer side (store + commits) as a share of extraction + signing, from the crawl's own stats."""
+    def store_share(result: CrawlResult, clock: str = "cpu") -> float | None:
+        """The writer side (store + commits) as a share of extraction + signing, from the crawl's own stats:
+        its thread's CPU time (``clock`` "cpu") or its wall time ("wall")."""
         stats = result.stats
         extract = stats.get("timing/extract_cpu_s", 0.0) + stats.get("timing/sign_cpu_s", 0.0)
-        store = stats.get("timing/store_s", 0.0) + stats.get("timing/store/commit_s", 0.0)
+        if clock == "cpu":
+            store = stats.get("timing/store_cpu_s", 0.0) + stats.get("timing/store/commit_cpu_s", 0.0)
+        else:
+            store = stats.get("timing/store_s", 0.0) + stats.get("timing/store/commit_s", 0.0)
         return store / extract if extract else None
 
     def print(self) -> None:
@@ -225,7 +234,9 @@ class Report:
         for key, label, meaning in STAGES:
             row(f"  {label:<10} {meaning}", lambda r, key=key: per_page(r.stats.get(key)) if r.stats else None)
         row("  store: other (page outcomes, bookkeeping)", lambda r: per_page(store_other(r.stats)))
-        row("  store + commits as % of extract + sign", lambda r: _percent(self.store_share(r)), "{:.1f} %")
+        wall_share = self.store_share
+        row("  store + commits, wall, as % of extract + sign", lambda r: _percent(wall_share(r, "wall")), "{:.1f} %")
+        row("  store + commits, CPU, as % of extract + sign", lambda r: _percent(self.store_share(r)), "{:.1f} %")
 
         print()
         for result in self.results:
@@ -281,7 +292,11 @@ class Report:
                 cores >= TARGET_CORES,
             ),
             (
-                f"store + commits {_percent_text(share)} of extract + sign (<= {100 * TARGET_STORE_SHARE:.0f} %)",
+                (
+                    f"writer CPU (store + commits) {_percent_text(share)} of extract + sign CPU"
+                    f" (<= {100 * TARGET_STORE_SHARE:.0f} %); its wall time"
+                    f" {_percent_text(self.store_share(result, 'wall'))}"
+                ),
                 share is not None and share <= TARGET_STORE_SHARE,
             ),
         ]

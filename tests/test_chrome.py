@@ -183,9 +183,9 @@ def test_a_sites_teaser_blurb_inside_an_article_is_cut_but_its_own_lede_is_not(t
     chrome, writer = learner(tmp_path)
     blurb = "Boats decorated with lanterns will again float down the Fenn on the longest night of the year."
     cut = blurb[:60] + "…"  # the teaser as another page showed it, cut short
-    teaser = writer.teasers.insert("River festival returns", cut, "http://x.org/festival", None, prefix_hash(cut))
-    for page_url in ("http://x.org/", "http://x.org/news"):
-        writer.teasers.add_sighting(teaser, page_url, "Popular", "River festival returns", cut)
+    title, festival = "River festival returns", "http://x.org/festival"
+    teaser = writer.teasers.insert(title, cut, festival, None, prefix_hash(cut), "http://x.org/", "Popular")
+    writer.teasers.add_sighting(teaser, "http://x.org/news", "Popular", title, cut)
     text = f"{BODY}\n\n{blurb}"
     assert chrome.strip("http://x.org/other-story", text) == (BODY, [(blurb, "teaser_blurb")])
     assert chrome.strip("http://x.org/festival", text) == (text, [])  # the festival story's own lede

@@ -103,8 +103,8 @@ def test_touching_an_article_does_not_reindex_its_text(tmp_path):
 
 def test_teaser_sightings_are_counted_once_per_page_and_block(tmp_path):
     teasers = open_writer(tmp_path / "crawl.db").teasers
-    teaser = teasers.insert("Headline", "Short blurb…", "http://x.org/story", None, None)
-    assert teasers.add_sighting(teaser, "http://x.org/", "Popular", "Headline", "Short blurb…")
+    teaser = teasers.insert("Headline", "Short blurb…", "http://x.org/story", None, None, "http://x.org/", "Popular")
+    assert not teasers.add_sighting(teaser, "http://x.org/", "Popular", "Headline", "Short blurb…")
     assert teasers.add_sighting(teaser, "http://x.org/", "Editor's choice", "Headline", "Short blurb, longer version.")
     assert not teasers.add_sighting(teaser, "http://x.org/", "Popular", "Headline", "Short blurb…")
     teasers.db.commit()

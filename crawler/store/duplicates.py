@@ -197,16 +197,17 @@ class Deduplicator:
         new = sightings = 0
         for teaser, signature in zip(teasers, signatures, strict=True):
             teaser_id = self._find_teaser(teaser.url, signature)
-            if teaser_id is None:
-                article_id = self.articles.find(teaser.url) if teaser.url else None
-                teaser_id = self.teasers.insert(
-                    teaser.title, teaser.text, teaser.url, article_id, prefix_hash(teaser.text)
-                )
-                if signature is not None:
-                    self.teaser_index.add(teaser_id, signature)
-                new += 1
-            if self.teasers.add_sighting(teaser_id, page_url, teaser.block, teaser.title, teaser.text):
-                sightings += 1
+            if teaser_id is not None:
+                sightings += self.teasers.add_sighting(teaser_id, page_url, teaser.block, teaser.title, teaser.text)
+                continue
+            article_id = self.articles.find(teaser.url) if teaser.url else None
+            teaser_id = self.teasers.insert(
+                teaser.title, teaser.text, teaser.url, article_id, prefix_hash(teaser.text), page_url, teaser.block
+            )
+            if signature is not None:
+                self.teaser_index.add(teaser_id, signature)
+            new += 1
+            sightings += 1
         return new, sightings
 
     def _find_teaser(self, url: str, signature: Signature | None) -> int | None:

@@ -22,15 +22,30 @@ class Teasers:
         row = self.db.read("SELECT id FROM teasers WHERE url = ? ORDER BY id LIMIT 1", (url,)).fetchone()
         return row[0] if row else None
 
-    def insert(self, title: str, text: str, url: str | None, article_id: int | None, prefix_hash: int | None) -> int:
+    def insert(
+        self,
+        title: str,
+        text: str,
+        url: str | None,
+        article_id: int | None,
+        prefix_hash: int | None,
+        page_url: str,
+        block: str,
+    ) -> int:
+        """A new teaser, with its first sighting (on ``page_url`` under ``block``)."""
         now = utc_now()
         cursor = self.db.write(
             "INSERT INTO teasers (title, text, url, article_id, seen_count, first_seen, last_seen, prefix_hash) "
-            "VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
             (title, text, url, article_id, now, now, prefix_hash),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        teaser_id = cursor.lastrowid
+        assert teaser_id is not None
+        self.db.write(
+            "INSERT INTO teaser_sightings (teaser_id, page_url, block, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)",
+            (teaser_id, page_url, block, now, now),
+        )
+        return teaser_id
 
     def link_article(self, article_id: int, urls: set[str]) -> None:
         """Point the teasers that link to any of ``urls`` and to no article yet at ``article_id``."""
