@@ -69,6 +69,72 @@ _level_1_class = _any_of(_LEVEL_1_CLASS_PARTS)
 _level_2_id = _any_of(_LEVEL_2_ID_PARTS)
 _level_2_class = _any_of(_LEVEL_2_CLASS_PARTS)
 
+# What an element's attributes say, as bits: which of trafilatura's tests they pass, the tag aside.
+_DISCARD, _LEVEL_0, _LEVEL_1, _LEVEL_2 = 1, 2, 4, 8
+# The attributes tested besides class and id; most elements have none of them.
+_RARE_ATTRIBUTES = frozenset(("itemprop", "data-component", "rel", "data-testid"))
+
+
+class _Memo(dict):
+    """A function's results by argument, for arguments that repeat: looked up at the speed of a dict
+    (no Python call on a hit), and all forgotten once ``size`` are kept."""
+
+    def __init__(self, function: Callable[[str], int], size: int):
+        super().__init__()
+        self.function, self.size = function, size
+
+    def __missing__(self, key: str) -> int:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
+def _class_bits(cls: str) -> int:
+    bits = 0
+    if cls in ("comments", "title", "date") or cls.startswith(("Comments", "comments")) or _discard_class(cls):
+        bits |= _DISCARD
+    if cls == "author" or _level_0_class(cls):
+        bits |= _LEVEL_0
+    if cls in _LEVEL_1_CLASSES or _level_1_class(cls):
+        bits |= _LEVEL_1
+    if _level_2_class(cls):
+        bits |= _LEVEL_2
+    return bits
+
+
+def _id_bits(ident: str) -> int:
+    bits = 0
+    if ident == "comments" or ident.startswith("comments") or _discard_id(ident):
+        bits |= _DISCARD
+    if ident == "author":
+        bits |= _LEVEL_0
+    if _level_1_id(ident):
+        bits |= _LEVEL_1
+    if _level_2_id(ident):
+        bits |= _LEVEL_2
+    return bits
+
+
+# Class lists repeat from element to element and from page to page of a site: each distinct one is
+# tested once, not by four regex searches per element (once most of _classify's time). Ids are more
+# often unique to a page.
+_CLASS_BITS = _Memo(_class_bits, 65536)
+_ID_BITS = _Memo(_id_bits, 16384)
+
+
+def _rare_attribute_bits(element: HtmlElement) -> int:
+    get = element.get
+    itemprop, component = get("itemprop", ""), get("data-component", "")
+    bits = _DISCARD if "Figure" in component else 0
+    if get("rel") == "author" or itemprop == "author name" or get("data-testid") in ("AuthorCard", "AuthorURL"):
+        bits |= _LEVEL_0
+    if "author" in itemprop:
+        bits |= _LEVEL_1 | _LEVEL_2
+    if "Byline" in component:
+        bits |= _LEVEL_2
+    return bits
+
 
 def _classify(tree: HtmlElement) -> tuple[set[HtmlElement], list[list[HtmlElement]]]:
     """One pass over the elements: the ones trafilatura deletes, and the byline candidates of each level.
@@ -76,55 +142,51 @@ def _classify(tree: HtmlElement) -> tuple[set[HtmlElement], list[list[HtmlElemen
     The attribute tests are trafilatura's XPath predicates; in Python, one pass reads each attribute
     once, where libxml2 evaluates each of some sixty predicates on every element.
     """
+    discarded, levels, has_rel = _classify_with(tree, set())
+    if has_rel:
+        # trafilatura's ``[rel="me"]`` on a child element. <rel> is no HTML element: on the rare page
+        # that has one, a second pass rather than a walk of every page just to look for it.
+        rel_me = {rel.getparent() for rel in tree.iter("rel") if rel.text_content() == "me"}
+        if rel_me:
+            discarded, levels, _ = _classify_with(tree, rel_me)
+    return discarded, levels
+
+
+def _classify_with(
+    tree: HtmlElement, rel_me: set[HtmlElement]
+) -> tuple[set[HtmlElement], list[list[HtmlElement]], bool]:
+    """_classify's pass, given the parents of ``<rel>me</rel>``; also whether the page has a <rel>."""
     discarded: set[HtmlElement] = set()
     levels: list[list[HtmlElement]] = [[], [], []]
-    # trafilatura's ``[rel="me"]`` on a child element: found once, not by reading every element's children.
-    rel_me = {rel.getparent() for rel in tree.iter("rel") if rel.text_content() == "me"}
+    has_rel = False
     for element in tree.iter(etree.Element):
         tag = element.tag
         if tag in ("time", "figure"):
             discarded.add(element)
-        if not element.attrib:
+        elif tag == "rel":
+            has_rel = True
+        names = element.keys()
+        if not names:
             if tag == "author":
                 levels[0].append(element)
             continue
-        get = element.get
-        cls, ident, itemprop = get("class", ""), get("id", ""), get("itemprop", "")
-        component = get("data-component", "")
-        if (
-            tag in _DISCARD_TAGS
-            and element is not tree
-            and (
-                ident == "comments"
-                or cls in ("comments", "title", "date")
-                or ident.startswith("comments")
-                or _discard_id(ident)
-                or cls.startswith(("Comments", "comments"))
-                or _discard_class(cls)
-                or "Figure" in component
-            )
-        ):
+        cls, ident = element.get("class"), element.get("id")
+        bits = (_CLASS_BITS[cls] if cls else 0) | (_ID_BITS[ident] if ident else 0)
+        if not _RARE_ATTRIBUTES.isdisjoint(names):
+            bits |= _rare_attribute_bits(element)
+        if not bits and not rel_me:
+            if tag == "author":
+                levels[0].append(element)
+            continue  # most elements: only the tag could make them a candidate
+        if bits & _DISCARD and tag in _DISCARD_TAGS and element is not tree:
             discarded.add(element)
-        if tag == "author" or (
-            tag in _LEVEL_0_TAGS
-            and (
-                get("rel") == "author"
-                or ident == "author"
-                or cls == "author"
-                or itemprop == "author name"
-                or get("data-testid") in ("AuthorCard", "AuthorURL")
-                or _level_0_class(cls)
-                or element in rel_me
-            )
-        ):
+        if tag == "author" or (tag in _LEVEL_0_TAGS and (bits & _LEVEL_0 or element in rel_me)):
             levels[0].append(element)
-        if tag in _LEVEL_1_TAGS and (
-            cls in _LEVEL_1_CLASSES or "author" in itemprop or _level_1_id(ident) or _level_1_class(cls)
-        ):
+        if bits & _LEVEL_1 and tag in _LEVEL_1_TAGS:
             levels[1].append(element)
-        if "Byline" in component or "author" in itemprop or _level_2_id(ident) or _level_2_class(cls):
+        if bits & _LEVEL_2:
             levels[2].append(element)
-    return discarded, levels
+    return discarded, levels, has_rel
 
 
 MAX_AUTHOR_CHARS = 120  # trafilatura's len_limit for authors
