@@ -68,6 +68,8 @@ def scope_key(url_or_site: str) -> str:
     return site[4:] if site.startswith("www.") else site
 
 
+@lru_cache(maxsize=65536)  # asked for every link of every page: sites link to the same pages from all of theirs
 def is_fetchable(url: str) -> bool:
     """Only http and https are ever fetched."""
-    return urlsplit(url).scheme.lower() in FETCHABLE_SCHEMES and bool(urlsplit(url).hostname)
+    parts = urlsplit(url)
+    return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname)

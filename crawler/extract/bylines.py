@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from copy import deepcopy
+from functools import lru_cache
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -75,22 +76,9 @@ _DISCARD, _LEVEL_0, _LEVEL_1, _LEVEL_2 = 1, 2, 4, 8
 _RARE_ATTRIBUTES = frozenset(("itemprop", "data-component", "rel", "data-testid"))
 
 
-class _Memo(dict):
-    """A function's results by argument, for arguments that repeat: looked up at the speed of a dict
-    (no Python call on a hit), and all forgotten once ``size`` are kept."""
-
-    def __init__(self, function: Callable[[str], int], size: int):
-        super().__init__()
-        self.function, self.size = function, size
-
-    def __missing__(self, key: str) -> int:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.function(key)
-        return value
-
-
+@lru_cache(maxsize=65536)  # class lists repeat from element to element and page to page
 def _class_bits(cls: str) -> int:
+    """The tests a class attribute passes: worked out once per distinct string, not per element."""
     bits = 0
     if cls in ("comments", "title", "date") or cls.startswith(("Comments", "comments")) or _discard_class(cls):
         bits |= _DISCARD
@@ -103,7 +91,9 @@ def _class_bits(cls: str) -> int:
     return bits
 
 
+@lru_cache(maxsize=16384)  # ids are more often unique to a page
 def _id_bits(ident: str) -> int:
+    """The tests an id attribute passes."""
     bits = 0
     if ident == "comments" or ident.startswith("comments") or _discard_id(ident):
         bits |= _DISCARD
@@ -114,13 +104,6 @@ def _id_bits(ident: str) -> int:
     if _level_2_id(ident):
         bits |= _LEVEL_2
     return bits
-
-
-# Class lists repeat from element to element and from page to page of a site: each distinct one is
-# tested once, not by four regex searches per element (once most of _classify's time). Ids are more
-# often unique to a page.
-_CLASS_BITS = _Memo(_class_bits, 65536)
-_ID_BITS = _Memo(_id_bits, 16384)
 
 
 def _rare_attribute_bits(element: HtmlElement) -> int:
@@ -171,7 +154,7 @@ def _classify_with(
                 levels[0].append(element)
             continue
         cls, ident = element.get("class"), element.get("id")
-        bits = (_CLASS_BITS[cls] if cls else 0) | (_ID_BITS[ident] if ident else 0)
+        bits = (_class_bits(cls) if cls else 0) | (_id_bits(ident) if ident else 0)
         if not _RARE_ATTRIBUTES.isdisjoint(names):
             bits |= _rare_attribute_bits(element)
         if not bits and not rel_me:

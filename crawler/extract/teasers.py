@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.results import Teaser
-from crawler.extract.words import WORD
+from crawler.extract.words import WORD, clean
 from crawler.urls import is_fetchable, normalize_url
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -73,16 +72,6 @@ LOOKS_LIKE_URL = re.compile(r"://|^www\.|\.(com|org|net|html?)\b", re.IGNORECASE
 
 def words(text: str) -> int:
     return len(WORD.findall(text))
-
-
-def collapse(text: str) -> str:
-    """``words.clean`` for a string, several times faster: ``str.split`` splits on exactly the
-    characters that ``\\s`` matches and ``strip`` removes."""
-    return " ".join(text.split())
-
-
-# Sites link to the same pages from all of theirs: split each normalised URL once.
-_is_fetchable = lru_cache(maxsize=65536)(is_fetchable)
 
 
 def _is_title_class(classes: str) -> bool:
@@ -173,7 +162,7 @@ class _TeaserFinder:
                 joined = " ".join(element.itertext())
             else:
                 joined = element.text or ""
-            cached = self._texts[element] = collapse(joined)
+            cached = self._texts[element] = clean(joined)
         return cached
 
     def longer_than(self, element: HtmlElement, limit: int) -> bool:
@@ -201,7 +190,7 @@ class _TeaserFinder:
             if isinstance(child.tag, str) and child.tag not in BLOCKS and child.tag not in SKIPPED:
                 parts.append(self.text(child))
             parts.append(child.tail or "")
-        return collapse(" ".join(parts))
+        return clean(" ".join(parts))
 
     def target(self, link: HtmlElement) -> str | None:
         """The normalised http(s) URL a link points to, or None."""
@@ -214,7 +203,7 @@ class _TeaserFinder:
                     url = normalize_url(href, self.page_url)
                 except ValueError:
                     url = None
-                if url is not None and not _is_fetchable(url):
+                if url is not None and not is_fetchable(url):
                     url = None
             self._targets[href] = url
         return self._targets[href]
@@ -327,7 +316,7 @@ class _TeaserFinder:
                     parts.append(child.tail)
 
         walk(container)
-        return collapse(" ".join(parts)), tuple(dict.fromkeys(labels))
+        return clean(" ".join(parts)), tuple(dict.fromkeys(labels))
 
     def _block_labels(self, items: set[HtmlElement]) -> dict[HtmlElement, str]:
         """For each teaser, the nearest heading before it within a few levels up that is no teaser's own.
@@ -384,7 +373,7 @@ class _TeaserFinder:
                 return heading_text
             aria_label = ancestor.get("aria-label")
             if aria_label:
-                return collapse(aria_label)
+                return clean(aria_label)
             if ancestor is root:
                 break
         return ""

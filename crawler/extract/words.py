@@ -7,12 +7,12 @@ import re
 _IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 WORD_OR_IDEOGRAPH = re.compile(rf"[{_IDEOGRAPHS}]|[^\W{_IDEOGRAPHS}]+")
 WORD = re.compile(r"\w+")  # a run of letters and digits, for matching texts word by word
-SPACE = re.compile(r"\s+")
 
 
 def clean(text: str | None) -> str:
     """The text with its runs of whitespace made single spaces, trimmed ("" for None)."""
-    return SPACE.sub(" ", text or "").strip()
+    # str.split splits on exactly what the regex \s matches (str.isspace), several times faster.
+    return " ".join(text.split()) if text else ""
 
 
 def count_words(text: str) -> int:
