@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 from crawler.config import TEASER_SCHEME, SettingError, StoreConfig
 from crawler.demo.spider import LOOPBACK_SETTINGS
 from crawler.distributed.config import RedisConfig
-from crawler.distributed.consumer import GROUP, StreamStore, WriterInUse, WriterLock
+from crawler.distributed.consumer import GROUP, StreamStore, WriterInUse, WriterLock, non_retrying
 from crawler.distributed.coordination import CrawlCoordinator, SeedOnce
 from crawler.distributed.handoff import StreamHandoff
 from crawler.distributed.history import RedisHistory, RedisMirror
@@ -109,6 +109,21 @@ def add_entries(client, config: RedisConfig, records: list[Record], run: str = "
         stream, {"type": "closed", "run": run, "crawler": crawler, "reason": "finished", "stats": json.dumps(stats)}
     )
     client.xadd(stream, {"type": "end", "run": run, "reason": "finished"})
+
+
+def test_the_writers_stream_reads_are_never_retried_but_its_other_commands_are(config):
+    """A retried XREADGROUP would read past entries whose reply was lost; redis-py retries with the
+    connection's own settings, so the reader needs connections of its own."""
+    client = config.connect()
+    reader = non_retrying(client)
+    assert reader.ping()  # the same server
+    retries = []
+    for pool in (reader.connection_pool, client.connection_pool):
+        connection = pool.get_connection()
+        retries.append(connection.retry.get_retries())
+        pool.release(connection)
+    assert retries[0] == 0 and retries[1] > 0
+    reader.connection_pool.disconnect()
 
 
 def stream_store(config: RedisConfig, db: Path, follow: bool = False, **settings: Any) -> StreamStore:

@@ -109,6 +109,19 @@ class WriterLock:
             logger.warning("could not release the claim on %s: %s", self.stream, exc)
 
 
+def non_retrying(client: redis.Redis) -> redis.Redis:
+    """A client to the same server whose commands are never sent again after a lost connection.
+
+    A stream read is not retried: a reply lost with the connection leaves entries delivered but unseen,
+    and a retry would read past them (the loop recovers them instead, see
+    ``StreamStore._recover_lost_deliveries``). redis-py retries with the *connection's* ``Retry``, which
+    its pool gives every connection: sharing ``client``'s pool would retry whatever this client says.
+    """
+    pool = client.connection_pool
+    kwargs = {**pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)}
+    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+
+
 class StreamStore:
     """Stores a shared crawl's stream into the SQLite database, as the one writer (``scrapy store``).
 
@@ -130,9 +143,7 @@ class StreamStore:
         self, client: redis.Redis, config: RedisConfig, store: StoreConfig, follow: bool, report: Callable[[str], None]
     ):
         self.redis = client
-        # Reads are not retried by the client: a reply lost with the connection would leave entries
-        # delivered but unseen, and a retry would read past them. The loop recovers them instead.
-        self.reader = redis.Redis(connection_pool=client.connection_pool, retry=Retry(NoBackoff(), 0))
+        self.reader = non_retrying(client)
         self.config = config
         self.keys = config.keys
         self.store = replace(store, batch_size=UNBATCHED)
@@ -209,6 +220,7 @@ class StreamStore:
             writer.db.conn.close()
             writer.lock.release()
         self.lock.release()
+        self.reader.connection_pool.disconnect()
 
     def _create_group(self) -> None:
         try:
