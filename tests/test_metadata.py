@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.bylines import byline_author
 from crawler.extract.dates import published_date
+from crawler.extract.elements import PageElements
 from crawler.extract.metadata import linked_terms, read_metadata
 from crawler.extract.parsing import parse_html
 from tests.support.sites import FIXTURES
@@ -47,6 +49,86 @@ def test_byline_author_is_trafilaturas_on_the_sample_pages():
     for path in paths:
         html = path.read_text(encoding="utf-8")
         assert byline_author(tree_of(html)) == extract_author(tree_of(html)), path.name
+
+
+# Pages that try every corner the one-walk element finder must get right: a <meta> without content, in
+# the body or outside <head>, an SVG's <title>, microdata with both attributes in either order, an empty
+# JSON-LD script, a link whose rel names more than canonical.
+ELEMENT_PAGES = [
+    page(
+        '<title>Head title</title><meta property="og:title" content="OG"><meta property="og:title">'
+        '<meta name="twitter:title" content="TW"><meta property="og:site_name" name="application-name" content="S">'
+        '<meta name="application-name" content="App"><link rel="canonical" href="/one.html">'
+        '<link rel="canonical alternate" href="/two.html"><meta property="og:url" content="/three.html">'
+        '<meta http-equiv="Content-Language" content="de"><meta property="og:locale" content="de_DE">'
+        '<meta property="article:section" content="Harbour"><meta name="dc.subject" content="Tunnels">'
+        '<script type="application/ld+json"></script><script type="application/ld+json">{"datePublished": "x"}</script>'
+        '<meta name="date" content="2024-03-01"><meta name="article:published_time" content="2024-03-02">',
+        '<svg><title>Icon</title></svg><h1>One</h1><h1><a href="/">Two</a></h1><meta property="og:title" '
+        'content="Body OG"><meta property="article:section" content="Not in head">'
+        '<span itemprop="datePublished" datetime="2024-01-02" content="2024-01-03"></span>'
+        '<meta itemprop="datePublished" content="2024-01-04" datetime="2024-01-05"><time>no datetime</time>'
+        '<time datetime="2024-02-01">x</time><time datetime="2024-02-02">y</time>'
+        '<meta property="og:updated_time" content="2024-04-01"><i itemprop="dateModified" datetime="2024-04-02"></i>',
+    ),
+    page('<meta name="DC.date.modified" content="2024-05-01">', '<b itemprop="dateModified" content="2024-05-02"></b>'),
+    page(body="<svg><title>Only an icon</title></svg><p>Nothing stated at all.</p>"),
+]
+# What each question of PageElements answered as an XPath before (the same in document order).
+ELEMENT_XPATHS = {
+    "title": ("//head//title", lambda e: [e.head_title()] if e.head_title() is not None else []),
+    "og_title": ('//meta[@property="og:title"]/@content', lambda e: e.meta_content(properties=("og:title",))),
+    "site_name": (
+        '//meta[@property="og:site_name"]/@content | //meta[@name="application-name"]/@content',
+        lambda e: e.meta_content(properties=("og:site_name",), names=("application-name",)),
+    ),
+    "h1": ("//h1", lambda e: e.h1s),
+    "canonical": ('//link[@rel="canonical"]/@href', lambda e: e.link_hrefs("canonical")),
+    "language": (
+        '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
+        lambda e: e.meta_content(http_equivs=("content-language", "Content-Language")),
+    ),
+    "section": (
+        '//head//meta[@property="article:section" or contains(@name, "subject")]/@content',
+        lambda e: e.metas_where(
+            lambda m: m.get("property") == "article:section" or "subject" in (m.get("name") or ""), in_head=True
+        ),
+    ),
+    "json_ld": ('//script[@type="application/ld+json"]/text()', lambda e: e.json_ld),
+    "itemprop": (
+        '//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime',
+        lambda e: e.itemprop_values("datePublished"),
+    ),
+    "time": ("(//time[@datetime])[1]/@datetime", lambda e: e.first_time()),
+}
+
+
+@pytest.mark.parametrize("html", ELEMENT_PAGES)
+@pytest.mark.parametrize("question", sorted(ELEMENT_XPATHS))
+def test_page_elements_answer_as_the_xpaths_did(html, question):
+    xpath, ask = ELEMENT_XPATHS[question]
+    tree = tree_of(html)
+    assert ask(PageElements(tree)) == etree.XPath(xpath)(tree)
+
+
+def test_page_elements_corner_cases_are_the_ones_meant():
+    elements = PageElements(tree_of(ELEMENT_PAGES[0]))
+    assert elements.head_title() is not None and elements.head_title().text == "Head title"
+    assert elements.meta_content(properties=("og:title",)) == ["OG", "Body OG"]
+    assert elements.itemprop_values("datePublished") == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    assert elements.json_ld == ['{"datePublished": "x"}']
+    assert elements.first_time() == ["2024-02-01"]
+    assert PageElements(tree_of(ELEMENT_PAGES[2])).head_title() is None
+
+
+def test_modified_date_takes_the_first_stated_in_the_document():
+    """Stated in <meta> and in microdata: the one written first wins, as before."""
+    assert read_metadata(tree_of(ELEMENT_PAGES[0]), URL).modified == "2024-04-01"
+    assert read_metadata(tree_of(ELEMENT_PAGES[1]), URL).modified == "2024-05-01"
+    swapped = page(
+        body='<b itemprop="dateModified" content="2024-05-02"></b><meta name="DC.date.modified" content="2024-05-01">'
+    )
+    assert read_metadata(tree_of(swapped), URL).modified == "2024-05-02"
 
 
 TERM_PAGES = [

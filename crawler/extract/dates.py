@@ -11,19 +11,17 @@ from htmldate.validators import get_max_date, get_min_date
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.elements import PageElements
+
 DAY_FORMAT = "%Y-%m-%d"
 # Where pages state their publication date, most trusted first (measured on the evaluation corpus:
 # a date in the URL is the publication day; OpenGraph beats JSON-LD, which often carries a time zone
 # that moves the day).
-_OPENGRAPH = etree.XPath('//meta[@property="article:published_time" or @name="article:published_time"]/@content')
-_ITEMPROP = etree.XPath('//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime')
-_META_DATE = etree.XPath(
-    "//meta[@name='date' or @name='Date' or @name='DATE' or @name='dc.date' or @name='DC.date' "
-    "or @name='DC.date.issued' or @name='dcterms.date' or @name='pubdate' or @name='publishdate' "
-    "or @name='parsely-pub-date' or @name='sailthru.date']/@content"
-)
-_TIME = etree.XPath("(//time[@datetime])[1]/@datetime")
-_JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()')
+_PUBLISHED_META = {"article:published_time"}  # as a property or a name
+_DATE_META_NAMES = {
+    "date", "Date", "DATE", "dc.date", "DC.date", "DC.date.issued", "dcterms.date", "pubdate", "publishdate",
+    "parsely-pub-date", "sailthru.date",
+}  # fmt: skip
 _JSON_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{4,60})"')
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -33,20 +31,16 @@ def _options() -> Extractor:
     return Extractor(True, get_max_date(None), get_min_date(None), False, DAY_FORMAT)
 
 
-def json_ld_blocks(tree: HtmlElement) -> list[str]:
-    """The texts of the page's JSON-LD scripts (read once per page, for both of its dates)."""
-    return [str(block) for block in _JSON_LD(tree)]
-
-
-def stated_dates(tree: HtmlElement, json_ld: list[str]) -> list[str]:
+def stated_dates(elements: PageElements) -> list[str]:
     """The publication dates the page's structured data states, in order of trust (raw strings)."""
-    stated = [*_OPENGRAPH(tree)]
-    stated += [m.group(1) for block in json_ld for m in _JSON_DATE.finditer(block)]
-    stated += _ITEMPROP(tree) + _META_DATE(tree) + _TIME(tree)
+    stated = elements.meta_content(properties=_PUBLISHED_META, names=_PUBLISHED_META)
+    stated += [m.group(1) for block in elements.json_ld for m in _JSON_DATE.finditer(block)]
+    stated += elements.itemprop_values("datePublished") + elements.meta_content(names=_DATE_META_NAMES)
+    stated += elements.first_time()
     return [s.strip() for s in stated if s and s.strip()]
 
 
-def published_date(tree: HtmlElement, url: str, json_ld: list[str] | None = None) -> str | None:
+def published_date(tree: HtmlElement, url: str, elements: PageElements | None = None) -> str | None:
     """The day the page was published (YYYY-MM-DD), or the full timestamp the page states for that day.
 
     The URL's date, then the page's structured data (OpenGraph, JSON-LD, itemprop, meta tags,
@@ -54,7 +48,7 @@ def published_date(tree: HtmlElement, url: str, json_ld: list[str] | None = None
     quick search finds nothing does it read the whole text (its slowest step).
     """
     options = _options()
-    stated = stated_dates(tree, json_ld_blocks(tree) if json_ld is None else json_ld)
+    stated = stated_dates(elements or PageElements(tree))
     day = extract_url_date(url, options)
     for text in stated:
         if day is not None:
@@ -71,6 +65,10 @@ def published_date(tree: HtmlElement, url: str, json_ld: list[str] | None = None
     return day
 
 
+_MODIFIED_PROPERTIES = {"article:modified_time", "og:updated_time"}
+_MODIFIED_NAMES = {"article:modified_time", "last-modified", "dcterms.modified", "DC.date.modified"}
+# The XPath the two lists above stand for: when a page states its change both in <meta> tags and in
+# microdata, only it knows their order in the document.
 _MODIFIED = etree.XPath(
     '//meta[@property="article:modified_time" or @name="article:modified_time" or @property="og:updated_time" '
     'or @name="last-modified" or @name="dcterms.modified" or @name="DC.date.modified"]/@content '
@@ -79,12 +77,14 @@ _MODIFIED = etree.XPath(
 _JSON_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{4,60})"')
 
 
-def modified_date(tree: HtmlElement, json_ld: list[str] | None = None) -> str | None:
+def modified_date(tree: HtmlElement, elements: PageElements | None = None) -> str | None:
     """When the page says it was last changed (its structured data only): a timestamp if it gives one,
     else the day; None if it states nothing readable."""
-    stated = [*_MODIFIED(tree)]
-    blocks = json_ld_blocks(tree) if json_ld is None else json_ld
-    stated += [m.group(1) for block in blocks for m in _JSON_MODIFIED.finditer(block)]
+    elements = elements or PageElements(tree)
+    stated = elements.meta_content(properties=_MODIFIED_PROPERTIES, names=_MODIFIED_NAMES)
+    microdata = elements.itemprop_values("dateModified")
+    stated = [*_MODIFIED(tree)] if stated and microdata else stated or microdata
+    stated += [m.group(1) for block in elements.json_ld for m in _JSON_MODIFIED.finditer(block)]
     options = _options()
     for text in (s.strip() for s in stated if s and s.strip()):
         if ISO_TIMESTAMP.match(text):

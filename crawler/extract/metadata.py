@@ -17,7 +17,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
 from crawler.extract.bylines import byline_author
-from crawler.extract.dates import json_ld_blocks, modified_date, published_date
+from crawler.extract.dates import modified_date, published_date
+from crawler.extract.elements import PageElements
 from crawler.extract.language import normalize_tag
 from crawler.extract.titles import TitleSources, page_title
 from crawler.extract.words import clean
@@ -25,18 +26,7 @@ from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
 
-_TITLE = etree.XPath("//head//title")
-_OG_TITLE = etree.XPath('//meta[@property="og:title"]/@content')
-_TWITTER_TITLE = etree.XPath('//meta[@name="twitter:title"]/@content')
-_SITE_NAME = etree.XPath('//meta[@property="og:site_name"]/@content | //meta[@name="application-name"]/@content')
-_H1 = etree.XPath("//h1")
-_CANONICAL = (etree.XPath('//link[@rel="canonical"]/@href'), etree.XPath('//meta[@property="og:url"]/@content'))
-_LANGUAGE = (
-    etree.XPath("/html/@lang"),
-    etree.XPath("/html/@xml:lang"),
-    etree.XPath('//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'),
-    etree.XPath('//meta[@property="og:locale"]/@content'),
-)
+_LANGUAGE = (etree.XPath("/html/@lang"), etree.XPath("/html/@xml:lang"))  # the root's own: no walk
 # Parts of an <h1> that are not the headline: a kicker above it ("Climate: ..."), text for screen
 # readers only, a separator hidden from sight.
 _KICKER = re.compile(
@@ -47,12 +37,8 @@ MAX_TERMS = 30
 MAX_TERM_CHARS = 80
 # trafilatura's tag and category search reads only links whose address names the kind ("/tags/",
 # "/category/"): a page without one is answered without its costly XPath run.
-_LINKS_NAMING = {
-    "tag": etree.XPath("//a[contains(@href, '/tag')]"),
-    "category": etree.XPath("//a[contains(@href, '/categor')]"),
-}
-# ... where trafilatura then looks for a category: the article:section (or subject) meta tag.
-_SECTION = etree.XPath('//head//meta[@property="article:section" or contains(@name, "subject")]/@content')
+_LINK_KINDS = {"tag": "/tag", "category": "/categor"}
+_LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]/@href")
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 
 
@@ -86,6 +72,7 @@ class MetadataReader:
     def __init__(self, tree: HtmlElement, url: str):
         self.tree = tree
         self.url = url
+        self.elements = PageElements(tree)
 
     @cached_property
     def structured(self) -> Document:
@@ -101,17 +88,13 @@ class MetadataReader:
             return metadata
 
     @cached_property
-    def json_ld(self) -> list[str]:
-        return json_ld_blocks(self.tree)
-
-    @cached_property
     def title(self) -> str | None:
-        return page_title(_title_sources(self.tree, self.structured), self.url)
+        return page_title(_title_sources(self.elements, self.structured), self.url)
 
     @property
     def published(self) -> str | None:
         try:
-            return published_date(self.tree, self.url, self.json_ld)
+            return published_date(self.tree, self.url, self.elements)
         except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
             logger.warning("date unreadable on %s", self.url, exc_info=True)
             return None
@@ -124,30 +107,49 @@ class MetadataReader:
             published=self.published,
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,
-            language=declared_language(self.tree),
-            canonical_url=canonical_url(self.tree, self.url),
+            language=declared_language(self.tree, self.elements),
+            canonical_url=canonical_url(self.tree, self.url, self.elements),
             image=_absolute(structured.image, self.url),
             tags=_terms(structured.tags or self._catstags("tag")),
             categories=_terms(structured.categories or self._catstags("category")),
-            modified=modified_date(self.tree, self.json_ld),
+            modified=modified_date(self.tree, self.elements),
         )
+
+    @cached_property
+    def _linked_kinds(self) -> set[str]:
+        return linked_kinds(self.tree)
 
     def _catstags(self, kind: str) -> list[str]:
         try:
-            return linked_terms(self.tree, kind)
+            return linked_terms(self.tree, kind, self._linked_kinds, self.elements)
         except Exception:  # a bug in trafilatura's search costs only the tags
             logger.debug("%s unreadable on %s", kind, self.url, exc_info=True)
             return []
 
 
-def linked_terms(tree: HtmlElement, kind: str) -> list[str]:
+def linked_kinds(tree: HtmlElement) -> set[str]:
+    """The kinds ("tag", "category") the page has a link for whose address names the kind."""
+    hrefs = _LINKS_NAMING_A_KIND(tree)
+    return {kind for kind, part in _LINK_KINDS.items() if any(part in href for href in hrefs)}
+
+
+def linked_terms(
+    tree: HtmlElement, kind: str, linked: set[str] | None = None, elements: PageElements | None = None
+) -> list[str]:
     """Tags (``kind`` "tag") or categories ("category") from the page's links and ``article:section``:
-    trafilatura's ``extract_catstags``, whose XPath run is skipped on a page with no such link."""
-    if _LINKS_NAMING[kind](tree):
+    trafilatura's ``extract_catstags``, whose XPath run is skipped on a page with no such link.
+    ``linked`` and ``elements``: the page's :func:`linked_kinds` and elements, when already found."""
+    if kind in (linked_kinds(tree) if linked is None else linked):
         return extract_catstags(kind, tree)
     if kind == "category":  # trafilatura's fallback, the same values
-        return [t for t in dict.fromkeys(line_processing(v) for v in _SECTION(tree) if v) if t]
+        sections = (elements or PageElements(tree)).metas_where(_names_a_section, in_head=True)
+        return [t for t in dict.fromkeys(line_processing(v) for v in sections if v) if t]
     return []
+
+
+def _names_a_section(meta: HtmlElement) -> bool:
+    """``meta[@property="article:section" or contains(@name, "subject")]``, where trafilatura looks."""
+    return meta.get("property") == "article:section" or "subject" in (meta.get("name") or "")
 
 
 def _terms(values: list[str] | None) -> tuple[str, ...]:
@@ -168,16 +170,20 @@ def _absolute(link: str | None, url: str) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def _title_sources(tree: HtmlElement, structured: Document) -> TitleSources:
-    title = _TITLE(tree)
-    og_title, twitter_title = _OG_TITLE(tree), _TWITTER_TITLE(tree)
-    site_names = [*_SITE_NAME(tree), *([structured.sitename] if structured.sitename else [])]
+def _title_sources(elements: PageElements, structured: Document) -> TitleSources:
+    title = elements.head_title()
+    og_title = elements.meta_content(properties=("og:title",))
+    twitter_title = elements.meta_content(names=("twitter:title",))
+    site_names = [
+        *elements.meta_content(properties=("og:site_name",), names=("application-name",)),
+        *([structured.sitename] if structured.sitename else []),
+    ]
     return TitleSources(
-        title_tag=_unescape(title[0].text_content()) if title else "",
+        title_tag=_unescape(title.text_content()) if title is not None else "",
         headline=_unescape(structured.title or ""),
         og_title=_unescape(og_title[0]) if og_title else "",
         twitter_title=_unescape(twitter_title[0]) if twitter_title else "",
-        h1=[_headline_text(h) for h in _H1(tree) if not _links_home(h)],
+        h1=[_headline_text(h) for h in elements.h1s if not _links_home(h)],
         site_names=[_unescape(n) for n in site_names],
     )
 
@@ -224,9 +230,10 @@ def _links_home(heading: HtmlElement) -> bool:
     return path in ("", "/") and clean(links[0].text_content()) == clean(heading.text_content())
 
 
-def canonical_url(tree: HtmlElement, url: str) -> str | None:
+def canonical_url(tree: HtmlElement, url: str, elements: PageElements | None = None) -> str | None:
     """The page's own idea of its URL (rel=canonical, then og:url), normalised; None if it states none."""
-    for href in (h for xpath in _CANONICAL for h in xpath(tree)):
+    elements = elements or PageElements(tree)
+    for href in (*elements.link_hrefs("canonical"), *elements.meta_content(properties=("og:url",))):
         if href.strip():
             try:
                 return normalize_url(href, url)
@@ -235,9 +242,15 @@ def canonical_url(tree: HtmlElement, url: str) -> str | None:
     return None
 
 
-def declared_language(tree: HtmlElement) -> str | None:
+def declared_language(tree: HtmlElement, elements: PageElements | None = None) -> str | None:
     """The language the markup declares (html lang, content-language, og:locale), as a bare code."""
     for candidate in (c for xpath in _LANGUAGE for c in xpath(tree)):
+        language = normalize_tag(candidate)
+        if language:
+            return language
+    elements = elements or PageElements(tree)
+    declared = elements.meta_content(http_equivs=("content-language", "Content-Language"))
+    for candidate in (*declared, *elements.meta_content(properties=("og:locale",))):
         language = normalize_tag(candidate)
         if language:
             return language
