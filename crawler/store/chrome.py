@@ -31,6 +31,7 @@ def _normalized(paragraph: str) -> str:
     return normalize_text(paragraph)
 
 
+@functools.lru_cache(maxsize=4096)  # the same: a paragraph is hashed to cut chrome, to learn it, to clean others
 def block_hash(paragraph: str) -> int:
     """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
     return _hash(_normalized(paragraph))
@@ -38,8 +39,18 @@ def block_hash(paragraph: str) -> int:
 
 def prefix_hash(text: str, normalized: str | None = None) -> int | None:
     """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
-    words = (normalized if normalized is not None else normalize_text(text)).split(" ")
+    words = (normalized if normalized is not None else normalize_text(text)).split(" ", PREFIX_WORDS)
     return _hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
+
+
+def _has_words(paragraphs: list[str], minimum: int) -> bool:
+    """Whether the paragraphs hold ``minimum`` words at least; they are counted only that far."""
+    total = 0
+    for paragraph in paragraphs:
+        if total >= minimum:
+            break
+        total += count_words(paragraph)
+    return total >= minimum
 
 
 class SiteChrome:
@@ -93,13 +104,13 @@ class SiteChrome:
         blurbs = self._teaser_blurbs(site, page_url, normalized)
         kept, removed = [], []
         for paragraph in paragraphs:
-            if len(paragraph) <= self.max_chars and _hash(normalized[paragraph]) in chrome:
+            if len(paragraph) <= self.max_chars and block_hash(paragraph) in chrome:
                 removed.append((paragraph, "site_chrome"))
             elif paragraph in blurbs:
                 removed.append((paragraph, "teaser_blurb"))
             else:
                 kept.append(paragraph)
-        if not removed or sum(count_words(p) for p in kept) < self.min_words:
+        if not removed or not _has_words(kept, self.min_words):
             return text, []  # never cut an article down to nothing
         return "\n\n".join(kept), removed
 
@@ -150,27 +161,39 @@ class SiteChrome:
             if is_chrome:
                 turned.append((block, article_ids))
         self.blocks.save(site, changed)  # one statement for the page's blocks: most pages have dozens
+        cut: dict[int, str] = {}
         for block, article_ids in turned:
             self.known(site).add(block)
-            self._clean(block, article_ids)
+            self._cut(block, article_ids, cut)
+        # Blocks that turn chrome together are often in the same articles: each is signed and indexed
+        # once, with all of them cut, not once per block (signing a whole text is the costly part).
+        for cleaned_id, cleaned_text in cut.items():
+            self._store_cleaned(cleaned_id, cleaned_text)
         return len(turned)
 
-    def _clean(self, block: int, article_ids: list[int]) -> None:
-        """Cut a block that just turned out to be chrome from the articles stored with it, and index them again."""
+    def _cut(self, block: int, article_ids: list[int], cut: dict[int, str]) -> None:
+        """Cut a block that just turned out to be chrome from the articles stored with it.
+
+        ``cut`` holds the text of the articles cut so far, to be stored; the block is cut from that.
+        """
         for article_id in article_ids:
-            text = self.articles.text(article_id)
+            text = cut[article_id] if article_id in cut else self.articles.text(article_id)
             if text is None:
                 continue
             paragraphs = text.split("\n\n")
             kept = [p for p in paragraphs if len(p) > self.max_chars or block_hash(p) != block]
-            if len(kept) == len(paragraphs) or sum(count_words(p) for p in kept) < self.min_words:
+            if len(kept) == len(paragraphs) or not _has_words(kept, self.min_words):
                 continue
-            cleaned = sign_text("\n\n".join(kept), self.index.scheme)
-            self.articles.replace_text(article_id, cleaned)
+            cut[article_id] = "\n\n".join(kept)
             self.removed.record(article_id, [(p, "site_chrome") for p in paragraphs if p not in kept])
-            self.index.remove(article_id)
-            if cleaned.signature is not None:
-                self.index.add(article_id, cleaned.signature)
+
+    def _store_cleaned(self, article_id: int, text: str) -> None:
+        """Store an article's text with chrome cut from it, and index it again."""
+        cleaned = sign_text(text, self.index.scheme)
+        self.articles.replace_text(article_id, cleaned)
+        self.index.remove(article_id)
+        if cleaned.signature is not None:
+            self.index.add(article_id, cleaned.signature)
 
 
 __all__ = ["SiteChrome", "block_hash"]

@@ -194,27 +194,30 @@ class Deduplicator:
         Returns (new teasers, new sightings); a sighting is new once per (teaser, page, block).
         """
         signatures = signatures or [None] * len(teasers)
+        # Two look-ups for the whole page rather than two per teaser; articles do not change below.
+        teaser_ids = self.teasers.ids_for_urls(teaser.url for teaser in teasers)
+        article_ids = self.articles.find_all(t.url for t in teasers if t.url and t.url not in teaser_ids)
         new = sightings = 0
         for teaser, signature in zip(teasers, signatures, strict=True):
-            teaser_id = self._find_teaser(teaser.url, signature)
+            teaser_id = self._find_teaser(teaser_ids.get(teaser.url), signature)
             if teaser_id is not None:
                 sightings += self.teasers.add_sighting(teaser_id, page_url, teaser.block, teaser.title, teaser.text)
                 continue
-            article_id = self.articles.find(teaser.url) if teaser.url else None
+            article_id = article_ids.get(teaser.url) if teaser.url else None
             teaser_id = self.teasers.insert(
                 teaser.title, teaser.text, teaser.url, article_id, prefix_hash(teaser.text), page_url, teaser.block
             )
+            teaser_ids[teaser.url] = teaser_id  # the first teaser linking there: later ones on the page are it
             if signature is not None:
                 self.teaser_index.add(teaser_id, signature)
             new += 1
             sightings += 1
         return new, sightings
 
-    def _find_teaser(self, url: str, signature: Signature | None) -> int | None:
-        """The stored teaser of the same story: same link target, else a near-duplicate blurb."""
-        teaser_id = self.teasers.id_for_url(url)
-        if teaser_id is None and signature is not None:
+    def _find_teaser(self, same_url_id: int | None, signature: Signature | None) -> int | None:
+        """The stored teaser of the same story: the one with the same link target, else a near-duplicate blurb."""
+        if same_url_id is None and signature is not None:
             matches = self.teaser_index.find(signature)
             if matches:
-                teaser_id = min(m.doc_id for m in matches)
-        return teaser_id
+                return min(m.doc_id for m in matches)
+        return same_url_id

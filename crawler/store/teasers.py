@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from crawler.store.articles import MAX_PADDED, padded
 from crawler.store.database import Database, utc_now
 
 
@@ -13,14 +16,26 @@ class Teasers:
         """(prefix_hash, url, text, seen_count) of the teasers whose blurb starts with one of the prefixes."""
         if not prefix_hashes:
             return []
-        marks = ",".join("?" * len(prefix_hashes))
+        values = padded(prefix_hashes)
+        marks = ",".join("?" * len(values))
         return self.db.read(
-            f"SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash IN ({marks})", prefix_hashes
+            f"SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash IN ({marks})", values
         ).fetchall()
 
-    def id_for_url(self, url: str) -> int | None:
-        row = self.db.read("SELECT id FROM teasers WHERE url = ? ORDER BY id LIMIT 1", (url,)).fetchone()
-        return row[0] if row else None
+    def ids_for_urls(self, urls: Iterable[str]) -> dict[str, int]:
+        """The first-stored teaser linking to each of ``urls``, for those that have one (a statement per MAX_PADDED)."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), MAX_PADDED):
+            values = padded(wanted[start : start + MAX_PADDED])
+            rows = self.db.read(
+                f"WITH wanted (url) AS (VALUES {','.join(['(?)'] * len(values))}) "
+                "SELECT url, (SELECT min(id) FROM teasers WHERE teasers.url = wanted.url) "
+                "FROM wanted WHERE url IS NOT NULL",
+                values,
+            )
+            found.update((url, teaser_id) for url, teaser_id in rows if teaser_id is not None)
+        return found
 
     def insert(
         self,
@@ -51,8 +66,10 @@ class Teasers:
         """Point the teasers that link to any of ``urls`` and to no article yet at ``article_id``."""
         if urls:
             marks = ",".join("?" * len(urls))
+            # "+article_id" keeps SQLite on the url index: by the article_id index it would scan every
+            # teaser not linked yet (most of them) whenever there are two URLs.
             self.db.write(
-                f"UPDATE teasers SET article_id = ? WHERE article_id IS NULL AND url IN ({marks})",
+                f"UPDATE teasers SET article_id = ? WHERE +article_id IS NULL AND url IN ({marks})",
                 (article_id, *sorted(urls)),
             )
 
