@@ -6,8 +6,8 @@ from crawler.config import TEASER_SCHEME
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
 from crawler.extract.signing import sign_text
 from crawler.records import AnalysedPage
-from crawler.store.articles import MAX_PADDED
 from crawler.store.chrome import block_hash
+from crawler.store.database import MAX_PADDED
 from crawler.store.writer import Writer
 from dedup import content_hash
 from tests.support.news_site import paragraphs

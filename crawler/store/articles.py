@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import TypeVar
 
 from crawler.extract.results import Article
 from crawler.extract.signing import SignedText
 from crawler.store.database import Database, utc_now
 from crawler.urls import site_of
-
-T = TypeVar("T")
-
-MAX_PADDED = 512  # values looked up per statement: SQLite builds before 3.32 bind at most 999 in one
-
-
-def padded(values: Sequence[T]) -> list[T | None]:
-    """``values`` with NULLs added up to a power of two (8 at least) when they are MAX_PADDED or fewer.
-
-    A statement with a list of values per page (``IN (?, ?, ...)``, ``VALUES (?), (?), ...``) is
-    prepared anew for every new length, which costs more than running it; rounding the lengths up lets
-    pages share a few prepared statements. NULL equals nothing, so the padding matches no row.
-    """
-    if len(values) > MAX_PADDED:
-        return list(values)
-    size = 8
-    while size < len(values):
-        size *= 2
-    return [*values, *[None] * (size - len(values))]
 
 
 @dataclass(frozen=True)
@@ -157,20 +137,12 @@ class Articles:
         return row[0] if row else None
 
     def find_all(self, urls: Iterable[str]) -> dict[str, int]:
-        """:meth:`find` for several URLs at once (one statement per MAX_PADDED): the article of each that has one."""
-        wanted = list(dict.fromkeys(urls))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), MAX_PADDED):
-            values = padded(wanted[start : start + MAX_PADDED])
-            rows = self.db.read(
-                f"WITH wanted (url) AS (VALUES {','.join(['(?)'] * len(values))}) "
-                "SELECT url, COALESCE((SELECT id FROM articles WHERE articles.url = wanted.url), "
-                "(SELECT article_id FROM article_urls WHERE article_urls.url = wanted.url)) "
-                "FROM wanted WHERE url IS NOT NULL",
-                values,
-            )
-            found.update((url, article_id) for url, article_id in rows if article_id is not None)
-        return found
+        """:meth:`find` for several URLs at once: the article of each that has one."""
+        return self.db.look_up(
+            urls,
+            "COALESCE((SELECT id FROM articles WHERE articles.url = wanted.value), "
+            "(SELECT article_id FROM article_urls WHERE article_urls.url = wanted.value))",
+        )
 
     def reason_for(self, url: str) -> str | None:
         """Why ``url`` is one of an article's other URLs (``moved``, ``canonical``, ``alias``), or None."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.store.articles import padded
-from crawler.store.database import Database, utc_now
+from crawler.store.database import Database, padded, utc_now
 
 
 def _json_ids(ids: list[int]) -> str:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -17,6 +17,24 @@ from crawler.store.schema import migrations
 # A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's default
 # 2 MB spills to the WAL in the middle of a transaction, many times over.
 CACHE_KIB = 64 * 1024
+
+T = TypeVar("T")
+MAX_PADDED = 512  # values looked up per statement: SQLite builds before 3.32 bind at most 999 in one
+
+
+def padded(values: Sequence[T]) -> list[T | None]:
+    """``values`` with NULLs added up to a power of two (8 at least) when they are MAX_PADDED or fewer.
+
+    A statement with a list of values per page (``IN (?, ?, ...)``, ``VALUES (?), (?), ...``) is
+    prepared anew for every new length, which costs more than running it; rounding the lengths up lets
+    pages share a few prepared statements. NULL equals nothing, so the padding matches no row.
+    """
+    if len(values) > MAX_PADDED:
+        return list(values)
+    size = 8
+    while size < len(values):
+        size *= 2
+    return [*values, *[None] * (size - len(values))]
 
 
 class StorageError(CannotStart, RuntimeError):
@@ -57,6 +75,21 @@ class Database:
     def read(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """Run a query; it sees the open batch's own writes."""
         return self.conn.execute(sql, params)
+
+    def look_up(self, values: Iterable[Any], answer: str) -> dict[Any, Any]:
+        """``answer`` (an SQL expression over ``wanted.value``) for each distinct value, in one statement per
+        MAX_PADDED values; only the values it answers (not NULL) are in the result."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[Any, Any] = {}
+        for start in range(0, len(wanted), MAX_PADDED):
+            part = padded(wanted[start : start + MAX_PADDED])
+            rows = self.conn.execute(
+                f"WITH wanted (value) AS (VALUES {','.join(['(?)'] * len(part))}) "
+                f"SELECT value, {answer} FROM wanted WHERE value IS NOT NULL",
+                part,
+            )
+            found.update((value, result) for value, result in rows if result is not None)
+        return found
 
     # -- transactions -------------------------------------------------------------------------
     def commit(self) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crawler.store.articles import MAX_PADDED, padded
-from crawler.store.database import Database, utc_now
+from crawler.store.database import Database, padded, utc_now
 
 
 class Teasers:
@@ -23,19 +22,8 @@ class Teasers:
         ).fetchall()
 
     def ids_for_urls(self, urls: Iterable[str]) -> dict[str, int]:
-        """The first-stored teaser linking to each of ``urls``, for those that have one (a statement per MAX_PADDED)."""
-        wanted = list(dict.fromkeys(urls))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), MAX_PADDED):
-            values = padded(wanted[start : start + MAX_PADDED])
-            rows = self.db.read(
-                f"WITH wanted (url) AS (VALUES {','.join(['(?)'] * len(values))}) "
-                "SELECT url, (SELECT min(id) FROM teasers WHERE teasers.url = wanted.url) "
-                "FROM wanted WHERE url IS NOT NULL",
-                values,
-            )
-            found.update((url, teaser_id) for url, teaser_id in rows if teaser_id is not None)
-        return found
+        """The first-stored teaser linking to each of ``urls``, for those that have one."""
+        return self.db.look_up(urls, "(SELECT min(id) FROM teasers WHERE teasers.url = wanted.value)")
 
     def insert(
         self,
