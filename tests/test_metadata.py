@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
+from htmldate.extractors import external_date_parser
 from lxml import etree
 from trafilatura.metadata import extract_author, extract_catstags
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.bylines import byline_author
+from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import published_date
 from crawler.extract.elements import PageElements
 from crawler.extract.metadata import linked_terms, read_metadata
@@ -172,6 +178,34 @@ OG_DATE = '<meta property="article:published_time" content="%s">'
 )
 def test_published_date(url, head, body, expected):
     assert published_date(tree_of(page(head, body)), url) == expected
+
+
+def test_dates_in_words_are_read_in_the_pages_languages():
+    # htmldate's own patterns do not read this string: it is one htmldate hands to dateparser.
+    spanish = "Viernes, 22 de Abril de 2022"
+    with dates_read_in(("es",)):
+        assert external_date_parser(spanish, "%Y-%m-%d") == "2022-04-22"
+    with dates_read_in(("de", None)):  # German and English read no Spanish
+        assert external_date_parser(spanish, "%Y-%m-%d") is None
+
+
+def test_extraction_loads_only_the_pages_date_locales():
+    """htmldate's own dateparser would compile the patterns of every locale it tries (about a second
+    of CPU in each worker); extraction loads the page's language and English only."""
+    script = textwrap.dedent(
+        """
+        from dateparser.languages.loader import LocaleDataLoader
+        from crawler.extract.article import extract_page
+        story = "Это было на улице, и он не знал, что с ним делать, но она так и не пришла к нему. " * 12
+        html = f"<html><body><h1>Новости</h1><p>Германия 15 августа 2016, 13:43</p><p>{story}</p></body></html>"
+        page = extract_page(html.encode(), "https://news.example.org/world/story.html")
+        print(page.article.language, " ".join(sorted(LocaleDataLoader._loaded_locales)))
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    language, locales = run.stdout.split(maxsplit=1)
+    assert language == "ru"  # no lang attribute: guessed from the text, and the date read in it
+    assert locales.split() == ["en", "ru"]
 
 
 def test_metadata_of_an_article_page():

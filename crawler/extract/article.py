@@ -11,7 +11,6 @@ from lxml.html import HtmlElement
 from crawler.extract.body import extract_body, label_key
 from crawler.extract.boilerplate import is_furniture
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
-from crawler.extract.language import guess_language
 from crawler.extract.metadata import MetadataReader
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import parse_html
@@ -63,9 +62,8 @@ def extract_page(
     if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
         return PageExtraction(kind, reason, None, teasers, removed, encoding)
-    stated = metadata.read()
     # An article is its text and what the page says about itself (the same fields, by name).
-    article = Article(text=text, **{**vars(stated), "language": stated.language or guess_language(text)})
+    article = Article(text=text, **vars(metadata.read(text)))
     return PageExtraction("article", None, article, teasers, removed, encoding)
 
 

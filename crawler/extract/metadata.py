@@ -19,7 +19,7 @@ from trafilatura.utils import line_processing
 from crawler.extract.bylines import byline_author
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
-from crawler.extract.language import normalize_tag
+from crawler.extract.language import guess_language, normalize_tag
 from crawler.extract.titles import TitleSources, page_title
 from crawler.extract.words import clean
 from crawler.urls import normalize_url
@@ -91,28 +91,32 @@ class MetadataReader:
     def title(self) -> str | None:
         return page_title(_title_sources(self.elements, self.structured), self.url)
 
-    @property
-    def published(self) -> str | None:
+    def published(self, languages: tuple[str | None, ...]) -> str | None:
         try:
-            return published_date(self.tree, self.url, self.elements)
+            return published_date(self.tree, self.url, self.elements, languages)
         except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
             logger.warning("date unreadable on %s", self.url, exc_info=True)
             return None
 
-    def read(self) -> PageMetadata:
+    def read(self, text: str = "") -> PageMetadata:
+        """Everything the page says about itself. ``text``, the article's, gives the language when the
+        markup declares none; dates in words are read in both (pages declare the wrong one too) and English."""
         structured = self.structured
+        declared = declared_language(self.tree, self.elements)
+        guessed = guess_language(text) if text else None
+        languages = (declared, guessed)
         return PageMetadata(
             title=self.title,
             author=clean(structured.author) or clean(byline_author(self.tree)) or None,
-            published=self.published,
+            published=self.published(languages),
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,
-            language=declared_language(self.tree, self.elements),
+            language=declared or guessed,
             canonical_url=canonical_url(self.tree, self.url, self.elements),
             image=_absolute(structured.image, self.url),
             tags=_terms(structured.tags or self._catstags("tag")),
             categories=_terms(structured.categories or self._catstags("category")),
-            modified=modified_date(self.tree, self.elements),
+            modified=modified_date(self.tree, self.elements, languages),
         )
 
     @cached_property
