@@ -16,6 +16,7 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
+from crawler.extract.authors import tidy_authors
 from crawler.extract.bylines import byline_author
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
@@ -91,6 +92,14 @@ class MetadataReader:
     def title(self) -> str | None:
         return page_title(_title_sources(self.elements, self.structured), self.url)
 
+    @property
+    def author(self) -> str | None:
+        """The authors the structured data names, else the byline's, without what is not a person."""
+        site_names = (self.structured.sitename,)
+        sources = [meta.get("content") or "" for meta in self.elements.metas] + self.elements.json_ld
+        named = tidy_authors(clean(self.structured.author), self.url, site_names, sources)
+        return named or tidy_authors(clean(byline_author(self.tree)), self.url, site_names, sources)
+
     def published(self, languages: tuple[str | None, ...]) -> str | None:
         try:
             return published_date(self.tree, self.url, self.elements, languages)
@@ -107,7 +116,7 @@ class MetadataReader:
         languages = (declared, guessed)
         return PageMetadata(
             title=self.title,
-            author=clean(structured.author) or clean(byline_author(self.tree)) or None,
+            author=self.author,
             published=self.published(languages),
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,

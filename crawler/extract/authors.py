@@ -1,0 +1,105 @@
+"""The people a story names as its authors: the site's own name, placeholders and "by" phrases taken out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+# What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
+_BY_PHRASE = re.compile(
+    r"^(?:(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von|zum profil von"
+    r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
+    r"|by|von|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
+    r"|^(?:责任编辑|编辑|作者|记者)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+# What content management systems and templates fill the author field with when nobody is named.
+_PLACEHOLDERS = frozenset(
+    ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
+     "follow", "datum", "date", "unknown", "text", "human")
+)  # fmt: skip
+_DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
+# The last labels of host names: "Facebook Com", "Hessenschau De" are addresses, not people. (Not
+# those that end people's names too: "Emily Co".)
+_TLDS = frozenset(
+    ("com", "net", "org", "info", "eu", "de", "at", "ch", "fr", "es", "uk", "io", "nl", "pl", "se", "dk", "fi",
+     "pt", "br", "ru", "cz", "sk", "hu", "ro", "gr", "ie", "cl", "mx")
+)  # fmt: skip
+_ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ", "lo ")
+_INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
+
+
+def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
+    """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
+
+    Left out: a "by" phrase before a name, single letters, host names, placeholders a template fills in ("Admin",
+    "No author"), a degree given as a name ("PhD"), a name that is only another's initials, and the
+    site's own name (``site_names``, the URL's host) beside the people who wrote for it: alone, it is
+    who the page says wrote it (a personal blog, a press office). Initials lose their full stops in
+    trafilatura's normalisation ("Leah C Stokes"); where the page's ``sources`` (its metadata
+    strings) write them with one, the name is given as written. None when no name is left.
+    """
+    if not authors:
+        return None
+    names = [_BY_PHRASE.sub("", name.strip()).strip() for name in authors.split(";")]
+    names = [n for n in names if n and not _not_a_name(n)]
+    initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
+    names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
+    site_keys = _site_keys(url, site_names)
+    people = [n for n in names if not _is_site(n, site_keys)]
+    names = people or names
+    if not names:
+        return None
+    sources = list(sources)
+    return "; ".join(dict.fromkeys(_as_written(n, sources) for n in names))
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, accents off, case-folded: "Die Tagespost" and "die-tagespost" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    labels = host.split(".")
+    keys = {_key(host), _key(labels[-2]) if len(labels) > 1 else _key(host)}
+    keys |= {_key(_without_article(name)) for name in site_names if name}
+    keys |= {_key(name) for name in site_names if name}
+    keys.discard("")
+    return keys
+
+
+def _without_article(name: str) -> str:
+    lowered = name.casefold()
+    return next((name[len(a) :] for a in _ARTICLES if lowered.startswith(a)), name)
+
+
+def _not_a_name(name: str) -> bool:
+    folded = " ".join(name.casefold().replace(".", " ").split())
+    if len(folded) < 2 or folded in _PLACEHOLDERS or folded in _DEGREES:
+        return True
+    words = folded.split()
+    # A host name, title-cased by trafilatura ("Www Daily Herald De": its dots and hyphens became spaces).
+    return len(words) > 1 and words[-1] in _TLDS and (len(words) <= 3 or words[0] == "www")
+
+
+def _is_site(name: str, site_keys: set[str]) -> bool:
+    return _key(name) in site_keys or _key(_without_article(name)) in site_keys
+
+
+def _as_written(name: str, sources: list[str]) -> str:
+    """The name with its initials as the page writes them ("Leah C. Stokes"), when it does."""
+    words = name.split()
+    if len(words) < 2 or not any(_INITIAL.match(w) for w in words):
+        return name
+    # Words apart as written, or only a full stop between them ("T.V. Raman"), never run together.
+    pattern = r"(?:(?<=\.)\s*|\s+)".join(re.escape(w) + (r"\.?" if _INITIAL.match(w) else "") for w in words)
+    written = re.compile(rf"(?<!\w){pattern}(?!\w)", re.IGNORECASE)
+    for source in sources:
+        found = written.search(source)
+        if found:
+            return " ".join(found.group(0).split())
+    return name

@@ -1,0 +1,87 @@
+"""Authors as the page names them: no site name beside them, no placeholders or "by" phrases, initials as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.authors import tidy_authors
+from crawler.extract.metadata import read_metadata
+from crawler.extract.parsing import parse_html
+
+URL = "https://www.daily-herald.example/politics/tunnel-vote.html"
+SITE = ["The Daily Herald"]
+
+
+@pytest.mark.parametrize(
+    "found, expected",
+    [
+        ("Ann Example", "Ann Example"),
+        ("Ann Example; Bo Writer", "Ann Example; Bo Writer"),
+        # What a page writes before the name.
+        ("View all posts by Daniel Lemire", "Daniel Lemire"),
+        ("Zeige alle Beiträge von Petra Ruland", "Petra Ruland"),
+        ("Por Alberto Ávila", "Alberto Ávila"),
+        ("Auteur Anna Kubišta", "Anna Kubišta"),
+        ("责任编辑：孔德明", "孔德明"),
+        # The site's own name beside the people who wrote for it; alone, it stays.
+        ("The Daily Herald; Claudia Riedler", "Claudia Riedler"),
+        ("Daily Herald; Claudia Riedler", "Claudia Riedler"),
+        ("Claudia Riedler; Daily-Herald", "Claudia Riedler"),
+        ("The Daily Herald", "The Daily Herald"),
+        # Host names, degrees, initials of a name beside them, placeholders, single letters.
+        ("Facebook Com; Evgenia Karp", "Evgenia Karp"),
+        ("Www Heraldnews De", None),
+        ("Www Daily Herald De", None),
+        ("Grant Tinsley; PhD", "Grant Tinsley"),
+        ("Tina Klostermeier; TK", "Tina Klostermeier"),
+        ("Admin", None),
+        ("No Author", None),
+        ("C", None),
+        # Not host names: a surname that is also a top-level domain.
+        ("Emily Co", "Emily Co"),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_tidy_authors(found, expected):
+    assert tidy_authors(found, URL, SITE, []) == expected
+
+
+def test_initials_are_given_as_the_page_writes_them():
+    sources = ['{"@type": "NewsArticle", "author": {"name": "Leah C. Stokes"}}', "T.V. Raman"]
+    assert tidy_authors("Leah C Stokes", URL, SITE, sources) == "Leah C. Stokes"
+    assert tidy_authors("T V Raman", URL, SITE, sources) == "T.V. Raman"
+    assert tidy_authors("Perry Bacon Jr", URL, SITE, ["By Perry Bacon Jr. in Washington"]) == "Perry Bacon Jr."
+    # Not written with full stops anywhere, or only run together in an address: kept as it is.
+    assert tidy_authors("Leah C Stokes", URL, SITE, []) == "Leah C Stokes"
+    assert tidy_authors("Perry Bacon Jr", URL, SITE, ["https://x.example/authors/perrybaconjr."]) == "Perry Bacon Jr"
+
+
+def page(head: str, body: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
+
+
+def test_authors_read_from_a_page():
+    json_ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", "author": ['
+        '{"@type": "Organization", "name": "The Daily Herald"}, {"@type": "Person", "name": "Leah C. Stokes"}]}'
+        "</script>"
+    )
+    head = f'<meta property="og:site_name" content="The Daily Herald">{json_ld}'
+    tree = parse_html(page(head))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Leah C. Stokes"
+
+
+def test_a_placeholder_author_gives_way_to_the_byline():
+    tree = parse_html(page('<meta name="author" content="No Author">', '<p class="byline">Ann Example</p>'))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Ann Example"
+
+
+def test_the_sites_name_beside_a_person_is_left_out_of_a_page_author():
+    head = '<meta property="og:site_name" content="The Daily Herald">'
+    head += '<meta name="author" content="Daily Herald, Ann Example">'
+    tree = parse_html(page(head))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Ann Example"
