@@ -1,13 +1,17 @@
-"""Bytes to text (binary sniffing, charsets) and recognising sitemaps, feeds and robots.txt."""
+"""Bytes to text (binary sniffing, charsets), recognising sitemaps, feeds and robots.txt, and a page's links."""
 
 from __future__ import annotations
 
 import gzip
 
 import pytest
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
 
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
 from crawler.fetch import discovery
+from crawler.fetch.links import page_links
+from crawler.urls import is_fetchable, normalize_url
 
 RUSSIAN = "Мост через реку открыли после двух лет ремонта, сообщили в городской администрации. " * 5
 
@@ -120,3 +124,36 @@ def test_news_sitemap_publication_dates_and_unreadable_dates():
         discovery.Listed("https://x.org/n.html", "2026-03-02T13:00:00+00:00"),  # the later date counts
         discovery.Listed("https://x.org/m.html"),
     ]
+
+
+LINKS_PAGE = """<html><head><title>Links</title>{base}</head><body>
+<a href="/news/one.html">One</a> <a href=" /news/two.html?b=2&amp;a=1#comments ">Two</a>
+<a href="three.html">Three</a> <a href="/news/one.html">One again</a> <a href="#top">Top</a> <a href="">Here</a>
+<a href="https://other.example/story">Elsewhere</a> <a href="//cdn.example/photo.JPG">Photo</a>
+<a href="/files/report.pdf">Report</a> <a href="javascript:void(0)">Menu</a> <a href="mailto:desk@x.example">Mail</a>
+<a href="ftp://x.example/file">FTP</a> <a>No address</a> <map><area href="/news/map.html"></map>
+<a href="/suche?q=caf\u00e9">Search</a></body></html>"""
+
+
+@pytest.mark.parametrize("base", ["", '<base href="https://news.example/world/">'])
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_page_links_are_scrapys_link_extractor_s_normalised(base, encoding):
+    body = LINKS_PAGE.format(base=base).encode(encoding)
+
+    def response() -> HtmlResponse:
+        headers = {"Content-Type": f"text/html; charset={encoding}"}
+        return HtmlResponse(url="https://news.example/news/index.html", body=body, headers=headers)
+
+    extractor = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
+    found = (normalize_url(link.url) for link in extractor.extract_links(response()))
+    links = page_links(response())
+    assert links == [url for url in dict.fromkeys(found) if is_fetchable(url)]  # (it finds ftp:// links too)
+    root = "https://news.example/world/" if base else "https://news.example/news/"
+    assert links[:3] == [
+        "https://news.example/news/one.html",
+        "https://news.example/news/two.html?a=1&b=2",
+        root + "three.html",
+    ]
+    assert "https://news.example/news/map.html" in links  # <area> too
+    assert not [url for url in links if url.endswith((".JPG", ".pdf")) or not url.startswith("http")]
+    assert (root if base else "https://news.example/news/index.html") in links  # "#top", "": the page, or its base

@@ -11,7 +11,6 @@ from typing import Any
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
@@ -20,6 +19,7 @@ from crawler.extract.decoding import sniff_binary
 from crawler.fetch import discovery
 from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
 from crawler.fetch.failures import describe_failure
+from crawler.fetch.links import page_links
 from crawler.fetch.redirects import RedirectLedger, redirect_hops
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import Site, load_sites, sites_from_urls
@@ -60,11 +60,13 @@ class NewsSpider(Spider):
         if urls and sites:
             raise ArgumentError("sites", sites, "either -a urls=... or -a sites=FILE, not both")
         self._urls, self._depth, self._sites_file = urls, depth, sites
-        self.links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self.history: PageHistory = NoHistory()
         self.redirects = RedirectLedger()
         self.out_of_scope: Counter[str] = Counter()  # links to other sites, by site: counted, not fetched
         self._seen_again: set[str] = set()
+        # Pages asked for this run through links and listings: the next link to one is not made a request
+        # again for the dupefilter to drop (a site's menu links every page to the same pages).
+        self._asked: set[str] = set()
 
     @classmethod
     def check_arguments(cls, settings: BaseSettings, **kwargs: Any) -> None:
@@ -139,11 +141,12 @@ class NewsSpider(Spider):
 
         ``changed`` is the date a sitemap or feed gives for the page's last change.
         """
-        if not self._in_scope(url) or url in self._start_pages:
+        if not self._in_scope(url) or url in self._start_pages or url in self._asked:
             return  # start pages are requested at the start of every run
         known = self.history.known(url)
         article = known.article if known is not None else None
         if article is None:
+            self._asked.add(url)
             yield self._request(url, link_depth, known)
             return
         if article.stored_this_run:
@@ -152,6 +155,7 @@ class NewsSpider(Spider):
         if self.config.refetch_stored or listed_newer:
             if listed_newer:
                 self.crawler.stats.inc_value("crawl/listed_newer")
+            self._asked.update((url, article.url))
             yield self._request(article.url, link_depth, known)  # any URL of the article means the article
             return
         if article.url not in self._seen_again:
@@ -190,8 +194,8 @@ class NewsSpider(Spider):
             page_site = self.scope.site_for(url)
             depth = page_site.depth if page_site is not None else 0
             if link_depth < depth and isinstance(response, TextResponse):
-                for link in self.links.extract_links(response):
-                    yield from self._page_request(normalize_url(link.url), link_depth + 1)
+                for link in page_links(response):
+                    yield from self._page_request(link, link_depth + 1)
         elif kind == "sitemap":
             sitemap_type, entries = discovery.sitemap_entries(body)
             # A sitemap index is kept: its sitemaps change on their own, also when it does not.
