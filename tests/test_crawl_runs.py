@@ -152,3 +152,17 @@ def test_a_second_crawl_on_the_same_database_is_refused(tmp_path):
         result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"})
     assert result.returncode != 0
     assert "is being written by another crawl" in result.stderr
+
+
+def test_a_page_linked_from_many_is_asked_for_once(tmp_path):
+    # Every page of the demo site links to the same sections and stories: each link after the first to
+    # a page already asked for is dropped by the spider, not made a request for the dupefilter to drop.
+    with SiteGroup(DEMO_SITE) as sites:
+        result = run_crawl("news", tmp_path / "deep.db", {"urls": sites.base_url("herald") + "/", "depth": 2})
+        requested = sites.log.paths()
+    assert result.returncode == 0, result.stderr[-2000:]
+    repeated = {path for path in requested if requested.count(path) > 1}
+    assert len(set(requested)) > 10 and repeated == {"/server-error.html"}  # a server error is tried again
+    stats = result.stats()
+    assert stats.get("dupefilter/filtered", 0) == 0
+    assert result.rows("SELECT count(*) FROM articles")[0][0] >= 10
