@@ -67,6 +67,7 @@ class NewsSpider(Spider):
         # Pages asked for this run through links and listings: the next link to one is not made a request
         # again for the dupefilter to drop (a site's menu links every page to the same pages).
         self._asked: set[str] = set()
+        self.asked_again = 0  # counted, set in the stats at the end (the dupefilter's count before)
 
     @classmethod
     def check_arguments(cls, settings: BaseSettings, **kwargs: Any) -> None:
@@ -141,8 +142,11 @@ class NewsSpider(Spider):
 
         ``changed`` is the date a sitemap or feed gives for the page's last change.
         """
-        if not self._in_scope(url) or url in self._start_pages or url in self._asked:
+        if not self._in_scope(url) or url in self._start_pages:
             return  # start pages are requested at the start of every run
+        if url in self._asked:
+            self.asked_again += 1
+            return
         known = self.history.known(url)
         article = known.article if known is not None else None
         if article is None:
@@ -300,6 +304,7 @@ class NewsSpider(Spider):
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
+        stats.set_value("crawl/links_to_pages_asked_for", self.asked_again)
         stats.set_value("scope/links_out_of_scope", sum(self.out_of_scope.values()))
         stats.set_value("scope/links_out_of_scope_sites", len(self.out_of_scope))
         if self.out_of_scope:
