@@ -67,6 +67,16 @@ def test_the_json_ld_headline_before_a_differing_h1():
     assert page_title(sources, URL) == "Tunnel plan approved"
 
 
+def test_a_kicker_before_the_headline_is_cut_when_the_h1_is_the_headline():
+    sources = TitleSources(og_title="Klimaschutz: Bohren, bis es heiß wird", h1=["Bohren, bis es heiß wird"])
+    assert page_title(sources, URL) == "Bohren, bis es heiß wird"
+    sources = TitleSources(headline="Brexit: Talks resume | The Daily Herald", h1=["Talks resume"])
+    assert page_title(sources, URL) == "Talks resume"
+    # Without an <h1> saying so, a colon may belong to the headline itself: it is kept.
+    sources = TitleSources(og_title="Brexit: Talks resume", h1=["Europe"])
+    assert page_title(sources, URL) == "Brexit: Talks resume"
+
+
 def test_no_title_anywhere():
     assert page_title(TitleSources(), URL) is None
 

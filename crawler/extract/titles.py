@@ -22,6 +22,9 @@ from crawler.extract.words import clean
 SEPARATOR = re.compile(r"\s+(?:[|»«›‹·•⋆/~:–—-]|::|\\\\|-{2})\s+|\s*\|\s*")
 # Separator characters left at either end once a part is cut off.
 EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-"
+# A kicker before a headline in the structured title, written as a label with a colon ("Brexit: ...",
+# "Corona-Lockerungen: ..."); only believed when the page's <h1> is the rest.
+KICKER_BEFORE = re.compile(r"^[^:|]{2,40}:\s+(.{3,})$")
 MIN_HEADLINE_CHARS = 3
 MAX_TITLE_CHARS = 400
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
@@ -130,12 +133,16 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
 
 
 def _edge_run_keys(text: str) -> set[str]:
-    """The keys of a title and of each run of its parts from either end ('A | B | C': A, A B, B C, C)."""
+    """The keys of a title and of each run of its parts from either end ('A | B | C': A, A B, B C, C),
+    and of what follows a kicker ("Climate: Drilling until it gets hot": the part after the colon)."""
     parts = split_title(text)
     keys = {_key(text)}
     for cut in range(1, len(parts)):
         keys.add(_key(" ".join(parts[:cut])))
         keys.add(_key(" ".join(parts[cut:])))
+    kicked = KICKER_BEFORE.match(text)
+    if kicked:
+        keys |= _edge_run_keys(kicked.group(1))
     return keys
 
 
