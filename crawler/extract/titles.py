@@ -49,10 +49,14 @@ def host_names(url: str) -> set[str]:
     return names
 
 
+# What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
+TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
+
+
 def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
     key = _key(part)
-    if not key:
-        return True  # a separator with nothing around it
+    if not key or key in TEMPLATE_PARTS:
+        return True  # a separator with nothing around it, or the template's words
     for name in site_names:
         other = _key(name)
         if other and (key == other or (len(other) >= 4 and (key.startswith(other) or key.endswith(other)))):
@@ -76,6 +80,8 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
         end -= 1
     while end - start > 1 and _is_site_name(parts[start], names):
         start += 1
+    # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
+    end = next((i for i in range(start + 1, end) if _is_site_name(parts[i], names)), end)
     if (start, end) == (0, len(parts)):
         return clean(title)
     return _rejoin(title, parts[start], parts[end - 1])
