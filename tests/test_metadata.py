@@ -226,6 +226,15 @@ def test_title_without_the_kicker_or_a_home_link_heading():
     )
     metadata = read_metadata(tree_of(page("<title>Climate: Drilling until it gets hot</title>", body)), URL)
     assert metadata.title == "Drilling until it gets hot"
+    # The colon between the two, visible: it goes with the kicker.
+    body = (
+        '<h1><span class="ts-overline">Climate </span><span class="ts-colon">: </span>'
+        '<span class="ts-headline">Drilling until it gets hot</span></h1>'
+    )
+    metadata = read_metadata(
+        tree_of(page('<meta property="og:title" content="Drilling until it gets hot">', body)), URL
+    )
+    assert metadata.title == "Drilling until it gets hot"
 
 
 def test_a_one_word_meta_author_is_a_site_name_not_a_person():

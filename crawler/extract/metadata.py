@@ -40,6 +40,7 @@ MAX_TERM_CHARS = 80
 # "/category/"): a page without one is answered without its costly XPath run.
 _LINK_KINDS = {"tag": "/tag", "category": "/categor"}
 _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]/@href")
+_KICKER_SEPARATORS = " :|·•–—-"
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 
 
@@ -209,6 +210,7 @@ def _unescape(text: str) -> str:
 def _headline_text(heading: HtmlElement) -> str:
     """An <h1>'s headline: its words, without a kicker above it or text meant for screen readers."""
     parts: list[str] = []
+    kickers: list[HtmlElement] = []
 
     def walk(element: HtmlElement, top: bool) -> None:
         if element.text:
@@ -218,13 +220,17 @@ def _headline_text(heading: HtmlElement) -> str:
             skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
             # Only a kicker that is followed by more of the heading: otherwise it is the headline.
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
+            if kicker:
+                kickers.append(child)
             if not skip and not kicker and isinstance(child.tag, str):
                 walk(child, top and len(element) == 1)
             if child.tail:
                 parts.append(child.tail)
 
     walk(heading, True)
-    return clean(" ".join(parts))
+    text = clean(" ".join(parts))
+    # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
+    return text.lstrip(_KICKER_SEPARATORS) if kickers else text
 
 
 def _rest_of(element: HtmlElement) -> bool:
