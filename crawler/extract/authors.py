@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+
+from crawler.extract.titles import host_names, name_key
 
 # What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
 _BY_PHRASE = re.compile(
@@ -34,12 +34,12 @@ _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    Left out: a "by" phrase before a name, single letters, host names, placeholders a template fills in ("Admin",
-    "No author"), a degree given as a name ("PhD"), a name that is only another's initials, and the
-    site's own name (``site_names``, the URL's host) beside the people who wrote for it: alone, it is
-    who the page says wrote it (a personal blog, a press office). Initials lose their full stops in
-    trafilatura's normalisation ("Leah C Stokes"); where the page's ``sources`` (its metadata
-    strings) write them with one, the name is given as written. None when no name is left.
+    Left out: a "by" phrase before a name, single letters, host names, placeholders a template fills
+    in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only another's
+    initials, and the site's own name (``site_names``, the URL's host) beside the people who wrote
+    for it: alone, it is who the page says wrote it (a personal blog, a press office). Initials lose
+    their full stops in trafilatura's normalisation ("Leah C Stokes"); where the page's ``sources``
+    (its metadata strings) write them with one, the name is given as written. None when no name is left.
     """
     if not authors:
         return None
@@ -56,18 +56,9 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     return "; ".join(dict.fromkeys(_as_written(n, sources) for n in names))
 
 
-def _key(text: str) -> str:
-    """Letters and digits only, accents off, case-folded: "Die Tagespost" and "die-tagespost" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum())
-
-
 def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    labels = host.split(".")
-    keys = {_key(host), _key(labels[-2]) if len(labels) > 1 else _key(host)}
-    keys |= {_key(_without_article(name)) for name in site_names if name}
-    keys |= {_key(name) for name in site_names if name}
+    names = [*host_names(url), *(name for name in site_names if name)]
+    keys = {name_key(name) for name in names} | {name_key(_without_article(name)) for name in names}
     keys.discard("")
     return keys
 
@@ -87,7 +78,7 @@ def _not_a_name(name: str) -> bool:
 
 
 def _is_site(name: str, site_keys: set[str]) -> bool:
-    return _key(name) in site_keys or _key(_without_article(name)) in site_keys
+    return name_key(name) in site_keys or name_key(_without_article(name)) in site_keys
 
 
 def _as_written(name: str, sources: list[str]) -> str:

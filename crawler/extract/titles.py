@@ -32,8 +32,8 @@ MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
 
 
-def _key(text: str) -> str:
-    """A spelling-insensitive form: case, accents, punctuation and spaces ignored."""
+def name_key(text: str) -> str:
+    """A spelling-insensitive form of a name or title: case, accents, punctuation and spaces ignored."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in folded if c.isalnum())
 
@@ -54,11 +54,11 @@ TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 
 
 def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
-    key = _key(part)
+    key = name_key(part)
     if not key or key in TEMPLATE_PARTS:
         return True  # a separator with nothing around it, or the template's words
     for name in site_names:
-        other = _key(name)
+        other = name_key(name)
         if other and (key == other or (len(other) >= 4 and (key.startswith(other) or key.endswith(other)))):
             return True
     return False
@@ -122,14 +122,14 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # An <h1> that is the last part of <title> is the site's name ("Post | Blog name").
     title_parts = split_title(title_tag)
     if len(title_parts) > 1:
-        names |= {h for h in h1s if _key(h) == _key(title_parts[-1])}
+        names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1])}
     structured = [clean(t) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
     stated = [*structured, title_tag] if title_tag else structured
     headings = [h for h in h1s if not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence.
     runs = {key for text in stated for key in _edge_run_keys(text)}
     for heading in headings:
-        if _key(heading) in runs:
+        if name_key(heading) in runs:
             return heading[:MAX_TITLE_CHARS]
     candidates = [strip_site_name(t, names) for t in structured] + headings[:1]
     if title_tag:
@@ -142,10 +142,10 @@ def _edge_run_keys(text: str) -> set[str]:
     """The keys of a title and of each run of its parts from either end ('A | B | C': A, A B, B C, C),
     and of what follows a kicker ("Climate: Drilling until it gets hot": the part after the colon)."""
     parts = split_title(text)
-    keys = {_key(text)}
+    keys = {name_key(text)}
     for cut in range(1, len(parts)):
-        keys.add(_key(" ".join(parts[:cut])))
-        keys.add(_key(" ".join(parts[cut:])))
+        keys.add(name_key(" ".join(parts[:cut])))
+        keys.add(name_key(" ".join(parts[cut:])))
     kicked = KICKER_BEFORE.match(text)
     if kicked:
         keys |= _edge_run_keys(kicked.group(1))
