@@ -157,3 +157,17 @@ def test_page_links_are_scrapys_link_extractor_s_normalised(base, encoding):
     assert "https://news.example/news/map.html" in links  # <area> too
     assert not [url for url in links if url.endswith((".JPG", ".pdf")) or not url.startswith("http")]
     assert (root if base else "https://news.example/news/index.html") in links  # "#top", "": the page, or its base
+
+
+def test_page_links_of_a_page_with_broken_addresses():
+    hrefs = ["http://[::1", "http://a:b:c/", "http://exa mple.com/", "//", "http://%zz/", "?q=1", "https://ä.example/é"]
+    anchors = "".join(f'<a href="{href}">x</a>' for href in hrefs)
+
+    def response(head: str = "") -> HtmlResponse:
+        body = f"<html><head>{head}</head><body>{anchors}</body></html>".encode()
+        return HtmlResponse(url="https://news.example/a/b.html", body=body, headers={"Content-Type": "text/html"})
+
+    links = page_links(response())  # the broken links are left out, never an error
+    assert "https://news.example/a/b.html?q=1" in links
+    assert all(url.startswith(("http://", "https://")) and " " not in url for url in links)
+    assert page_links(response('<base href="http://[::1">')) == []  # Scrapy cannot read such a page

@@ -27,9 +27,13 @@ def page_links(response: TextResponse) -> list[str]:
     per link (about 40 µs, on pages with a hundred links): the crawl process follows the links of
     every page above the depth limit, and its time is the downloads' time.
     """
-    base = get_base_url(response)  # <base href> when the page has one
+    try:
+        root = response.selector.root
+        base = get_base_url(response)  # <base href> when the page has one
+    except ValueError:  # a <base href> that cannot be an address ("http://[::1"): Scrapy reads nothing
+        return []
     links: dict[str, None] = {}
-    for href in _HREFS(response.selector.root):
+    for href in _HREFS(root):
         href = strip_html5_whitespace(href)  # as browsers do: a no-break space is part of the address
         if href.startswith(_NOT_PAGES):
             continue  # ("" and "#top" are the page itself, or its <base>)
