@@ -170,6 +170,19 @@ OG_DATE = '<meta property="article:published_time" content="%s">'
         ("https://x.example/2024/03/05/story.html", OG_DATE % "2024-03-07", "", "2024-03-05"),
         (URL, OG_DATE % "2024-03-07T10:15:00+01:00", "", "2024-03-07T10:15:00+01:00"),
         (URL, LD_DATE % "Tue, 05 Mar 2024 09:00:00 GMT", "", "2024-03-05"),
+        # A time in UTC that the page also gives in its own time zone: the publisher's day and time.
+        (
+            URL,
+            OG_DATE % "2019-10-18T22:04:00Z" + LD_DATE % "Sat, 19 Oct 2019 00:04:00 +0200",
+            "",
+            "2019-10-19T00:04:00+02:00",
+        ),
+        (
+            URL,
+            OG_DATE % "2019-10-18T22:04:00Z" + LD_DATE % "Sat, 19 Oct 2019 09:00:00 +0200",
+            "",
+            "2019-10-18T22:04:00Z",
+        ),
         (URL, "", '<time datetime="2024-02-29">Feb 29</time>', "2024-02-29"),
         # Nothing structured: htmldate reads the page.
         (URL, "", "<p>Published on 12 January 2023 by the desk.</p>", "2023-01-12"),

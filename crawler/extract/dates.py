@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from htmldate import find_date
 from htmldate.extractors import extract_url_date, try_date_expr
@@ -63,6 +65,9 @@ def _published_date(tree: HtmlElement, url: str, elements: PageElements | None) 
         if day is not None:
             break
         day = try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
+        local = _in_local_time(text, stated) if day is not None else None
+        if local is not None:  # the day it was where it was published
+            return local.isoformat()
     if day is None:
         day = find_date(tree, extensive_search=False, url=url) or find_date(tree, extensive_search=True, url=url)
     if day is None:
@@ -72,6 +77,31 @@ def _published_date(tree: HtmlElement, url: str, elements: PageElements | None) 
         if text[:10] == day and ISO_TIMESTAMP.match(text):
             return text.replace(" ", "T")
     return day
+
+
+def _in_local_time(text: str, stated: list[str]) -> datetime | None:
+    """The moment ``text`` states in UTC, as another of the page's dates states it in its own time zone.
+
+    Sites give the time in UTC in one place and in their own zone in another ("2019-10-18T22:04:00Z"
+    and "Sat, 19 Oct 2019 00:04:00 +0200"): the day of publication is the publisher's.
+    """
+    moment = _moment(text)
+    if moment is None or moment.utcoffset() != timedelta(0):
+        return None
+    for other in stated:
+        local = _moment(other)
+        if local is not None and local == moment and local.utcoffset() not in (None, timedelta(0)):
+            return local
+    return None
+
+
+def _moment(text: str) -> datetime | None:
+    """The moment an ISO 8601 or RFC 2822 timestamp with a time zone states; None for anything else."""
+    try:
+        moment = datetime.fromisoformat(text) if ISO_TIMESTAMP.match(text) else parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 _MODIFIED_PROPERTIES = {"article:modified_time", "og:updated_time"}
