@@ -16,7 +16,7 @@ from crawler.urls import is_fetchable, normalize_url
 
 _HREFS = etree.XPath("//a/@href | //area/@href")
 _FILES = frozenset(f".{extension}" for extension in IGNORED_EXTENSIONS)  # images, documents, archives...
-_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:")
+_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:")  # ("" and "#top" are links: to the page, or its <base>)
 
 
 def page_links(response: TextResponse) -> list[str]:
@@ -36,7 +36,7 @@ def page_links(response: TextResponse) -> list[str]:
     for href in _HREFS(root):
         href = strip_html5_whitespace(href)  # as browsers do: a no-break space is part of the address
         if href.startswith(_NOT_PAGES):
-            continue  # ("" and "#top" are the page itself, or its <base>)
+            continue
         if not href.isascii():  # percent-encoded as the browser would: in the page's own encoding
             href = safe_url_string(href, encoding=response.encoding)
         try:
