@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 
 from crawler.demo.server import DEMO_SITE, Override, SiteGroup
+from crawler.spiders import news
 from crawler.urls import normalize_url
 from tests.support.crawl import crawl as run_crawl
 
@@ -166,3 +167,14 @@ def test_a_page_linked_from_many_is_asked_for_once(tmp_path):
     stats = result.stats()
     assert stats.get("dupefilter/filtered", 0) == 0 and stats["crawl/links_to_pages_asked_for"] > 100
     assert result.rows("SELECT count(*) FROM articles")[0][0] >= 10
+
+
+def test_the_spider_forgets_pages_asked_for_in_bulk_past_its_limit(monkeypatch):
+    # Only memory: a page forgotten and linked again is asked for again, and the dupefilter drops it.
+    monkeypatch.setattr(news, "MAX_ASKED_REMEMBERED", 3)
+    spider = news.NewsSpider(urls="https://news.example/")
+    for n in range(3):
+        spider._remember_asked(f"https://news.example/{n}.html")
+    assert len(spider._asked) == 3
+    spider._remember_asked("https://news.example/3.html", "https://news.example/3b.html")
+    assert spider._asked == {"https://news.example/3.html", "https://news.example/3b.html"}

@@ -29,6 +29,7 @@ from crawler.urls import is_fetchable, normalize_url, site_of
 
 TOP_HOSTS = 20  # out-of-scope link targets named in the run's stats
 ARGUMENTS = ("urls", "depth", "sites")
+MAX_ASKED_REMEMBERED = 200_000  # URLs, some 30 MB
 
 
 class NewsSpider(Spider):
@@ -65,7 +66,8 @@ class NewsSpider(Spider):
         self.out_of_scope: Counter[str] = Counter()  # links to other sites, by site: counted, not fetched
         self._seen_again: set[str] = set()
         # Pages asked for this run through links and listings: the next link to one is not made a request
-        # again for the dupefilter to drop (a site's menu links every page to the same pages).
+        # again for the dupefilter to drop (a site's menu links every page to the same pages). The
+        # dupefilter stays the judge: forgetting them all now and then bounds the memory and drops nothing.
         self._asked: set[str] = set()
         self.asked_again = 0  # counted, set in the stats at the end (the dupefilter's count before)
 
@@ -137,6 +139,11 @@ class NewsSpider(Spider):
             self.crawler.stats.inc_value("scope/denied")  # on one of our sites, but its deny/allow rules exclude it
         return False
 
+    def _remember_asked(self, *urls: str) -> None:
+        if len(self._asked) >= MAX_ASKED_REMEMBERED:
+            self._asked.clear()
+        self._asked.update(urls)
+
     def _page_request(self, url: str, link_depth: int, changed: str | None = None) -> Iterator[Request | SeenAgain]:
         """A request for an in-scope page, unless it is a stored article with nothing new to fetch.
 
@@ -150,7 +157,7 @@ class NewsSpider(Spider):
         known = self.history.known(url)
         article = known.article if known is not None else None
         if article is None:
-            self._asked.add(url)
+            self._remember_asked(url)
             yield self._request(url, link_depth, known)
             return
         if article.stored_this_run:
@@ -159,7 +166,7 @@ class NewsSpider(Spider):
         if self.config.refetch_stored or listed_newer:
             if listed_newer:
                 self.crawler.stats.inc_value("crawl/listed_newer")
-            self._asked.update((url, article.url))
+            self._remember_asked(url, article.url)
             yield self._request(article.url, link_depth, known)  # any URL of the article means the article
             return
         if article.url not in self._seen_again:
