@@ -57,9 +57,9 @@ class Progress:
 
 
 def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None) -> str:
-    pages = sum(v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1)
+    pages = pages_recorded(stats)
     per_minute = 60 * pages / elapsed if elapsed > 0 else 0.0
-    near = stats.get("dedup/near", 0) + stats.get("dedup/contained", 0)
+    near = near_duplicates(stats)
     skipped = sorted(without_article(stats).items(), key=lambda kv: -kv[1])[:TOP_REASONS]
     skipped_text = ", ".join(f"{reason} {n}" for reason, n in skipped) or "none"
     queue = f"; {queued} requests queued" if queued is not None else ""
@@ -68,6 +68,16 @@ def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None) -> 
         f"({near} near-duplicates), {stats.get('articles/updated', 0)} updated, "
         f"{stats.get('teasers/new', 0)} teasers; without an article: {skipped_text}{queue}"
     )
+
+
+def pages_recorded(stats: dict[str, Any]) -> int:
+    """Pages recorded by the run, whatever their kind (``pages/<kind>``)."""
+    return sum(v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1)
+
+
+def near_duplicates(stats: dict[str, Any]) -> int:
+    """Articles linked as near-duplicates, cut copies (contained in another) included."""
+    return stats.get("dedup/near", 0) + stats.get("dedup/contained", 0)
 
 
 def without_article(stats: dict[str, Any]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.progress import without_article
+from crawler.progress import near_duplicates, pages_recorded, without_article
 
 SITE_KEYS = ("store/articles/new", "articles/updated", "articles/gone", "articles/moved", "pages")
 
@@ -23,7 +23,7 @@ class Totals:
 
 def figures(stats: dict[str, Any], totals: Totals, elapsed: float) -> dict[str, Any]:
     """The run's figures as the summary states them (kept in ``runs.stats`` under ``summary``)."""
-    pages = sum(v for k, v in stats.items() if k.startswith("pages/") and k.count("/") == 1)
+    pages = pages_recorded(stats)
     sites: dict[str, dict[str, int]] = {}
     for key, value in stats.items():
         if key.startswith("site/"):
@@ -36,7 +36,7 @@ def figures(stats: dict[str, Any], totals: Totals, elapsed: float) -> dict[str, 
         "pages": pages,
         "pages_per_s": round(pages / elapsed, 1) if elapsed > 0 else 0.0,
         "articles_new": stats.get("store/articles/new", 0),
-        "near_duplicates": stats.get("dedup/near", 0) + stats.get("dedup/contained", 0),  # contained: cut copies
+        "near_duplicates": near_duplicates(stats),
         "exact_copies": stats.get("dedup/exact", 0),
         "seen_again": stats.get("store/articles/seen_again", 0) + stats.get("store/articles/listed_again", 0),
         "updated": stats.get("articles/updated", 0),
