@@ -47,20 +47,16 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
-    site_keys = _site_keys(url, site_names)
-    people = [n for n in names if not _is_site(n, site_keys)]
-    names = people or names
+    # Matched whole ("Die Tagespost" for die-tagespost.de), not as titles' parts are: a person's name may
+    # hold the site's ("FOCUS-Online-Experte Robin Tschöpe").
+    sites = {name_key(_without_article(name)) for name in (*site_names, *host_names(url)) if name}
+    names = [n for n in names if name_key(_without_article(n)) not in sites and name_key(n) not in sites] or names
     if not names:
         return None
-    sources = list(sources)
-    return "; ".join(dict.fromkeys(_as_written(n, sources) for n in names))
-
-
-def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
-    names = [*host_names(url), *(name for name in site_names if name)]
-    keys = {name_key(name) for name in names} | {name_key(_without_article(name)) for name in names}
-    keys.discard("")
-    return keys
+    if any(_has_initials(n) for n in names):  # only then are the page's strings read
+        sources = list(sources)
+        names = [_as_written(n, sources) for n in names]
+    return "; ".join(dict.fromkeys(names))
 
 
 def _without_article(name: str) -> str:
@@ -77,15 +73,15 @@ def _not_a_name(name: str) -> bool:
     return len(words) > 1 and words[-1] in _TLDS and (len(words) <= 3 or words[0] == "www")
 
 
-def _is_site(name: str, site_keys: set[str]) -> bool:
-    return name_key(name) in site_keys or name_key(_without_article(name)) in site_keys
+def _has_initials(name: str) -> bool:
+    return len(name.split()) > 1 and any(_INITIAL.match(word) for word in name.split())
 
 
 def _as_written(name: str, sources: list[str]) -> str:
     """The name with its initials as the page writes them ("Leah C. Stokes"), when it does."""
-    words = name.split()
-    if len(words) < 2 or not any(_INITIAL.match(w) for w in words):
+    if not _has_initials(name):
         return name
+    words = name.split()
     # Words apart as written, or only a full stop between them ("T.V. Raman"), never run together.
     pattern = r"(?:(?<=\.)\s*|\s+)".join(re.escape(w) + (r"\.?" if _INITIAL.match(w) else "") for w in words)
     written = re.compile(rf"(?<!\w){pattern}(?!\w)", re.IGNORECASE)

@@ -30,14 +30,30 @@ HTMLDATE_SETTINGS = {
     "STRICT_PARSING": True,
 }
 
-_page_languages: ContextVar[tuple[str, ...] | None] = ContextVar("page_languages", default=None)
+
+class _PageLanguages:
+    """The languages a page's dates are read in: worked out the first time a date needs dateparser (for
+    most pages never), then kept for the rest of the page."""
+
+    def __init__(self, stated: Iterable[str | None]):
+        self._stated = stated
+        self._codes: tuple[str, ...] | None = None
+
+    def codes(self) -> tuple[str, ...]:
+        if self._codes is None:
+            self._codes = tuple(dict.fromkeys(code for code in (*self._stated, FALLBACK_LANGUAGE) if code))
+        return self._codes
+
+
+_page_languages: ContextVar[_PageLanguages | None] = ContextVar("page_languages", default=None)
 _all_locales_parser = htmldate.extractors.get_external_parser
 
 
 @contextmanager
 def dates_read_in(languages: Iterable[str | None]) -> Iterator[None]:
-    """Within this block, htmldate's dateparser reads only ``languages`` (codes like 'de') and English."""
-    token = _page_languages.set(tuple(dict.fromkeys(code for code in (*languages, FALLBACK_LANGUAGE) if code)))
+    """Within this block, htmldate's dateparser reads only ``languages`` (codes like 'de') and English.
+    ``languages`` is read only when a date needs dateparser: a generator may work them out then."""
+    token = _page_languages.set(_PageLanguages(languages))
     try:
         yield
     finally:
@@ -47,7 +63,7 @@ def dates_read_in(languages: Iterable[str | None]) -> Iterator[None]:
 def page_parser() -> DateDataParser:
     """The parser htmldate uses: the page's languages inside :func:`dates_read_in`, htmldate's own outside it."""
     languages = _page_languages.get()
-    return _all_locales_parser() if languages is None else parser_for(languages)
+    return _all_locales_parser() if languages is None else parser_for(languages.codes())
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,6 @@ from htmldate.validators import get_max_date, get_min_date
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.elements import PageElements
 
 DAY_FORMAT = "%Y-%m-%d"
@@ -43,21 +42,14 @@ def stated_dates(elements: PageElements) -> list[str]:
     return [s.strip() for s in stated if s and s.strip()]
 
 
-def published_date(
-    tree: HtmlElement, url: str, elements: PageElements | None = None, languages: tuple[str | None, ...] = ()
-) -> str | None:
+def published_date(tree: HtmlElement, url: str, elements: PageElements | None = None) -> str | None:
     """The day the page was published (YYYY-MM-DD), or the full timestamp the page states for that day.
 
     The URL's date, then the page's structured data (OpenGraph, JSON-LD, itemprop, meta tags,
     ``<time>``); only when none gives a date does htmldate search the markup, and only when its
     quick search finds nothing does it read the whole text (its slowest step). Dates written out in
-    words are read in the page's ``languages`` and English.
+    words are read in the languages :func:`~crawler.extract.dateparsing.dates_read_in` names.
     """
-    with dates_read_in(languages):
-        return _published_date(tree, url, elements)
-
-
-def _published_date(tree: HtmlElement, url: str, elements: PageElements | None) -> str | None:
     options = _options()
     stated = stated_dates(elements or PageElements(tree))
     day = extract_url_date(url, options)
@@ -116,16 +108,10 @@ _MODIFIED = etree.XPath(
 _JSON_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{4,60})"')
 
 
-def modified_date(
-    tree: HtmlElement, elements: PageElements | None = None, languages: tuple[str | None, ...] = ()
-) -> str | None:
+def modified_date(tree: HtmlElement, elements: PageElements | None = None) -> str | None:
     """When the page says it was last changed (its structured data only): a timestamp if it gives one,
-    else the day; None if it states nothing readable. Dates in words are read in ``languages`` and English."""
-    with dates_read_in(languages):
-        return _modified_date(tree, elements or PageElements(tree))
-
-
-def _modified_date(tree: HtmlElement, elements: PageElements) -> str | None:
+    else the day; None if it states nothing readable."""
+    elements = elements or PageElements(tree)
     stated = elements.meta_content(properties=_MODIFIED_PROPERTIES, names=_MODIFIED_NAMES)
     microdata = elements.itemprop_values("dateModified")
     stated = [*_MODIFIED(tree)] if stated and microdata else stated or microdata

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from functools import cached_property
 
 from lxml import etree
@@ -78,6 +78,11 @@ class PageElements:
             if script.get("type") == "application/ld+json"
             for text in _TEXT_NODES(script)
         ]
+
+    def metadata_strings(self) -> Iterator[str]:
+        """Every <meta> content, then every JSON-LD text: where a page writes names and dates as it means them."""
+        yield from (content for meta in self.metas if (content := meta.get("content")))
+        yield from self.json_ld
 
     @cached_property
     def with_itemprop(self) -> list[HtmlElement]:

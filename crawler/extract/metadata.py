@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +19,7 @@ from trafilatura.utils import line_processing
 
 from crawler.extract.authors import tidy_authors
 from crawler.extract.bylines import byline_author
+from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
 from crawler.extract.language import guess_language, normalize_tag
@@ -90,20 +92,29 @@ class MetadataReader:
             return metadata
 
     @cached_property
+    def site_names(self) -> list[str]:
+        """What the page calls its site: ``og:site_name``, ``application-name``, the publisher's name."""
+        elements, structured = self.elements, self.structured
+        names = elements.meta_content(properties=("og:site_name",), names=("application-name",))
+        return [_unescape(n) for n in [*names, *([structured.sitename] if structured.sitename else [])]]
+
+    @cached_property
     def title(self) -> str | None:
-        return page_title(_title_sources(self.elements, self.structured), self.url)
+        return page_title(_title_sources(self.elements, self.structured, self.site_names), self.url)
 
     @property
     def author(self) -> str | None:
         """The authors the structured data names, else the byline's, without what is not a person."""
-        site_names = (self.structured.sitename,)
-        sources = [meta.get("content") or "" for meta in self.elements.metas] + self.elements.json_ld
-        named = tidy_authors(clean(self.structured.author), self.url, site_names, sources)
-        return named or tidy_authors(clean(byline_author(self.tree)), self.url, site_names, sources)
+        elements, site_names = self.elements, (self.structured.sitename,)
+        named = tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
+        if named:
+            return named
+        return tidy_authors(clean(byline_author(self.tree)), self.url, site_names, elements.metadata_strings())
 
-    def published(self, languages: tuple[str | None, ...]) -> str | None:
+    @property
+    def published(self) -> str | None:
         try:
-            return published_date(self.tree, self.url, self.elements, languages)
+            return published_date(self.tree, self.url, self.elements)
         except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
             logger.warning("date unreadable on %s", self.url, exc_info=True)
             return None
@@ -113,20 +124,20 @@ class MetadataReader:
         markup declares none; dates in words are read in both (pages declare the wrong one too) and English."""
         structured = self.structured
         declared = declared_language(self.tree, self.elements)
-        guessed = guess_language(text) if text else None
-        languages = (declared, guessed)
+        with dates_read_in(_date_languages(declared, text)):
+            published, modified = self.published, modified_date(self.tree, self.elements)
         return PageMetadata(
             title=self.title,
             author=self.author,
-            published=self.published(languages),
+            published=published,
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,
-            language=declared or guessed,
+            language=declared or (guess_language(text) if text else None),
             canonical_url=canonical_url(self.tree, self.url, self.elements),
             image=_absolute(structured.image, self.url),
             tags=_terms(structured.tags or self._catstags("tag")),
             categories=_terms(structured.categories or self._catstags("category")),
-            modified=modified_date(self.tree, self.elements, languages),
+            modified=modified,
         )
 
     @cached_property
@@ -139,6 +150,14 @@ class MetadataReader:
         except Exception:  # a bug in trafilatura's search costs only the tags
             logger.debug("%s unreadable on %s", kind, self.url, exc_info=True)
             return []
+
+
+def _date_languages(declared: str | None, text: str) -> Iterator[str | None]:
+    """The languages to read a page's dates in: the one it declares, then the one its text is in
+    (guessed only if a date needs it: most pages have none that dateparser must read)."""
+    yield declared
+    if text:
+        yield guess_language(text)
 
 
 def linked_kinds(tree: HtmlElement) -> set[str]:
@@ -184,21 +203,17 @@ def _absolute(link: str | None, url: str) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def _title_sources(elements: PageElements, structured: Document) -> TitleSources:
+def _title_sources(elements: PageElements, structured: Document, site_names: list[str]) -> TitleSources:
     title = elements.head_title()
     og_title = elements.meta_content(properties=("og:title",))
     twitter_title = elements.meta_content(names=("twitter:title",))
-    site_names = [
-        *elements.meta_content(properties=("og:site_name",), names=("application-name",)),
-        *([structured.sitename] if structured.sitename else []),
-    ]
     return TitleSources(
         title_tag=_unescape(title.text_content()) if title is not None else "",
         headline=_unescape(structured.title or ""),
         og_title=_unescape(og_title[0]) if og_title else "",
         twitter_title=_unescape(twitter_title[0]) if twitter_title else "",
         h1=[_headline_text(h) for h in elements.h1s if not _links_home(h)],
-        site_names=[_unescape(n) for n in site_names],
+        site_names=site_names,
     )
 
 
@@ -210,9 +225,10 @@ def _unescape(text: str) -> str:
 def _headline_text(heading: HtmlElement) -> str:
     """An <h1>'s headline: its words, without a kicker above it or text meant for screen readers."""
     parts: list[str] = []
-    kickers: list[HtmlElement] = []
+    kicker_cut = False
 
     def walk(element: HtmlElement, top: bool) -> None:
+        nonlocal kicker_cut
         if element.text:
             parts.append(element.text)
         for child in element:
@@ -220,8 +236,7 @@ def _headline_text(heading: HtmlElement) -> str:
             skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
             # Only a kicker that is followed by more of the heading: otherwise it is the headline.
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
-            if kicker:
-                kickers.append(child)
+            kicker_cut = kicker_cut or bool(kicker)
             if not skip and not kicker and isinstance(child.tag, str):
                 walk(child, top and len(element) == 1)
             if child.tail:
@@ -230,7 +245,7 @@ def _headline_text(heading: HtmlElement) -> str:
     walk(heading, True)
     text = clean(" ".join(parts))
     # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
-    return text.lstrip(_KICKER_SEPARATORS) if kickers else text
+    return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
 
 
 def _rest_of(element: HtmlElement) -> bool:

@@ -54,6 +54,8 @@ TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 
 
 def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
+    """Whether ``part`` (of a title, an author list) is one of ``site_names``, spelt any way, or the
+    host name that ends or begins it ("Daily Herald" for "The Daily Herald", "Krimiblog-Archiv")."""
     key = name_key(part)
     if not key or key in TEMPLATE_PARTS:
         return True  # a separator with nothing around it, or the template's words
