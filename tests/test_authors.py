@@ -85,3 +85,15 @@ def test_the_sites_name_beside_a_person_is_left_out_of_a_page_author():
     tree = parse_html(page(head))
     assert tree is not None
     assert read_metadata(tree, URL).author == "Ann Example"
+
+
+def test_the_site_name_the_page_states_is_left_out_beside_a_person():
+    # The publisher's name in JSON-LD is another ("swr.online"): og:site_name names the site too.
+    head = (
+        '<meta property="og:site_name" content="SWR Sport"><meta name="author" content="SWR Sport, Julius Richter">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"publisher": {"@type": "Organization", "name": "swr.online"}}</script>'
+    )
+    tree = parse_html(page(head))
+    assert tree is not None
+    assert read_metadata(tree, "https://www.swr.example/sport/volleyball.html").author == "Julius Richter"

@@ -105,7 +105,7 @@ class MetadataReader:
     @property
     def author(self) -> str | None:
         """The authors the structured data names, else the byline's, without what is not a person."""
-        elements, site_names = self.elements, (self.structured.sitename,)
+        elements, site_names = self.elements, self.site_names
         named = tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
         if named:
             return named
