@@ -1,7 +1,7 @@
 """Near-duplicate detection for texts: normalisation, MinHash signatures, an LSH index with pluggable storage."""
 
 from dedup.index import BandStore, Match, MemoryBandStore, NearDuplicateIndex
-from dedup.shingles import content_hash, normalize_text, shingles
+from dedup.shingles import content_hash, hash_of_tokens, normalize_text, shingles, tokens
 from dedup.signatures import ParameterMismatch, Signature, SignatureScheme
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "Signature",
     "SignatureScheme",
     "content_hash",
+    "hash_of_tokens",
     "normalize_text",
     "shingles",
+    "tokens",
 ]

@@ -10,7 +10,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from dedup.shingles import shingles
+from dedup.shingles import shingles, shingles_of_tokens, tokens
 
 # datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
 # so the scheme is part of what a stored signature records.
@@ -120,16 +120,14 @@ class SignatureScheme:
         """The signature of one text, or None when the text is too short to shingle."""
         return self.signatures([text])[0]
 
+    def signature_of_tokens(self, words: list[str]) -> Signature | None:
+        """:meth:`signature` of a text whose :func:`dedup.shingles.tokens` are ``words``."""
+        shingle_set = shingles_of_tokens(words, self.shingle_size, self.shingle_kind)
+        return self.from_shingles(shingle_set) if len(shingle_set) >= self.min_shingles else None
+
     def signatures(self, texts: Iterable[str]) -> list[Signature | None]:
         """Signatures of many texts in one batch (one vectorised update per text, never per token)."""
-        results: list[Signature | None] = []
-        for text in texts:
-            shingle_set = self.shingle(text)
-            if len(shingle_set) < self.min_shingles:
-                results.append(None)
-                continue
-            results.append(self.from_shingles(shingle_set))
-        return results
+        return [self.signature_of_tokens(tokens(text)) for text in texts]
 
     def from_shingles(self, shingle_set: Sequence[bytes] | set[bytes]) -> Signature:
         from datasketch import MinHash

@@ -82,8 +82,9 @@ def _article_text(
         return "", []
     others = _other_stories(teasers, title)
     kept, teaser_lines = strip_teasers(paragraphs, others)
-    removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if is_furniture(p)]
-    kept = [p for p in kept if not is_furniture(p)]
+    furniture = {p for p in kept if is_furniture(p)}
+    removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if p in furniture]
+    kept = [p for p in kept if p not in furniture]
     if len(teasers) < MIN_LISTING_TEASERS and _words(kept) < options.min_words <= _words(paragraphs):
         # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.extract.words import count_words
-from dedup import Signature, SignatureScheme, content_hash
+from dedup import Signature, SignatureScheme, hash_of_tokens, tokens
 
 
 @dataclass(frozen=True)
@@ -19,4 +19,5 @@ class SignedText:
 
 
 def sign_text(text: str, scheme: SignatureScheme) -> SignedText:
-    return SignedText(text, count_words(text), content_hash(text), scheme.signature(text))
+    words = tokens(text)  # once for both the hash and the signature: it is most of what either costs
+    return SignedText(text, count_words(text), hash_of_tokens(words), scheme.signature_of_tokens(words))
