@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -93,3 +95,45 @@ def test_workers_start_before_the_first_task(pool):
     workers = pool(workers=2)
     wait_for(lambda: workers.started == 2, timeout=30)
     assert all(slot.process is not None and slot.process.is_alive() for slot in workers.slots)
+
+
+WARM_UP_CHECK = """
+import os, sys
+from scrapy.settings import Settings
+from crawler import settings as project
+from crawler.extract.pipeline import warm_up_early
+
+settings = Settings()
+settings.setmodule(project)
+for pair in sys.argv[1:]:
+    name, value = pair.split("=", 1)
+    settings.set(name, value)
+warm_up_early(settings)
+children = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
+    except OSError:
+        continue
+    if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+        children.append(pid)
+print(len(children))
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings", "fork_servers"),
+    [
+        (["EXTRACT_WORKERS=2"], 1),
+        (["EXTRACT_WORKERS=1"], 0),  # in-process extraction: no workers to warm up
+        (["EXTRACT_WORKERS=2", 'ITEM_PIPELINES={"crawler.store.pipeline.StorePipeline": 300}'], 0),  # none extract
+    ],
+)
+def test_a_crawl_that_extracts_in_workers_starts_their_fork_server_before_it_starts(settings, fork_servers):
+    """The crawl command warms the workers' fork server up as soon as its settings are checked (on a core
+    Scrapy's own start leaves idle); nothing is started for a crawl without workers."""
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_CHECK, *settings], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == [str(fork_servers)]

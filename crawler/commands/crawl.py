@@ -16,6 +16,7 @@ from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
 from crawler.config import CannotStart, Settings, preflight
+from crawler.extract.pipeline import warm_up_early
 from dedup import ParameterMismatch
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ def exit_status(finish_reason: str | None, storage_failed: bool, responses: int 
     return EXIT_FINISHED  # "finished", or a limit the user set (CLOSESPIDER_*)
 
 
-def check_before_start(settings: BaseSettings | None, spider_name: str, arguments: dict[str, Any]) -> None:
+def check_before_start(settings: BaseSettings | None, spider_name: str, arguments: dict[str, Any]) -> BaseSettings:
     """Raise ``CannotStart`` for an unknown spider, a bad setting or a bad ``-a`` argument (with the
-    spider's own settings applied), before anything is started or written."""
+    spider's own settings applied), before anything is started or written; the settings the crawl will have."""
     assert settings is not None
     loader = get_spider_loader(settings)
     try:
@@ -57,6 +58,7 @@ def check_before_start(settings: BaseSettings | None, spider_name: str, argument
     check_arguments = getattr(spider_class, "check_arguments", None)
     if check_arguments is not None:
         check_arguments(settings, **arguments)
+    return settings
 
 
 def _spare_the_collector() -> None:
@@ -79,10 +81,11 @@ class Command(ScrapyCrawlCommand):
             # Checked before Scrapy sets up its logging and prints its banner, so that a mistake on the
             # command line is the only line printed. The crawl checks all of it again as it starts.
             try:
-                check_before_start(self.settings, args[0], opts.spargs)
+                settings = check_before_start(self.settings, args[0], opts.spargs)
             except CannotStart as exc:
                 print(f"Cannot start the crawl: {exc}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_FAILED)
+            warm_up_early(settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:

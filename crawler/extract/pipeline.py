@@ -8,18 +8,32 @@ from concurrent.futures import Future
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.config import ExtractConfig, Settings
-from crawler.extract.analysis import analyse_page, analysis_pool
+from crawler.extract.analysis import analyse_page, analysis_pool, warm_up_workers
 from crawler.extract.results import PageAnalysis, PageExtraction
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 from crawler.records import AnalysedPage, FetchedPage
 
 logger = logging.getLogger(__name__)
+
+
+def warm_up_early(settings: BaseSettings) -> None:
+    """Start the extraction workers warming up now, when a crawl with ``settings`` will extract in workers.
+
+    The crawl command calls this as soon as it has checked its settings: the workers' fork server then
+    imports on a core that Scrapy's own start leaves idle, and is ready about when the first pages are.
+    """
+    pipelines = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    if any(load_object(pipeline) is ExtractPipeline for pipeline in pipelines):
+        warm_up_workers(ExtractConfig.from_settings(settings))
 
 
 class ExtractPipeline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import queue
 import signal
@@ -205,6 +206,22 @@ class _Slot:
             future.set_exception(RuntimeError(value))
 
 
+def start_fork_server(
+    function: Callable[..., Any], preload: Sequence[str] = ()
+) -> multiprocessing.context.ForkServerContext:
+    """Start the process that workers running ``function`` fork from, if it is not running yet; its context.
+
+    forkserver: workers fork from a clean process, not from one running a reactor and threads. It
+    imports ``function``'s module and ``preload`` once, so every worker starts with them loaded (and
+    warm). It starts in the background: a caller that knows early that workers will be needed calls
+    this first, and the pool made later forks from the same server.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([function.__module__, *preload])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 class WorkerPool:
     """``workers`` processes running ``function(*task, *fixed_args)``; ``submit`` returns a Future.
 
@@ -238,10 +255,7 @@ class WorkerPool:
         self.timeout = timeout
         self.max_tasks = max_tasks
         self.max_memory_mb = max_memory_mb
-        # forkserver: workers fork from a clean process, not from one running a reactor and threads.
-        # It imports ``preload`` once, so every worker starts with them loaded (and warm).
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload([function.__module__, *preload])
+        self.context = start_fork_server(function, preload)
         self.tasks: queue.Queue = queue.Queue()
         self.started = self.crashes = self.timeouts = self.recycled = 0
         self.slots = [_Slot(self, n) for n in range(workers)]
