@@ -53,6 +53,20 @@ def test_redirects_loops_and_links_to_other_sites_leave_a_trace(tmp_path):
     assert stats["scope/links_out_of_scope_top"] == {f"127.0.0.1:{elsewhere.port}": 2}
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_meta_refresh_is_followed_in_any_encoding(tmp_path, encoding):
+    """A page that sends on with <meta http-equiv="Refresh"> is a redirect to the page it names, also when
+    it is written in an encoding whose bytes do not spell the tag out in ASCII."""
+    with FaultServer() as site:
+        result = crawl("news", tmp_path / "crawl.db", {"urls": site.url(f"/refresh/{encoding}"), "depth": 0})
+    assert result.returncode == 0, result.stderr[-3000:]
+    target = site.url(f"/article/refreshed-{encoding}")
+    assert result.rows("SELECT kind, redirect_to FROM pages WHERE url = ?", (site.url(f"/refresh/{encoding}"),)) == [
+        ("redirect", target)
+    ]
+    assert result.pages()[target] == (200, "article", None)
+
+
 def test_a_reader_never_sees_part_of_the_schema(tmp_path):
     db = tmp_path / "new" / "crawl.db"
     observed: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,8 +56,26 @@ class RedirectPolicyMiddleware(_RedirectRules, RedirectMiddleware):  # type: ign
     """Scrapy's 3xx redirects, with loops, over-long chains and non-http targets refused by name."""
 
 
-class MetaRefreshPolicyMiddleware(_RedirectRules, MetaRefreshMiddleware):  # type: ignore[misc]
+class MetaRefreshPolicyMiddleware(_RedirectRules, MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects, with loops and over-long chains refused by name."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if not may_refresh(response.body):
+            return response
+        return super().process_response(request, response)
+
+
+# Scrapy looks for the tag in a page's first 4,096 characters, which no common encoding writes in more
+# than 4 bytes each. An encoding with NUL bytes there (UTF-16, UTF-32) does not spell the tag in ASCII.
+_REFRESH_BYTES = 4 * 4096
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)
+
+
+def may_refresh(body: bytes) -> bool:
+    """Whether a page may hold a ``<meta http-equiv="refresh">``: Scrapy decodes the page to look, which
+    costs about 0.3 ms, and nearly no page has one."""
+    head = body[:_REFRESH_BYTES]
+    return b"\x00" in head or _REFRESH.search(head) is not None
 
 
 def redirect_hops(meta: dict[str, Any]) -> list[tuple[str, int | None]]:

@@ -25,6 +25,8 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /loop/a  /loop/b             redirect to each other
   /chain/{n}                   redirects to /chain/{n-1}; /chain/0 is an article
   /redirect?to=URL             302 to URL (any scheme, any host)
+  /refresh/{encoding}          a page whose <meta http-equiv="Refresh"> sends to /article/refreshed-{encoding},
+                               written in that encoding (utf-8, utf-16), the charset in Content-Type
   /calendar/{yyyy-mm-dd}       a calendar page linking to the previous and next day, for ever
   /grow/{path}                 links to a longer path each level (URL-length trap)
   /gzip-bomb                   ~1 MB body, Content-Encoding: gzip, 1 GiB of zeros inside
@@ -300,6 +302,13 @@ class FaultServer(ServedByLoopback):
     def redirect_to(self, h: LoopbackHandler) -> None:
         h.redirect(h.query.get("to", "/"))
 
+    def refresh(self, h: LoopbackHandler, encoding: str) -> None:
+        page = (
+            f'<!DOCTYPE html><html><head><meta http-equiv="Refresh" content="0; url=/article/refreshed-{encoding}">'
+            "<title>Moved</title></head><body><p>This story has moved.</p></body></html>"
+        )
+        h.send(200, page.encode(encoding), f"text/html; charset={encoding}")
+
     def calendar(self, h: LoopbackHandler, day: str) -> None:
         from datetime import date, timedelta
 
@@ -384,6 +393,7 @@ ROUTES = [
     (r"/loop/(a|b)", "loop"),
     (r"/chain/(\d+)", "chain"),
     (r"/redirect", "redirect_to"),
+    (r"/refresh/(utf-8|utf-16)", "refresh"),
     (r"/calendar/(\d{4}-\d{2}-\d{2})", "calendar"),
     (r"/grow/(.*)", "grow"),
     (r"/gzip-bomb", "gzip_bomb"),
