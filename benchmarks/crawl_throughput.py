@@ -19,7 +19,7 @@ import trafilatura
 from benchmarks.corpus import CorpusPage, load_corpus
 from benchmarks.crawl_trace import TRACE_SETTINGS, summarise
 from benchmarks.extract_cpu import TARGET_EXTRACT_RATIO
-from benchmarks.harness import CLOCK_TICKS, OUT, Crawl, CrawlRun, load_average, parse_settings
+from benchmarks.harness import CLOCK_TICKS, OUT, Crawl, CrawlRun, MeasuredProcess, load_average, parse_settings
 from benchmarks.sites import serve_corpus
 from crawler.demo.server import LoopbackServer
 
@@ -76,6 +76,33 @@ def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> t
         if trafilatura.extract(page.html, url=page.url, with_metadata=with_metadata):
             found += 1
     return time.perf_counter() - wall, time.process_time() - cpu, found
+
+
+# Plain trafilatura as a user runs it: a process that imports trafilatura and extracts the saved pages.
+PLAIN_PROCESS = """
+import json, sys, trafilatura
+found = 0
+for path, url in json.load(open(sys.argv[1])):
+    with open(path, "rb") as page:
+        found += bool(trafilatura.extract(page.read(), url=url))
+print(found)
+"""
+
+
+def plain_trafilatura_process(pages: list[CorpusPage], folder: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds of a whole process running trafilatura.extract over every page, saved as files:
+    its start and trafilatura's import included, as the crawl's are; texts found."""
+    listed = []
+    for page in pages:
+        path = folder / f"{page.index}.html"
+        path.write_bytes(page.html)
+        listed.append((str(path), page.url))
+    manifest = folder / "pages.json"
+    manifest.write_text(json.dumps(listed))
+    measured = MeasuredProcess([sys.executable, "-c", PLAIN_PROCESS, str(manifest)]).wait()
+    if measured.returncode != 0:
+        raise RuntimeError(f"plain trafilatura failed: {measured.stderr[-2000:]}")
+    return measured.wall_s, measured.cpu_s, int(measured.stdout.split()[-1])
 
 
 @dataclass
@@ -221,6 +248,7 @@ class Report:
         row("  vs plain with_metadata", lambda r: ratio(r, r.elapsed_s, with_metadata), "{:.2f}x")
         row("pages/s by wall", lambda r: n / r.run.seconds)
         row("  vs plain text only", lambda r: ratio(r, r.run.seconds, text_only), "{:.2f}x")
+        row("  vs plain text only, a whole process", lambda r: ratio(r, r.run.seconds, self.plain[2]), "{:.2f}x")
         row("CPU ms/page, crawl process + workers", lambda r: per_page(r.run.measured.tree_cpu_s))
         row("  crawl process", lambda r: per_page(r.run.measured.cpu_s))
         row("  extraction workers (polled)", lambda r: per_page(r.run.measured.descendants_cpu_s))
@@ -249,10 +277,11 @@ class Report:
 
     def print_targets(self, result: CrawlResult) -> None:
         """Issue #12's targets for one crawl, PASS or FAIL, with the figures they compare."""
-        n, text_only, with_metadata = self.n, self.plain[0], self.plain[1]
+        n, text_only, with_metadata, process = self.n, self.plain[0], self.plain[1], self.plain[2]
         measured = result.run.measured
-        wall_ratio = measured.wall_s / text_only.wall_s
-        cpu_ratio = measured.tree_cpu_s / text_only.cpu_s
+        # Against plain as a whole process: the crawl's own start and imports are in its figures too.
+        wall_ratio = measured.wall_s / process.wall_s
+        cpu_ratio = measured.tree_cpu_s / process.cpu_s
         extract = result.stats.get("timing/extract_cpu_s")
         extract_ratio = extract / with_metadata.cpu_s if extract else None
         cores = measured.tree_cpu_s / measured.wall_s
@@ -260,15 +289,17 @@ class Report:
         checks = [
             (
                 (
-                    f"whole crawl {measured.wall_s:.1f} s = {wall_ratio:.2f}x plain text only's"
-                    f" {text_only.wall_s:.1f} s (<= {TARGET_WALL_RATIO}x; goal {GOAL_WALL_RATIO}x)"
+                    f"whole crawl {measured.wall_s:.1f} s = {wall_ratio:.2f}x plain text only's whole process"
+                    f" {process.wall_s:.1f} s (<= {TARGET_WALL_RATIO}x; goal {GOAL_WALL_RATIO}x); in-process"
+                    f" plain {text_only.wall_s:.1f} s: {measured.wall_s / text_only.wall_s:.2f}x"
                 ),
                 wall_ratio <= TARGET_WALL_RATIO,
             ),
             (
                 (
                     f"CPU, every stage: {1000 * measured.tree_cpu_s / n:.1f} ms/page = {cpu_ratio:.2f}x plain text"
-                    f" only's {1000 * text_only.cpu_s / n:.1f} (<= {TARGET_CPU_RATIO}x)"
+                    f" only's whole process {1000 * process.cpu_s / n:.1f} (<= {TARGET_CPU_RATIO}x); in-process"
+                    f" plain {1000 * text_only.cpu_s / n:.1f}: {measured.tree_cpu_s / text_only.cpu_s:.2f}x"
                 ),
                 cpu_ratio <= TARGET_CPU_RATIO,
             ),
@@ -383,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         print(f"extra settings for every crawl: {extra}")
     crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
-    steps = 2 + len(crawls)
+    steps = 3 + len(crawls)
 
     wall, cpu, found = plain_trafilatura(pages)
     plain = [Plain("trafilatura.extract (text only)", wall, cpu)]
@@ -391,10 +422,14 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu, _ = plain_trafilatura(pages, with_metadata=True)
     plain.append(Plain("trafilatura.extract(with_metadata=True)", wall, cpu))
     print(f"[2/{steps}] plain trafilatura, with_metadata=True: {wall:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory() as saved:
+        wall, cpu, found = plain_trafilatura_process(pages, Path(saved))
+    plain.append(Plain("a whole process of it (start, import, text only)", wall, cpu))
+    print(f"[3/{steps}] plain trafilatura, a whole process, text only: {wall:.1f} s, text on {found}/{n} pages")
 
     results: list[CrawlResult] = []
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
-        for step, (label, settings) in enumerate(crawls.items(), start=3):
+        for step, (label, settings) in enumerate(crawls.items(), start=4):
             traced = {}
             trace = OUT / f"trace-{label.replace(' ', '-')}.jsonl"
             if options.trace:
