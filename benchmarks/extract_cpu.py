@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"extract_cpu: {len(pages)} corpus pages, load average {load_average()} at start")
 
     def analyse(html: bytes, url: str) -> tuple[float, float]:
-        result = analyse_page(html, url, None, config.options, config.article_scheme, config.teaser_scheme)
+        result = analyse_page(html, url, None, None, config.options, config.article_scheme, config.teaser_scheme)
         return result.extract_cpu_s, result.sign_cpu_s
 
     analyse(pages[0].html, pages[0].url)  # warm-up, as the workers' fork server does

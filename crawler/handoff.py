@@ -47,6 +47,16 @@ class SiteRevisits:
     within_days: float
 
 
+@dataclass(frozen=True)
+class KnownChrome:
+    """A site's paragraphs the writer side has learned are chrome (their block hashes), and the rules it
+    cuts them by: the crawl side cuts them before it signs an article, so the writer need not sign again."""
+
+    blocks: frozenset[int]
+    max_chars: int  # only paragraphs this short are chrome
+    min_words: int  # never cut an article below this many words
+
+
 class PageHistory(Protocol):
     """What the writer side knows about pages, asked by the crawl side before it requests one."""
 
@@ -62,6 +72,10 @@ class PageHistory(Protocol):
         """The robots.txt or sitemap index kept for ``url``: a 304 for it reuses what it says."""
         ...
 
+    def site_chrome(self, site: str) -> KnownChrome | None:
+        """The chrome learned for the site so far; None when none is (or the writer does not say)."""
+        ...
+
 
 class NoHistory:
     """The history of a crawl that hands its records to no writer (``ITEM_PIPELINES={}``): nothing known."""
@@ -73,6 +87,9 @@ class NoHistory:
         return []
 
     def kept_body(self, url: str) -> bytes | None:
+        return None
+
+    def site_chrome(self, site: str) -> KnownChrome | None:
         return None
 
 

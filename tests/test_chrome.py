@@ -6,6 +6,8 @@ import pytest
 import trafilatura
 
 from crawler.demo.server import SiteGroup
+from crawler.extract.chrome import cut_chrome
+from crawler.handoff import KnownChrome
 from crawler.store.articles import ArticleRow
 from crawler.store.chrome import SiteChrome, block_hash, prefix_hash
 from crawler.store.writer import Writer
@@ -71,7 +73,8 @@ def test_plain_trafilatura_keeps_the_template_chrome():
 
 
 @pytest.mark.e2e
-def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])  # in the crawl process, and in worker processes
+def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path, workers):
     root = tmp_path / "site" / "weekly"
     root.mkdir(parents=True)
     for slug, paragraphs in STORIES.items():
@@ -80,7 +83,7 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
         base = sites.base_url("weekly")
         urls = ",".join(f"{base}/{slug}.html" for slug in STORIES)
         db = tmp_path / "crawl.db"
-        result = run_crawl("news", db, {"urls": urls, "depth": 0}, {"EXTRACT_WORKERS": 1})
+        result = run_crawl("news", db, {"urls": urls, "depth": 0}, {"EXTRACT_WORKERS": workers})
         assert result.returncode == 0, result.stderr[-2000:]
         texts = dict(result.rows("SELECT url, text FROM articles"))
         assert len(texts) == len(STORIES)
@@ -104,11 +107,15 @@ def test_recurring_blocks_are_learned_and_cut_from_every_article(tmp_path):
                 ],
             )
         )
-        again = run_crawl("news", db, {"urls": f"{base}/new-bridge.html", "depth": 0}, {"EXTRACT_WORKERS": 1})
+        again = run_crawl("news", db, {"urls": f"{base}/new-bridge.html", "depth": 0}, {"EXTRACT_WORKERS": workers})
         new_text = again.rows("SELECT text FROM articles WHERE url LIKE '%new-bridge%'")[0][0]
         assert PITCH not in new_text and "Engineers will inspect" in new_text
         stats = again.stats()
         assert stats["chrome/pages_cleaned"] == 1
+        # Cut before the article was signed, by the crawl side, from what the writer side had learned.
+        assert stats["chrome/pages_cleaned_before_signing"] == 1
+        new_id = "SELECT id FROM articles WHERE url LIKE '%new-bridge%'"
+        assert ("site_chrome",) in again.rows(f"SELECT reason FROM removed_blocks WHERE article_id = ({new_id})")
 
 
 def learner(tmp_path) -> tuple[SiteChrome, Writer]:
@@ -197,3 +204,15 @@ def test_bad_parameters(tmp_path):
     chrome, writer = learner(tmp_path)
     with pytest.raises(ValueError, match="min_stories"):
         SiteChrome(chrome.blocks, chrome.removed, writer.articles, writer.teasers, chrome.index, 1, 300, 25)
+
+
+def test_the_crawl_side_cuts_known_chrome_but_never_below_the_minimum_words():
+    chrome = KnownChrome(frozenset({block_hash(PITCH), block_hash(SOURCE)}), max_chars=300, min_words=12)
+    story = "The council approved the harbour tunnel on Tuesday after a long debate about the costs involved."
+    text, cut = cut_chrome(f"{story}\n\n{PITCH}\n\n{SOURCE}", chrome)
+    assert text == story and cut == [(PITCH, "site_chrome"), (SOURCE, "site_chrome")]
+    # What would be left is shorter than the minimum: nothing is cut.
+    assert cut_chrome(f"Short words here.\n\n{PITCH}", chrome) == (f"Short words here.\n\n{PITCH}", [])
+    # A paragraph longer than max_chars is never chrome, whatever its hash.
+    strict = KnownChrome(chrome.blocks, max_chars=20, min_words=1)
+    assert cut_chrome(f"{story}\n\n{PITCH}", strict) == (f"{story}\n\n{PITCH}", [])

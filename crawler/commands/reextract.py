@@ -17,6 +17,7 @@ from crawler.extract.results import PageAnalysis
 from crawler.extract.workers import WorkerPool
 from crawler.records import AnalysedPage
 from crawler.store.writer import CountingStats, Writer
+from crawler.urls import site_of
 from dedup import ParameterMismatch
 
 
@@ -65,11 +66,12 @@ class Command(ScrapyCommand):
         window = 4 * ((pool and len(pool.slots)) or 1)  # pages in the workers at once: memory stays bounded
         for url, content_type, compressed, etag, last_modified in writer.pages.kept_html_pages():
             html = zlib.decompress(compressed)
+            chrome = writer.history.site_chrome(site_of(url))
             if pool is not None:
-                pending.append((url, etag, last_modified, pool.submit(html, url, content_type)))
+                pending.append((url, etag, last_modified, pool.submit(html, url, content_type, chrome)))
             else:
                 analysis = analyse_page(
-                    html, url, content_type, config.options, config.article_scheme, config.teaser_scheme
+                    html, url, content_type, chrome, config.options, config.article_scheme, config.teaser_scheme
                 )
                 pending.append((url, etag, last_modified, analysis))
             while len(pending) >= window or (pending and pool is None):

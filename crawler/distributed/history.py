@@ -12,7 +12,7 @@ from typing import Any
 import redis
 
 from crawler.distributed.config import Keys
-from crawler.handoff import KnownPage, PageHistory, SiteRevisits, StoredArticle
+from crawler.handoff import KnownChrome, KnownPage, PageHistory, SiteRevisits, StoredArticle
 from crawler.store.database import Database
 from crawler.urls import site_of
 
@@ -110,6 +110,9 @@ class RedisHistory:
 
     def kept_body(self, url: str) -> bytes | None:
         return self._field(self.keys.bodies, url)
+
+    def site_chrome(self, site: str) -> KnownChrome | None:
+        return None  # not mirrored: the writer cuts a site's chrome, and signs again, when it stores the article
 
     def _field(self, key: str, url: str) -> bytes | None:
         """One URL's entry of a hash; None if absent, or if Redis failed (``failed`` is told)."""

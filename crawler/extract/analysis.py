@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from crawler.extract.results import PageAnalysis
@@ -11,6 +12,7 @@ from crawler.extract.workers import WorkerPool, start_fork_server
 if TYPE_CHECKING:
     from crawler.config import ExtractConfig
     from crawler.extract.options import ExtractOptions
+    from crawler.handoff import KnownChrome
     from dedup import SignatureScheme
 
 
@@ -47,21 +49,29 @@ def analyse_page(
     body: bytes,
     url: str,
     content_type: str | None,
+    chrome: KnownChrome | None,
     options: ExtractOptions,
     article_scheme: SignatureScheme,
     teaser_scheme: SignatureScheme,
 ) -> PageAnalysis:
-    """Extract the page, then sign its article text and each teaser blurb (batch, not per token).
+    """Extract the page, cut the site's known ``chrome`` from its article, then sign the article text
+    and each teaser blurb (batch, not per token).
 
     The CPU time of each step is recorded in the result: the crawl reports where its time goes.
     """
     # Imported on first use: the crawl process imports this module to name the workers' function,
     # and must not load trafilatura and datasketch for that; the workers' fork server preloads them.
     from crawler.extract.article import extract_page
+    from crawler.extract.chrome import cut_chrome
     from crawler.extract.signing import sign_text
 
     started = time.process_time()
     extraction = extract_page(body, url, content_type, options)
+    if chrome is not None and extraction.article is not None:
+        text, cut = cut_chrome(extraction.article.text, chrome)
+        if cut:  # signed as the writer will store it: it need not sign it again
+            extraction.article = replace(extraction.article, text=text)
+            extraction.removed = [*extraction.removed, *cut]
     extracted = time.process_time()
     signed = sign_text(extraction.article.text, article_scheme) if extraction.article is not None else None
     teaser_signatures = teaser_scheme.signatures(t.text for t in extraction.teasers)

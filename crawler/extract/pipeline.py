@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zlib
 from concurrent.futures import Future
@@ -20,7 +21,9 @@ from crawler.config import ExtractConfig, Settings
 from crawler.extract.analysis import analyse_page, analysis_pool, warm_up_workers
 from crawler.extract.results import PageAnalysis, PageExtraction
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from crawler.handoff import NoHistory, PageHistory, page_history
 from crawler.records import AnalysedPage, FetchedPage
+from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -44,19 +47,33 @@ class ExtractPipeline:
     runs in-process, which is easier to debug but blocks the crawl while a page is parsed.
     """
 
-    def __init__(self, config: ExtractConfig, stats: StatsCollector, keep_html: bool = False):
+    def __init__(
+        self, config: ExtractConfig, stats: StatsCollector, keep_html: bool = False, crawler: Crawler | None = None
+    ):
         self.config = config
         self.stats = stats
         self.keep_html = keep_html  # hand an article page's bytes on, compressed, to be stored for re-extraction
+        self.crawler = crawler
         self.pool: WorkerPool | None = None
+        self._history: PageHistory | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         keep_html = Settings(crawler.settings).flag("STORE_HTML")
-        return cls(ExtractConfig.from_settings(crawler.settings), crawler.stats, keep_html)
+        return cls(ExtractConfig.from_settings(crawler.settings), crawler.stats, keep_html, crawler)
 
     def open_spider(self) -> None:
         self.pool = analysis_pool(self.config)
+
+    @property
+    def history(self) -> PageHistory:
+        """The writer side's history, for each site's chrome (cut before signing); found once the crawl runs."""
+        if self._history is None:
+            self._history = NoHistory()
+            if self.crawler is not None:
+                with contextlib.suppress(RuntimeError):  # Scrapy's: no engine, the pipeline is used on its own
+                    self._history = page_history(self.crawler)
+        return self._history
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -83,12 +100,19 @@ class ExtractPipeline:
     async def _analyse(self, page: FetchedPage) -> PageAnalysis:
         """The page's analysis; a page that breaks the extractor gets a reason, never breaks the crawl."""
         config = self.config
+        chrome = self.history.site_chrome(site_of(page.url))
         try:
             if self.pool is None:
                 return analyse_page(
-                    page.body, page.url, page.content_type, config.options, config.article_scheme, config.teaser_scheme
+                    page.body,
+                    page.url,
+                    page.content_type,
+                    chrome,
+                    config.options,
+                    config.article_scheme,
+                    config.teaser_scheme,
                 )
-            return await _result_of(self.pool.submit(page.body, page.url, page.content_type))
+            return await _result_of(self.pool.submit(page.body, page.url, page.content_type, chrome))
         except WorkerTimeout:
             logger.warning("extraction of %s took longer than %g s; its worker was replaced", page.url, config.timeout)
             reason = "extraction_timeout"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 
 from crawler.extract.analysis import analyse_page
+from crawler.extract.chrome import block_hash
 from crawler.extract.options import ExtractOptions
+from crawler.handoff import KnownChrome
 from dedup import SignatureScheme
 
 # trafilatura, htmldate, dateparser and datasketch load modules, compile patterns and read language
@@ -28,7 +30,8 @@ SAMPLE = (
     '<time datetime="2026-03-24">24 March 2026</time>' + _PARAGRAPH * 6 + "</article>"
     "<aside><h2>Popular</h2><ul>" + _TEASERS + "</ul></aside></body></html>"
 )
-analyse_page(SAMPLE.encode(), "http://127.0.0.1/story.html", None, ExtractOptions(), *[SignatureScheme()] * 2)
+CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
+analyse_page(SAMPLE.encode(), "http://127.0.0.1/story.html", None, CHROME, ExtractOptions(), *[SignatureScheme()] * 2)
 
 # What is loaded now stays for the workers' lifetime: frozen, the collector no longer walks it at
 # every full collection (and no longer writes to the pages the workers share with this process).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 
+from crawler.extract.chrome import CHROME, block_hash, has_words, normalized_paragraph, text_hash
 from crawler.extract.signing import sign_text
-from crawler.extract.words import count_words
+from crawler.handoff import KnownChrome
 from crawler.store.articles import Articles
 from crawler.store.blocks import RemovedBlocks, SiteBlocks
 from crawler.store.teasers import Teasers
@@ -22,35 +21,10 @@ MAX_ARTICLES_TRACKED = 200  # articles remembered per block, to clean once it tu
 PREFIX_WORDS = 8  # a blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start
 
 
-def _hash(normalized: str) -> int:
-    return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
-
-
-@functools.lru_cache(maxsize=4096)  # a page's paragraphs are read to cut chrome, then again to learn it
-def _normalized(paragraph: str) -> str:
-    return normalize_text(paragraph)
-
-
-@functools.lru_cache(maxsize=4096)  # the same: a paragraph is hashed to cut chrome, to learn it, to clean others
-def block_hash(paragraph: str) -> int:
-    """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
-    return _hash(_normalized(paragraph))
-
-
 def prefix_hash(text: str, normalized: str | None = None) -> int | None:
     """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
     words = (normalized if normalized is not None else normalize_text(text)).split(" ", PREFIX_WORDS)
-    return _hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
-
-
-def _has_words(paragraphs: list[str], minimum: int) -> bool:
-    """Whether the paragraphs hold ``minimum`` words at least; they are counted only that far."""
-    total = 0
-    for paragraph in paragraphs:
-        if total >= minimum:
-            break
-        total += count_words(paragraph)
-    return total >= minimum
+    return text_hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
 
 
 class SiteChrome:
@@ -88,11 +62,23 @@ class SiteChrome:
         self.max_chars = max_chars
         self.min_words = min_words
         self._chrome: dict[str, set[int]] = {}
+        self._handed: dict[str, KnownChrome | None] = {}  # what known_chrome gave the crawl side, until it grows
 
     def known(self, site: str) -> set[int]:
         if site not in self._chrome:
             self._chrome[site] = self.blocks.chrome_hashes(site)
         return self._chrome[site]
+
+    def known_chrome(self, site: str) -> KnownChrome | None:
+        """The site's chrome for the crawl side to cut before signing (None: none learned yet).
+
+        A frozen copy, made again only when the site's chrome grows: a worker's task holds it while
+        this side goes on learning.
+        """
+        if site not in self._handed:
+            blocks = self.known(site)
+            self._handed[site] = KnownChrome(frozenset(blocks), self.max_chars, self.min_words) if blocks else None
+        return self._handed[site]
 
     # -- cutting ------------------------------------------------------------------------------
     def strip(self, page_url: str, text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -100,17 +86,18 @@ class SiteChrome:
         site = site_of(page_url)
         chrome = self.known(site)
         paragraphs = text.split("\n\n")
-        normalized = {p: _normalized(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
+        normalized = {p: normalized_paragraph(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
         blurbs = self._teaser_blurbs(site, page_url, normalized)
         kept, removed = [], []
         for paragraph in paragraphs:
+            # Usually cut before signing already (see known_chrome); not when learned since the page left.
             if len(paragraph) <= self.max_chars and block_hash(paragraph) in chrome:
-                removed.append((paragraph, "site_chrome"))
+                removed.append((paragraph, CHROME))
             elif paragraph in blurbs:
                 removed.append((paragraph, "teaser_blurb"))
             else:
                 kept.append(paragraph)
-        if not removed or not _has_words(kept, self.min_words):
+        if not removed or not has_words(kept, self.min_words):
             return text, []  # never cut an article down to nothing
         return "\n\n".join(kept), removed
 
@@ -164,6 +151,7 @@ class SiteChrome:
         cut: dict[int, str] = {}
         for block, article_ids in turned:
             self.known(site).add(block)
+            self._handed.pop(site, None)
             self._cut(block, article_ids, cut)
         # Blocks that turn chrome together are often in the same articles: each is signed and indexed
         # once, with all of them cut, not once per block (signing a whole text is the costly part).
@@ -182,10 +170,10 @@ class SiteChrome:
                 continue
             paragraphs = text.split("\n\n")
             kept = [p for p in paragraphs if len(p) > self.max_chars or block_hash(p) != block]
-            if len(kept) == len(paragraphs) or not _has_words(kept, self.min_words):
+            if len(kept) == len(paragraphs) or not has_words(kept, self.min_words):
                 continue
             cut[article_id] = "\n\n".join(kept)
-            self.removed.record(article_id, [(p, "site_chrome") for p in paragraphs if p not in kept])
+            self.removed.record(article_id, [(p, CHROME) for p in paragraphs if p not in kept])
 
     def _store_cleaned(self, article_id: int, text: str) -> None:
         """Store an article's text with chrome cut from it, and index it again."""

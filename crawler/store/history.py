@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from crawler.handoff import KnownPage, SiteRevisits, StoredArticle
+from crawler.handoff import KnownChrome, KnownPage, SiteRevisits, StoredArticle
+from crawler.store.chrome import SiteChrome
 from crawler.store.database import Database
 from crawler.store.pages import Pages
 
@@ -16,10 +17,11 @@ class StoredPages:
     ``run_id`` tells which run is writing now: an article it stored needs nothing more this run.
     """
 
-    def __init__(self, db: Database, pages: Pages, run_id: Callable[[], int | None]):
+    def __init__(self, db: Database, pages: Pages, run_id: Callable[[], int | None], chrome: SiteChrome | None = None):
         self.db = db
         self.pages = pages
         self.run_id = run_id
+        self.chrome = chrome
 
     def known(self, url: str) -> KnownPage | None:
         row = self.db.read(
@@ -61,3 +63,6 @@ class StoredPages:
 
     def kept_body(self, url: str) -> bytes | None:
         return self.pages.kept_body(url)
+
+    def site_chrome(self, site: str) -> KnownChrome | None:
+        return self.chrome.known_chrome(site) if self.chrome is not None else None

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from crawler.config import StoreConfig
+from crawler.extract.chrome import CHROME
 from crawler.extract.results import Article
 from crawler.extract.signing import SignedText, sign_text
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
@@ -103,7 +104,7 @@ class Writer:
         # The pages the open batch changed, and who is told once it is committed.
         self._touched: set[str] = set()
         self.listeners: list[CommitListener] = []
-        self.history = StoredPages(self.db, self.pages, lambda: self.run_id)
+        self.history = StoredPages(self.db, self.pages, lambda: self.run_id, self.chrome)
 
     def _open(self, config: StoreConfig) -> Database:
         """The database, checked to be writable: a read-only one fails the start, not the first write."""
@@ -355,6 +356,9 @@ class Writer:
             if chrome_removed:  # dedup must compare the text that will be stored
                 text = sign_text(cut, self.article_index.scheme)
                 self.stats.inc_value("chrome/pages_cleaned")
+            elif any(reason == CHROME for _, reason in page.analysis.extraction.removed):
+                self.stats.inc_value("chrome/pages_cleaned")
+                self.stats.inc_value("chrome/pages_cleaned_before_signing")  # by the crawl side: no signing here
             started = self._lap("store/chrome_s", started)
         stored = self._stored_article_at(page.url, text, site)
         if stored is not None:
