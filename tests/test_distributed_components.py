@@ -186,6 +186,35 @@ def test_the_mirror_answers_every_question_as_the_database_does(tmp_path, server
     writer.finish("finished")
 
 
+def test_the_mirror_hands_crawlers_the_chrome_the_writer_learned(tmp_path, server, config):
+    """Crawlers on other machines cut a site's known chrome before signing, as a single-machine crawl does."""
+    writer = open_writer(tmp_path / "crawl.db")
+    client = config.connect()
+    mirror = RedisMirror(client, config.keys, writer.history, writer.db, lambda: "run-1")
+    writer.listeners.append(mirror)
+    history = RedisHistory(client, config.keys, lambda: "run-1", failed=pytest.fail)
+    pitch = "Sign up for the Morning Brief: the day's stories in five minutes, every weekday."
+    for n in range(3):  # CHROME_MIN_STORIES different stories
+        text = "\n\n".join([*paragraphs(f"story-{n}", 3), pitch])
+        page = PageAnalysis(
+            PageExtraction("article", article=Article(text, title=f"Story {n}")), sign_text(text, SCHEME)
+        )
+        writer.write(AnalysedPage(f"{SITE}/story-{n}", 200, page))
+        assert history.site_chrome("127.0.0.1:8371") is None  # mirrored once committed
+    writer.commit()
+    learned = writer.history.site_chrome("127.0.0.1:8371")
+    assert learned is not None and len(learned.blocks) == 1
+    assert history.site_chrome("127.0.0.1:8371") == learned
+    assert history.site_chrome("127.0.0.1:8372") is None
+    # A copy made from scratch holds it too.
+    fresh = RedisConfig(config.url, type(config.keys)(config.keys.prefix + "-chrome"), 60, 0)
+    RedisMirror(client, fresh.keys, writer.history, writer.db, lambda: "run-1").copy_all(str(tmp_path / "crawl.db"), 1)
+    assert (
+        RedisHistory(client, fresh.keys, lambda: "run-1", failed=pytest.fail).site_chrome("127.0.0.1:8371") == learned
+    )
+    writer.finish("finished")
+
+
 # -- the writer ----------------------------------------------------------------------------------------
 def test_the_writer_stores_a_run_from_the_stream_like_a_crawl_and_empties_it(tmp_path, config):
     client = config.connect()

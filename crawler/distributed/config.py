@@ -88,6 +88,11 @@ class Keys:
         """Hash: URL -> the robots.txt or sitemap index kept for it."""
         return f"{self.prefix}:bodies"
 
+    @property
+    def chrome(self) -> str:
+        """Hash: site -> the chrome the writer has learned for it (cut by the crawlers before signing)."""
+        return f"{self.prefix}:chrome"
+
     def revisits(self, site: str) -> str:
         """Sorted set: a site's stored articles by when they were first seen (for revisits)."""
         return f"{self.prefix}:revisit:{site}"

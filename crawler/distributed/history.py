@@ -56,6 +56,16 @@ def decode_known(data: bytes, run: str | None) -> KnownPage:
     return KnownPage(record.get("k"), record.get("e"), record.get("m"), record.get("f"), article)
 
 
+def encode_chrome(chrome: KnownChrome) -> bytes:
+    rules = {"blocks": sorted(chrome.blocks), "max_chars": chrome.max_chars, "min_words": chrome.min_words}
+    return json.dumps(rules, separators=(",", ":")).encode()
+
+
+def decode_chrome(data: bytes) -> KnownChrome:
+    rules = json.loads(data)
+    return KnownChrome(frozenset(rules["blocks"]), rules["max_chars"], rules["min_words"])
+
+
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
@@ -79,6 +89,7 @@ class RedisHistory:
         self.keys = keys
         self.run = run
         self.failed = failed
+        self._chrome: dict[str, tuple[bytes, KnownChrome]] = {}  # by site: decoded once per version
 
     def known(self, url: str) -> KnownPage | None:
         data = self._field(self.keys.pages, url)
@@ -112,7 +123,13 @@ class RedisHistory:
         return self._field(self.keys.bodies, url)
 
     def site_chrome(self, site: str) -> KnownChrome | None:
-        return None  # not mirrored: the writer cuts a site's chrome, and signs again, when it stores the article
+        data = self._field(self.keys.chrome, site)
+        if data is None:
+            return None
+        cached = self._chrome.get(site)
+        if cached is None or cached[0] != data:
+            cached = self._chrome[site] = (data, decode_chrome(data))
+        return cached[1]
 
     def _field(self, key: str, url: str) -> bytes | None:
         """One URL's entry of a hash; None if absent, or if Redis failed (``failed`` is told)."""
@@ -141,9 +158,25 @@ class RedisMirror:
         self.history = history
         self.db = db
         self.run = run
+        self._chrome_sent: dict[str, KnownChrome | None] = {}  # by site: what Redis holds since we wrote it
 
     def committed(self, urls: set[str]) -> None:
         self.refresh(urls)
+        self.refresh_chrome({site_of(url) for url in urls})
+
+    def refresh_chrome(self, sites: Iterable[str]) -> None:
+        """Write the chrome learned for ``sites`` where it changed since it was last written."""
+        pipe = self.redis.pipeline(transaction=False)
+        for site in sites:
+            chrome = self.history.site_chrome(site)
+            if site in self._chrome_sent and self._chrome_sent[site] == chrome:
+                continue
+            self._chrome_sent[site] = chrome
+            if chrome is None:
+                pipe.hdel(self.keys.chrome, site)
+            else:
+                pipe.hset(self.keys.chrome, site, encode_chrome(chrome))
+        pipe.execute()
 
     def refresh(self, urls: Iterable[str]) -> None:
         """Write the records of ``urls`` and of the other URLs of their articles."""
@@ -204,7 +237,8 @@ class RedisMirror:
         ``progress`` is called after every batch of URLs (the writer renews its claim on the stream).
         """
         started = time.monotonic()
-        self.redis.delete(self.keys.mirror, self.keys.pages, self.keys.bodies)
+        self.redis.delete(self.keys.mirror, self.keys.pages, self.keys.bodies, self.keys.chrome)
+        self._chrome_sent.clear()
         for key in self.redis.scan_iter(match=self.keys.revisits("*"), count=1000):
             self.redis.delete(key)
         count = 0
@@ -214,6 +248,9 @@ class RedisMirror:
             count += len(rows)
             if progress is not None:
                 progress()
+        self.refresh_chrome(
+            site for (site,) in self.db.read("SELECT DISTINCT site FROM site_blocks WHERE is_chrome = 1")
+        )
         self.mark(database, last_run)
         logger.info("copied what crawlers need of %d URLs into Redis in %.1f s", count, time.monotonic() - started)
         return count
