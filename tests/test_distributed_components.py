@@ -200,12 +200,14 @@ def test_the_mirror_hands_crawlers_the_chrome_the_writer_learned(tmp_path, serve
             PageExtraction("article", article=Article(text, title=f"Story {n}")), sign_text(text, SCHEME)
         )
         writer.write(AnalysedPage(f"{SITE}/story-{n}", 200, page))
-        assert history.site_chrome("127.0.0.1:8371") is None  # mirrored once committed
+    assert history.site_chrome("127.0.0.1:8371") is None  # mirrored once committed
     writer.commit()
     learned = writer.history.site_chrome("127.0.0.1:8371")
     assert learned is not None and len(learned.blocks) == 1
-    assert history.site_chrome("127.0.0.1:8371") == learned
-    assert history.site_chrome("127.0.0.1:8372") is None
+    assert history.site_chrome("127.0.0.1:8371") is None  # a crawler asks Redis again after CHROME_FRESH_S
+    crawler = RedisHistory(client, config.keys, lambda: "run-1", failed=pytest.fail)
+    assert crawler.site_chrome("127.0.0.1:8371") == learned
+    assert crawler.site_chrome("127.0.0.1:8372") is None
     # A copy made from scratch holds it too.
     fresh = RedisConfig(config.url, type(config.keys)(config.keys.prefix + "-chrome"), 60, 0)
     RedisMirror(client, fresh.keys, writer.history, writer.db, lambda: "run-1").copy_all(str(tmp_path / "crawl.db"), 1)

@@ -128,6 +128,7 @@ print(len(children))
         (["EXTRACT_WORKERS=2"], 1),
         (["EXTRACT_WORKERS=1"], 0),  # in-process extraction: no workers to warm up
         (["EXTRACT_WORKERS=2", 'ITEM_PIPELINES={"crawler.store.pipeline.StorePipeline": 300}'], 0),  # none extract
+        (["EXTRACT_WORKERS=2", 'ITEM_PIPELINES={"no.such.Pipeline": 300}'], 0),  # Scrapy reports it as it starts
     ],
 )
 def test_a_crawl_that_extracts_in_workers_starts_their_fork_server_before_it_starts(settings, fork_servers):

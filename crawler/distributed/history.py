@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000  # URLs mirrored per round trip when the whole database is copied
 KEPT_KINDS = ("robots", "sitemap")  # the only pages a body is kept for
+# A site's chrome is read again from Redis at most this often: every page asks for it, and it grows
+# only now and then (a page whose chrome is not cut yet is cut by the writer, which signs it again).
+CHROME_FRESH_S = 5.0
 
 
 def encode_known(known: KnownPage, run: str | None) -> bytes:
@@ -89,7 +92,7 @@ class RedisHistory:
         self.keys = keys
         self.run = run
         self.failed = failed
-        self._chrome: dict[str, tuple[bytes, KnownChrome]] = {}  # by site: decoded once per version
+        self._chrome: dict[str, tuple[float, bytes | None, KnownChrome | None]] = {}  # by site: when read, what
 
     def known(self, url: str) -> KnownPage | None:
         data = self._field(self.keys.pages, url)
@@ -123,13 +126,19 @@ class RedisHistory:
         return self._field(self.keys.bodies, url)
 
     def site_chrome(self, site: str) -> KnownChrome | None:
+        now = time.monotonic()
+        cached = self._chrome.get(site)
+        if cached is not None and now - cached[0] < CHROME_FRESH_S:
+            return cached[2]
         data = self._field(self.keys.chrome, site)
         if data is None:
-            return None
-        cached = self._chrome.get(site)
-        if cached is None or cached[0] != data:
-            cached = self._chrome[site] = (data, decode_chrome(data))
-        return cached[1]
+            chrome = None
+        elif cached is not None and cached[1] == data:
+            chrome = cached[2]  # unchanged: not decoded again
+        else:
+            chrome = decode_chrome(data)
+        self._chrome[site] = (now, data, chrome)
+        return chrome
 
     def _field(self, key: str, url: str) -> bytes | None:
         """One URL's entry of a hash; None if absent, or if Redis failed (``failed`` is told)."""

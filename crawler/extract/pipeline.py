@@ -34,8 +34,11 @@ def warm_up_early(settings: BaseSettings) -> None:
     The crawl command calls this as soon as it has checked its settings: the workers' fork server then
     imports on a core that Scrapy's own start leaves idle, and is ready about when the first pages are.
     """
-    pipelines = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
-    if any(load_object(pipeline) is ExtractPipeline for pipeline in pipelines):
+    try:
+        pipelines = [load_object(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
+    except (ImportError, NameError, ValueError):
+        return  # a pipeline that cannot be loaded: Scrapy says so as the crawl starts
+    if ExtractPipeline in pipelines:
         warm_up_workers(ExtractConfig.from_settings(settings))
 
 
