@@ -44,6 +44,6 @@ def page_links(response: TextResponse) -> list[str]:
         except ValueError:  # an address that cannot be one ("http://[::1")
             continue
         parts = urlsplit(url)
-        if is_fetchable(url) and " " not in parts.netloc and posixpath.splitext(parts.path)[1].lower() not in _FILES:
+        if is_fetchable(url) and posixpath.splitext(parts.path)[1].lower() not in _FILES:
             links[url] = None
     return list(links)
