@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.extract.chrome import CHROME, block_hash, has_words, normalized_paragraph, text_hash
+from crawler.extract.chrome import CHROME, block_hash, has_words, is_chrome, normalized_paragraph, text_hash
 from crawler.extract.signing import sign_text
 from crawler.handoff import KnownChrome
 from crawler.store.articles import Articles
@@ -84,14 +84,14 @@ class SiteChrome:
     def strip(self, page_url: str, text: str) -> tuple[str, list[tuple[str, str]]]:
         """The text without the site's known chrome, and what was cut with the reason."""
         site = site_of(page_url)
-        chrome = self.known(site)
+        chrome = self.known_chrome(site)
         paragraphs = text.split("\n\n")
         normalized = {p: normalized_paragraph(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
         blurbs = self._teaser_blurbs(site, page_url, normalized)
         kept, removed = [], []
         for paragraph in paragraphs:
             # Usually cut before signing already (see known_chrome); not when learned since the page left.
-            if len(paragraph) <= self.max_chars and block_hash(paragraph) in chrome:
+            if chrome is not None and is_chrome(paragraph, chrome):
                 removed.append((paragraph, CHROME))
             elif paragraph in blurbs:
                 removed.append((paragraph, "teaser_blurb"))
