@@ -40,6 +40,18 @@ def test_parse_shows_what_would_be_stored(tmp_path, herald):
     assert not db.exists() and not Path(f"{db}.lock").exists()
 
 
+def test_parse_with_pipelines_shows_the_same_and_extracts_the_page_once(tmp_path, herald):
+    url = herald.base_url("herald") + "/articles/tervel-ice-core.html"
+    db = tmp_path / "crawl.db"
+    plain = scrapy("parse", url, "--spider", "news", "-a", f"urls={url}", "--nolog", "-s", f"SQLITE_PATH={db}")
+    piped = scrapy("parse", url, "--spider", "news", "-a", f"urls={url}", "--pipelines", "-s", f"SQLITE_PATH={db}")
+    assert piped.returncode == 0, piped.stderr[-2000:]
+    assert piped.stdout == plain.stdout and "'kind': 'article'" in piped.stdout
+    # What is shown is the extraction pipeline's work: it does not run a second time (its stats stay empty).
+    assert "'response_received_count'" in piped.stderr and "'extract/article'" not in piped.stderr
+    assert not db.exists()
+
+
 def test_shell_looks_at_a_loopback_page_while_a_crawl_holds_the_database(tmp_path, herald):
     url = herald.base_url("herald") + "/"
     db = tmp_path / "crawl.db"

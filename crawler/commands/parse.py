@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict
 from typing import Any
 
@@ -15,6 +16,14 @@ from crawler.records import FetchedPage
 class Command(LooksOnly, ScrapyParseCommand):
     """Scrapy's ``parse``, showing each fetched page as its extraction: the article (title, author,
     date, language, text, …) or why there is none, its teasers and what was cut. Nothing is stored."""
+
+    def scraped_data(self, args: tuple[Any, ...]) -> list[Any]:
+        # With --pipelines Scrapy would send each page through the extraction pipeline (the only one a
+        # look runs) and then show it here, extracted again: what is shown is that pipeline's work.
+        items, requests, opts, *rest = args
+        if opts.pipelines:
+            opts = argparse.Namespace(**{**vars(opts), "pipelines": False})
+        return super().scraped_data((items, requests, opts, *rest))
 
     def add_items(self, lvl: int, new_items: list[Any]) -> None:
         super().add_items(lvl, [self._shown(item) for item in new_items])
