@@ -16,6 +16,8 @@ TRACKING_PARAM = re.compile(
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
 FETCHABLE_SCHEMES = ("http", "https")
+# Links that lead to no page: a script, an e-mail, a phone number, inline data.
+NOT_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
 
 
 def normalize_url(url: str, base: str | None = None) -> str:

@@ -12,7 +12,8 @@ from dedup import normalize_text
 CHROME = "site_chrome"  # the reason recorded for a paragraph cut as the site's chrome
 
 
-def _hash(normalized: str) -> int:
+def text_hash(normalized: str) -> int:
+    """A signed 64-bit hash (SQLite's INTEGER) of a text already normalised."""
     return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
@@ -24,12 +25,7 @@ def normalized_paragraph(paragraph: str) -> str:
 @functools.lru_cache(maxsize=4096)  # the same: a paragraph is hashed to cut chrome, to learn it, to clean others
 def block_hash(paragraph: str) -> int:
     """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
-    return _hash(normalized_paragraph(paragraph))
-
-
-def text_hash(normalized: str) -> int:
-    """The same hash of a text already normalised."""
-    return _hash(normalized)
+    return text_hash(normalized_paragraph(paragraph))
 
 
 def has_words(paragraphs: list[str], minimum: int) -> bool:

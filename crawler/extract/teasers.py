@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.results import Teaser
 from crawler.extract.words import WORD, clean
-from crawler.urls import is_fetchable, normalize_url
+from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalize_url
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 BLOCKS = frozenset(
@@ -198,7 +198,7 @@ class _TeaserFinder:
         # A page links to most of its targets more than once (picture, headline, "more").
         if href not in self._targets:
             url = None
-            if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            if href and not href.startswith(("#", *NOT_PAGE_SCHEMES)):
                 try:
                     url = normalize_url(href, self.page_url)
                 except ValueError:

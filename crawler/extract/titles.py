@@ -29,6 +29,8 @@ MIN_HEADLINE_CHARS = 3
 # Exactly what str.isalnum() rejects (re's \w is isalnum() plus "_"); one regex pass, not a test per character.
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 MAX_TITLE_CHARS = 400
+# What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
+TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
 MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
@@ -48,10 +50,6 @@ def host_names(url: str) -> set[str]:
         if len(label) > 2:
             names.add(label)
     return names
-
-
-# What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
-TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 
 
 def _is_site_name(part: str, site_names: Iterable[str]) -> bool:

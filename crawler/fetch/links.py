@@ -12,11 +12,10 @@ from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
-from crawler.urls import is_fetchable, normalize_url
+from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalize_url
 
 _HREFS = etree.XPath("//a/@href | //area/@href")
 _FILES = frozenset(f".{extension}" for extension in IGNORED_EXTENSIONS)  # images, documents, archives...
-_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:")  # ("" and "#top" are links: to the page, or its <base>)
 
 
 def page_links(response: TextResponse) -> list[str]:
@@ -35,7 +34,7 @@ def page_links(response: TextResponse) -> list[str]:
     links: dict[str, None] = {}
     for href in _HREFS(root):
         href = strip_html5_whitespace(href)  # as browsers do: a no-break space is part of the address
-        if href.startswith(_NOT_PAGES):
+        if href.startswith(NOT_PAGE_SCHEMES):  # ("" and "#top" are links: to the page, or its <base>)
             continue
         if not href.isascii():  # percent-encoded as the browser would: in the page's own encoding
             href = safe_url_string(href, encoding=response.encoding)
