@@ -63,10 +63,11 @@ def test_guarding_wraps_attribute_tests_and_leaves_what_could_match_nothing():
 
 def test_installed_guards_select_what_trafilaturas_expressions_select():
     regex_guards.install()
-    assert len(regex_guards.INSTALLED) >= 10  # the boilerplate, comment and body expressions
+    installed = regex_guards.installed()
+    assert len(installed) >= 10  # the boilerplate, comment and body expressions
     pages = [parse_html(varied_page()), parse_html(FIXTURE.read_text(encoding="utf-8"))]
     selected = 0
-    for original, guarded in regex_guards.INSTALLED:
+    for original, guarded in installed:
         assert guarded.path != original.path
         for page in pages:
             assert page is not None
@@ -76,6 +77,13 @@ def test_installed_guards_select_what_trafilaturas_expressions_select():
     assert selected > 100  # the pages exercise the expressions, not only their empty results
 
 
-def test_installing_again_changes_nothing():
+def test_installing_again_changes_nothing_and_removing_restores_trafilatura():
+    from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
     regex_guards.install()
     assert regex_guards.install() == 0
+    guarded_paths = [x.path for x in OVERALL_DISCARD_XPATH]
+    with regex_guards.removed():
+        assert all(") and re:test(" not in x.path for x in OVERALL_DISCARD_XPATH)
+    assert [x.path for x in OVERALL_DISCARD_XPATH] == guarded_paths
+    assert any(") and re:test(" in path for path in guarded_paths)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from lxml import etree
 
@@ -51,28 +54,61 @@ def _guarded_xpath(expression: etree.XPath) -> etree.XPath:
         return expression
 
 
-# (trafilatura's expression, the guarded one put in its place), for inspection and tests.
-INSTALLED: list[tuple[etree.XPath, etree.XPath]] = []
+# Where each guarded expression was put: (module or list, attribute or index, trafilatura's, guarded).
+_PLACED: list[tuple[Any, Any, etree.XPath, etree.XPath]] = []
 
 
 def install() -> int:
     """Guard the regular-expression tests of every XPath trafilatura's loaded modules hold, as a
-    module constant or in a module's list of them. Returns how many expressions changed; idempotent."""
-    replaced: dict[int, tuple[etree.XPath, etree.XPath]] = {}  # by id: XPath objects do not hash
+    module constant or in a module's list of them. Returns how many were replaced; idempotent."""
+    replaced: dict[int, etree.XPath] = {}  # by id: XPath objects do not hash
 
-    def swap(expression: etree.XPath) -> etree.XPath:
+    def place(container: Any, key: Any, expression: etree.XPath) -> None:
         if id(expression) not in replaced:
-            replaced[id(expression)] = (expression, _guarded_xpath(expression))
-        return replaced[id(expression)][1]
+            replaced[id(expression)] = _guarded_xpath(expression)
+        new = replaced[id(expression)]
+        if new is not expression:
+            if isinstance(container, list):
+                container[key] = new  # in place: other modules imported the same list
+            else:
+                setattr(container, key, new)
+            _PLACED.append((container, key, expression, new))
 
+    placed = len(_PLACED)
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "trafilatura" or name.startswith("trafilatura.")):
             continue
         for attribute, value in list(vars(module).items()):
             if isinstance(value, etree.XPath):
-                setattr(module, attribute, swap(value))
+                place(module, attribute, value)
             elif isinstance(value, list) and value and all(isinstance(e, etree.XPath) for e in value):
-                value[:] = [swap(e) for e in value]  # in place: other modules imported the same list
-    changed = [(original, new) for original, new in replaced.values() if new is not original]
-    INSTALLED.extend(changed)
-    return len(changed)
+                for index, expression in enumerate(value):
+                    place(value, index, expression)
+    return len(_PLACED) - placed
+
+
+def installed() -> list[tuple[etree.XPath, etree.XPath]]:
+    """Each of trafilatura's expressions now guarded, with its guarded form."""
+    return list({id(original): (original, new) for _, _, original, new in _PLACED}.values())
+
+
+def uninstall() -> None:
+    """Put trafilatura's own expressions back."""
+    while _PLACED:
+        container, key, original, _ = _PLACED.pop()
+        if isinstance(container, list):
+            container[key] = original
+        else:
+            setattr(container, key, original)
+
+
+@contextmanager
+def removed() -> Iterator[None]:
+    """trafilatura exactly as released within the block (benchmarks measure plain trafilatura so)."""
+    was_installed = bool(_PLACED)
+    uninstall()
+    try:
+        yield
+    finally:
+        if was_installed:
+            install()
