@@ -47,11 +47,12 @@ def main(argv: list[str] | None = None) -> int:
             plain = time.process_time()
             trafilatura.extract(page.html, url=page.url, with_metadata=True)
             plain_meta = time.process_time()
+        ours_started = time.process_time()
         extract, sign = analyse(page.html, page.url)
         ours = time.process_time()
         totals["plain"] += plain - started
         totals["plain_meta"] += plain_meta - plain
-        totals["ours"] += ours - plain_meta
+        totals["ours"] += ours - ours_started
         totals["extract"] += extract
         totals["sign"] += sign
     ms = {name: 1000 * seconds / len(pages) for name, seconds in totals.items()}
