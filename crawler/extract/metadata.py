@@ -42,6 +42,7 @@ MAX_TERM_CHARS = 80
 # "/category/"): a page without one is answered without its costly XPath run.
 _LINK_KINDS = {"tag": "/tag", "category": "/categor"}
 _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]/@href")
+# Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 
