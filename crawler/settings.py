@@ -9,7 +9,12 @@ COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` whose exit status says ho
 USER_AGENT = "storyonce/0.1 (news crawler)"
 CRAWL_CONTACT = ""  # a URL or mailto: address where site operators reach you; added to USER_AGENT
 # Identity: CRAWL_CONTACT in the user agent. Distributed: with REDIS_URL, one of N crawlers (see below).
-ADDONS = {"crawler.fetch.identity.Identity": 0, "crawler.distributed.addon.Distributed": 10}
+# LeaveOutSwitchedOff: what COOKIES_ENABLED and the two control ports below turn off is not imported.
+ADDONS = {
+    "crawler.fetch.identity.Identity": 0,
+    "crawler.distributed.addon.Distributed": 10,
+    "crawler.switched_off.LeaveOutSwitchedOff": 20,
+}
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

@@ -1,4 +1,4 @@
-"""The crawl process loads no extractor: trafilatura runs in the workers, whose fork server imports it."""
+"""The crawl process loads no extractor (trafilatura runs in the workers) and no component its settings switched off."""
 
 from __future__ import annotations
 
@@ -24,3 +24,44 @@ def test_the_crawl_process_modules_do_not_import_trafilatura():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# A Crawler of the project's settings with its extensions and downloader middlewares built, as a crawl
+# starts; then which of the modules of switched-off components it imported.
+BUILD_COMPONENTS = """
+import sys
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+from scrapy.crawler import Crawler
+from scrapy.utils.project import get_project_settings
+from crawler.spiders.news import NewsSpider
+settings = get_project_settings()
+for argument in sys.argv[1:]:
+    settings.set(*argument.split("=", 1), priority="cmdline")
+crawler = Crawler(NewsSpider, settings)
+crawler._apply_settings()
+middlewares = DownloaderMiddlewareManager.from_crawler(crawler).middlewares
+print(sorted(m for m in ("aiohttp", "tldextract", "scrapy.downloadermiddlewares.cookies",
+                         "scrapy.extensions.remote_control", "scrapy.extensions.telnet") if m in sys.modules))
+print(any(type(m).__name__ == "CookiesMiddleware" for m in middlewares))
+"""
+
+
+def build_components(*settings: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_COMPONENTS, *settings], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return result.stdout.split("\n")
+
+
+def test_components_switched_off_by_their_setting_are_not_imported():
+    imported, cookies = build_components()[:2]
+    assert imported == "[]"  # no aiohttp for the remote control, no tldextract for cookies
+    assert cookies == "False"
+
+
+def test_a_component_switched_on_again_is_loaded():
+    imported, cookies = build_components("COOKIES_ENABLED=True")[:2]
+    assert "scrapy.downloadermiddlewares.cookies" in imported and "aiohttp" not in imported
+    assert cookies == "True"
