@@ -30,13 +30,13 @@ def test_the_crawl_process_modules_do_not_import_trafilatura():
 # starts; then which of the modules of switched-off components it imported.
 BUILD_COMPONENTS = """
 import sys
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.reactor import install_reactor
-install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+settings = get_project_settings()
+install_reactor(settings["TWISTED_REACTOR"])  # the crawl's own reactor, as `scrapy crawl` installs it
 from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
 from scrapy.crawler import Crawler
-from scrapy.utils.project import get_project_settings
 from crawler.spiders.news import NewsSpider
-settings = get_project_settings()
 for argument in sys.argv[1:]:
     settings.set(*argument.split("=", 1), priority="cmdline")
 crawler = Crawler(NewsSpider, settings)

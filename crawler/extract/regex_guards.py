@@ -60,7 +60,8 @@ _PLACED: list[tuple[Any, Any, etree.XPath, etree.XPath]] = []
 
 def install() -> int:
     """Guard the regular-expression tests of every XPath trafilatura's loaded modules hold, as a
-    module constant or in a module's list of them. Returns how many were replaced; idempotent."""
+    module constant or in a module's list of them. Returns in how many places one was put (an
+    expression two modules import counts twice); idempotent."""
     replaced: dict[int, etree.XPath] = {}  # by id: XPath objects do not hash
 
     def place(container: Any, key: Any, expression: etree.XPath) -> None:
@@ -68,10 +69,7 @@ def install() -> int:
             replaced[id(expression)] = _guarded_xpath(expression)
         new = replaced[id(expression)]
         if new is not expression:
-            if isinstance(container, list):
-                container[key] = new  # in place: other modules imported the same list
-            else:
-                setattr(container, key, new)
+            _put(container, key, new)
             _PLACED.append((container, key, expression, new))
 
     placed = len(_PLACED)
@@ -96,19 +94,25 @@ def uninstall() -> None:
     """Put trafilatura's own expressions back."""
     while _PLACED:
         container, key, original, _ = _PLACED.pop()
-        if isinstance(container, list):
-            container[key] = original
-        else:
-            setattr(container, key, original)
+        _put(container, key, original)
 
 
 @contextmanager
 def removed() -> Iterator[None]:
-    """trafilatura exactly as released within the block (benchmarks measure plain trafilatura so)."""
-    was_installed = bool(_PLACED)
+    """trafilatura exactly as released within the block (benchmarks measure plain trafilatura so); the
+    guarded expressions go back afterwards as they were, not compiled again."""
+    placed = list(_PLACED)
     uninstall()
     try:
         yield
     finally:
-        if was_installed:
-            install()
+        for container, key, _, guarded_expression in placed:
+            _put(container, key, guarded_expression)
+        _PLACED.extend(placed)
+
+
+def _put(container: Any, key: Any, expression: etree.XPath) -> None:
+    if isinstance(container, list):
+        container[key] = expression  # in place: other modules imported the same list
+    else:
+        setattr(container, key, expression)
