@@ -10,6 +10,7 @@ from importlib.metadata import version
 
 import numpy as np
 
+from dedup.minhash import minhash_class
 from dedup.shingles import shingles, shingles_of_tokens, tokens
 
 # datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
@@ -81,11 +82,9 @@ class SignatureScheme:
 
     @cached_property
     def _permutations(self) -> tuple:
-        """The scheme's permutations, made once (datasketch, and the scipy it pulls in, load on first use:
-        a crawl signs nothing before its first pages arrive)."""
-        from datasketch import MinHash
-
-        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME).permutations
+        """The scheme's permutations, made once (datasketch's MinHash loads on first use: a crawl signs
+        nothing before its first pages arrive)."""
+        return minhash_class()(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME).permutations
 
     def params(self) -> dict[str, object]:
         """The parameters to store beside signatures; :meth:`check_stored` compares against them."""
@@ -130,9 +129,7 @@ class SignatureScheme:
         return [self.signature_of_tokens(tokens(text)) for text in texts]
 
     def from_shingles(self, shingle_set: Sequence[bytes] | set[bytes]) -> Signature:
-        from datasketch import MinHash
-
-        minhash = MinHash(
+        minhash = minhash_class()(
             num_perm=self.num_perm,
             seed=self.seed,
             hashfunc=zlib.crc32,

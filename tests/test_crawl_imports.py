@@ -1,4 +1,5 @@
-"""The crawl process loads no extractor (trafilatura runs in the workers) and no component its settings switched off."""
+"""The crawl process loads no extractor (trafilatura runs in the workers) and no component its settings switched off;
+the workers' fork server loads no scipy."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ def test_the_crawl_process_modules_do_not_import_trafilatura():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_workers_fork_server_warms_up_without_scipy():
+    """The fork server imports the extractor and analyses a sample page, signing it, at every crawl's start:
+    datasketch's package would add scipy (0.3 s of a core) before the first page can be extracted."""
+    code = "import crawler.extract.analysis, crawler.extract.warmup, sys; print('scipy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
 
 
 # A Crawler of the project's settings with its extensions and downloader middlewares built, as a crawl

@@ -204,11 +204,51 @@ def test_banding_is_the_one_datasketch_chooses(threshold, num_perm):
     assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r)
 
 
-def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
-    code = (
-        "import sys, dedup; scheme = dedup.SignatureScheme(); "
-        "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules; "
-        "scheme.signature(' '.join(map(str, range(40)))); assert 'datasketch' in sys.modules"
-    )
+def run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (what it has imported is the point); its output."""
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
+    run_python(
+        "import sys, dedup; scheme = dedup.SignatureScheme(); "
+        "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules; "
+        "scheme.signature(' '.join(map(str, range(40)))); assert 'datasketch.minhash' in sys.modules"
+    )
+
+
+def test_signing_loads_datasketchs_minhash_without_scipy():
+    run_python(
+        "import sys, dedup; dedup.SignatureScheme().signature(' '.join(map(str, range(40)))); "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')); "
+        "assert loaded == ['datasketch', 'datasketch.hashfunc', 'datasketch.minhash'], loaded"
+    )
+
+
+SIGN_AND_USE_THE_WHOLE_PACKAGE = """
+import sys
+{first}
+import dedup
+scheme = dedup.SignatureScheme()
+texts = [" ".join(f"w{{n}}" for n in range(start, start + 300)) for start in (0, 30, 5000)]
+signatures = [scheme.signature(text) for text in texts]
+import datasketch
+from datasketch import MinHash, MinHashLSH
+assert "scipy" in sys.modules and datasketch.MinHash is MinHash
+assert datasketch.__version__ and datasketch.minhash.MinHash is MinHash
+lsh = MinHashLSH(threshold=0.5, num_perm=scheme.num_perm)
+for number, signature in enumerate(signatures):
+    lsh.insert(number, MinHash(num_perm=scheme.num_perm, hashvalues=signature.values, scheme="affine32"))
+print(sorted(lsh.query(MinHash(num_perm=scheme.num_perm, hashvalues=signatures[0].values, scheme="affine32"))))
+print([signature.to_bytes().hex() for signature in signatures])
+"""
+
+
+def test_the_rest_of_datasketch_loads_on_first_use_with_the_same_minhash():
+    """Signing first loads only MinHash; datasketch used afterwards is whole, and signs alike."""
+    lazily = run_python(SIGN_AND_USE_THE_WHOLE_PACKAGE.format(first=""))
+    whole_first = run_python(SIGN_AND_USE_THE_WHOLE_PACKAGE.format(first="import datasketch"))
+    assert lazily.splitlines()[0] == "[0, 1]"  # texts 0 and 1 share 270 of 330 words; text 2 none
+    assert lazily == whole_first

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from crawler.extract.words import count_words
 
-if TYPE_CHECKING:  # the records cross every stage; datasketch (and scipy) load only where signatures are made
+if TYPE_CHECKING:  # the records cross every stage; datasketch loads only where signatures are made
     from crawler.extract.signing import SignedText
     from dedup import Signature
 

@@ -1,0 +1,65 @@
+"""datasketch's MinHash, loaded without the rest of datasketch (whose package imports scipy: 0.3 s of a core)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import threading
+from types import ModuleType
+from typing import Any
+
+PACKAGE = "datasketch"
+
+_lock = threading.RLock()  # the writer thread and the reactor thread may both sign first
+
+
+def minhash_class() -> type:
+    """``datasketch.MinHash``, importing no more of datasketch than its ``minhash`` module.
+
+    datasketch's ``__init__`` imports every sketch it has, and its LSH classes import scipy for the
+    integrals that tune them: 0.3 s of a core in every process that signs, twice at every start of a
+    crawl (the crawl process's writer and the workers' fork server), for classes this project does not
+    use (dedup.index bands by itself). When datasketch is not imported yet, the package's module is
+    made without running its ``__init__``, and only ``datasketch.minhash`` is imported under it. The
+    first use of any other name of the package runs the ``__init__`` then (a module ``__getattr__``,
+    PEP 562), so ``from datasketch import MinHashLSH`` works as usual later on, with the same MinHash.
+    """
+    with _lock:
+        package = sys.modules.get(PACKAGE)
+        if package is None:
+            package = _package_with_minhash_only()
+    return package.MinHash
+
+
+def _package_with_minhash_only() -> ModuleType:
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {PACKAGE!r}", name=PACKAGE)
+    loader = spec.loader
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
+    try:
+        minhash = importlib.import_module(f"{PACKAGE}.minhash")
+    except BaseException:
+        del sys.modules[PACKAGE]
+        raise
+    package.MinHash = minhash.MinHash  # type: ignore[attr-defined]
+
+    def complete(name: str) -> Any:
+        """Run the package's ``__init__`` (once), then look ``name`` up as if it had run at import."""
+        with _lock:
+            if package.__dict__.get("__getattr__") is complete:
+                del package.__dict__["__getattr__"]
+                try:
+                    loader.exec_module(package)
+                except BaseException:
+                    package.__dict__["__getattr__"] = complete
+                    raise
+        return getattr(package, name)
+
+    package.__dict__["__getattr__"] = complete
+    return package
+
+
+__all__ = ["minhash_class"]
