@@ -223,7 +223,8 @@ def test_signing_loads_datasketchs_minhash_without_scipy():
     run_python(
         "import sys, dedup; dedup.SignatureScheme().signature(' '.join(map(str, range(40)))); "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')); "
-        "assert loaded == ['datasketch', 'datasketch.hashfunc', 'datasketch.minhash'], loaded"
+        "assert 'datasketch.minhash' in loaded and 'datasketch.lsh' not in loaded, loaded; "
+        "assert not [m for m in loaded if m.startswith('scipy')], loaded"
     )
 
 
