@@ -25,11 +25,13 @@ def minhash_class() -> type:
     first use of any other name of the package runs the ``__init__`` then (a module ``__getattr__``,
     PEP 562), so ``from datasketch import MinHashLSH`` works as usual later on, with the same MinHash.
     """
-    with _lock:
-        package = sys.modules.get(PACKAGE)
-        if package is None:
-            package = _package_with_minhash_only()
-    return package.MinHash
+    if PACKAGE not in sys.modules:
+        with _lock:
+            if PACKAGE not in sys.modules:
+                _package_with_minhash_only()
+    # Also when datasketch was imported whole, or is being imported by another thread: the import
+    # system's own locks then make this wait for the module, which a look-up of the package would not.
+    return importlib.import_module(f"{PACKAGE}.minhash").MinHash
 
 
 def _package_with_minhash_only() -> ModuleType:
