@@ -27,6 +27,7 @@ from tests.support.shared_crawl import (
     start_crawlers,
     wait_all,
 )
+from tests.support.tls_front import TlsFront
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -118,6 +119,25 @@ def test_three_crawlers_and_one_writer_store_what_one_machine_stores_fetching_ea
     assert "Crawl finished (finished): 238 new articles stored" in writer.stdout
     drained(server.client())
     assert not any(Path(c.db).exists() for c in crawlers)  # no crawler opened a database
+
+
+def test_crawlers_and_the_writer_on_a_redis_behind_tls_store_what_one_machine_stores(site, reference, server, tmp_path):
+    """rediss:// (a managed Redis, or stunnel in front of one): the same run, every command through TLS."""
+    with TlsFront(server.socket, tmp_path) as front:
+        db = tmp_path / "tls.db"
+        writer = StoreProcess(front.url, db)
+        site.log.clear()
+        site.hold_back()
+        crawlers = start_crawlers(2, front.url, args(site), tmp_path)
+        wait_for(lambda: joined(server.client(), 2), message=lambda: crawlers[0].stderr[-2000:])
+        site.release()
+        wait_all([*crawlers, writer])
+        assert [c.returncode for c in crawlers] == [0, 0], crawlers[0].stderr[-3000:]
+        assert writer.returncode == 0, writer.stderr[-3000:]
+        assert front.connections >= 3  # each crawler and the writer came through the front
+    assert snapshot(db) == reference["snapshot"]
+    assert integrity(db) == "ok"
+    drained(server.client())
 
 
 def test_a_writer_stopped_then_killed_mid_crawl_and_started_again_stores_the_same_database(
@@ -290,6 +310,18 @@ def test_a_password_in_the_url_opens_the_door(tmp_path, guarded):
     writer.process.send_signal(signal.SIGTERM)
     writer.wait()
     assert writer.returncode == 3, writer.stderr[-2000:]
+
+
+def test_a_redis_behind_tls_whose_certificate_is_not_trusted_is_one_line(server, tmp_path):
+    with TlsFront(server.socket, tmp_path) as front:
+        untrusted = front.url.split("?")[0]  # without ssl_ca_certs: the self-signed certificate is unknown
+        crawler = CrawlProcess("news", tmp_path / "never.db", {"urls": "http://127.0.0.1:9/"}, {"REDIS_URL": untrusted})
+        crawler.wait()
+    assert crawler.returncode == 1
+    line = last_line(crawler.stderr)
+    assert line.startswith(f"Cannot start the crawl: cannot reach Redis at {untrusted}: "), crawler.stderr[-2000:]
+    assert "certificate verify failed" in line
+    assert "Traceback" not in crawler.stderr
 
 
 def test_a_second_writer_refuses_in_one_line_and_the_first_goes_on(site, server, tmp_path):
