@@ -18,8 +18,8 @@ def minhash_class() -> type:
     """``datasketch.MinHash``, importing no more of datasketch than its ``minhash`` module.
 
     datasketch's ``__init__`` imports every sketch it has, and its LSH classes import scipy for the
-    integrals that tune them: 0.3 s of a core in every process that signs, twice at every start of a
-    crawl (the crawl process's writer and the workers' fork server), for classes this project does not
+    integrals that tune them: 0.3 s of a core in every process that signs (the workers' fork server at
+    every start of a crawl, the crawl process when its writer signs), for classes this project does not
     use (dedup.index bands by itself). When datasketch is not imported yet, the package's module is
     made without running its ``__init__``, and only ``datasketch.minhash`` is imported under it. The
     first use of any other name of the package runs the ``__init__`` then (a module ``__getattr__``,
@@ -35,6 +35,7 @@ def minhash_class() -> type:
 
 
 def _package_with_minhash_only() -> ModuleType:
+    """Put datasketch's package module in ``sys.modules`` with only MinHash loaded, the rest on first use."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.loader is None:
         raise ModuleNotFoundError(f"No module named {PACKAGE!r}", name=PACKAGE)
