@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -399,6 +400,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this crawl (repeatable; default: all of them)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="then run plain as a whole process and the default crawl N times more, interleaved, for median ratios",
+    )
+    parser.add_argument(
         "--trace",
         action="store_true",
         help="sample the engine, downloader, scraper and extraction queues (benchmarks/out/trace-*.jsonl)",
@@ -447,8 +455,75 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(n, plain, results)
     print()
     report.print()
+    rounds_ok = True
+    if options.rounds > 1:
+        print()
+        with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
+            rounds = interleaved_rounds(pages, server, options.rounds, Path(tmp), {**CRAWLS["default"], **extra})
+        rounds_ok = print_rounds(rounds, n)
     print()
-    return 0 if report.print_checks() else 1
+    return 0 if report.print_checks() and rounds_ok else 1
+
+
+@dataclass
+class Round:
+    """One round of the interleaved comparison: plain text-only as a whole process, and the default crawl."""
+
+    plain_wall_s: float
+    plain_cpu_s: float
+    crawl: CrawlResult
+
+
+def interleaved_rounds(
+    pages: list[CorpusPage], server: LoopbackServer, rounds: int, folder: Path, settings: dict[str, Any]
+) -> list[Round]:
+    """``rounds`` pairs of runs, the two in turn and their order alternating: a machine that grows busier
+    or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot."""
+    done = []
+    for number in range(rounds):
+        plain_first = number % 2 == 0
+        if plain_first:
+            plain_wall, plain_cpu, _ = plain_trafilatura_process(pages, folder)
+        crawl = crawl_corpus(server, "default", folder / f"round-{number}.db", settings)
+        check_crawl(crawl, pages)
+        if not plain_first:
+            plain_wall, plain_cpu, _ = plain_trafilatura_process(pages, folder)
+        done.append(Round(plain_wall, plain_cpu, crawl))
+        print(
+            f"[round {number + 1}/{rounds}] plain {plain_wall:.1f} s, crawl {crawl.run.seconds:.1f} s"
+            f" ({'plain' if plain_first else 'crawl'} first)",
+            flush=True,
+        )
+    return done
+
+
+def print_rounds(rounds: list[Round], n: int) -> bool:
+    """The rounds' table, the median ratios against the targets; False if a round's crawl is not to be trusted."""
+    print(f"interleaved: {len(rounds)} rounds of plain text-only as a whole process and the default crawl")
+    print(f"{'round':>5} {'plain s':>8} {'crawl s':>8} {'wall':>7} {'plain CPU':>10} {'crawl CPU':>10} {'CPU':>7}")
+    walls, cpus = [], []
+    for number, one in enumerate(rounds, start=1):
+        measured = one.crawl.run.measured
+        walls.append(measured.wall_s / one.plain_wall_s)
+        cpus.append(measured.tree_cpu_s / one.plain_cpu_s)
+        print(
+            f"{number:>5} {one.plain_wall_s:8.1f} {measured.wall_s:8.1f} {walls[-1]:6.2f}x"
+            f" {1000 * one.plain_cpu_s / n:10.1f} {1000 * measured.tree_cpu_s / n:10.1f} {cpus[-1]:6.2f}x"
+        )
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    print(f"targets, default, median of {len(rounds)} interleaved rounds:")
+    print(
+        f"  {'PASS' if wall <= TARGET_WALL_RATIO else 'FAIL'}  whole crawl {wall:.2f}x plain text only's whole"
+        f" process (<= {TARGET_WALL_RATIO}x; rounds {min(walls):.2f}x to {max(walls):.2f}x)"
+    )
+    print(
+        f"  {'PASS' if cpu <= TARGET_CPU_RATIO else 'FAIL'}  CPU, every stage: {cpu:.2f}x plain text only's whole"
+        f" process (<= {TARGET_CPU_RATIO}x; rounds {min(cpus):.2f}x to {max(cpus):.2f}x)"
+    )
+    problems = [f"round {i}: " + "; ".join(r.crawl.problems) for i, r in enumerate(rounds, 1) if r.crawl.problems]
+    for problem in problems:
+        print(f"  CHECK FAILED, {problem}")
+    return not problems
 
 
 if __name__ == "__main__":
