@@ -37,6 +37,10 @@ SITE = ["The Daily Herald"]
         ("Admin", None),
         ("No Author", None),
         ("C", None),
+        # Quotation marks around the list are no part of a name; an apostrophe in one is.
+        ("'Luana Patriolino; Raphael Felice'", "Luana Patriolino; Raphael Felice"),
+        ("“Ann Example”", "Ann Example"),
+        ("Daniel O'Mahony", "Daniel O'Mahony"),
         # Not host names: a surname that is also a top-level domain.
         ("Emily Co", "Emily Co"),
         (None, None),

@@ -28,22 +28,25 @@ _TLDS = frozenset(
      "pt", "br", "ru", "cz", "sk", "hu", "ro", "gr", "ie", "cl", "mx")
 )  # fmt: skip
 _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ", "lo ")
+# Quotation marks around a name list (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
+QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 
 
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    Left out: a "by" phrase before a name, single letters, host names, placeholders a template fills
-    in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only another's
-    initials, and the site's own name (``site_names``, the URL's host) beside the people who wrote
-    for it: alone, it is who the page says wrote it (a personal blog, a press office). Initials lose
-    their full stops in trafilatura's normalisation ("Leah C Stokes"); where the page's ``sources``
-    (its metadata strings) write them with one, the name is given as written. None when no name is left.
+    Left out: quotation marks around the names, a "by" phrase before a name, single letters, host
+    names, placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"),
+    a name that is only another's initials, and the site's own name (``site_names``, the URL's host)
+    beside the people who wrote for it: alone, it is who the page says wrote it (a personal blog, a
+    press office). Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes");
+    where the page's ``sources`` (its metadata strings) write them with one, the name is given as
+    written. None when no name is left.
     """
     if not authors:
         return None
-    names = [_BY_PHRASE.sub("", name.strip()).strip() for name in authors.split(";")]
+    names = [_BY_PHRASE.sub("", name.strip(QUOTES)).strip(QUOTES) for name in authors.split(";")]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
