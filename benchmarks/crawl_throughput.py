@@ -92,9 +92,8 @@ print(found)
 """
 
 
-def plain_trafilatura_process(pages: list[CorpusPage], folder: Path) -> tuple[float, float, int]:
-    """Wall and CPU seconds of a whole process running trafilatura.extract over every page, saved as files:
-    its start and trafilatura's import included, as the crawl's are; texts found."""
+def save_pages(pages: list[CorpusPage], folder: Path) -> Path:
+    """Each page as a file in ``folder``, for plain trafilatura as a whole process; the list of them (a manifest)."""
     listed = []
     for page in pages:
         path = folder / f"{page.index}.html"
@@ -102,6 +101,12 @@ def plain_trafilatura_process(pages: list[CorpusPage], folder: Path) -> tuple[fl
         listed.append((str(path), page.url))
     manifest = folder / "pages.json"
     manifest.write_text(json.dumps(listed))
+    return manifest
+
+
+def plain_trafilatura_process(manifest: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds of a whole process running trafilatura.extract over the pages ``manifest`` lists:
+    its start and trafilatura's import included, as the crawl's are; texts found."""
     measured = MeasuredProcess([sys.executable, "-c", PLAIN_PROCESS, str(manifest)]).wait()
     if measured.returncode != 0:
         raise RuntimeError(f"plain trafilatura failed: {measured.stderr[-2000:]}")
@@ -432,13 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     wall, cpu, _ = plain_trafilatura(pages, with_metadata=True)
     plain.append(Plain("trafilatura.extract(with_metadata=True)", wall, cpu))
     print(f"[2/{steps}] plain trafilatura, with_metadata=True: {wall:.1f} s", flush=True)
-    with tempfile.TemporaryDirectory() as saved:
-        wall, cpu, found = plain_trafilatura_process(pages, Path(saved))
-    plain.append(Plain("a whole process of it (start, import, text only)", wall, cpu))
-    print(f"[3/{steps}] plain trafilatura, a whole process, text only: {wall:.1f} s, text on {found}/{n} pages")
-
     results: list[CrawlResult] = []
+    rounds: list[Round] = []
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
+        manifest = save_pages(pages, Path(tmp))
+        wall, cpu, found = plain_trafilatura_process(manifest)
+        plain.append(Plain("a whole process of it (start, import, text only)", wall, cpu))
+        print(f"[3/{steps}] plain trafilatura, a whole process, text only: {wall:.1f} s, text on {found}/{n} pages")
         for step, (label, settings) in enumerate(crawls.items(), start=4):
             traced = {}
             trace = OUT / f"trace-{label.replace(' ', '-')}.jsonl"
@@ -451,15 +456,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{step}/{steps}] scrapy crawl, {label}: {result.run.seconds:.1f} s", flush=True)
             if options.trace and not result.fetch_only:
                 print(summarise(trace), flush=True)
+        if options.rounds > 1:
+            rounds = interleaved_rounds(pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra})
 
     report = Report(n, plain, results)
     print()
     report.print()
     rounds_ok = True
-    if options.rounds > 1:
+    if rounds:
         print()
-        with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
-            rounds = interleaved_rounds(pages, server, options.rounds, Path(tmp), {**CRAWLS["default"], **extra})
         rounds_ok = print_rounds(rounds, n)
     print()
     return 0 if report.print_checks() and rounds_ok else 1
@@ -475,19 +480,17 @@ class Round:
 
 
 def interleaved_rounds(
-    pages: list[CorpusPage], server: LoopbackServer, rounds: int, folder: Path, settings: dict[str, Any]
+    pages: list[CorpusPage], server: LoopbackServer, manifest: Path, rounds: int, settings: dict[str, Any]
 ) -> list[Round]:
     """``rounds`` pairs of runs, the two in turn and their order alternating: a machine that grows busier
     or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot."""
     done = []
     for number in range(rounds):
         plain_first = number % 2 == 0
-        if plain_first:
-            plain_wall, plain_cpu, _ = plain_trafilatura_process(pages, folder)
-        crawl = crawl_corpus(server, "default", folder / f"round-{number}.db", settings)
+        plain = plain_trafilatura_process(manifest) if plain_first else None
+        crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings)
         check_crawl(crawl, pages)
-        if not plain_first:
-            plain_wall, plain_cpu, _ = plain_trafilatura_process(pages, folder)
+        plain_wall, plain_cpu, _ = plain or plain_trafilatura_process(manifest)
         done.append(Round(plain_wall, plain_cpu, crawl))
         print(
             f"[round {number + 1}/{rounds}] plain {plain_wall:.1f} s, crawl {crawl.run.seconds:.1f} s"
