@@ -28,8 +28,9 @@ _TLDS = frozenset(
      "pt", "br", "ru", "cz", "sk", "hu", "ro", "gr", "ie", "cl", "mx")
 )  # fmt: skip
 _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ", "lo ")
-# Quotation marks around a name list (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
-QUOTES = " \t'\"‘’‚“”„«»"
+# Taken off the ends of each name: spaces, and the quotation marks around a list of names
+# (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
+_SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 
 
@@ -46,7 +47,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     """
     if not authors:
         return None
-    names = [_BY_PHRASE.sub("", name.strip(QUOTES)).strip(QUOTES) for name in authors.split(";")]
+    edges = _SPACES_AND_QUOTES
+    names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in authors.split(";")]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]

@@ -66,7 +66,8 @@ class TlsFront:
 
     def __enter__(self) -> TlsFront:
         self._thread.start()
-        self._started.wait(10)
+        if not self._started.wait(10):
+            raise RuntimeError("the TLS front did not start listening within 10 s")
         return self
 
     def __exit__(self, *exc: object) -> None:
