@@ -3,10 +3,7 @@ the workers' fork server loads no scipy."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.support.crawl import REPO
+from tests.support.fresh_python import run_python
 
 CRAWL_PROCESS_MODULES = [
     "crawler.commands.crawl",
@@ -23,16 +20,14 @@ def test_the_crawl_process_modules_do_not_import_trafilatura():
         f"import {', '.join(CRAWL_PROCESS_MODULES)}, sys; "
         "print(sorted(m for m in ('trafilatura', 'htmldate', 'justext') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert run_python(code).strip() == "[]"
 
 
 def test_the_workers_fork_server_warms_up_without_scipy():
     """The fork server imports the extractor and analyses a sample page, signing it, at every crawl's start:
     datasketch's package would add scipy (0.3 s of a core) before the first page can be extracted."""
     code = "import crawler.extract.analysis, crawler.extract.warmup, sys; print('scipy' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert run_python(code).strip() == "False"
 
 
 # A Crawler of the project's settings with its extensions and downloader middlewares built, as a crawl
@@ -58,10 +53,7 @@ print(any(type(m).__name__ == "CookiesMiddleware" for m in middlewares))
 
 
 def build_components(*settings: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", BUILD_COMPONENTS, *settings], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    return result.stdout.split("\n")
+    return run_python(BUILD_COMPONENTS, *settings).split("\n")
 
 
 def test_components_switched_off_by_their_setting_are_not_imported():

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +16,7 @@ from dedup import (
     normalize_text,
     shingles,
 )
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.fresh_python import run_python
 
 
 def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
@@ -171,10 +167,7 @@ def test_memory_store_holds_signatures_and_buckets():
 
 
 def test_dedup_never_imports_scrapy():
-    import subprocess
-
-    code = "import dedup, sys; assert not any(m == 'scrapy' or m.startswith('scrapy.') for m in sys.modules)"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    run_python("import dedup, sys; assert not any(m == 'scrapy' or m.startswith('scrapy.') for m in sys.modules)")
 
 
 def test_containment_confirms_cut_copies_of_similar_size_only():
@@ -202,13 +195,6 @@ def test_banding_is_the_one_datasketch_chooses(threshold, num_perm):
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT))
     assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r)
-
-
-def run_python(code: str) -> str:
-    """Run ``code`` in a fresh interpreter (what it has imported is the point); its output."""
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
