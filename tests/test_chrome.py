@@ -7,9 +7,10 @@ import trafilatura
 
 from crawler.demo.server import SiteGroup
 from crawler.extract.chrome import cut_chrome
+from crawler.extract.paragraphs import block_hash, prefix_hash, split_paragraphs
 from crawler.handoff import KnownChrome
 from crawler.store.articles import ArticleRow
-from crawler.store.chrome import SiteChrome, block_hash, prefix_hash
+from crawler.store.chrome import SiteChrome
 from crawler.store.writer import Writer
 from dedup import content_hash
 from tests.support.crawl import crawl as run_crawl
@@ -206,13 +207,18 @@ def test_bad_parameters(tmp_path):
         SiteChrome(chrome.blocks, chrome.removed, writer.articles, writer.teasers, chrome.index, 1, 300, 25)
 
 
+def cut_text(text: str, chrome: KnownChrome) -> tuple[str, list[tuple[str, str]]]:
+    kept, cut = cut_chrome(split_paragraphs(text), chrome)
+    return "\n\n".join(paragraph.text for paragraph in kept), cut
+
+
 def test_the_crawl_side_cuts_known_chrome_but_never_below_the_minimum_words():
     chrome = KnownChrome(frozenset({block_hash(PITCH), block_hash(SOURCE)}), max_chars=300, min_words=12)
     story = "The council approved the harbour tunnel on Tuesday after a long debate about the costs involved."
-    text, cut = cut_chrome(f"{story}\n\n{PITCH}\n\n{SOURCE}", chrome)
+    text, cut = cut_text(f"{story}\n\n{PITCH}\n\n{SOURCE}", chrome)
     assert text == story and cut == [(PITCH, "site_chrome"), (SOURCE, "site_chrome")]
     # What would be left is shorter than the minimum: nothing is cut.
-    assert cut_chrome(f"Short words here.\n\n{PITCH}", chrome) == (f"Short words here.\n\n{PITCH}", [])
+    assert cut_text(f"Short words here.\n\n{PITCH}", chrome) == (f"Short words here.\n\n{PITCH}", [])
     # A paragraph longer than max_chars is never chrome, whatever its hash.
     strict = KnownChrome(chrome.blocks, max_chars=20, min_words=1)
-    assert cut_chrome(f"{story}\n\n{PITCH}", strict) == (f"{story}\n\n{PITCH}", [])
+    assert cut_text(f"{story}\n\n{PITCH}", strict) == (f"{story}\n\n{PITCH}", [])

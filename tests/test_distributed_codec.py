@@ -135,6 +135,36 @@ def test_a_signature_of_broken_length_is_refused():
         decode_record(json.dumps(data).encode())
 
 
+MALFORMED_HASHES = {
+    "one pair for many paragraphs": lambda count: [[1, None]],
+    "not a list": lambda count: "many",
+    "three values": lambda count: [[1, 2, 3]] * count,
+    "a boolean": lambda count: [[True, None]] * count,
+    "beyond 64 bits": lambda count: [[2**63, None]] * count,  # no stored hash is
+    "a string": lambda count: [["1", None]] * count,
+    "a string prefix": lambda count: [[1, "2"]] * count,
+}
+
+
+@pytest.mark.parametrize("make_hashes", MALFORMED_HASHES.values(), ids=MALFORMED_HASHES)
+def test_paragraph_hashes_that_do_not_fit_the_text_are_refused(make_hashes):
+    data = json.loads(encode_record(analysed_demo_page(), SCHEME))
+    count = len(data["analysis"]["article_text"]["paragraph_hashes"])
+    assert count > 1
+    data["analysis"]["article_text"]["paragraph_hashes"] = make_hashes(count)
+    with pytest.raises(RecordError, match="paragraph_hashes"):
+        decode_record(json.dumps(data).encode())
+
+
+def test_a_record_without_paragraph_hashes_is_read_and_they_are_made_where_needed():
+    page = analysed_demo_page()
+    data = json.loads(encode_record(page, SCHEME))
+    del data["analysis"]["article_text"]["paragraph_hashes"]  # as a crawler of an earlier version sends it
+    signed = decode_record(json.dumps(data).encode(), SCHEME).analysis.article_text
+    assert signed.paragraph_hashes is None
+    assert signed.hashes() == page.analysis.article_text.paragraph_hashes
+
+
 # -- requests ---------------------------------------------------------------------------------------
 def news_spider() -> NewsSpider:
     return NewsSpider(urls=f"{HERALD}/")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from crawler.config import TEASER_SCHEME
+from crawler.extract.paragraphs import block_hash
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
 from crawler.extract.signing import sign_text
 from crawler.records import AnalysedPage
-from crawler.store.chrome import block_hash
 from crawler.store.database import MAX_PADDED
 from crawler.store.writer import Writer
 from dedup import content_hash

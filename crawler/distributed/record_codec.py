@@ -7,6 +7,7 @@ import binascii
 import json
 from typing import Any
 
+from crawler.extract.paragraphs import ParagraphHashes
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
 from crawler.extract.signing import SignedText
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
@@ -126,6 +127,10 @@ def _analysis(analysis: PageAnalysis) -> dict[str, Any]:
             "word_count": signed.word_count,
             "content_hash": signed.content_hash,
             "signature": _signature(signed.signature),
+            # Optional: a writer computes what a record lacks (records of older crawlers).
+            "paragraph_hashes": (
+                [list(hashes) for hashes in signed.paragraph_hashes] if signed.paragraph_hashes is not None else None
+            ),
         }
     return {
         "extraction": {
@@ -221,6 +226,26 @@ def _read_signature(value: Any, name: str) -> Signature | None:
     return Signature.from_bytes(data, read.integer("size"))
 
 
+def _read_paragraph_hashes(value: Any, text: str) -> tuple[ParagraphHashes, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != text.count("\n\n") + 1:
+        raise RecordError(f"article_text.paragraph_hashes is not one pair per paragraph: {value!r:.200}")
+    hashes = []
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2 or not _is_hash(pair[0]) or not _is_hash(pair[1], None):
+            raise RecordError(f"article_text.paragraph_hashes holds {pair!r:.200}")
+        hashes.append(ParagraphHashes(pair[0], pair[1]))
+    return tuple(hashes)
+
+
+def _is_hash(value: Any, *allowed: None) -> bool:
+    """A signed 64-bit integer, as the database stores a hash (or one of ``allowed``)."""
+    if value is None:
+        return None in allowed
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
 def _read_article(value: dict[str, Any] | None) -> Article | None:
     if value is None:
         return None
@@ -278,6 +303,7 @@ def _read_analysis(value: dict[str, Any]) -> PageAnalysis:
             text_read.integer("word_count"),
             text_read.text("content_hash"),
             _read_signature(signed_fields.get("signature"), "article_text.signature"),
+            _read_paragraph_hashes(signed_fields.get("paragraph_hashes"), text),
         )
     teaser_signatures = [_read_signature(s, "teaser_signatures") for s in read.listing("teaser_signatures")]
     if teaser_signatures and len(teaser_signatures) != len(extraction.teasers):

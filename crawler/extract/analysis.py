@@ -57,23 +57,33 @@ def analyse_page(
     """Extract the page, cut the site's known ``chrome`` from its article, then sign the article text
     and each teaser blurb (batch, not per token).
 
-    The CPU time of each step is recorded in the result: the crawl reports where its time goes.
+    The CPU time of each step is recorded in the result: the crawl reports where its time goes (the
+    chrome cut counts with the signing: it works on the paragraphs tokenised for the signature).
     """
     # Imported on first use: the crawl process imports this module to name the workers' function,
     # and must not load trafilatura and datasketch for that; the workers' fork server preloads them.
     from crawler.extract.article import extract_page
     from crawler.extract.chrome import cut_chrome
-    from crawler.extract.signing import sign_text
+    from crawler.extract.paragraphs import split_paragraphs
+    from crawler.extract.signing import sign_paragraphs
 
     started = time.process_time()
     extraction = extract_page(body, url, content_type, options)
-    if chrome is not None and extraction.article is not None:
-        text, cut = cut_chrome(extraction.article.text, chrome)
-        if cut:  # signed as the writer will store it: it need not sign it again
-            extraction.article = replace(extraction.article, text=text)
-            extraction.removed = [*extraction.removed, *cut]
     extracted = time.process_time()
-    signed = sign_text(extraction.article.text, article_scheme) if extraction.article is not None else None
+    signed = None
+    if extraction.article is not None:
+        # Tokenised and hashed once, paragraph by paragraph: for the chrome cut, the signature and the
+        # hashes the writer side looks paragraphs up by.
+        paragraphs = split_paragraphs(extraction.article.text)
+        cut: list[tuple[str, str]] = []
+        if chrome is not None:
+            paragraphs, cut = cut_chrome(paragraphs, chrome)
+        if cut:  # signed as the writer will store it: it need not sign it again
+            signed = sign_paragraphs(paragraphs, article_scheme)
+            extraction.article = replace(extraction.article, text=signed.text)
+            extraction.removed = [*extraction.removed, *cut]
+        else:  # the very string: the record carries it once
+            signed = sign_paragraphs(paragraphs, article_scheme, extraction.article.text)
     teaser_signatures = teaser_scheme.signatures(t.text for t in extraction.teasers)
     signed_at = time.process_time()
     return PageAnalysis(extraction, signed, teaser_signatures, extracted - started, signed_at - extracted)

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-
+from crawler.extract.paragraphs import Paragraph
 from crawler.extract.words import count_words
 from crawler.handoff import KnownChrome
-from dedup import normalize_text
 
 CHROME = "site_chrome"  # the reason recorded for a paragraph cut as the site's chrome
-
-
-def text_hash(normalized: str) -> int:
-    """A signed 64-bit hash (SQLite's INTEGER) of a text already normalised."""
-    return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
-
-
-@functools.lru_cache(maxsize=4096)  # a page's paragraphs are read to cut chrome, then again to learn it
-def normalized_paragraph(paragraph: str) -> str:
-    return normalize_text(paragraph)
-
-
-@functools.lru_cache(maxsize=4096)  # the same: a paragraph is hashed to cut chrome, to learn it, to clean others
-def block_hash(paragraph: str) -> int:
-    """A signed 64-bit hash of the paragraph's normalised words (SQLite's INTEGER)."""
-    return text_hash(normalized_paragraph(paragraph))
 
 
 def has_words(paragraphs: list[str], minimum: int) -> bool:
@@ -38,19 +19,20 @@ def has_words(paragraphs: list[str], minimum: int) -> bool:
     return total >= minimum
 
 
-def is_chrome(paragraph: str, chrome: KnownChrome) -> bool:
-    return len(paragraph) <= chrome.max_chars and block_hash(paragraph) in chrome.blocks
+def is_chrome(paragraph: str, block: int, chrome: KnownChrome) -> bool:
+    """Whether a paragraph whose block hash is ``block`` is the site's chrome."""
+    return len(paragraph) <= chrome.max_chars and block in chrome.blocks
 
 
-def cut_chrome(text: str, chrome: KnownChrome) -> tuple[str, list[tuple[str, str]]]:
-    """The text without the site's known chrome, and what was cut; never cut down below ``min_words``."""
-    kept: list[str] = []
+def cut_chrome(paragraphs: list[Paragraph], chrome: KnownChrome) -> tuple[list[Paragraph], list[tuple[str, str]]]:
+    """The paragraphs without the site's known chrome, and what was cut; never cut down below ``min_words``."""
+    kept: list[Paragraph] = []
     cut: list[tuple[str, str]] = []
-    for paragraph in text.split("\n\n"):
-        if is_chrome(paragraph, chrome):
-            cut.append((paragraph, CHROME))
+    for paragraph in paragraphs:
+        if is_chrome(paragraph.text, paragraph.hashes.block, chrome):
+            cut.append((paragraph.text, CHROME))
         else:
             kept.append(paragraph)
-    if not cut or not has_words(kept, chrome.min_words):
-        return text, []
-    return "\n\n".join(kept), cut
+    if not cut or not has_words([p.text for p in kept], chrome.min_words):
+        return paragraphs, []
+    return kept, cut

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.extract.paragraphs import Paragraph, ParagraphHashes, paragraph_hashes, split_paragraphs
 from crawler.extract.words import count_words
-from dedup import Signature, SignatureScheme, hash_of_tokens, tokens
+from dedup import Signature, SignatureScheme, hash_of_tokens
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,24 @@ class SignedText:
     word_count: int
     content_hash: str
     signature: Signature | None  # None: too short to shingle, matched by exact hash only
+    # Each paragraph's hashes, made with the signature where the page was analysed so that the writer
+    # side (one thread for the whole crawl) need not tokenise the text again; None: not sent.
+    paragraph_hashes: tuple[ParagraphHashes, ...] | None = None
+
+    def hashes(self) -> tuple[ParagraphHashes, ...]:
+        """The hashes of each paragraph of the text (``text.split("\\n\\n")``), in order."""
+        return self.paragraph_hashes if self.paragraph_hashes is not None else paragraph_hashes(self.text)
 
 
 def sign_text(text: str, scheme: SignatureScheme) -> SignedText:
-    words = tokens(text)  # once for both the hash and the signature: it is most of what either costs
-    return SignedText(text, count_words(text), hash_of_tokens(words), scheme.signature_of_tokens(words))
+    return sign_paragraphs(split_paragraphs(text), scheme)
+
+
+def sign_paragraphs(paragraphs: list[Paragraph], scheme: SignatureScheme, text: str | None = None) -> SignedText:
+    """:func:`sign_text` of the text made of ``paragraphs`` (``text``, when the caller has it joined already):
+    their tokens are the text's, tokenised once."""
+    if text is None:
+        text = "\n\n".join(paragraph.text for paragraph in paragraphs)
+    words = [word for paragraph in paragraphs for word in paragraph.words]
+    hashes = tuple(paragraph.hashes for paragraph in paragraphs)
+    return SignedText(text, count_words(text), hash_of_tokens(words), scheme.signature_of_tokens(words), hashes)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 
 from crawler.extract.analysis import analyse_page
-from crawler.extract.chrome import block_hash
 from crawler.extract.options import ExtractOptions
+from crawler.extract.paragraphs import block_hash
 from crawler.handoff import KnownChrome
 from dedup import SignatureScheme
 

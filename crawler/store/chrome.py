@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from crawler.extract.chrome import CHROME, block_hash, has_words, is_chrome, normalized_paragraph, text_hash
+from crawler.extract.chrome import CHROME, has_words, is_chrome
+from crawler.extract.paragraphs import ParagraphHashes, block_hash, normalized_paragraph, paragraph_hashes
 from crawler.extract.signing import sign_text
 from crawler.handoff import KnownChrome
 from crawler.store.articles import Articles
@@ -16,15 +18,6 @@ from dedup import NearDuplicateIndex, normalize_text
 logger = logging.getLogger(__name__)
 
 MAX_ARTICLES_TRACKED = 200  # articles remembered per block, to clean once it turns out to be chrome
-
-
-PREFIX_WORDS = 8  # a blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start
-
-
-def prefix_hash(text: str, normalized: str | None = None) -> int | None:
-    """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
-    words = (normalized if normalized is not None else normalize_text(text)).split(" ", PREFIX_WORDS)
-    return text_hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
 
 
 class SiteChrome:
@@ -81,17 +74,22 @@ class SiteChrome:
         return self._handed[site]
 
     # -- cutting ------------------------------------------------------------------------------
-    def strip(self, page_url: str, text: str) -> tuple[str, list[tuple[str, str]]]:
-        """The text without the site's known chrome, and what was cut with the reason."""
+    def strip(
+        self, page_url: str, text: str, hashes: Sequence[ParagraphHashes] | None = None
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """The text without the site's known chrome, and what was cut with the reason.
+
+        ``hashes``: each paragraph's, as the crawl side made them with the signature (made here if None).
+        """
         site = site_of(page_url)
         chrome = self.known_chrome(site)
         paragraphs = text.split("\n\n")
-        normalized = {p: normalized_paragraph(p) for p in paragraphs if len(p) <= 2 * self.max_chars}
-        blurbs = self._teaser_blurbs(site, page_url, normalized)
+        hashes = hashes if hashes is not None else paragraph_hashes(text)
+        blurbs = self._teaser_blurbs(site, page_url, paragraphs, hashes)
         kept, removed = [], []
-        for paragraph in paragraphs:
+        for paragraph, paragraph_hash in zip(paragraphs, hashes, strict=True):
             # Usually cut before signing already (see known_chrome); not when learned since the page left.
-            if chrome is not None and is_chrome(paragraph, chrome):
+            if chrome is not None and is_chrome(paragraph, paragraph_hash.block, chrome):
                 removed.append((paragraph, CHROME))
             elif paragraph in blurbs:
                 removed.append((paragraph, "teaser_blurb"))
@@ -101,37 +99,50 @@ class SiteChrome:
             return text, []  # never cut an article down to nothing
         return "\n\n".join(kept), removed
 
-    def _teaser_blurbs(self, site: str, page_url: str, normalized: dict[str, str]) -> set[str]:
+    def _teaser_blurbs(
+        self, site: str, page_url: str, paragraphs: list[str], hashes: Sequence[ParagraphHashes]
+    ) -> set[str]:
         """The paragraphs that are a blurb of one of the site's teasers (cut at any length).
 
         Only teasers shown on two pages or more, linking within the site but not to this page:
         a teaser of this very story repeats its lede, which is the article's own text.
         """
         prefixes: dict[int, list[str]] = {}
-        for paragraph, text in normalized.items():
-            key = prefix_hash(paragraph, text)
-            if key is not None:
-                prefixes.setdefault(key, []).append(paragraph)
+        for paragraph, paragraph_hash in zip(paragraphs, hashes, strict=True):
+            if paragraph_hash.prefix is not None and len(paragraph) <= 2 * self.max_chars:
+                prefixes.setdefault(paragraph_hash.prefix, []).append(paragraph)
         found = set()
         for key, url, blurb, seen_count in self.teasers.with_prefixes(list(prefixes)):
             if not url or url == page_url or seen_count < 2 or site_of(url) != site:
                 continue
             blurb = normalize_text(blurb)
             for paragraph in prefixes[key]:
-                text = normalized[paragraph]
+                text = normalized_paragraph(paragraph)
                 if text in blurb or (blurb in text and len(blurb) >= 0.5 * len(text)):
                     found.add(paragraph)
         return found
 
     # -- learning -----------------------------------------------------------------------------
-    def learn(self, page_url: str, article_id: int, story_id: int, text: str) -> int:
+    def learn(
+        self,
+        page_url: str,
+        article_id: int,
+        story_id: int,
+        text: str,
+        hashes: Sequence[ParagraphHashes] | None = None,
+    ) -> int:
         """Count the article's short paragraphs for its site; clean articles when a block turns chrome.
 
-        ``story_id`` is the article's cluster root: copies of one story count once. Returns the
-        number of blocks that became chrome.
+        ``story_id`` is the article's cluster root: copies of one story count once; ``hashes`` as for
+        :meth:`strip`. Returns the number of blocks that became chrome.
         """
         site = site_of(page_url)
-        blocks = {block_hash(p): p for p in text.split("\n\n") if len(p) <= self.max_chars and p.strip()}
+        hashes = hashes if hashes is not None else paragraph_hashes(text)
+        blocks = {
+            paragraph_hash.block: paragraph
+            for paragraph, paragraph_hash in zip(text.split("\n\n"), hashes, strict=True)
+            if len(paragraph) <= self.max_chars and paragraph.strip()
+        }
         known = self.blocks.get(site, list(blocks))
         changed: list[tuple[int, str, list[int], list[int], bool]] = []
         turned: list[tuple[int, list[int]]] = []
@@ -184,4 +195,4 @@ class SiteChrome:
             self.index.add(article_id, cleaned.signature)
 
 
-__all__ = ["SiteChrome", "block_hash"]
+__all__ = ["SiteChrome"]

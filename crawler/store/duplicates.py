@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.extract.paragraphs import prefix_hash
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import SignedText
 from crawler.store.articles import ArticleRow, Articles
-from crawler.store.chrome import prefix_hash
 from crawler.store.teasers import Teasers
 from crawler.urls import site_of
 from dedup import NearDuplicateIndex, Signature

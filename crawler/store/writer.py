@@ -352,7 +352,7 @@ class Writer:
         chrome_removed: list[tuple[str, str]] = []
         started = time.perf_counter()
         if self.chrome is not None:
-            cut, chrome_removed = self.chrome.strip(page.url, text.text)
+            cut, chrome_removed = self.chrome.strip(page.url, text.text, text.hashes())
             if chrome_removed:  # dedup must compare the text that will be stored
                 text = sign_text(cut, self.article_index.scheme)
                 self.stats.inc_value("chrome/pages_cleaned")
@@ -390,7 +390,9 @@ class Writer:
         self._record_removed(article_id, page.analysis.extraction.removed + chrome_removed)
         if self.chrome is not None:
             story = decision.root_id or article_id  # copies of one story count once
-            self.stats.inc_value("chrome/blocks_learned", self.chrome.learn(page.url, article_id, story, text.text))
+            self.stats.inc_value(
+                "chrome/blocks_learned", self.chrome.learn(page.url, article_id, story, text.text, text.hashes())
+            )
             self._lap("store/learn_s", started)
         return article_id, True
 
