@@ -141,6 +141,9 @@ class NearDuplicateIndex:
         self.bands = bands
         self.rows = rows
         self.store: BandStore = store if store is not None else MemoryBandStore()
+        self._salts = [band.to_bytes(16, "little") for band in range(bands)]  # the band number, in each key
+        # A document is looked up, then added, with one signature: its keys are made once.
+        self._last_keys: tuple[Signature, tuple[int, ...]] | None = None
 
     def params(self) -> dict[str, object]:
         """What must match for stored band keys to be usable: the scheme plus the banding."""
@@ -160,18 +163,21 @@ class NearDuplicateIndex:
         values = signature.values
         if len(values) != self.scheme.num_perm:
             raise ValueError(f"signature has {len(values)} values, index expects {self.scheme.num_perm}")
+        last = self._last_keys
+        if last is not None and last[0] is signature:
+            return list(last[1])
         raw = values.astype("<u4").tobytes()
         width = self.rows * 4
-        return [
+        keys = tuple(
             int.from_bytes(
-                hashlib.blake2b(
-                    raw[i * width : (i + 1) * width], digest_size=8, salt=i.to_bytes(16, "little")
-                ).digest(),
+                hashlib.blake2b(raw[i * width : (i + 1) * width], digest_size=8, salt=salt).digest(),
                 "little",
                 signed=True,
             )
-            for i in range(self.bands)
-        ]
+            for i, salt in enumerate(self._salts)
+        )
+        self._last_keys = (signature, keys)
+        return list(keys)
 
     def add(self, doc_id: int, signature: Signature) -> None:
         self.store.add(doc_id, self.band_keys(signature), signature)

@@ -144,6 +144,18 @@ def test_band_keys_depend_on_band_number():
     assert all(-(2**63) <= k < 2**63 for k in keys)
 
 
+def test_band_keys_made_once_per_signature_are_each_signatures_own():
+    scheme = SignatureScheme()
+    index = NearDuplicateIndex(scheme)
+    a, b = (scheme.signature(text) for text in words_with_jaccard(0.3))
+    assert a is not None and b is not None
+    first = index.band_keys(a)
+    first.clear()  # what a caller does with its list does not reach the next caller
+    assert index.band_keys(a) == NearDuplicateIndex(scheme).band_keys(a) != []
+    assert index.band_keys(b) != index.band_keys(a)
+    assert index.band_keys(Signature(a.values.copy(), a.size)) == index.band_keys(a)  # equal values, other object
+
+
 def test_stored_parameters_are_checked():
     index = NearDuplicateIndex(SignatureScheme(num_perm=128), threshold=0.6)
     stored = index.params()
