@@ -40,6 +40,7 @@ from crawler.distributed.consumer import StreamStore
 from crawler.distributed.history import RedisMirror, mark_mirror
 from crawler.distributed.record_codec import decode_record, encode_record
 from crawler.distributed.request_codec import RequestCodec, allowed_callbacks
+from crawler.extract.paragraphs import paragraph_hashes
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
 from crawler.extract.signing import SignedText
 from crawler.extract.words import count_words
@@ -96,7 +97,10 @@ class Records:
         else:
             values = self.rng.integers(0, 2**32, size=self.num_perm, dtype=np.uint32)
         self.recent = [*self.recent[-999:], values]
-        signed = SignedText(text, count_words(text), content_hash(text), Signature(values, len(words)))
+        # With the paragraph hashes a crawler sends along: the writer does not make them.
+        signed = SignedText(
+            text, count_words(text), content_hash(text), Signature(values, len(words)), paragraph_hashes(text)
+        )
         shown = self.rng.choice(len(self.pool), size=TEASERS_PER_PAGE, replace=False)
         site = f"bench-{number % SITES}.example"
         teasers = [
