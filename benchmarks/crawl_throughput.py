@@ -50,8 +50,8 @@ CRAWLS: dict[str, dict[str, Any]] = {
 }
 # The crawl's own stage timings (runs.stats, see README.md "Stats"): key, label, what it measures.
 STAGES = (
-    ("timing/extract_cpu_s", "extract", "worker CPU: trafilatura, teasers, cuts"),
-    ("timing/sign_cpu_s", "sign", "worker CPU: content hash, MinHash"),
+    ("timing/extract_cpu_s", "extract", "worker CPU: trafilatura, teasers, metadata"),
+    ("timing/sign_cpu_s", "sign", "worker CPU: paragraphs, chrome cut, MinHash"),
     ("timing/store_s", "store", "writer wall: Writer.write"),
     ("timing/store/chrome_s", "  chrome", "site chrome cut"),
     ("timing/store/dedup_s", "  dedup", "decide_article"),
