@@ -27,9 +27,9 @@ def block_hash(paragraph: str) -> int:
     return text_hash(normalized_paragraph(paragraph))
 
 
-def prefix_hash(text: str, normalized: str | None = None) -> int | None:
+def prefix_hash(text: str) -> int | None:
     """The hash of a text's first PREFIX_WORDS normalised words; None for a shorter text."""
-    return prefix_hash_of_tokens((normalized if normalized is not None else normalize_text(text)).split())
+    return prefix_hash_of_tokens(tokens(text))
 
 
 def prefix_hash_of_tokens(words: list[str]) -> int | None:
