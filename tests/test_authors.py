@@ -101,3 +101,42 @@ def test_the_site_name_the_page_states_is_left_out_beside_a_person():
     tree = parse_html(page(head))
     assert tree is not None
     assert read_metadata(tree, "https://www.swr.example/sport/volleyball.html").author == "Julius Richter"
+
+
+BLOG_POST = """<html><head><title>Barcamp 2015</title></head><body class="single has-comments">
+<article><h1>Barcamp 2015</h1>
+<div class="entry-meta">Posted on <a href="/2015/04/05/">5 April</a>
+<span class="who"><a class="url fn n" href="https://murdel.example/author/murdelta/"
+ title="View all posts by marc">{name}</a></span></div>
+<p>Two days of talks about the web and much more, with many people who came from everywhere.</p>
+</article>
+{aside}
+</body></html>"""
+
+
+def test_a_blogs_author_named_only_in_the_link_to_their_archive():
+    tree = parse_html(BLOG_POST.format(name="marc", aside=""))
+    assert read_metadata(tree, URL).author == "marc"
+    # Its rel="author" text, without the phrase some themes put in it.
+    rel = '<a rel="author" href="/about/">Zeige alle Beiträge von Petra Ruland</a>'
+    tree = parse_html(f"<html><body><article><p>Words.</p><div>{rel}</div></article></body></html>")
+    assert read_metadata(tree, URL).author == "Petra Ruland"
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        # Other people's archive links in the comments or a sidebar do not count against the post's.
+        '<div id="comments" class="comments-area"><a href="/author/bo/" title="View all posts by Bo">Bo</a></div>',
+        '<aside class="widget"><a href="/author/cy/" title="View all posts by Cy">Cy</a></aside>',
+    ],
+)
+def test_archive_links_of_comments_and_sidebars_are_not_read(aside):
+    assert read_metadata(parse_html(BLOG_POST.format(name="marc", aside=aside)), URL).author == "marc"
+
+
+def test_archive_links_naming_several_people_or_nobody_give_no_author():
+    other = '<div class="entry-meta"><a href="/author/tom/" title="View all posts by Tom Stelling">Tom</a></div>'
+    assert read_metadata(parse_html(BLOG_POST.format(name="marc", aside=other)), URL).author is None  # a listing
+    more = '<html><body><p>Words.</p><a href="/author/ann-example/">mehr</a></body></html>'
+    assert read_metadata(parse_html(more), URL).author is None  # a link to /author/ that names nobody

@@ -17,6 +17,7 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
+from crawler.extract.author_links import archive_link_author
 from crawler.extract.authors import tidy_authors
 from crawler.extract.bylines import byline_author
 from crawler.extract.dateparsing import dates_read_in
@@ -105,12 +106,17 @@ class MetadataReader:
 
     @property
     def author(self) -> str | None:
-        """The authors the structured data names, else the byline's, without what is not a person."""
+        """The authors the structured data names, else the byline's, else the one the links to an author's
+        archive name; without what is not a person."""
         elements, site_names = self.elements, self.site_names
         named = tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
         if named:
             return named
-        return tidy_authors(clean(byline_author(self.tree)), self.url, site_names, elements.metadata_strings())
+        from_byline = tidy_authors(clean(byline_author(self.tree)), self.url, site_names, elements.metadata_strings())
+        if from_byline:
+            return from_byline
+        # Blogs often name their author only in the links to the author's archive.
+        return tidy_authors(archive_link_author(self.tree), self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
