@@ -66,6 +66,35 @@ def test_an_h1_that_is_the_blog_name_is_not_the_headline():
     assert page_title(sources, "https://disfunctions.example/plex/") == "Podcasts in Plex"
 
 
+def test_an_h1_after_a_shorter_section_label_in_the_title_is_the_headline():
+    sources = TitleSources(
+        title_tag="News - Elder: From the ghetto to Augusta", h1=["Elder: From the ghetto to Augusta"]
+    )
+    assert page_title(sources, "https://www.golf.example/i7484_1.html") == "Elder: From the ghetto to Augusta"
+
+
+def test_an_h1_the_structured_headline_repeats_before_a_section_name_the_title_repeats():
+    sources = TitleSources(
+        title_tag="News - Eawag",
+        og_title="The first electron is what counts",
+        h1=["News", "The first electron is what counts"],
+    )
+    assert page_title(sources, "https://www.eawag.example/de/news/") == "The first electron is what counts"
+
+
+def test_of_differing_structured_headlines_the_one_the_title_repeats():
+    # trafilatura reads a breadcrumb's name from JSON-LD; og:title and <title> name the story.
+    sources = TitleSources(
+        title_tag="Snowflakes - walking the dog in winter - Martin Example DOGS",
+        headline="Aktuelles",
+        og_title="Snowflakes - walking the dog in winter",
+        site_names=["Martin Example DOGS"],
+    )
+    assert page_title(sources, URL) == "Snowflakes - walking the dog in winter"
+    # Without a <title> to tell them apart, the JSON-LD headline comes first as before.
+    assert page_title(TitleSources(headline="Tunnel plan approved", og_title="Tunnel"), URL) == "Tunnel plan approved"
+
+
 def test_the_json_ld_headline_before_a_differing_h1():
     sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate"])
     assert page_title(sources, URL) == "Tunnel plan approved"

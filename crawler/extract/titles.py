@@ -120,23 +120,36 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
     title_tag = clean(sources.title_tag)
     h1s = [h for h in (clean(h) for h in sources.h1) if len(h) >= MIN_HEADLINE_CHARS]
-    # An <h1> that is the last part of <title> is the site's name ("Post | Blog name").
+    # An <h1> that is the last part of <title> is the site's name ("Post | Blog name"); not after a
+    # shorter label, where it is the headline ("News - Elder: From the ghetto to Augusta").
     title_parts = split_title(title_tag)
     if len(title_parts) > 1:
-        names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1])}
+        before = _word_count(" ".join(title_parts[:-1]))
+        names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= _word_count(h)}
     structured = [clean(t) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
-    stated = [*structured, title_tag] if title_tag else structured
     headings = [h for h in h1s if not _is_site_name(h, names)]
-    # Agreement of the visible heading with what the markup states is the strongest evidence.
-    runs = {key for text in stated for key in _edge_run_keys(text)}
-    for heading in headings:
-        if name_key(heading) in runs:
-            return heading[:MAX_TITLE_CHARS]
-    candidates = [strip_site_name(t, names) for t in structured] + headings[:1]
+    # Agreement of the visible heading with what the markup states is the strongest evidence: with the
+    # structured headline first, then with <title> (whose other parts are often a section's name, and
+    # so is many a page's first <h1>: "News").
+    structured_runs = {key for text in structured for key in _edge_run_keys(text)}
+    title_runs = _edge_run_keys(title_tag) if title_tag else set()
+    for runs in (structured_runs, title_runs):
+        for heading in headings:
+            if name_key(heading) in runs:
+                return heading[:MAX_TITLE_CHARS]
+    # A structured headline that <title> repeats before one that it does not (trafilatura reads a
+    # breadcrumb's "Aktuelles" from JSON-LD where og:title has the story's headline).
+    bare = [strip_site_name(t, names) for t in structured]
+    bare.sort(key=lambda t: not title_runs or name_key(t) not in title_runs)
+    candidates = bare + headings[:1]
     if title_tag:
         candidates.append(strip_site_name(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
 
 
 def _edge_run_keys(text: str) -> set[str]:
