@@ -2,8 +2,9 @@
 
 Accuracy of metadata, over the records whose ground-truth value is non-empty (an empty value in the
 corpus means "not annotated", so it is neither right nor wrong):
-- title, author: equal after collapsing whitespace and case-folding; several ground-truth authors
-  are joined with "; " (trafilatura's separator).
+- title, author: equal after collapsing whitespace and case-folding, characters that show nothing
+  (soft hyphens, zero-width spaces) left out of both; several ground-truth authors are joined with
+  "; " (trafilatura's separator).
 - date: the first 10 characters (YYYY-MM-DD) are equal.
 With these definitions plain trafilatura's date accuracy is 0.865 on the 990 pages.
 """
@@ -22,6 +23,7 @@ from benchmarks.corpus import CorpusPage, Score, collapse, score
 from benchmarks.harness import CrawlRun
 from crawler.extract.article import extract_page
 from crawler.extract.language import guess_language
+from crawler.extract.words import visible
 
 FIELDS = ("title", "author", "date")
 SERVED_PAGE = re.compile(r"/p/(\d+)\.html$")
@@ -84,7 +86,7 @@ def read_crawled(run: CrawlRun, pages: list[CorpusPage]) -> tuple[dict[int, Extr
 
 # --- metadata accuracy ------------------------------------------------------------------------
 def _same_text(truth: str, found: str | None) -> bool:
-    return collapse(truth).casefold() == collapse(found).casefold()
+    return collapse(visible(truth)).casefold() == collapse(visible(found or "")).casefold()
 
 
 def _truth(page: CorpusPage, name: str) -> str:

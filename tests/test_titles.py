@@ -95,6 +95,16 @@ def test_of_differing_structured_headlines_the_one_the_title_repeats():
     assert page_title(TitleSources(headline="Tunnel plan approved", og_title="Tunnel"), URL) == "Tunnel plan approved"
 
 
+def test_characters_that_show_nothing_are_left_out_of_the_headline():
+    # Soft hyphens mark where a long German word may break; stored, the title would not match its words.
+    sources = TitleSources(
+        title_tag="BKA - Pressemitteilungen 2022 - Messengerdienste sind kein rechtsfreier Raum",
+        h1=["Bundeskriminalamt (BKA)", "Mes\xadsen\xadger\xaddiens\xadte sind kein rechts\xadfrei\xader Raum"],
+    )
+    assert page_title(sources, "https://www.bka.example/DE/Presse/") == "Messengerdienste sind kein rechtsfreier Raum"
+    assert page_title(TitleSources(og_title="Zero\u200bwidth\ufeff title"), URL) == "Zerowidth title"
+
+
 def test_the_json_ld_headline_before_a_differing_h1():
     sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate"])
     assert page_title(sources, URL) == "Tunnel plan approved"

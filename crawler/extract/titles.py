@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.words import clean
+from crawler.extract.words import clean, count_words, visible
 
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
 # around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common).
@@ -118,15 +118,15 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     then the <h1>, then <title>, each without the site's name before or after it.
     """
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
-    title_tag = clean(sources.title_tag)
-    h1s = [h for h in (clean(h) for h in sources.h1) if len(h) >= MIN_HEADLINE_CHARS]
+    title_tag = clean(visible(sources.title_tag))
+    h1s = [h for h in (clean(visible(h)) for h in sources.h1) if len(h) >= MIN_HEADLINE_CHARS]
     # An <h1> that is the last part of <title> is the site's name ("Post | Blog name"); not after a
     # shorter label, where it is the headline ("News - Elder: From the ghetto to Augusta").
     title_parts = split_title(title_tag)
     if len(title_parts) > 1:
-        before = _word_count(" ".join(title_parts[:-1]))
-        names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= _word_count(h)}
-    structured = [clean(t) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
+        before = count_words(" ".join(title_parts[:-1]))
+        names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= count_words(h)}
+    structured = [clean(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
     headings = [h for h in h1s if not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
@@ -140,16 +140,12 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # A structured headline that <title> repeats before one that it does not (trafilatura reads a
     # breadcrumb's "Aktuelles" from JSON-LD where og:title has the story's headline).
     bare = [strip_site_name(t, names) for t in structured]
-    bare.sort(key=lambda t: not title_runs or name_key(t) not in title_runs)
+    bare.sort(key=lambda t: name_key(t) not in title_runs)  # a stable sort: otherwise in the order above
     candidates = bare + headings[:1]
     if title_tag:
         candidates.append(strip_site_name(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
-
-
-def _word_count(text: str) -> int:
-    return len(text.split())
 
 
 def _edge_run_keys(text: str) -> set[str]:

@@ -15,6 +15,16 @@ def clean(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+# Characters that show nothing: a soft hyphen (where a line may break: "Mes\xadsen\xadger"), a
+# zero-width space, a word joiner, a byte order mark. Left in, a title no longer matches its words.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters that show nothing (soft hyphens, zero-width spaces)."""
+    return _INVISIBLE.sub("", text)
+
+
 def count_words(text: str) -> int:
     """Words of a text; in scripts written without spaces (Chinese, Japanese) each character counts."""
     return len(WORD_OR_IDEOGRAPH.findall(text))
