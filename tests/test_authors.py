@@ -140,3 +140,10 @@ def test_archive_links_naming_several_people_or_nobody_give_no_author():
     assert read_metadata(parse_html(BLOG_POST.format(name="marc", aside=other)), URL).author is None  # a listing
     more = '<html><body><p>Words.</p><a href="/author/ann-example/">mehr</a></body></html>'
     assert read_metadata(parse_html(more), URL).author is None  # a link to /author/ that names nobody
+
+
+def test_initials_from_the_byline_keep_the_full_stops_it_writes():
+    page = '<html><body><article><p>Words.</p><span class="author">Von Günter W. Kienitz</span></article></body></html>'
+    assert read_metadata(parse_html(page), URL).author == "Günter W. Kienitz"
+    page = '<html><body><div class="byline">Posted by T. V. Raman at 10:00</div><p>Words.</p></body></html>'
+    assert read_metadata(parse_html(page), URL).author == "T. V. Raman"

@@ -177,6 +177,13 @@ MAX_AUTHOR_CHARS = 120  # trafilatura's len_limit for authors
 
 def byline_author(tree: HtmlElement) -> str | None:
     """The author(s) named by the page's byline markup, normalised as trafilatura does; None if none."""
+    written = byline_text(tree)
+    return normalize_authors(None, written) if written else None
+
+
+def byline_text(tree: HtmlElement) -> str | None:
+    """The text of the byline :func:`byline_author` reads, as the page writes it ("Von Günter W. Kienitz");
+    None if there is none."""
     discarded, levels = _classify(tree)
     for candidates in levels:
         for element in candidates:
@@ -184,7 +191,7 @@ def byline_author(tree: HtmlElement) -> str | None:
                 continue  # trafilatura deleted it before looking
             content = trim(" ".join(_text_without(element, discarded)))
             if content and 2 < len(content) < MAX_AUTHOR_CHARS:
-                return normalize_authors(None, content)
+                return content
     return None
 
 

@@ -13,13 +13,13 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_json
+from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_json, normalize_authors
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
 from crawler.extract.author_links import archive_link_author
 from crawler.extract.authors import tidy_authors
-from crawler.extract.bylines import byline_author
+from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
@@ -112,9 +112,13 @@ class MetadataReader:
         named = tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
         if named:
             return named
-        from_byline = tidy_authors(clean(byline_author(self.tree)), self.url, site_names, elements.metadata_strings())
-        if from_byline:
-            return from_byline
+        written = byline_text(self.tree)
+        if written:
+            # The byline as written is a source too: it spells initials with their full stops.
+            sources = [written, *elements.metadata_strings()]
+            from_byline = tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
+            if from_byline:
+                return from_byline
         # Blogs often name their author only in the links to the author's archive.
         return tidy_authors(archive_link_author(self.tree), self.url, site_names, elements.metadata_strings())
 
