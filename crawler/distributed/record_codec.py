@@ -233,16 +233,19 @@ def _read_paragraph_hashes(value: Any, text: str) -> tuple[ParagraphHashes, ...]
         raise RecordError(f"article_text.paragraph_hashes is not one pair per paragraph: {value!r:.200}")
     hashes = []
     for pair in value:
-        if not isinstance(pair, list) or len(pair) != 2 or not _is_hash(pair[0]) or not _is_hash(pair[1], None):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not _is_hash(pair[0])
+            or not (pair[1] is None or _is_hash(pair[1]))
+        ):
             raise RecordError(f"article_text.paragraph_hashes holds {pair!r:.200}")
         hashes.append(ParagraphHashes(pair[0], pair[1]))
     return tuple(hashes)
 
 
-def _is_hash(value: Any, *allowed: None) -> bool:
-    """A signed 64-bit integer, as the database stores a hash (or one of ``allowed``)."""
-    if value is None:
-        return None in allowed
+def _is_hash(value: Any) -> bool:
+    """A signed 64-bit integer, as the database stores a hash."""
     return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 

@@ -7,13 +7,11 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.authors import ARCHIVE_PHRASE
+
 _ARCHIVE_LINKS = etree.XPath('//a[@rel="author" or contains(@href, "/author/")]')
 # The title blog software gives a link to an author's archive; the name follows it.
-_ARCHIVE_TITLE = re.compile(
-    r"^(?:(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
-    r"|(?:posts|articles|beiträge|artikel) (?:by|von))\s+",
-    re.IGNORECASE,
-)
+_ARCHIVE_TITLE = re.compile(rf"^(?:{ARCHIVE_PHRASE}|(?:posts|articles|beiträge|artikel) (?:by|von))\s+", re.IGNORECASE)
 # Where other people's names are linked the same way: comments, sidebars, widgets. Whole class or id
 # tokens only ("comments-area", "widget_recent"), not substrings: themes put "has-comments" on <body>.
 _ASIDE_TOKEN = re.compile(

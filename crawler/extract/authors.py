@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from crawler.extract.titles import host_names, name_key
 
 # What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
+# What blog software writes before an author's name in the link to their archive.
+ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
 _BY_PHRASE = re.compile(
-    r"^(?:(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von|zum profil von"
+    rf"^(?:{ARCHIVE_PHRASE}|zum profil von"
     r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
     r"|by|von|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
     r"|^(?:责任编辑|编辑|作者|记者)\s*[:：]\s*",

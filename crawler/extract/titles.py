@@ -126,7 +126,8 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     if len(title_parts) > 1:
         before = count_words(" ".join(title_parts[:-1]))
         names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= count_words(h)}
-    structured = [clean(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title) if clean(t)]
+    stated = (clean(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title))
+    structured = [t for t in stated if t]
     headings = [h for h in h1s if not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
