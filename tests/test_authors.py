@@ -28,6 +28,11 @@ SITE = ["The Daily Herald"]
         ("Daily Herald; Claudia Riedler", "Claudia Riedler"),
         ("Claudia Riedler; Daily-Herald", "Claudia Riedler"),
         ("The Daily Herald", "The Daily Herald"),
+        # The label of a date after the byline, its digits gone: "Stand: 05.02.2020", "vor 5 Stunden".
+        ("Sara Zinnecker Stand", "Sara Zinnecker"),
+        ("Houzz Deutschland vor", "Houzz Deutschland"),
+        ("Stand", None),
+        ("Ann Example; Updated", "Ann Example"),
         # Host names, degrees, initials of a name beside them, placeholders, single letters.
         ("Facebook Com; Evgenia Karp", "Evgenia Karp"),
         ("Www Heraldnews De", None),
@@ -121,6 +126,15 @@ def test_a_blogs_author_named_only_in_the_link_to_their_archive():
     rel = '<a rel="author" href="/about/">Zeige alle Beiträge von Petra Ruland</a>'
     tree = parse_html(f"<html><body><article><p>Words.</p><div>{rel}</div></article></body></html>")
     assert read_metadata(tree, URL).author == "Petra Ruland"
+
+
+def test_archive_links_in_a_layout_with_a_sidebar_and_with_an_arrow_are_read():
+    # "one-sidebar" says how the page is laid out: the post in it is no sidebar.
+    post = BLOG_POST.format(name="marc", aside="").replace("<article>", '<div id="main" class="one-sidebar"><article>')
+    assert read_metadata(parse_html(post.replace("</article>", "</article></div>")), URL).author == "marc"
+    # The author box's link says the name with an arrow after it: the same person as the byline's link.
+    box = '<div id="author-link"><a href="/author/murdelta/" rel="author">View all posts by marc →</a></div>'
+    assert read_metadata(parse_html(BLOG_POST.format(name="marc", aside=box)), URL).author == "marc"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,11 @@ _ASIDE_TOKEN = re.compile(
     r"^(?:comments?|commentlist|comment-list|comments-area|sidebar|widget|(?:comment|widget)[-_].*"
     r"|.*[-_](?:comments|sidebar|widget))$"
 )
+# Class tokens that say how a page is laid out, not that an element is a sidebar ("one-sidebar" on
+# the main column of a theme with one sidebar).
+_LAYOUT_TOKEN = re.compile(r"^(?:no|one|two|three|has|with|without)-sidebars?$")
+# What themes put after the phrase in a link's text: "View all posts by Ann Example →".
+_TRAILING_MARKS = re.compile(r"[\s→»›…>|·:–—-]+$")
 MAX_NAME_CHARS = 60
 
 
@@ -38,6 +43,7 @@ def archive_link_author(tree: HtmlElement) -> str | None:
             name = _ARCHIVE_TITLE.sub("", " ".join(link.text_content().split()))
         else:
             continue
+        name = _TRAILING_MARKS.sub("", name)
         if name and len(name) <= MAX_NAME_CHARS and not _aside(link):
             names.append(name)
     return names[0] if names and len({name.casefold() for name in names}) == 1 else None
@@ -50,6 +56,6 @@ def _aside(element: HtmlElement) -> bool:
         if ancestor.tag == "body":
             return False
         tokens = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower().split()
-        if any(_ASIDE_TOKEN.match(token) for token in tokens):
+        if any(_ASIDE_TOKEN.match(token) and not _LAYOUT_TOKEN.match(token) for token in tokens):
             return True
     return False

@@ -22,6 +22,10 @@ _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
      "follow", "datum", "date", "unknown", "text", "human")
 )  # fmt: skip
+# The label of a date that follows a byline ("Sara Example  Stand: 05.02.2020", "Team X vor 5 Stunden"):
+# trafilatura drops the date's digits and leaves the label as a last word of the name, or as a name.
+_DATE_LABELS = frozenset(("stand", "vor", "aktualisiert", "veröffentlicht", "updated", "published"))
+_DATE_LABEL_TAIL = re.compile(r"(?:\s+(?:" + "|".join(sorted(_DATE_LABELS)) + r"))+$", re.IGNORECASE)
 _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
 # The last labels of host names: "Facebook Com", "Hessenschau De" are addresses, not people. (Not
 # those that end people's names too: "Emily Co".)
@@ -39,7 +43,8 @@ _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    Left out: quotation marks around the names, a "by" phrase before a name, single letters, host
+    Left out: quotation marks around the names, a "by" phrase before a name, the label of a date
+    after it ("Stand", "vor" of "vor 5 Stunden": trafilatura keeps it without the date), single letters, host
     names, placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"),
     a name that is only another's initials, and the site's own name (``site_names``, the URL's host)
     beside the people who wrote for it: alone, it is who the page says wrote it (a personal blog, a
@@ -51,6 +56,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         return None
     edges = _SPACES_AND_QUOTES
     names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in authors.split(";")]
+    names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
@@ -73,7 +79,7 @@ def _without_article(name: str) -> str:
 
 def _not_a_name(name: str) -> bool:
     folded = " ".join(name.casefold().replace(".", " ").split())
-    if len(folded) < 2 or folded in _PLACEHOLDERS or folded in _DEGREES:
+    if len(folded) < 2 or folded in _PLACEHOLDERS or folded in _DEGREES or folded in _DATE_LABELS:
         return True
     words = folded.split()
     # A host name, title-cased by trafilatura ("Www Daily Herald De": its dots and hyphens became spaces).
