@@ -108,6 +108,18 @@ def test_the_site_name_the_page_states_is_left_out_beside_a_person():
     assert read_metadata(tree, "https://www.swr.example/sport/volleyball.html").author == "Julius Richter"
 
 
+def test_a_name_whose_letters_the_json_ld_writes_as_character_references():
+    # The HTML parser leaves a script's text as written: "&oacute;" is still a reference in it.
+    head = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"author": {"@type": "Person", "name": "Redacci&oacute;n Diario Ejemplo"}, "headline": "Tom &amp; Jerry"}'
+        "</script>"
+    )
+    tree = parse_html(f"<html><head>{head}</head><body><p>Words.</p></body></html>")
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Redacción Diario Ejemplo"
+
+
 BLOG_POST = """<html><head><title>Barcamp 2015</title></head><body class="single has-comments">
 <article><h1>Barcamp 2015</h1>
 <div class="entry-meta">Posted on <a href="/2015/04/05/">5 April</a>

@@ -46,6 +46,12 @@ _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@hre
 # Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
+# A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
+# as written, and trafilatura's JSON-LD reader decodes only "&amp;" and numeric ones, then splits the
+# names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
+_NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_KEPT_REFERENCES = frozenset(("amp", "quot", "lt", "gt"))
+_STRUCTURED_SCRIPTS = etree.XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
 
 
 @dataclass
@@ -63,6 +69,24 @@ class PageMetadata:
     tags: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     modified: str | None = None
+
+
+def _decode_characters(text: str) -> str:
+    return _NAMED_REFERENCE.sub(
+        lambda m: m.group(0) if m.group(1).lower() in _KEPT_REFERENCES else html.unescape(m.group(0)), text
+    )
+
+
+def _with_characters_decoded(tree: HtmlElement) -> HtmlElement:
+    """The tree for trafilatura's JSON-LD reader: itself, or, when a JSON-LD script writes a character as
+    a named reference, an element holding the page's JSON-LD scripts with such characters decoded."""
+    scripts = _STRUCTURED_SCRIPTS(tree)
+    if not any(script.text and _NAMED_REFERENCE.search(script.text) for script in scripts):
+        return tree
+    holder = etree.Element("div")
+    for script in scripts:
+        etree.SubElement(holder, "script", type=script.get("type")).text = _decode_characters(script.text or "")
+    return holder
 
 
 def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
@@ -88,7 +112,7 @@ class MetadataReader:
         if metadata.author and " " not in metadata.author:
             metadata.author = None
         try:
-            return extract_meta_json(self.tree, metadata)
+            return extract_meta_json(_with_characters_decoded(self.tree), metadata)
         except Exception:  # a bug in trafilatura's JSON-LD reader costs only the JSON-LD
             logger.debug("JSON-LD metadata unreadable", exc_info=True)
             return metadata
