@@ -120,6 +120,12 @@ def test_a_name_whose_letters_the_json_ld_writes_as_character_references():
     assert read_metadata(tree, URL).author == "Redacción Diario Ejemplo"
 
 
+@pytest.mark.parametrize("header", ["Art Example says:", "stephan said, on August 3, 2019 at 3:12 pm"])
+def test_a_readers_comment_header_is_no_byline(header):
+    page = f'<html><body><article><p>Words.</p></article><div class="author">{header}</div></body></html>'
+    assert read_metadata(parse_html(page), URL).author is None
+
+
 BLOG_POST = """<html><head><title>Barcamp 2015</title></head><body class="single has-comments">
 <article><h1>Barcamp 2015</h1>
 <div class="entry-meta">Posted on <a href="/2015/04/05/">5 April</a>

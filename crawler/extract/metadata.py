@@ -51,6 +51,9 @@ _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visually
 # names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _KEPT_REFERENCES = frozenset(("amp", "quot", "lt", "gt"))
+# The header of a reader's comment that byline markup matched ("Ann Example says:", "ann said, on
+# August 3, 2019 at 3:12 pm"): a commenter, not the story's author.
+_COMMENT_HEADER = re.compile(r"^\s*\S.{0,60}?\s(?:says|said|sagt|schreibt|schrieb)\b\s*(?:[:,]|$)", re.IGNORECASE)
 _STRUCTURED_SCRIPTS = etree.XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
 
 
@@ -137,7 +140,7 @@ class MetadataReader:
         if named:
             return named
         written = byline_text(self.tree)
-        if written:
+        if written and not _COMMENT_HEADER.match(written):
             # The byline as written is a source too: it spells initials with their full stops.
             sources = [written, *elements.metadata_strings()]
             from_byline = tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
