@@ -54,7 +54,7 @@ _KEPT_REFERENCES = frozenset(("amp", "quot", "lt", "gt"))
 # The header of a reader's comment that byline markup matched ("Ann Example says:", "ann said, on
 # August 3, 2019 at 3:12 pm"): a commenter, not the story's author.
 _COMMENT_HEADER = re.compile(r"^\s*\S.{0,60}?\s(?:says|said|sagt|schreibt|schrieb)\b\s*(?:[:,]|$)", re.IGNORECASE)
-_STRUCTURED_SCRIPTS = etree.XPath('//script[@type="application/ld+json" or @type="application/settings+json"]')
+_STRUCTURED_TYPES = ("application/ld+json", "application/settings+json")  # what trafilatura's reader reads
 
 
 @dataclass
@@ -80,15 +80,15 @@ def _decode_characters(text: str) -> str:
     )
 
 
-def _with_characters_decoded(tree: HtmlElement) -> HtmlElement:
+def _with_characters_decoded(tree: HtmlElement, elements: PageElements) -> HtmlElement:
     """The tree for trafilatura's JSON-LD reader: itself, or, when a JSON-LD script writes a character as
     a named reference, an element holding the page's JSON-LD scripts with such characters decoded."""
-    scripts = _STRUCTURED_SCRIPTS(tree)
+    scripts = [script for script in elements.scripts if script.get("type") in _STRUCTURED_TYPES]
     if not any(script.text and _NAMED_REFERENCE.search(script.text) for script in scripts):
         return tree
     holder = etree.Element("div")
     for script in scripts:
-        etree.SubElement(holder, "script", type=script.get("type")).text = _decode_characters(script.text or "")
+        etree.SubElement(holder, "script", type=script.get("type", "")).text = _decode_characters(script.text or "")
     return holder
 
 
@@ -115,7 +115,7 @@ class MetadataReader:
         if metadata.author and " " not in metadata.author:
             metadata.author = None
         try:
-            return extract_meta_json(_with_characters_decoded(self.tree), metadata)
+            return extract_meta_json(_with_characters_decoded(self.tree, self.elements), metadata)
         except Exception:  # a bug in trafilatura's JSON-LD reader costs only the JSON-LD
             logger.debug("JSON-LD metadata unreadable", exc_info=True)
             return metadata
