@@ -250,6 +250,19 @@ def test_title_without_the_kicker_or_a_home_link_heading():
     assert metadata.title == "Drilling until it gets hot"
 
 
+def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
+    # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
+    head = (
+        '<title>Senator calls the plan "reckless" | News Example</title>'
+        '<meta property="og:title" content="Senator calls the plan "reckless"">'
+        '<meta property="og:site_name" content="News Example">'
+    )
+    assert read_metadata(tree_of(page(head)), URL).title == 'Senator calls the plan "reckless"'
+    # A <title> that goes on after the whole headline with a separator is not a cut one.
+    head = '<title>Senator calls the plan reckless | News Example</title><meta property="og:title" content="Senator">'
+    assert read_metadata(tree_of(page(head)), URL).title == "Senator"
+
+
 def test_a_one_word_meta_author_is_a_site_name_not_a_person():
     head = '<meta name="author" content="newsdesk">'
     assert read_metadata(tree_of(page(head, '<p class="byline">Ann Example</p>')), URL).author == "Ann Example"

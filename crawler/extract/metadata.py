@@ -245,14 +245,23 @@ def _title_sources(elements: PageElements, structured: Document, site_names: lis
     title = elements.head_title()
     og_title = elements.meta_content(properties=("og:title",))
     twitter_title = elements.meta_content(names=("twitter:title",))
+    title_tag = _unescape(title.text_content()) if title is not None else ""
     return TitleSources(
-        title_tag=_unescape(title.text_content()) if title is not None else "",
-        headline=_unescape(structured.title or ""),
-        og_title=_unescape(og_title[0]) if og_title else "",
-        twitter_title=_unescape(twitter_title[0]) if twitter_title else "",
+        title_tag=title_tag,
+        headline=_uncut(_unescape(structured.title or ""), title_tag),
+        og_title=_uncut(_unescape(og_title[0]) if og_title else "", title_tag),
+        twitter_title=_uncut(_unescape(twitter_title[0]) if twitter_title else "", title_tag),
         h1=[_headline_text(h) for h in elements.h1s if not _links_home(h)],
         site_names=site_names,
     )
+
+
+def _uncut(headline: str, title_tag: str) -> str:
+    """A meta tag's headline that ends where ``<title>`` goes on with a quotation mark was cut there: its
+    site wrote content="... de "incapacitado"", and the attribute ends at the unescaped mark. The
+    ``<title>`` text, which holds the rest (and is cut of the site's name like any other), replaces it."""
+    cut = headline and title_tag != headline and title_tag.startswith(headline)
+    return title_tag if cut and title_tag[len(headline) :].lstrip()[:1] in ('"', "'") else headline
 
 
 def _unescape(text: str) -> str:
