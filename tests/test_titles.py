@@ -66,6 +66,19 @@ def test_an_h1_that_is_the_blog_name_is_not_the_headline():
     assert page_title(sources, "https://disfunctions.example/plex/") == "Podcasts in Plex"
 
 
+def test_an_h1_the_structured_headline_states_whole_may_begin_with_the_sites_name():
+    headline = "Welpen kaufen – Tipps zu jeder Hunderasse"
+    sources = TitleSources(
+        title_tag=f"{headline} | Welpenkaufen24", og_title=headline, h1=[headline], site_names=["Welpen"]
+    )
+    assert page_title(sources, "http://www.welpen.example/") == headline
+    # One the structured headline does not state is still taken for the site's name.
+    sources = TitleSources(
+        title_tag="Tipps zu jeder Hunderasse | Welpen", og_title="Tipps zu jeder Hunderasse", h1=["Welpen kaufen"]
+    )
+    assert page_title(sources, "http://www.welpen.example/") == "Tipps zu jeder Hunderasse"
+
+
 def test_an_h1_after_a_shorter_section_label_in_the_title_is_the_headline():
     sources = TitleSources(
         title_tag="News - Elder: From the ghetto to Augusta", h1=["Elder: From the ghetto to Augusta"]

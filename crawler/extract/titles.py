@@ -128,7 +128,10 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= count_words(h)}
     stated = (clean(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title))
     structured = [t for t in stated if t]
-    headings = [h for h in h1s if not _is_site_name(h, names)]
+    # An <h1> the structured headline states whole is a headline even when it begins with the site's
+    # name ("Welpen kaufen – Tipps zu jeder Hunderasse" on the site "Welpen").
+    stated_whole = {name_key(t) for t in structured}
+    headings = [h for h in h1s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News").
