@@ -26,7 +26,6 @@ import sys
 import time
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import load_average
 
 TARGET_EXTRACT_RATIO = 1.1  # extraction alone over plain with_metadata=True
 RUNS = ("plain", "plain_meta", "ours")
@@ -87,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if options.rounds < 1:
         parser.error("--rounds must be at least 1")
+    from benchmarks.harness import load_average  # here, not above: the runs' processes import no crawler module
+
     print(f"extract_cpu: {options.rounds} rounds, load average {load_average()} at start")
     rounds: list[dict[str, float]] = []
     pages = 0

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,14 +217,22 @@ def print_crawl_gap(run: ExtractionRun) -> None:
         f"  no article, crawl: {dict(sorted(Counter(run.no_article_reasons.values()).items()))}; "
         f"direct: {dict(sorted(skipped_direct.items()))}"
     )
-    print_title_gap(run)
+    # The URL is an input of extraction (the teaser finder's self-links, dates in URLs, the host name
+    # that tells a site's name from a headline): the crawl fetched each page from the loopback server,
+    # not from its own address. Each page is extracted at that address once, for both gaps below.
+    at_served: dict[int, Extracted] = {}
+
+    def served(page: CorpusPage) -> Extracted:
+        if page.index not in at_served:
+            at_served[page.index] = extract_ours(page, run.served + page.path)
+        return at_served[page.index]
+
+    print_title_gap(run, served)
     differ = [p for p in run.pages if stored[p.index] != ours[p.index].text]
     if not differ:
         print("  stored text = direct text on every page")
         return
-    # The URL is an input of extraction (the teaser finder's self-links, dates in URLs): the crawl
-    # fetched each page from the loopback server, not from its own address.
-    explained = {p.index for p in differ if extract_ours(p, run.served + p.path).text == stored[p.index]}
+    explained = {p.index for p in differ if served(p).text == stored[p.index]}
     print(
         f"  stored text differs from direct on {len(differ)} pages; direct extraction given the served URL "
         f"instead of the page's own gives the stored text on {len(explained)} of them"
@@ -236,15 +245,14 @@ def print_crawl_gap(run: ExtractionRun) -> None:
         )
 
 
-def print_title_gap(run: ExtractionRun) -> None:
-    """How many stored titles differ from direct extraction's, and how many the URL explains."""
+def print_title_gap(run: ExtractionRun, served: Callable[[CorpusPage], Extracted]) -> None:
+    """How many stored titles differ from direct extraction's, and how many the URL explains (``served``:
+    a page's extraction at the address the crawl fetched it from)."""
     ours, crawled = run.systems["ours"], run.systems["crawled"]
     differ = [p for p in run.pages if p.index in crawled and crawled[p.index].title != ours[p.index].title]
     if not differ:
         return
-    # A site's name is told apart from the headline by the host name too ("Disfunctions.de"): the
-    # crawl's host is the loopback server's.
-    explained = sum(1 for p in differ if extract_ours(p, run.served + p.path).title == crawled[p.index].title)
+    explained = sum(1 for p in differ if served(p).title == crawled[p.index].title)
     print(
         f"  stored title differs from direct on {len(differ)} pages; direct extraction given the served URL "
         f"gives the stored title on {explained} of them"

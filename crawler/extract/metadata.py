@@ -83,12 +83,13 @@ def _decode_characters(text: str) -> str:
 def _with_characters_decoded(tree: HtmlElement, elements: PageElements) -> HtmlElement:
     """The tree for trafilatura's JSON-LD reader: itself, or, when a JSON-LD script writes a character as
     a named reference, an element holding the page's JSON-LD scripts with such characters decoded."""
-    scripts = [script for script in elements.scripts if script.get("type") in _STRUCTURED_TYPES]
-    if not any(script.text and _NAMED_REFERENCE.search(script.text) for script in scripts):
+    texts = [(script.get("type", ""), script.text or "") for script in elements.scripts]
+    scripts = [(kind, text, _decode_characters(text)) for kind, text in texts if kind in _STRUCTURED_TYPES]
+    if all(decoded == text for _, text, decoded in scripts):
         return tree
     holder = etree.Element("div")
-    for script in scripts:
-        etree.SubElement(holder, "script", type=script.get("type", "")).text = _decode_characters(script.text or "")
+    for kind, _, decoded in scripts:
+        etree.SubElement(holder, "script", type=kind).text = decoded
     return holder
 
 
