@@ -130,6 +130,33 @@ def test_strip_teasers_removes_cut_blurbs_and_labels_only():
     assert removed == paragraphs[1:5]
 
 
+def test_strip_teasers_keeps_a_subheading_that_the_block_after_the_story_was_given():
+    # The list after the story was labelled with the nearest heading above it: the story's last
+    # subheading. Story text follows it in the article, so there it is the story's, not the block's.
+    teasers = [
+        Teaser("https://x.org/a", "Headline of story A here", "", "Only the foil is left"),
+        Teaser("https://x.org/b", "Headline of story B here", "", "Only the foil is left"),
+    ]
+    paragraphs = [
+        "The article's own first paragraph about shredding batteries.",
+        "Only the foil is left",
+        "After shredding, a granulate of metals remains that the plant separates.",
+    ]
+    kept, removed = strip_teasers(paragraphs, teasers)
+    assert kept == paragraphs and removed == []
+    # Followed by the block's teasers, by a link's words, by furniture or by nothing, it is the block's.
+    # (A link's words and furniture are not cut here: furniture goes later, a list of links stays.)
+    for after, stays in (
+        ("Headline of story A here", []),
+        ("Archive of older stories", ["Archive of older stories"]),
+        ("Share this article", ["Share this article"]),
+        (None, []),
+    ):
+        followed = paragraphs[:2] + ([after] if after else [])
+        kept, removed = strip_teasers(followed, teasers, {"archive of older stories"})
+        assert kept == paragraphs[:1] + stays and removed[0] == "Only the foil is left", after
+
+
 def test_min_words_option():
     url = f"{BASE}/articles/tervel-ice-core.html"
     page = extract_page(demo_page("/articles/tervel-ice-core.html"), url, options=ExtractOptions(min_words=5000))
@@ -161,6 +188,8 @@ def test_furniture_lines_in_several_languages():
         "Aktualisiert am 19.02.2020",
         "- 5 Kommentare",
         "REKLAMA",
+        "Ähnliche Themen",
+        "In case you missed this earlier",
     ]
     story = [
         "Read the minutes of the meeting and you will see how close the vote was, one councillor said.",
@@ -168,6 +197,8 @@ def test_furniture_lines_in_several_languages():
         "Photographers were kept behind a fence while the minister walked along the pier.",
         "Categories of workers covered by the new rules include drivers, nurses and cleaners.",
         "Comments made by the chairman on Tuesday angered the unions.",
+        "Ähnliche Themen beschäftigen den Stadtrat seit Jahren, sagte die Bürgermeisterin.",
+        "In case you missed it, the council voted on Tuesday to close the harbour road.",
     ]
     assert all(is_furniture(line) for line in furniture)
     assert not any(is_furniture(line) for line in story)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Set
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -81,7 +82,7 @@ def _article_text(
     if not paragraphs:
         return "", []
     others = _other_stories(teasers, title)
-    kept, teaser_lines = strip_teasers(paragraphs, others)
+    kept, teaser_lines = strip_teasers(paragraphs, others, labels)
     furniture = {p for p in kept if is_furniture(p)}
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if p in furniture]
     kept = [p for p in kept if p not in furniture]
@@ -107,11 +108,14 @@ def _other_stories(teasers: list[Teaser], title: str | None) -> list[Teaser]:
     return [t for t in teasers if label_key(t.title) != own and not (under_own == 1 and label_key(t.block) == own)]
 
 
-def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[str], list[str]]:
+def strip_teasers(
+    paragraphs: list[str], teasers: list[Teaser], link_labels: Set[str] = frozenset()
+) -> tuple[list[str], list[str]]:
     """Split paragraphs into (kept, removed): block headings, teaser labels, headlines and blurbs go.
 
-    A paragraph goes when it is a block heading or label, a teaser headline, or a piece of a teaser's
-    headline-plus-blurb (blurbs are cut at varying lengths); also when a blurb makes up most of it.
+    A paragraph goes when it is a teaser headline or a piece of a teaser's headline-plus-blurb (blurbs
+    are cut at varying lengths), or when a blurb makes up most of it; a block heading or label goes when
+    what follows it is no story: teasers, a link's words (``link_labels``), furniture, or nothing.
     """
     # An item's own label ("World", "Editor's choice") counts only when several teasers carry it:
     # a one-off short text inside a mis-found item could be anything, the article's included.
@@ -121,18 +125,26 @@ def strip_teasers(paragraphs: list[str], teasers: list[Teaser]) -> tuple[list[st
     headlines = {normalize_text(t.title) for t in teasers}
     blurbs = [normalize_text(f"{t.title} {t.text}") for t in teasers]
     bare_blurbs = [b for b in (normalize_text(t.text) for t in teasers) if len(b) >= 20]
-    kept: list[str] = []
-    removed: list[str] = []
-    for paragraph in paragraphs:
-        norm = normalize_text(paragraph)
-        chrome = (
+    goes = [False] * len(paragraphs)
+
+    def no_story_at(i: int) -> bool:
+        return i == len(paragraphs) or goes[i] or label_key(paragraphs[i]) in link_labels or is_furniture(paragraphs[i])
+
+    # From the last paragraph up, so that a label knows whether what follows it goes.
+    for i in range(len(paragraphs) - 1, -1, -1):
+        norm = normalize_text(paragraphs[i])
+        teaser = (
             not norm
-            or norm in labels
             or norm in headlines
             or (len(norm) >= 20 and any(norm in blurb for blurb in blurbs))
             or any(blurb in norm and len(blurb) >= 0.5 * len(norm) for blurb in bare_blurbs)
         )
-        (removed if chrome else kept).append(paragraph)
+        # A block's heading is the heading nearest above its teasers, which is sometimes the story's
+        # own last subheading ("Nur die Folie bleibt zurück" above the list after the article): it
+        # heads the block only where no story follows it.
+        goes[i] = teaser or (norm in labels and no_story_at(i + 1))
+    kept = [p for p, gone in zip(paragraphs, goes, strict=True) if not gone]
+    removed = [p for p, gone in zip(paragraphs, goes, strict=True) if gone]
     return kept, removed
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+# Cues that open sentences of stories too ("In case you missed it, the council ..."): only as a heading.
+HEADING_ONLY = r"(?=\s*([:»›>|–—-]|$))"
 # A short paragraph that opens with one of these cues points to another story (an inline teaser).
 RELATED_CUES = [
     r"read (more|also|next)",
@@ -14,10 +16,12 @@ RELATED_CUES = [
     r"recommended",
     r"you (may|might) also like",
     r"don'?t miss",
+    r"in case you missed (it|this)( earlier)?" + HEADING_ONLY,
     r"lesen sie (auch|mehr|hier)",
     r"auch lesen",
     r"mehr (zum thema|dazu|lesen)",
     r"weitere artikel",
+    r"ähnliche (themen|artikel|beiträge)" + HEADING_ONLY,
     r"weiterlesen",
     r"schon gelesen",
     r"das könnte sie (auch )?interessieren",
