@@ -250,6 +250,21 @@ def test_title_without_the_kicker_or_a_home_link_heading():
     assert metadata.title == "Drilling until it gets hot"
 
 
+def test_a_kicker_marked_as_a_subheadline_or_small_text_is_cut_from_the_h1():
+    for kicker in (
+        '<span class="article__subheadline">Open Progress</span><br>',
+        '<span class="h1small">Open Progress</span>',
+    ):
+        body = f'<h1>{kicker}<span class="article__headline">Why collaborative thinking wins</span></h1>'
+        metadata = read_metadata(
+            tree_of(page("<title>Open Progress - Why collaborative thinking wins</title>", body)), URL
+        )
+        assert metadata.title == "Why collaborative thinking wins", kicker
+    # Small text after the headline is no kicker: the headline stays whole.
+    body = '<h1>Why collaborative thinking wins <small class="h1small">(updated)</small></h1>'
+    assert read_metadata(tree_of(page("", body)), URL).title == "Why collaborative thinking wins (updated)"
+
+
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
     # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
     head = (

@@ -34,7 +34,9 @@ _LANGUAGE = (etree.XPath("/html/@lang"), etree.XPath("/html/@xml:lang"))  # the 
 # Parts of an <h1> that are not the headline: a kicker above it ("Climate: ..."), text for screen
 # readers only, a separator hidden from sight.
 _KICKER = re.compile(
-    r"kicker|roofline|dachzeile|topline|overline|eyebrow|supertitle|subtitle|topic|label|titleheader", re.I
+    r"kicker|roofline|dachzeile|topline|overline|eyebrow|supertitle|sub-?title|sub-?headline|topic|label|titleheader"
+    r"|\b(h1-?)?small\b",
+    re.I,
 )
 # A tag list is a handful of words; hundreds of "keywords" are search-engine bait, not tags.
 MAX_TERMS = 30
