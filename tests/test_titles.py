@@ -133,6 +133,15 @@ def test_a_kicker_before_the_headline_is_cut_when_the_h1_is_the_headline():
     assert page_title(sources, URL) == "Brexit: Talks resume"
 
 
+def test_an_h1_that_is_the_part_between_a_kicker_and_the_site_name():
+    og_title = "Olympic Games in Paris - Drinks by boat to the city centre - Daily Herald"
+    sources = TitleSources(og_title=og_title, h1=["Drinks by boat to the city centre"])
+    assert page_title(sources, URL) == "Drinks by boat to the city centre"
+    # Without the site's name to cut, a middle part is no headline the markup states.
+    sources = TitleSources(og_title="Olympic Games in Paris - Drinks by boat - Evening", h1=["Drinks by boat"])
+    assert page_title(sources, URL) == "Olympic Games in Paris - Drinks by boat - Evening"
+
+
 def test_no_title_anywhere():
     assert page_title(TitleSources(), URL) is None
 

@@ -134,8 +134,10 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     headings = [h for h in h1s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
-    # so is many a page's first <h1>: "News").
-    structured_runs = {key for text in structured for key in _edge_run_keys(text)}
+    # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
+    # states "Headline" as "Kicker - Headline" does.
+    bare = [strip_site_name(t, names) for t in structured]
+    structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     title_runs = _edge_run_keys(title_tag) if title_tag else set()
     for runs in (structured_runs, title_runs):
         for heading in headings:
@@ -143,7 +145,6 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
                 return heading[:MAX_TITLE_CHARS]
     # A structured headline that <title> repeats before one that it does not (trafilatura reads a
     # breadcrumb's "Aktuelles" from JSON-LD where og:title has the story's headline).
-    bare = [strip_site_name(t, names) for t in structured]
     bare.sort(key=lambda t: name_key(t) not in title_runs)  # a stable sort: otherwise in the order above
     candidates = bare + headings[:1]
     if title_tag:
