@@ -265,6 +265,28 @@ def test_a_kicker_marked_as_a_subheadline_or_small_text_is_cut_from_the_h1():
     assert read_metadata(tree_of(page("", body)), URL).title == "Why collaborative thinking wins (updated)"
 
 
+def test_the_part_of_an_h1_marked_as_the_headline_after_an_unmarked_kicker():
+    body = (
+        '<h1><span class="text-green">Energy price brake</span><span class="invisible">: </span>'
+        '<span class="headline">Government cuts bioenergy, the trade protests</span></h1>'
+    )
+    assert read_metadata(tree_of(page("", body)), URL).title == "Government cuts bioenergy, the trade protests"
+    # Marked, but shorter than what comes before it: a label after the headline, not the headline.
+    body = '<h1>Storm floods the coast road at Northbridge <span class="title-suffix">live</span></h1>'
+    assert read_metadata(tree_of(page("", body)), URL).title == "Storm floods the coast road at Northbridge live"
+    # A subheadline after the headline is its deck, not the headline.
+    body = (
+        '<h1>Storm floods the coast <span class="subheadline">Drivers wait for hours at the closed bridge</span></h1>'
+    )
+    title = read_metadata(tree_of(page("", body)), URL).title
+    assert title == "Storm floods the coast Drivers wait for hours at the closed bridge"
+
+
+def test_a_small_kicker_followed_by_the_headline_after_a_line_break():
+    body = '<h1><span class="post-title"><small>Unit of the week</small><br>Pyramid of strokes</span></h1>'
+    assert read_metadata(tree_of(page("", body)), URL).title == "Pyramid of strokes"
+
+
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
     # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
     head = (

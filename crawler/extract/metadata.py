@@ -25,7 +25,7 @@ from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
 from crawler.extract.language import guess_language, normalize_tag
 from crawler.extract.titles import TitleSources, page_title
-from crawler.extract.words import clean
+from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ _KICKER = re.compile(
     r"|\b(h1-?)?small\b",
     re.I,
 )
+# The part of an <h1> marked as the headline itself (not a subheadline, a deck under it).
+_HEADLINE_MARK = re.compile(r"(?<!sub)(?<!sub-)headline|(^|[\s_-])(post-?|entry-?|article-?)?title($|[\s_-])", re.I)
 # A tag list is a handful of words; hundreds of "keywords" are search-engine bait, not tags.
 MAX_TERMS = 30
 MAX_TERM_CHARS = 80
@@ -274,6 +276,7 @@ def _unescape(text: str) -> str:
 
 def _headline_text(heading: HtmlElement) -> str:
     """An <h1>'s headline: its words, without a kicker above it or text meant for screen readers."""
+    heading = _marked_headline(heading)
     parts: list[str] = []
     kicker_cut = False
 
@@ -298,11 +301,27 @@ def _headline_text(heading: HtmlElement) -> str:
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
 
 
+def _marked_headline(heading: HtmlElement) -> HtmlElement:
+    """The child of an <h1> marked as the headline when it ends the heading after fewer other words (a
+    kicker without a mark of its own: "Climate<span class="headline">Drilling until it gets hot</span>");
+    else the <h1>."""
+    before: list[str] = [heading.text or ""]
+    for child in heading:
+        if not isinstance(child.tag, str):
+            continue
+        if _HEADLINE_MARK.search(child.get("class", "")) and not _rest_of(child):
+            words_before = count_words(" ".join(before))
+            if 0 < words_before < count_words(child.text_content()):
+                return child
+        before += [child.text_content(), child.tail or ""]
+    return heading
+
+
 def _rest_of(element: HtmlElement) -> bool:
     """Whether the heading holds text after ``element``."""
     if (element.tail or "").strip():
         return True
-    return any(clean(s.text_content()) for s in element.itersiblings())
+    return any(clean(s.text_content()) or clean(s.tail or "") for s in element.itersiblings())
 
 
 def _links_home(heading: HtmlElement) -> bool:
