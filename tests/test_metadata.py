@@ -287,6 +287,14 @@ def test_a_small_kicker_followed_by_the_headline_after_a_line_break():
     assert read_metadata(tree_of(page("", body)), URL).title == "Pyramid of strokes"
 
 
+def test_an_h1_with_inline_markup_before_punctuation_gets_no_space_there():
+    body = '<h1>Women in the <abbr title="Relief Agency">THW</abbr>: past, present and future</h1>'
+    assert read_metadata(tree_of(page("", body)), URL).title == "Women in the THW: past, present and future"
+    # Parts that touch without punctuation still get a space (a kicker on a line of its own).
+    body = "<h1><span>Open Progress</span><span>Why collaborative thinking wins</span></h1>"
+    assert read_metadata(tree_of(page("", body)), URL).title == "Open Progress Why collaborative thinking wins"
+
+
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
     # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
     head = (

@@ -296,9 +296,20 @@ def _headline_text(heading: HtmlElement) -> str:
                 parts.append(child.tail)
 
     walk(heading, True)
-    text = clean(" ".join(parts))
+    text = clean("".join(_spaced(parts)))
     # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
+
+
+def _spaced(parts: list[str]) -> Iterator[str]:
+    """The parts of a heading with a space between two that touch (the parts of a kicker and its headline
+    are often shown on lines of their own), but none before punctuation: "<abbr>THW</abbr>: ..."."""
+    previous = ""
+    for part in parts:
+        if previous and part and not previous[-1].isspace() and not part[0].isspace() and part[0] not in ",.:;!?)":
+            yield " "
+        yield part
+        previous = part or previous
 
 
 def _marked_headline(heading: HtmlElement) -> HtmlElement:
