@@ -250,6 +250,11 @@ def test_title_without_the_kicker_or_a_home_link_heading():
     assert metadata.title == "Drilling until it gets hot"
 
 
+def h1_title(body: str) -> str | None:
+    """The title read from a page with no title in its head: its <h1>'s."""
+    return read_metadata(tree_of(page("", body)), URL).title
+
+
 def test_a_kicker_marked_as_a_subheadline_or_small_text_is_cut_from_the_h1():
     for kicker in (
         '<span class="article__subheadline">Open Progress</span><br>',
@@ -262,7 +267,7 @@ def test_a_kicker_marked_as_a_subheadline_or_small_text_is_cut_from_the_h1():
         assert metadata.title == "Why collaborative thinking wins", kicker
     # Small text after the headline is no kicker: the headline stays whole.
     body = '<h1>Why collaborative thinking wins <small class="h1small">(updated)</small></h1>'
-    assert read_metadata(tree_of(page("", body)), URL).title == "Why collaborative thinking wins (updated)"
+    assert h1_title(body) == "Why collaborative thinking wins (updated)"
 
 
 def test_the_part_of_an_h1_marked_as_the_headline_after_an_unmarked_kicker():
@@ -270,29 +275,28 @@ def test_the_part_of_an_h1_marked_as_the_headline_after_an_unmarked_kicker():
         '<h1><span class="text-green">Energy price brake</span><span class="invisible">: </span>'
         '<span class="headline">Government cuts bioenergy, the trade protests</span></h1>'
     )
-    assert read_metadata(tree_of(page("", body)), URL).title == "Government cuts bioenergy, the trade protests"
+    assert h1_title(body) == "Government cuts bioenergy, the trade protests"
     # Marked, but shorter than what comes before it: a label after the headline, not the headline.
     body = '<h1>Storm floods the coast road at Northbridge <span class="title-suffix">live</span></h1>'
-    assert read_metadata(tree_of(page("", body)), URL).title == "Storm floods the coast road at Northbridge live"
+    assert h1_title(body) == "Storm floods the coast road at Northbridge live"
     # A subheadline after the headline is its deck, not the headline.
     body = (
         '<h1>Storm floods the coast <span class="subheadline">Drivers wait for hours at the closed bridge</span></h1>'
     )
-    title = read_metadata(tree_of(page("", body)), URL).title
-    assert title == "Storm floods the coast Drivers wait for hours at the closed bridge"
+    assert h1_title(body) == "Storm floods the coast Drivers wait for hours at the closed bridge"
 
 
 def test_a_small_kicker_followed_by_the_headline_after_a_line_break():
     body = '<h1><span class="post-title"><small>Unit of the week</small><br>Pyramid of strokes</span></h1>'
-    assert read_metadata(tree_of(page("", body)), URL).title == "Pyramid of strokes"
+    assert h1_title(body) == "Pyramid of strokes"
 
 
 def test_an_h1_with_inline_markup_before_punctuation_gets_no_space_there():
     body = '<h1>Women in the <abbr title="Relief Agency">THW</abbr>: past, present and future</h1>'
-    assert read_metadata(tree_of(page("", body)), URL).title == "Women in the THW: past, present and future"
+    assert h1_title(body) == "Women in the THW: past, present and future"
     # Parts that touch without punctuation still get a space (a kicker on a line of its own).
     body = "<h1><span>Open Progress</span><span>Why collaborative thinking wins</span></h1>"
-    assert read_metadata(tree_of(page("", body)), URL).title == "Open Progress Why collaborative thinking wins"
+    assert h1_title(body) == "Open Progress Why collaborative thinking wins"
 
 
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
