@@ -87,13 +87,13 @@ def _decode_characters(text: str) -> str:
 def _with_characters_decoded(tree: HtmlElement, elements: PageElements) -> HtmlElement:
     """The tree for trafilatura's JSON-LD reader: itself, or, when a JSON-LD script writes a character as
     a named reference, an element holding the page's JSON-LD scripts with such characters decoded."""
-    texts = [(script.get("type", ""), script.text or "") for script in elements.scripts]
-    scripts = [(kind, text, _decode_characters(text)) for kind, text in texts if kind in _STRUCTURED_TYPES]
-    if all(decoded == text for _, text, decoded in scripts):
+    structured = [script for script in elements.scripts if script.get("type") in _STRUCTURED_TYPES]
+    decoded = [_decode_characters(script.text or "") for script in structured]
+    if all(text == (script.text or "") for script, text in zip(structured, decoded, strict=True)):
         return tree
     holder = etree.Element("div")
-    for kind, _, decoded in scripts:
-        etree.SubElement(holder, "script", type=kind).text = decoded
+    for script, text in zip(structured, decoded, strict=True):
+        etree.SubElement(holder, "script", type=script.get("type")).text = text
     return holder
 
 
@@ -320,11 +320,11 @@ def _marked_headline(heading: HtmlElement) -> HtmlElement:
     for child in heading:
         if not isinstance(child.tag, str):
             continue
-        if _HEADLINE_MARK.search(child.get("class", "")) and not _rest_of(child):
-            words_before = count_words(" ".join(before))
-            if 0 < words_before < count_words(child.text_content()):
-                return child
-        before += [child.text_content(), child.tail or ""]
+        text = child.text_content()
+        marked = _HEADLINE_MARK.search(child.get("class", "")) and not _rest_of(child)
+        if marked and 0 < count_words(" ".join(before)) < count_words(text):
+            return child
+        before += [text, child.tail or ""]
     return heading
 
 
