@@ -232,3 +232,45 @@ def test_a_lone_teaser_under_the_pages_own_headline_is_the_story_itself():
     assert page.kind == "article" and "told in dozens of episodes" in page.article.text
     # Several teasers under the page's heading: a listing of other stories, whatever their blurbs.
     assert extract_page(self_teaser_page(3), "https://news.example/novelist.html").kind == "listing"
+
+
+def similar_articles_page(self_link: str) -> str:
+    """A story whose "similar articles" list links to the story itself at ``self_link``, its teaser's
+    headline written with the date and author before it, its blurb the story's lead."""
+    headline = "Tenants across the country stop paying their rent"
+    lead = (
+        "Activists in the United States are calling for a rent freeze in the crisis and warn landlords that "
+        "millions of tenants simply have no money left to pay the rent at the start of the month."
+    )
+    body = "".join(
+        f"<p>Paragraph {n} of the report on the rent strike, with the voices of the tenants and organisers "
+        "who met in the union's office on Tuesday evening to plan the next steps.</p>"
+        for n in range(4)
+    )
+    similar = [(self_link, f"30.04.2020 / Ann Writer »{headline}«", lead)] + [
+        (
+            f"/artikel/11{n}.other-story-{n}.html",
+            f"0{n}.05.2020 / Ben Other »Another story about housing {n}«",
+            f"A blurb of another story about housing number {n}, in the city and the suburbs.",
+        )
+        for n in range(3)
+    ]
+    items = "".join(f'<li><a href="{href}"><h3>{title}</h3><p>{blurb}</p></a></li>' for href, title, blurb in similar)
+    return (
+        f"<html><head><title>{headline}</title></head><body>"
+        f"<article><h1>{headline}</h1><p>{lead}</p>{body}</article>"
+        f"<section><h2>Similar articles</h2><ul>{items}</ul></section></body></html>"
+    )
+
+
+def test_a_similar_article_linking_to_another_url_of_the_story_itself_keeps_its_lead():
+    url = "https://news.example/artikel/1136087.rent-strike-no-money-left.html"
+    same_site = "/artikel/1136087.no-money-left.html?pk_campaign=similar-articles"
+    page = extract_page(similar_articles_page(same_site), url)
+    assert page.kind == "article"
+    assert "millions of tenants simply have no money left" in page.article.text
+    assert "Another story about housing" not in page.article.text
+    # On another site the same headline is a copy of the story (a pingback, a re-publication): its
+    # teaser's lines are cut like any other's.
+    elsewhere = extract_page(similar_articles_page("https://blog.example/2020/04/30/rent-strike.html"), url)
+    assert "millions of tenants simply have no money left" not in elsewhere.article.text

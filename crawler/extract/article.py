@@ -18,6 +18,7 @@ from crawler.extract.parsing import parse_html
 from crawler.extract.results import Article, PageExtraction, Teaser
 from crawler.extract.teasers import MIN_HEADLINE_WORDS, find_teasers
 from crawler.extract.words import count_words
+from crawler.urls import scope_key
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
@@ -81,7 +82,7 @@ def _article_text(
     paragraphs = extract_body(tree, url, options, labels)
     if not paragraphs:
         return "", []
-    others = _other_stories(teasers, title)
+    others = _other_stories(teasers, title, url)
     kept, teaser_lines = strip_teasers(paragraphs, others, labels)
     furniture = {p for p in kept if is_furniture(p)}
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if p in furniture]
@@ -94,18 +95,27 @@ def _article_text(
     return "\n\n".join(kept), removed
 
 
-def _other_stories(teasers: list[Teaser], title: str | None) -> list[Teaser]:
+def _other_stories(teasers: list[Teaser], title: str | None, url: str) -> list[Teaser]:
     """The teasers that stand for other stories.
 
-    A teaser with the page's own headline, or alone under it ("Read more »" to another URL of it),
-    is this story: its blurb is the story's lead, not chrome. Several teasers under the page's
-    heading make a listing of other stories, and a section's short heading ("World") is no headline.
+    A teaser with the page's own headline, or alone under it ("Read more »" to another URL of it), is
+    this story: its blurb is the story's lead, not chrome. So is one on the same site whose headline
+    holds the page's ("30.04.2020 / Moritz Wichmann »Headline«" among the similar articles, linking
+    to another URL of this story); on other sites that is a copy of it (a pingback), whose lines go.
+    Several teasers under the page's heading make a listing of other stories, and a section's short
+    heading ("World") is no headline.
     """
     own = label_key(title or "")
     if own.count(" ") + 1 < MIN_HEADLINE_WORDS:
         return teasers
+    site = scope_key(url)
+
+    def this_story(teaser: Teaser) -> bool:
+        headline = label_key(teaser.title)
+        return headline == own or (f" {own} " in f" {headline} " and scope_key(teaser.url) == site)
+
     under_own = sum(1 for t in teasers if label_key(t.block) == own)
-    return [t for t in teasers if label_key(t.title) != own and not (under_own == 1 and label_key(t.block) == own)]
+    return [t for t in teasers if not this_story(t) and not (under_own == 1 and label_key(t.block) == own)]
 
 
 def strip_teasers(
