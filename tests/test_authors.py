@@ -179,3 +179,20 @@ def test_initials_from_the_byline_keep_the_full_stops_it_writes():
     assert read_metadata(parse_html(page), URL).author == "Günter W. Kienitz"
     page = '<html><body><div class="byline">Posted by T. V. Raman at 10:00</div><p>Words.</p></body></html>'
     assert read_metadata(parse_html(page), URL).author == "T. V. Raman"
+
+
+STORY_WITH_COMMENTS = """<html><body><div class="story"><div class="header"><h1>The loneliest woman</h1>
+<address>{byline}</address></div><p>An appreciation of a song, and of the band that wrote it.</p></div>
+<ol class="commentlist"><li><div class="comment-author vcard"><cite>Art Example</cite> says:</div>
+<p>Great piece.</p></li></ol>
+<div class="related"><p class="post-item-meta">By <a href="/author/chiara/">Chiara Other</a></p></div>
+</body></html>"""
+
+
+def test_a_byline_that_says_by_before_the_link_to_the_authors_page_names_the_author():
+    byline = 'By <a href="http://nervous.example/author/tanderson/"> Tim Anderson </a>'
+    assert read_metadata(parse_html(STORY_WITH_COMMENTS.format(byline=byline)), URL).author == "Tim Anderson"
+    # The link alone, without a byline's words before it, could be any link to the author's page; the
+    # related stories' bylines, away from the page's headline, name the authors of other stories.
+    bare = '<a href="http://nervous.example/author/tanderson/">Tim Anderson</a>'
+    assert read_metadata(parse_html(STORY_WITH_COMMENTS.format(byline=bare)), URL).author is None

@@ -1,8 +1,9 @@
-"""A blog's links to its author's archive ("View all posts by …", rel="author"): the one name they give."""
+"""Links to an author's archive that name the author: "View all posts by …", rel="author", "By <a>…</a>"."""
 
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -24,6 +25,14 @@ _LAYOUT_TOKEN = re.compile(r"^(?:no|one|two|three|has|with|without)-sidebars?$")
 # What themes put after the phrase in a link's text: "View all posts by Ann Example →".
 _TRAILING_MARKS = re.compile(r"[\s→»›…>|·:–—-]+$")
 MAX_NAME_CHARS = 60
+# A byline's link to its author's page, "By <a href="/author/ann/">Ann Example</a>": the addresses
+# sites give such pages, and the words a byline puts before the name.
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?)/",
+    re.IGNORECASE,
+)
+_BYLINE_LEAD = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door|av|af)\s*:?\s*$", re.IGNORECASE)
+HEADLINE_LEVELS = 2  # how far up from the <h1> a byline may sit: the headline's parent and grandparent
 
 
 def archive_link_author(tree: HtmlElement) -> str | None:
@@ -47,6 +56,26 @@ def archive_link_author(tree: HtmlElement) -> str | None:
         if name and len(name) <= MAX_NAME_CHARS and not _aside(link):
             names.append(name)
     return names[0] if names and len({name.casefold() for name in names}) == 1 else None
+
+
+def byline_link_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | None:
+    """The name in a link to an author's page that a byline's "By" leads, beside one of the page's
+    ``headings`` (its <h1>s: in their parent or its parent), as in ``<h1>…</h1><address>By <a
+    href="/author/tanderson/">Tim Anderson</a></address>``. Unlike an archive link's title, the words
+    before the link say it names who wrote the page; "beside the headline" keeps out the bylines of
+    related stories."""
+    beside = {a for heading in headings for a in islice(heading.iterancestors(), HEADLINE_LEVELS)}
+    for link in tree.iter("a"):
+        if not (link.get("rel") == "author" or _AUTHOR_PAGE.search(link.get("href") or "")):
+            continue
+        previous, parent = link.getprevious(), link.getparent()
+        before = previous.tail if previous is not None else parent.text if parent is not None else None
+        if not _BYLINE_LEAD.search(before or "") or beside.isdisjoint(link.iterancestors()):
+            continue
+        name = " ".join(link.text_content().split())
+        if name and len(name) <= MAX_NAME_CHARS:
+            return name
+    return None
 
 
 def _aside(element: HtmlElement) -> bool:

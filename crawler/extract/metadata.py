@@ -17,7 +17,7 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
-from crawler.extract.author_links import archive_link_author
+from crawler.extract.author_links import archive_link_author, byline_link_author
 from crawler.extract.authors import tidy_authors
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
@@ -151,8 +151,9 @@ class MetadataReader:
             from_byline = tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
             if from_byline:
                 return from_byline
-        # Blogs often name their author only in the links to the author's archive.
-        return tidy_authors(archive_link_author(self.tree), self.url, site_names, elements.metadata_strings())
+        # Blogs often name their author only in the links to the author's archive, or in a "By" before one.
+        linked = byline_link_author(self.tree, elements.h1s) or archive_link_author(self.tree)
+        return tidy_authors(linked, self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
