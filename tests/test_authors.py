@@ -108,6 +108,21 @@ def test_the_site_name_the_page_states_is_left_out_beside_a_person():
     assert read_metadata(tree, "https://www.swr.example/sport/volleyball.html").author == "Julius Richter"
 
 
+def test_the_people_json_ld_names_replace_the_author_of_the_meta_tags():
+    people = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", "author": '
+        '[{"@type": "Person", "name": "Fiona Example"}, {"@type": "Person", "name": "Mariam Writer"}]}</script>'
+    )
+    company = '<meta name="author" content="Conde Nast Germany">'
+    tree = parse_html(page(company + people))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Fiona Example; Mariam Writer"
+    # Without people in JSON-LD, the meta tags' author stands.
+    tree = parse_html(page(company))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Conde Nast Germany"
+
+
 def test_a_name_whose_letters_the_json_ld_writes_as_character_references():
     # The HTML parser leaves a script's text as written: "&oacute;" is still a reference in it.
     head = (

@@ -117,13 +117,16 @@ class MetadataReader:
         """What OpenGraph, the meta tags and JSON-LD say, as trafilatura reads them."""
         metadata = examine_meta(self.tree)
         # trafilatura drops a one-word author from the meta tags (a site or user name, not a person).
-        if metadata.author and " " not in metadata.author:
-            metadata.author = None
+        tagged_author = metadata.author if metadata.author and " " in metadata.author else None
+        # The people JSON-LD names replace the meta tags' author rather than join it: beside them, that
+        # is most often the company ("Prisma Média; Marie Merlet", "Condé Nast; Fiona Bornhöft").
+        metadata.author = None
         try:
-            return extract_meta_json(_with_characters_decoded(self.tree, self.elements), metadata)
+            metadata = extract_meta_json(_with_characters_decoded(self.tree, self.elements), metadata)
         except Exception:  # a bug in trafilatura's JSON-LD reader costs only the JSON-LD
             logger.debug("JSON-LD metadata unreadable", exc_info=True)
-            return metadata
+        metadata.author = metadata.author or tagged_author
+        return metadata
 
     @cached_property
     def site_names(self) -> list[str]:
