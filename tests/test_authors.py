@@ -66,6 +66,18 @@ def test_initials_are_given_as_the_page_writes_them():
     assert tidy_authors("Perry Bacon Jr", URL, SITE, ["https://x.example/authors/perrybaconjr."]) == "Perry Bacon Jr"
 
 
+def test_a_user_name_and_a_site_name_are_given_as_the_page_writes_them():
+    # trafilatura makes underscores and full stops spaces: "Herr_Rein" is someone's user name.
+    assert tidy_authors("Herr Rein", URL, SITE, ["Herr_Rein"]) == "Herr_Rein"
+    assert tidy_authors("Isabella DiBiase", URL, SITE, ["Von Isabella.DiBiase am Samstag"]) == "Isabella.DiBiase"
+    assert tidy_authors("Greentech LIVE Redaktion", URL, SITE, ['"Greentech.LIVE Redaktion"']) == (
+        "Greentech.LIVE Redaktion"
+    )
+    # Not in an address, and spelt as the name is: a page's link or e-mail address is not how it writes it.
+    addresses = ["https://x.example/author/Ann_Example/", "Ann.Example@x.example", "ann_example"]
+    assert tidy_authors("Ann Example", URL, SITE, addresses) == "Ann Example"
+
+
 def page(head: str, body: str = "") -> str:
     return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
 

@@ -66,7 +66,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if name_key(_without_article(n)) not in sites and name_key(n) not in sites] or names
     if not names:
         return None
-    if any(_has_initials(n) for n in names):  # only then are the page's strings read
+    if any(len(n.split()) > 1 for n in names):  # only then are the page's strings read
         sources = list(sources)
         names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
@@ -91,14 +91,21 @@ def _has_initials(name: str) -> bool:
 
 
 def _as_written(name: str, sources: list[str]) -> str:
-    """The name with its initials as the page writes them ("Leah C. Stokes"), when it does."""
-    if not _has_initials(name):
-        return name
+    """The name as the page writes it: initials with their full stops ("Leah C. Stokes"), a user name's
+    words joined by "_" or "." ("Herr_Rein", "Isabella.DiBiase"; trafilatura makes them spaces)."""
     words = name.split()
-    # Words apart as written, or only a full stop between them ("T.V. Raman"), never run together.
-    pattern = r"(?:(?<=\.)\s*|\s+)".join(re.escape(w) + (r"\.?" if _INITIAL.match(w) else "") for w in words)
-    written = re.compile(rf"(?<!\w){pattern}(?!\w)", re.IGNORECASE)
-    for source in sources:
+    initials = _has_initials(name)
+    # Initials are matched in any case (trafilatura capitalises them); other names as spelt, so a
+    # substring test passes over the sources that do not hold them before any pattern is built.
+    holding = sources if initials else [s for s in sources if words[0] in s and words[-1] in s]
+    if len(words) < 2 or not holding:
+        return name
+    # Words apart as written, a full stop between them ("T.V. Raman"), or a user name's joint; never run
+    # together, and not inside an address (".../author/John_Smith", "John.Smith@example.com").
+    joint = r"(?:(?<=\.)\s*|\s+|[._])"
+    pattern = joint.join(re.escape(w) + (r"\.?" if _INITIAL.match(w) else "") for w in words)
+    written = re.compile(rf"(?<![\w./]){pattern}(?![\w@/])", re.IGNORECASE if initials else 0)
+    for source in holding:
         found = written.search(source)
         if found:
             return " ".join(found.group(0).split())
