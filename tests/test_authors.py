@@ -135,6 +135,26 @@ def test_the_people_json_ld_names_replace_the_author_of_the_meta_tags():
     assert read_metadata(tree, URL).author == "Conde Nast Germany"
 
 
+@pytest.mark.parametrize(
+    "byline, expected",
+    [
+        ("Ursula Baatz", "Ursula Baatz"),
+        # A byline that is not one person's name does not replace the site's.
+        ("CSP, International, Photovoltaik, Solarthermie", "Die Furche"),
+        ("Recipe by Die Furche", "Die Furche"),
+    ],
+)
+def test_a_person_in_the_byline_is_the_author_where_the_structured_data_names_only_the_site(byline, expected):
+    head = (
+        '<meta property="og:site_name" content="Die Furche">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"author": {"@type": "Person", "name": "Die Furche"}}</script>'
+    )
+    tree = parse_html(page(head, f'<div class="author">{byline}</div>'))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected
+
+
 def test_a_name_whose_letters_the_json_ld_writes_as_character_references():
     # The HTML parser leaves a script's text as written: "&oacute;" is still a reference in it.
     head = (

@@ -38,6 +38,8 @@ _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ",
 # (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
 _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
+_CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
+_PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
 
 
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
@@ -60,16 +62,35 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
-    # Matched whole ("Die Tagespost" for die-tagespost.de), not as titles' parts are: a person's name may
-    # hold the site's ("FOCUS-Online-Experte Robin Tschöpe").
-    sites = {name_key(_without_article(name)) for name in (*site_names, *host_names(url)) if name}
-    names = [n for n in names if name_key(_without_article(n)) not in sites and name_key(n) not in sites] or names
+    sites = _site_keys(url, site_names)
+    names = [n for n in names if not _is_site(n, sites)] or names
     if not names:
         return None
     if any(len(n.split()) > 1 for n in names):  # only then are the page's strings read
         sources = list(sources)
         names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
+
+
+def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]) -> bool:
+    """Whether tidied ``authors`` are only the site's own name: who wrote the page when nobody else is named."""
+    sites = _site_keys(url, site_names)
+    return all(_is_site(name, sites) for name in authors.split("; "))
+
+
+def looks_like_a_person(authors: str) -> bool:
+    """Whether tidied ``authors`` are one person's name as bylines write it: two or three capitalised words."""
+    return ";" not in authors and _PERSON.match(authors) is not None
+
+
+def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
+    return {name_key(_without_article(name)) for name in (*site_names, *host_names(url)) if name}
+
+
+def _is_site(name: str, sites: set[str]) -> bool:
+    # Matched whole ("Die Tagespost" for die-tagespost.de), not as titles' parts are: a person's name may
+    # hold the site's ("FOCUS-Online-Experte Robin Tschöpe").
+    return name_key(_without_article(name)) in sites or name_key(name) in sites
 
 
 def _without_article(name: str) -> str:

@@ -18,7 +18,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
 from crawler.extract.author_links import archive_link_author, byline_link_author
-from crawler.extract.authors import tidy_authors
+from crawler.extract.authors import looks_like_a_person, names_only_the_site, tidy_authors
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
@@ -142,21 +142,31 @@ class MetadataReader:
     @property
     def author(self) -> str | None:
         """The authors the structured data names, else the byline's, else the one the links to an author's
-        archive name; without what is not a person."""
+        archive name; without what is not a person. The site's own name is the author only when no later
+        source names a person instead ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
+        site_only = None
+        for found in self._authors_found():
+            if not found:
+                continue
+            # Bylines hold much else: against the site's name, only a person's name.
+            person = site_only is None or looks_like_a_person(found)
+            if person and not names_only_the_site(found, self.url, self.site_names):
+                return found
+            site_only = site_only or found
+        return site_only
+
+    def _authors_found(self) -> Iterator[str | None]:
+        """The authors each source names, tidied, most trusted first."""
         elements, site_names = self.elements, self.site_names
-        named = tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
-        if named:
-            return named
+        yield tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
         written = byline_text(self.tree)
         if written and not _COMMENT_HEADER.match(written):
             # The byline as written is a source too: it spells initials with their full stops.
             sources = [written, *elements.metadata_strings()]
-            from_byline = tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
-            if from_byline:
-                return from_byline
+            yield tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
         # Blogs often name their author only in the links to the author's archive, or in a "By" before one.
         linked = byline_link_author(self.tree, elements.h1s) or archive_link_author(self.tree)
-        return tidy_authors(linked, self.url, site_names, elements.metadata_strings())
+        yield tidy_authors(linked, self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
