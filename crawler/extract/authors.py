@@ -50,9 +50,9 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names, placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"),
     a name that is only another's initials, and the site's own name (``site_names``, the URL's host)
     beside the people who wrote for it: alone, it is who the page says wrote it (a personal blog, a
-    press office). Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes");
-    where the page's ``sources`` (its metadata strings) write them with one, the name is given as
-    written. None when no name is left.
+    press office). Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a
+    user name its "_" or "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write
+    them so, the name is given as written. None when no name is left.
     """
     if not authors:
         return None
@@ -115,12 +115,12 @@ def _as_written(name: str, sources: list[str]) -> str:
     """The name as the page writes it: initials with their full stops ("Leah C. Stokes"), a user name's
     words joined by "_" or "." ("Herr_Rein", "Isabella.DiBiase"; trafilatura makes them spaces)."""
     words = name.split()
+    if len(words) < 2:
+        return name
     initials = _has_initials(name)
     # Initials are matched in any case (trafilatura capitalises them); other names as spelt, so a
     # substring test passes over the sources that do not hold them before any pattern is built.
     holding = sources if initials else [s for s in sources if words[0] in s and words[-1] in s]
-    if len(words) < 2 or not holding:
-        return name
     # Words apart as written, a full stop between them ("T.V. Raman"), or a user name's joint; never run
     # together, and not inside an address (".../author/John_Smith", "John.Smith@example.com").
     joint = r"(?:(?<=\.)\s*|\s+|[._])"
