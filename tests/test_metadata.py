@@ -349,3 +349,12 @@ def test_categories_from_the_section_meta_tag_and_modified_from_json_ld():
 def test_a_page_that_states_none_of_them():
     metadata = read_metadata(tree_of(page("<title>A story</title>")), URL)
     assert (metadata.image, metadata.tags, metadata.categories, metadata.modified) == (None, (), (), None)
+
+
+def test_style_sheets_inside_an_h1_are_no_part_of_its_title():
+    # CSS-in-JS libraries write each element's style sheet in front of it, inside the heading.
+    body = (
+        '<h1><style data-emotion="css a1">.css-a1{font-size:16px;color:#707070}</style>'
+        '<span class="css-a1">Vaccination is possible everywhere until the end of February</span></h1>'
+    )
+    assert h1_title(body) == "Vaccination is possible everywhere until the end of February"

@@ -50,6 +50,7 @@ _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@hre
 # Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
+_NOT_TEXT = frozenset(("style", "script", "noscript", "template"))  # CSS-in-JS puts <style> inside an <h1>
 # A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
 # as written, and trafilatura's JSON-LD reader decodes only "&amp;" and numeric ones, then splits the
 # names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
@@ -304,7 +305,7 @@ def _headline_text(heading: HtmlElement) -> str:
             # Only a kicker that is followed by more of the heading: otherwise it is the headline.
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
             kicker_cut = kicker_cut or bool(kicker)
-            if not skip and not kicker and isinstance(child.tag, str):
+            if not skip and not kicker and isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
                 walk(child, top and len(element) == 1)
             if child.tail:
                 parts.append(child.tail)
