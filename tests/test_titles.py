@@ -118,9 +118,20 @@ def test_characters_that_show_nothing_are_left_out_of_the_headline():
     assert page_title(TitleSources(og_title="Zero\u200bwidth\ufeff title"), URL) == "Zerowidth title"
 
 
-def test_the_json_ld_headline_before_a_differing_h1():
-    sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate"])
+def test_the_pages_one_h1_before_a_differing_structured_headline():
+    # The headline the page shows, not the variant for search engines and social networks.
+    h1 = "Der Nervenkrieg um den Brexit geht in die nächste Runde"
+    sources = TitleSources(og_title="Brexit: Nervenkrieg geht in nächste Runde", h1=[h1])
+    assert page_title(sources, URL) == h1
+    # Several <h1>s, or a short one (a section's name): the structured headline.
+    sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate", "More from the region"])
     assert page_title(sources, URL) == "Tunnel plan approved"
+    sources = TitleSources(headline="Tunnel plan approved", h1=["Council news"])
+    assert page_title(sources, URL) == "Tunnel plan approved"
+    # An <h1> holding a structured headline whole holds more than the headline (a kicker, a date).
+    og_title = "Eigentumsvorbehalt: Das sollten Käufer und Verkäufer wissen"
+    sources = TitleSources(og_title=og_title, h1=[f"Forderungsausfälle vermeiden {og_title}"])
+    assert page_title(sources, URL) == og_title
 
 
 def test_a_kicker_before_the_headline_is_cut_when_the_h1_is_the_headline():
@@ -137,9 +148,11 @@ def test_an_h1_that_is_the_part_between_a_kicker_and_the_site_name():
     og_title = "Olympic Games in Paris - Drinks by boat to the city centre - Daily Herald"
     sources = TitleSources(og_title=og_title, h1=["Drinks by boat to the city centre"])
     assert page_title(sources, URL) == "Drinks by boat to the city centre"
-    # Without the site's name to cut, a middle part is no headline the markup states.
-    sources = TitleSources(og_title="Olympic Games in Paris - Drinks by boat - Evening", h1=["Drinks by boat"])
-    assert page_title(sources, URL) == "Olympic Games in Paris - Drinks by boat - Evening"
+    # Without the site's name to cut, a middle part is no headline the markup states (with a second
+    # <h1> beside it: the page's only one would be the headline it shows).
+    og_title = "Olympic Games in Paris - Drinks by boat - Evening"
+    sources = TitleSources(og_title=og_title, h1=["Drinks by boat", "Evening news from Paris"])
+    assert page_title(sources, URL) == og_title
 
 
 def test_no_title_anywhere():

@@ -34,6 +34,7 @@ TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
 MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
+MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often a section's name
 
 
 def name_key(text: str) -> str:
@@ -114,8 +115,9 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     """The page's bare headline, or None when it names none.
 
     An <h1> that the structured data (JSON-LD, OpenGraph, Twitter, <title>) repeats, alone or beside
-    the site's name, is the headline in its visible spelling. Otherwise the structured headline,
-    then the <h1>, then <title>, each without the site's name before or after it.
+    the site's name, is the headline in its visible spelling. Otherwise the page's only <h1> (of a
+    few words, holding no structured headline whole), else the structured headline, then the <h1>,
+    then <title>, each without the site's name before or after it.
     """
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
     title_tag = clean(visible(sources.title_tag))
@@ -147,6 +149,14 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # breadcrumb's "Aktuelles" from JSON-LD where og:title has the story's headline).
     bare.sort(key=lambda t: name_key(t) not in title_runs)  # a stable sort: otherwise in the order above
     candidates = bare + headings[:1]
+    if len(headings) == 1 and count_words(headings[0]) >= MIN_VISIBLE_HEADLINE_WORDS:
+        # The page's one <h1> is the headline it shows; the structured one is often the search engines'
+        # or social networks' variant ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg
+        # um den Brexit geht in die nächste Runde"). Unless it holds a structured headline whole: then
+        # it holds more than the headline (a kicker, a date), and that one is the bare headline.
+        heading = name_key(headings[0])
+        inside = [t for t in bare if name_key(t) and name_key(t) in heading]
+        candidates = inside[:1] + headings + bare
     if title_tag:
         candidates.append(strip_site_name(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
