@@ -132,6 +132,13 @@ def test_the_pages_one_h1_before_a_differing_structured_headline():
     og_title = "Eigentumsvorbehalt: Das sollten Käufer und Verkäufer wissen"
     sources = TitleSources(og_title=og_title, h1=[f"Forderungsausfälle vermeiden {og_title}"])
     assert page_title(sources, URL) == og_title
+    og_title = "Zuschauerrückkehr bei den Proficlubs der Region"
+    sources = TitleSources(og_title=og_title, h1=[f"{og_title} 02.02.2022 •"])
+    assert page_title(sources, URL) == og_title
+    # Unless it only goes on in words of its own: the structured headline was cut short.
+    h1 = "Ultium Cells erhöht Gigafactory-Kapazität in Tennessee"
+    sources = TitleSources(og_title="Ultium Cells erhöht Gigafactory-Kapazität", h1=[h1])
+    assert page_title(sources, URL) == h1
 
 
 def test_a_kicker_before_the_headline_is_cut_when_the_h1_is_the_headline():

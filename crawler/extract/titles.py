@@ -35,6 +35,8 @@ TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
 MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often a section's name
+_GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, after a colon or dash at most
+_SEPARATOR = re.compile(r"[|•·»]")
 
 
 def name_key(text: str) -> str:
@@ -153,14 +155,24 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         # The page's one <h1> is the headline it shows; the structured one is often the search engines'
         # or social networks' variant ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg
         # um den Brexit geht in die nächste Runde"). Unless it holds a structured headline whole: then
-        # it holds more than the headline (a kicker, a date), and that one is the bare headline.
+        # it holds more than the headline (a kicker, a date), and that one is the bare headline; but
+        # not where the <h1> only goes on after it in words of its own, of which it was cut short
+        # ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
         heading = name_key(headings[0])
-        inside = [t for t in bare if name_key(t) and name_key(t) in heading]
+        inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
     if title_tag:
         candidates.append(strip_site_name(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
+
+
+def _cut_short(headline: str, heading: str) -> bool:
+    """Whether ``heading`` begins with ``headline`` and goes on in words, not with a separator or a date."""
+    if not heading.casefold().startswith(headline.casefold()):
+        return False
+    rest = heading[len(headline) :].strip()
+    return _GOES_ON_IN_WORDS.match(rest) is not None and not _SEPARATOR.search(rest)
 
 
 def _edge_run_keys(text: str) -> set[str]:
