@@ -279,11 +279,10 @@ def test_the_part_of_an_h1_marked_as_the_headline_after_an_unmarked_kicker():
     # Marked, but shorter than what comes before it: a label after the headline, not the headline.
     body = '<h1>Storm floods the coast road at Northbridge <span class="title-suffix">live</span></h1>'
     assert h1_title(body) == "Storm floods the coast road at Northbridge live"
-    # A subheadline after the headline is its deck, not the headline.
-    body = (
-        '<h1>Storm floods the coast <span class="subheadline">Drivers wait for hours at the closed bridge</span></h1>'
-    )
-    assert h1_title(body) == "Storm floods the coast Drivers wait for hours at the closed bridge"
+    # A subheadline or subtitle after the headline is its deck, not the headline nor part of it.
+    for deck in ('<span class="subheadline">', '<small class="article-subtitle">'):
+        body = f"<h1>Storm floods the coast {deck}Drivers wait for hours at the closed bridge</span></h1>"
+        assert h1_title(body) == "Storm floods the coast", deck
 
 
 def test_a_small_kicker_followed_by_the_headline_after_a_line_break():

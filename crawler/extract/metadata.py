@@ -49,6 +49,8 @@ _LINK_KINDS = {"tag": "/tag", "category": "/categor"}
 _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]/@href")
 # Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
+# A deck after the headline inside an <h1>.
+_SUBTITLE = re.compile(r"sub-?title|sub-?headline|\bdeck\b|\bdek\b|standfirst", re.I)
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 _NOT_TEXT = frozenset(("style", "script", "noscript", "template"))  # CSS-in-JS puts <style> inside an <h1>
 # A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
@@ -290,7 +292,8 @@ def _unescape(text: str) -> str:
 
 
 def _headline_text(heading: HtmlElement) -> str:
-    """An <h1>'s headline: its words, without a kicker above it or text meant for screen readers."""
+    """An <h1>'s headline: its words, without a kicker above it, a subtitle after it or text meant for
+    screen readers."""
     heading = _marked_headline(heading)
     parts: list[str] = []
     kicker_cut = False
@@ -302,10 +305,12 @@ def _headline_text(heading: HtmlElement) -> str:
         for child in element:
             attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
             skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
-            # Only a kicker that is followed by more of the heading: otherwise it is the headline.
+            # Only a kicker that is followed by more of the heading: otherwise it is the headline. A
+            # part marked as a subtitle after the headline is its deck ("<small class="article-subtitle">").
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
+            subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
             kicker_cut = kicker_cut or bool(kicker)
-            if not skip and not kicker and isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+            if not skip and not kicker and not subtitle and isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
                 walk(child, top and len(element) == 1)
             if child.tail:
                 parts.append(child.tail)
