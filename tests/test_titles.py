@@ -205,3 +205,14 @@ def test_a_title_that_is_only_the_decoration_is_kept():
 def test_bare_titles_of_a_site():
     assert bare_titles(SUFFIXED)[:2] == ["Council backs tunnel | News", "Rowing club wins the cup | Sport"]
     assert bare_titles(["Only one | Herald"]) == ["Only one | Herald"]
+
+
+def test_an_h1_sharing_no_word_with_the_structured_headline_title_or_address_is_no_visible_headline():
+    # A slogan a site shows on every page, not the story's headline.
+    sources = TitleSources(og_title="Tunnel plan approved by the council", h1=["Good news every single day"])
+    assert page_title(sources, "https://herald.example/2024/tunnel-vote") == "Tunnel plan approved by the council"
+    # One word in common with the address is enough.
+    sources = TitleSources(og_title="A press event of the first class", h1=["Never travel without my shower head"])
+    assert page_title(sources, "https://blog.example/never-without-my-shower-head") == (
+        "Never travel without my shower head"
+    )

@@ -37,6 +37,7 @@ MIN_DECORATED_TITLES = 3
 MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often a section's name
 _GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, after a colon or dash at most
 _SEPARATOR = re.compile(r"[|•·»]")
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 def name_key(text: str) -> str:
@@ -151,13 +152,15 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # breadcrumb's "Aktuelles" from JSON-LD where og:title has the story's headline).
     bare.sort(key=lambda t: name_key(t) not in title_runs)  # a stable sort: otherwise in the order above
     candidates = bare + headings[:1]
-    if len(headings) == 1 and count_words(headings[0]) >= MIN_VISIBLE_HEADLINE_WORDS:
+    visible_headline = len(headings) == 1 and count_words(headings[0]) >= MIN_VISIBLE_HEADLINE_WORDS
+    if visible_headline and _shares_a_word(headings[0], [*structured, title_tag, url]):
         # The page's one <h1> is the headline it shows; the structured one is often the search engines'
         # or social networks' variant ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg
-        # um den Brexit geht in die nächste Runde"). Unless it holds a structured headline whole: then
-        # it holds more than the headline (a kicker, a date), and that one is the bare headline; but
-        # not where the <h1> only goes on after it in words of its own, of which it was cut short
-        # ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
+        # um den Brexit geht in die nächste Runde"). It must share a word with them or the address: one
+        # that shares none may be the same on every page of its site (a slogan). Unless it holds a
+        # structured headline whole: then it holds more than the headline (a kicker, a date), and that
+        # one is the bare headline; but not where the <h1> only goes on after it in words of its own,
+        # of which it was cut short ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
         heading = name_key(headings[0])
         inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
@@ -165,6 +168,12 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         candidates.append(strip_site_name(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
+
+
+def _shares_a_word(heading: str, others: list[str]) -> bool:
+    """Whether ``heading`` has a word of four letters or more in common with one of ``others``."""
+    words = {w.casefold() for w in _LONG_WORD.findall(heading)}
+    return any(words & {w.casefold() for w in _LONG_WORD.findall(other)} for other in others if other)
 
 
 def _cut_short(headline: str, heading: str) -> bool:
