@@ -36,7 +36,7 @@ MIN_DECORATED_SHARE = 0.8
 MIN_DECORATED_TITLES = 3
 MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often a section's name
 _GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, after a colon or dash at most
-_SEPARATOR = re.compile(r"[|•·»]")
+_SEPARATOR = re.compile(r"[|•·»]")  # between a title's parts, not inside a headline
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
@@ -118,9 +118,10 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     """The page's bare headline, or None when it names none.
 
     An <h1> that the structured data (JSON-LD, OpenGraph, Twitter, <title>) repeats, alone or beside
-    the site's name, is the headline in its visible spelling. Otherwise the page's only <h1> (of a
-    few words, holding no structured headline whole), else the structured headline, then the <h1>,
-    then <title>, each without the site's name before or after it.
+    the site's name, is the headline in its visible spelling. Otherwise the page's only <h1> of three
+    words or more that shares a word with the structured headline, <title> or ``url`` (or the
+    structured headline it holds whole beside a kicker or a date), else the structured headline, then
+    the <h1>, then <title>, each without the site's name before or after it.
     """
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
     title_tag = clean(visible(sources.title_tag))
