@@ -211,7 +211,11 @@ def test_an_h1_sharing_no_word_with_the_structured_headline_title_or_address_is_
     # A slogan a site shows on every page, not the story's headline.
     sources = TitleSources(og_title="Tunnel plan approved by the council", h1=["Good news every single day"])
     assert page_title(sources, "https://herald.example/2024/tunnel-vote") == "Tunnel plan approved by the council"
-    # One word in common with the address is enough.
+    # A section's name shares its words with the address's sections only, not with the story's slug.
+    sources = TitleSources(og_title="Tunnel plan approved by the council", h1=["Politik aus dem Inland"])
+    url = "https://herald.example/politik/inland/tunnel-plan-approved/25745432.html"
+    assert page_title(sources, url) == "Tunnel plan approved by the council"
+    # One word in common with the address's slug is enough.
     sources = TitleSources(og_title="A press event of the first class", h1=["Never travel without my shower head"])
     assert page_title(sources, "https://blog.example/never-without-my-shower-head") == (
         "Never travel without my shower head"

@@ -119,7 +119,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
 
     An <h1> that the structured data (JSON-LD, OpenGraph, Twitter, <title>) repeats, alone or beside
     the site's name, is the headline in its visible spelling. Otherwise the page's only <h1> of three
-    words or more that shares a word with the structured headline, <title> or ``url`` (or the
+    words or more that shares a word with the structured headline, <title> or ``url``'s slug (or the
     structured headline it holds whole beside a kicker or a date), else the structured headline, then
     the <h1>, then <title>, each without the site's name before or after it.
     """
@@ -154,11 +154,12 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     bare.sort(key=lambda t: name_key(t) not in title_runs)  # a stable sort: otherwise in the order above
     candidates = bare + headings[:1]
     visible_headline = len(headings) == 1 and count_words(headings[0]) >= MIN_VISIBLE_HEADLINE_WORDS
-    if visible_headline and _shares_a_word(headings[0], [*structured, title_tag, url]):
+    if visible_headline and _shares_a_word(headings[0], [*structured, title_tag, _slug(url)]):
         # The page's one <h1> is the headline it shows; the structured one is often the search engines'
         # or social networks' variant ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg
-        # um den Brexit geht in die nächste Runde"). It must share a word with them or the address: one
-        # that shares none may be the same on every page of its site (a slogan). Unless it holds a
+        # um den Brexit geht in die nächste Runde"). It must share a word with them or the address's
+        # slug (not a section's name: "/politik/"): one that shares none may be the same on every page
+        # of its site (a slogan), or a section's name. Unless it holds a
         # structured headline whole: then it holds more than the headline (a kicker, a date), and that
         # one is the bare headline; but not where the <h1> only goes on after it in words of its own,
         # of which it was cut short ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
@@ -175,6 +176,12 @@ def _shares_a_word(heading: str, others: list[str]) -> bool:
     """Whether ``heading`` has a word of four letters or more in common with one of ``others``."""
     words = {w.casefold() for w in _LONG_WORD.findall(heading)}
     return any(words & {w.casefold() for w in _LONG_WORD.findall(other)} for other in others if other)
+
+
+def _slug(url: str) -> str:
+    """The longest part of a URL's path, where most sites spell the story's headline (not a section's
+    name, nor the number after it: "/politik/international/grenzschliessungen-report-von-der-grenze/2574.html")."""
+    return max(urlsplit(url).path.split("/"), key=len)
 
 
 def _cut_short(headline: str, heading: str) -> bool:
