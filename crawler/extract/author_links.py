@@ -31,6 +31,7 @@ _AUTHOR_PAGE = re.compile(
     r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?)/",
     re.IGNORECASE,
 )
+# (Not authors._BY_PHRASE, which is taken off the front of a name: there "di" would cut "Di Maria".)
 _BYLINE_LEAD = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door|av|af)\s*:?\s*$", re.IGNORECASE)
 HEADLINE_LEVELS = 2  # how far up from the <h1> a byline may sit: the headline's parent and grandparent
 

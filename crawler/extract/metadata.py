@@ -24,6 +24,7 @@ from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import PageElements
 from crawler.extract.language import guess_language, normalize_tag
+from crawler.extract.teasers import SCRIPTS
 from crawler.extract.titles import TitleSources, page_title
 from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
@@ -52,7 +53,9 @@ _KICKER_SEPARATORS = " :|·•–—-"
 # A deck after the headline inside an <h1>.
 _SUBTITLE = re.compile(r"sub-?title|sub-?headline|\bdeck\b|\bdek\b|standfirst", re.I)
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
-_NOT_TEXT = frozenset(("style", "script", "noscript", "template"))  # CSS-in-JS puts <style> inside an <h1>
+# What shows no text in an <h1>: what the teaser finder leaves out of visible text, and templates (CSS-in-JS
+# libraries put a <style> inside the heading).
+_NOT_TEXT = frozenset((*SCRIPTS, "template"))
 # A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
 # as written, and trafilatura's JSON-LD reader decodes only "&amp;" and numeric ones, then splits the
 # names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
@@ -310,7 +313,8 @@ def _headline_text(heading: HtmlElement) -> str:
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
             subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
             kicker_cut = kicker_cut or bool(kicker)
-            if not skip and not kicker and not subtitle and isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+            shown = isinstance(child.tag, str) and child.tag not in _NOT_TEXT
+            if shown and not (skip or kicker or subtitle):
                 walk(child, top and len(element) == 1)
             if child.tail:
                 parts.append(child.tail)

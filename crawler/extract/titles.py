@@ -159,10 +159,10 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         # or social networks' variant ("Brexit: Nervenkrieg geht in nächste Runde" for "Der Nervenkrieg
         # um den Brexit geht in die nächste Runde"). It must share a word with them or the address's
         # slug (not a section's name: "/politik/"): one that shares none may be the same on every page
-        # of its site (a slogan), or a section's name. Unless it holds a
-        # structured headline whole: then it holds more than the headline (a kicker, a date), and that
-        # one is the bare headline; but not where the <h1> only goes on after it in words of its own,
-        # of which it was cut short ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
+        # of its site (a slogan), or a section's name. Unless it holds a structured headline whole:
+        # then it holds more than the headline (a kicker, a date), and that one is the bare headline;
+        # but not where the <h1> only goes on after it in words of its own, of which it was cut short
+        # ("Ultium Cells erhöht Gigafactory-Kapazität" of "... in Tennessee").
         heading = name_key(headings[0])
         inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
