@@ -357,3 +357,9 @@ def test_style_sheets_inside_an_h1_are_no_part_of_its_title():
         '<span class="css-a1">Vaccination is possible everywhere until the end of February</span></h1>'
     )
     assert h1_title(body) == "Vaccination is possible everywhere until the end of February"
+    # Nor is a style sheet after a part "more of the heading": the part that ends the heading stays the headline.
+    style = '<style data-emotion="css b2">.css-b2{margin:0}</style>'
+    body = f'<h1><span class="kicker">Vaccination is possible everywhere until February</span>{style}</h1>'
+    assert h1_title(body) == "Vaccination is possible everywhere until February"
+    body = f'<h1>Corona <span class="headline">Vaccination is possible everywhere until February</span>{style}</h1>'
+    assert h1_title(body) == "Vaccination is possible everywhere until February"

@@ -104,4 +104,22 @@ def _inside_head(element: HtmlElement) -> bool:
     return any(True for _ in element.iterancestors("head"))
 
 
-__all__ = ["PageElements"]
+# What shows no text of its own: a script's, a style sheet's or a template's text is code (CSS-in-JS
+# libraries put a <style> inside the very heading it styles).
+NOT_SHOWN = frozenset(("script", "style", "noscript", "template"))
+
+
+def visible_text(element: HtmlElement) -> str:
+    """The text ``element`` shows: ``text_content()`` without what the ``NOT_SHOWN`` elements inside it hold
+    (their tails are shown), and none for such an element itself or a comment."""
+    if not isinstance(element.tag, str) or element.tag in NOT_SHOWN:
+        return ""
+    if not any(isinstance(child.tag, str) and child.tag in NOT_SHOWN for child in element.iter()):
+        return element.text_content()  # the common case, in one call
+    parts = [element.text or ""]
+    for child in element:
+        parts += [visible_text(child), child.tail or ""]
+    return "".join(parts)
+
+
+__all__ = ["NOT_SHOWN", "PageElements", "visible_text"]

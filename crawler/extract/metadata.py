@@ -22,9 +22,8 @@ from crawler.extract.authors import looks_like_a_person, names_only_the_site, ti
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
-from crawler.extract.elements import PageElements
+from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
 from crawler.extract.language import guess_language, normalize_tag
-from crawler.extract.teasers import SCRIPTS
 from crawler.extract.titles import TitleSources, page_title
 from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
@@ -53,9 +52,6 @@ _KICKER_SEPARATORS = " :|·•–—-"
 # A deck after the headline inside an <h1>.
 _SUBTITLE = re.compile(r"sub-?title|sub-?headline|\bdeck\b|\bdek\b|standfirst", re.I)
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
-# What shows no text in an <h1>: what the teaser finder leaves out of visible text, and templates (CSS-in-JS
-# libraries put a <style> inside the heading).
-_NOT_TEXT = frozenset((*SCRIPTS, "template"))
 # A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
 # as written, and trafilatura's JSON-LD reader decodes only "&amp;" and numeric ones, then splits the
 # names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
@@ -313,7 +309,7 @@ def _headline_text(heading: HtmlElement) -> str:
             kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
             subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
             kicker_cut = kicker_cut or bool(kicker)
-            shown = isinstance(child.tag, str) and child.tag not in _NOT_TEXT
+            shown = isinstance(child.tag, str) and child.tag not in NOT_SHOWN
             if shown and not (skip or kicker or subtitle):
                 walk(child, top and len(element) == 1)
             if child.tail:
@@ -344,7 +340,7 @@ def _marked_headline(heading: HtmlElement) -> HtmlElement:
     for child in heading:
         if not isinstance(child.tag, str):
             continue
-        text = child.text_content()
+        text = visible_text(child)
         marked = _HEADLINE_MARK.search(child.get("class", "")) and not _rest_of(child)
         if marked and 0 < count_words(" ".join(before)) < count_words(text):
             return child
@@ -353,10 +349,10 @@ def _marked_headline(heading: HtmlElement) -> HtmlElement:
 
 
 def _rest_of(element: HtmlElement) -> bool:
-    """Whether the heading holds text after ``element``."""
+    """Whether the heading shows text after ``element``."""
     if (element.tail or "").strip():
         return True
-    return any(clean(s.text_content()) or clean(s.tail or "") for s in element.itersiblings())
+    return any(clean(visible_text(s)) or clean(s.tail or "") for s in element.itersiblings())
 
 
 def _links_home(heading: HtmlElement) -> bool:
