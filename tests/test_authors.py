@@ -191,6 +191,10 @@ def test_a_blogs_author_named_only_in_the_link_to_their_archive():
     rel = '<a rel="author" href="/about/">Zeige alle Beiträge von Petra Ruland</a>'
     tree = parse_html(f"<html><body><article><p>Words.</p><div>{rel}</div></article></body></html>")
     assert read_metadata(tree, URL).author == "Petra Ruland"
+    # An archive at another address sites give an author's page (German WordPress themes: /autor/).
+    autor = '<a href="/autor/pruland/" title="Alle Beiträge von Petra Ruland">Petra</a>'
+    tree = parse_html(f"<html><body><article><p>Words.</p><div>{autor}</div></article></body></html>")
+    assert read_metadata(tree, URL).author == "Petra Ruland"
 
 
 def test_archive_links_in_a_layout_with_a_sidebar_and_with_an_arrow_are_read():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import islice
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.authors import ARCHIVE_PHRASE
 
-_ARCHIVE_LINKS = etree.XPath('//a[@rel="author" or contains(@href, "/author/")]')
 # The title blog software gives a link to an author's archive; the name follows it.
 _ARCHIVE_TITLE = re.compile(rf"^(?:{ARCHIVE_PHRASE}|(?:posts|articles|beiträge|artikel) (?:by|von))\s+", re.IGNORECASE)
 # Where other people's names are linked the same way: comments, sidebars, widgets. Whole class or id
@@ -25,13 +24,14 @@ _LAYOUT_TOKEN = re.compile(r"^(?:no|one|two|three|has|with|without)-sidebars?$")
 # What themes put after the phrase in a link's text: "View all posts by Ann Example →".
 _TRAILING_MARKS = re.compile(r"[\s→»›…>|·:–—-]+$")
 MAX_NAME_CHARS = 60
-# A byline's link to its author's page, "By <a href="/author/ann/">Ann Example</a>": the addresses
-# sites give such pages, and the words a byline puts before the name.
+# The addresses sites give an author's page, which an archive link ("View all posts by …") and a byline's
+# link ("By <a href="/author/ann/">Ann Example</a>") go to.
 _AUTHOR_PAGE = re.compile(
     r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?)/",
     re.IGNORECASE,
 )
-# (Not authors._BY_PHRASE, which is taken off the front of a name: there "di" would cut "Di Maria".)
+# The words a byline puts before the link. (Not authors._BY_PHRASE, which is taken off the front of a
+# name: there "di" would cut "Di Maria".)
 _BYLINE_LEAD = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door|av|af)\s*:?\s*$", re.IGNORECASE)
 HEADLINE_LEVELS = 2  # how far up from the <h1> a byline may sit: the headline's parent and grandparent
 
@@ -41,11 +41,11 @@ def archive_link_author(tree: HtmlElement) -> str | None:
     give the same one; None when there are none, or several people (a listing, a multi-author page).
 
     A link counts when its title is blog software's "View all posts by NAME" (the name is taken from
-    it) or it is marked rel="author" (its text). A link to /author/ saying anything else ("more",
+    it) or it is marked rel="author" (its text). A link to an author's page saying anything else ("more",
     "9 articles") is not read.
     """
     names: list[str] = []
-    for link in _ARCHIVE_LINKS(tree):
+    for link in _author_page_links(tree):
         title = " ".join((link.get("title") or "").split())
         if _ARCHIVE_TITLE.match(title):
             name = _ARCHIVE_TITLE.sub("", title)
@@ -66,9 +66,7 @@ def byline_link_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | 
     before the link say it names who wrote the page; "beside the headline" keeps out the bylines of
     related stories."""
     beside = {a for heading in headings for a in islice(heading.iterancestors(), HEADLINE_LEVELS)}
-    for link in tree.iter("a"):
-        if not (link.get("rel") == "author" or _AUTHOR_PAGE.search(link.get("href") or "")):
-            continue
+    for link in _author_page_links(tree):
         previous, parent = link.getprevious(), link.getparent()
         before = previous.tail if previous is not None else parent.text if parent is not None else None
         if not _BYLINE_LEAD.search(before or "") or beside.isdisjoint(link.iterancestors()):
@@ -77,6 +75,13 @@ def byline_link_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | 
         if name and len(name) <= MAX_NAME_CHARS:
             return name
     return None
+
+
+def _author_page_links(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """The page's links marked rel="author" or to an address of an author's page, in document order."""
+    for link in tree.iter("a"):
+        if link.get("rel") == "author" or _AUTHOR_PAGE.search(link.get("href") or ""):
+            yield link
 
 
 def _aside(element: HtmlElement) -> bool:
