@@ -31,10 +31,13 @@ from crawler.urls import normalize_url
 logger = logging.getLogger(__name__)
 
 _LANGUAGE = (etree.XPath("/html/@lang"), etree.XPath("/html/@xml:lang"))  # the root's own: no walk
+# A part of an <h1> marked as a subtitle: before more of the heading it is a kicker (sites mark their
+# roofline so), after the headline a deck.
+_SUBTITLE_MARK = r"sub-?title|sub-?headline"
 # Parts of an <h1> that are not the headline: a kicker above it ("Climate: ..."), text for screen
 # readers only, a separator hidden from sight.
 _KICKER = re.compile(
-    r"kicker|roofline|dachzeile|topline|overline|eyebrow|supertitle|sub-?title|sub-?headline|topic|label|titleheader"
+    rf"kicker|roofline|dachzeile|topline|overline|eyebrow|supertitle|{_SUBTITLE_MARK}|topic|label|titleheader"
     r"|\b(h1-?)?small\b",
     re.I,
 )
@@ -50,7 +53,7 @@ _LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@hre
 # Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
 # A deck after the headline inside an <h1>.
-_SUBTITLE = re.compile(r"sub-?title|sub-?headline|\bdeck\b|\bdek\b|standfirst", re.I)
+_SUBTITLE = re.compile(rf"{_SUBTITLE_MARK}|\bdeck\b|\bdek\b|standfirst", re.I)
 _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visuallyhidden", re.I)
 # A named character reference in a script's text ("Redacci&oacute;n"): the HTML parser leaves scripts
 # as written, and trafilatura's JSON-LD reader decodes only "&amp;" and numeric ones, then splits the
