@@ -363,3 +363,5 @@ def test_style_sheets_inside_an_h1_are_no_part_of_its_title():
     assert h1_title(body) == "Vaccination is possible everywhere until February"
     body = f'<h1>Corona <span class="headline">Vaccination is possible everywhere until February</span>{style}</h1>'
     assert h1_title(body) == "Vaccination is possible everywhere until February"
+    # A heading that is one link to the home page is the site's name, a style sheet in it or not.
+    assert h1_title(f'<h1>{style}<a href="/">The Example Blog</a></h1><article><p>Words.</p></article>') is None

@@ -364,7 +364,7 @@ def _links_home(heading: HtmlElement) -> bool:
     if len(links) != 1:
         return False
     path = urlsplit(links[0].get("href") or "").path
-    return path in ("", "/") and clean(links[0].text_content()) == clean(heading.text_content())
+    return path in ("", "/") and clean(visible_text(links[0])) == clean(visible_text(heading))
 
 
 def canonical_url(tree: HtmlElement, url: str, elements: PageElements | None = None) -> str | None:
