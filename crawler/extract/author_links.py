@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from itertools import islice
 
 from lxml.html import HtmlElement
@@ -36,7 +35,15 @@ _BYLINE_LEAD = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door|av|af)\s*:?\s*$", 
 HEADLINE_LEVELS = 2  # how far up from the <h1> a byline may sit: the headline's parent and grandparent
 
 
-def archive_link_author(tree: HtmlElement) -> str | None:
+def linked_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | None:
+    """The author the page's links to an author's page name: a byline's "By" link beside one of its
+    ``headings`` (its <h1>s) first, since a related story's rel="author" can mislead the archive links,
+    else the one name those give; None when they name nobody. The page's links are walked once."""
+    links = _author_page_links(tree)
+    return _byline_link_author(links, headings) or _archive_link_author(links)
+
+
+def _archive_link_author(links: list[HtmlElement]) -> str | None:
     """The name the page's author-archive links give, when all of them outside comments and sidebars
     give the same one; None when there are none, or several people (a listing, a multi-author page).
 
@@ -45,7 +52,7 @@ def archive_link_author(tree: HtmlElement) -> str | None:
     "9 articles") is not read.
     """
     names: list[str] = []
-    for link in _author_page_links(tree):
+    for link in links:
         title = " ".join((link.get("title") or "").split())
         if _ARCHIVE_TITLE.match(title):
             name = _ARCHIVE_TITLE.sub("", title)
@@ -59,14 +66,14 @@ def archive_link_author(tree: HtmlElement) -> str | None:
     return names[0] if names and len({name.casefold() for name in names}) == 1 else None
 
 
-def byline_link_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | None:
+def _byline_link_author(links: list[HtmlElement], headings: list[HtmlElement]) -> str | None:
     """The name in a link to an author's page that a byline's "By" leads, beside one of the page's
     ``headings`` (its <h1>s: in their parent or its parent), as in ``<h1>…</h1><address>By <a
     href="/author/tanderson/">Tim Anderson</a></address>``. Unlike an archive link's title, the words
     before the link say it names who wrote the page; "beside the headline" keeps out the bylines of
     related stories."""
     beside = {a for heading in headings for a in islice(heading.iterancestors(), HEADLINE_LEVELS)}
-    for link in _author_page_links(tree):
+    for link in links:
         previous, parent = link.getprevious(), link.getparent()
         before = previous.tail if previous is not None else parent.text if parent is not None else None
         if not _BYLINE_LEAD.search(before or "") or beside.isdisjoint(link.iterancestors()):
@@ -77,11 +84,9 @@ def byline_link_author(tree: HtmlElement, headings: list[HtmlElement]) -> str | 
     return None
 
 
-def _author_page_links(tree: HtmlElement) -> Iterator[HtmlElement]:
+def _author_page_links(tree: HtmlElement) -> list[HtmlElement]:
     """The page's links marked rel="author" or to an address of an author's page, in document order."""
-    for link in tree.iter("a"):
-        if link.get("rel") == "author" or _AUTHOR_PAGE.search(link.get("href") or ""):
-            yield link
+    return [a for a in tree.iter("a") if a.get("rel") == "author" or _AUTHOR_PAGE.search(a.get("href") or "")]
 
 
 def _aside(element: HtmlElement) -> bool:

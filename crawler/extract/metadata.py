@@ -17,7 +17,7 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
-from crawler.extract.author_links import archive_link_author, byline_link_author
+from crawler.extract.author_links import linked_author
 from crawler.extract.authors import looks_like_a_person, names_only_the_site, tidy_authors
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
@@ -170,8 +170,7 @@ class MetadataReader:
             sources = [written, *elements.metadata_strings()]
             yield tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
         # Blogs often name their author only in the links to the author's archive, or in a "By" before one.
-        linked = byline_link_author(self.tree, elements.h1s) or archive_link_author(self.tree)
-        yield tidy_authors(linked, self.url, site_names, elements.metadata_strings())
+        yield tidy_authors(linked_author(self.tree, elements.h1s), self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
