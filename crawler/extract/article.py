@@ -114,8 +114,13 @@ def _other_stories(teasers: list[Teaser], title: str | None, url: str) -> list[T
         headline = label_key(teaser.title)
         return headline == own or (f" {own} " in f" {headline} " and scope_key(teaser.url) == site)
 
-    under_own = sum(1 for t in teasers if label_key(t.block) == own)
-    return [t for t in teasers if not this_story(t) and not (under_own == 1 and label_key(t.block) == own)]
+    blocks = [label_key(t.block) for t in teasers]
+    under_own = blocks.count(own)
+    return [
+        t
+        for t, block in zip(teasers, blocks, strict=True)
+        if not this_story(t) and not (under_own == 1 and block == own)
+    ]
 
 
 def strip_teasers(
