@@ -51,6 +51,11 @@ CRAWLS: dict[str, dict[str, Any]] = {
 # The crawl's own stage timings (runs.stats, see README.md "Stats"): key, label, what it measures.
 STAGES = (
     ("timing/extract_cpu_s", "extract", "worker CPU: trafilatura, teasers, metadata"),
+    ("timing/extract/parse_cpu_s", "  parse", "decoding, parsing"),
+    ("timing/extract/teasers_cpu_s", "  teasers", "teaser finder"),
+    ("timing/extract/metadata_cpu_s", "  metadata", "title, author, dates, ..."),
+    ("timing/extract/text_cpu_s", "  text", "trafilatura: fast, thorough"),
+    ("timing/extract/cleaning_cpu_s", "  cleaning", "teaser lines, furniture"),
     ("timing/sign_cpu_s", "sign", "worker CPU: paragraphs, chrome cut, MinHash"),
     ("timing/store_s", "store", "writer wall: Writer.write"),
     ("timing/store/chrome_s", "  chrome", "site chrome cut"),
@@ -63,7 +68,7 @@ STAGES = (
     ("timing/store_cpu_s", "store CPU", "writer thread CPU: Writer.write"),
     ("timing/store/commit_cpu_s", "commit CPU", "writer thread CPU: Writer.commit"),
 )
-STORE_PARTS = [key for key, label, _ in STAGES if label.startswith("  ")]
+STORE_PARTS = [key for key, label, _ in STAGES if key.startswith("timing/store/") and label.startswith("  ")]
 
 
 def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> tuple[float, float, int]:

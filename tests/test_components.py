@@ -51,6 +51,9 @@ def test_scope_middleware_refuses_other_sites_schemes_and_redirects_out():
     assert crawler.stats.get_value("scope/refused/out_of_scope") == 1
 
 
+EXTRACTION_PARTS = ("parse", "teasers", "metadata", "text", "cleaning")
+
+
 def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():
     crawler, _ = crawler_with_spider(EXTRACT_WORKERS=1)
     pipeline = ExtractPipeline.from_crawler(crawler)
@@ -62,7 +65,12 @@ def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():
     assert analysed.analysis.extraction.kind == "article"
     assert analysed.analysis.article_text is not None and analysed.analysis.article_text.signature is not None
     assert crawler.stats.get_value("extract/article") == 1
-    assert crawler.stats.get_value("timing/extract_cpu_s") > 0
+    extract_cpu_s = crawler.stats.get_value("timing/extract_cpu_s")
+    assert extract_cpu_s > 0
+    # Each part of the extraction is timed within the whole, with the same clock.
+    parts = {part: crawler.stats.get_value(f"timing/extract/{part}_cpu_s") for part in EXTRACTION_PARTS}
+    assert all(seconds is not None and seconds >= 0 for seconds in parts.values()), parts
+    assert 0 < sum(parts.values()) <= extract_cpu_s
     outcome = PageOutcome(url, 404, "error", "http_404")
     assert asyncio.run(pipeline.process_item(outcome)) is outcome  # other records pass through
 

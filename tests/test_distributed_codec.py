@@ -165,6 +165,17 @@ def test_a_record_without_paragraph_hashes_is_read_and_they_are_made_where_neede
     assert signed.hashes() == page.analysis.article_text.paragraph_hashes
 
 
+def test_the_extraction_parts_timings_travel_and_a_record_without_them_is_read():
+    page = analysed_demo_page()
+    data = json.loads(encode_record(page, SCHEME))
+    assert data["analysis"]["extraction"]["cpu_s"].keys() == {"parse", "teasers", "metadata", "text", "cleaning"}
+    del data["analysis"]["extraction"]["cpu_s"]  # as a crawler of an earlier version sends it
+    assert decode_record(json.dumps(data).encode(), SCHEME).analysis.extraction.cpu_s == {}
+    data["analysis"]["extraction"]["cpu_s"] = {"text": "slow"}
+    with pytest.raises(RecordError, match="cpu_s"):
+        decode_record(json.dumps(data).encode())
+
+
 # -- requests ---------------------------------------------------------------------------------------
 def news_spider() -> NewsSpider:
     return NewsSpider(urls=f"{HERALD}/")

@@ -140,6 +140,7 @@ def _analysis(analysis: PageAnalysis) -> dict[str, Any]:
             "teasers": [[t.url, t.title, t.text, t.block, list(t.labels)] for t in extraction.teasers],
             "removed": [list(pair) for pair in extraction.removed],
             "encoding": extraction.encoding,
+            "cpu_s": extraction.cpu_s,
         },
         "article_text": article_text,
         "teaser_signatures": [_signature(s) for s in analysis.teaser_signatures],
@@ -280,6 +281,12 @@ def _read_teaser(value: Any) -> Teaser:
     return Teaser(url, title, text, block, tuple(_strings(value[4], "teaser labels")))
 
 
+def _read_cpu_s(value: dict[str, Any] | None) -> dict[str, float]:
+    """The CPU seconds of each part of an extraction (absent in records of older crawlers)."""
+    parts = _Fields(value or {}, "extraction.cpu_s")
+    return {part: parts.number(part) for part in parts.fields}
+
+
 def _read_analysis(value: dict[str, Any]) -> PageAnalysis:
     read = _Fields(value, "analysis")
     extraction_fields = _Fields(read.mapping("extraction"), "extraction")
@@ -291,6 +298,7 @@ def _read_analysis(value: dict[str, Any]) -> PageAnalysis:
         teasers=[_read_teaser(t) for t in extraction_fields.listing("teasers")],
         removed=[_removed(pair) for pair in extraction_fields.listing("removed")],
         encoding=extraction_fields.optional_text("encoding"),
+        cpu_s=_read_cpu_s(extraction_fields.optional_mapping("cpu_s")),
     )
     signed = None
     signed_fields = read.optional_mapping("article_text")

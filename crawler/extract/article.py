@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Set
 from urllib.parse import urlsplit
@@ -35,6 +36,19 @@ SERVICE_PAGE = re.compile(
 DEFAULT_OPTIONS = ExtractOptions()
 
 
+class _Laps:
+    """CPU seconds of each part of one page's extraction, as it goes (the process's own CPU time)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._since = time.process_time()
+
+    def done(self, part: str) -> None:
+        now = time.process_time()
+        self.seconds[part] = self.seconds.get(part, 0.0) + now - self._since
+        self._since = now
+
+
 def extract_page(
     body: bytes | str, url: str, content_type: str | None = None, options: ExtractOptions = DEFAULT_OPTIONS
 ) -> PageExtraction:
@@ -42,6 +56,7 @@ def extract_page(
 
     The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree.
     """
+    laps = _Laps()
     if isinstance(body, str):
         html, encoding = body, None
     else:
@@ -54,19 +69,25 @@ def extract_page(
     if not html.strip():
         return PageExtraction("skipped", "empty", encoding=encoding)
     tree = parse_html(html)
+    laps.done("parse")
     if tree is None:
-        return PageExtraction("skipped", "not_html", encoding=encoding)
+        return PageExtraction("skipped", "not_html", encoding=encoding, cpu_s=laps.seconds)
     teasers = find_teasers(tree, url)
+    laps.done("teasers")
     metadata = MetadataReader(tree, url)
-    text, removed = _article_text(tree, url, teasers, metadata.title, options)
+    title = metadata.title
+    laps.done("metadata")
+    text, removed = _article_text(tree, url, teasers, title, options, laps)
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
+    laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
-        return PageExtraction(kind, reason, None, teasers, removed, encoding)
+        return PageExtraction(kind, reason, None, teasers, removed, encoding, laps.seconds)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
-    return PageExtraction("article", None, article, teasers, removed, encoding)
+    laps.done("metadata")
+    return PageExtraction("article", None, article, teasers, removed, encoding, laps.seconds)
 
 
 def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Article | None:
@@ -75,11 +96,13 @@ def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAU
 
 
 def _article_text(
-    tree: HtmlElement, url: str, teasers: list[Teaser], title: str | None, options: ExtractOptions
+    tree: HtmlElement, url: str, teasers: list[Teaser], title: str | None, options: ExtractOptions, laps: _Laps
 ) -> tuple[str, list[tuple[str, str]]]:
     """The story's text with teasers and furniture cut out (empty when there is none), and what was cut."""
     labels = _link_labels(tree)
+    laps.done("cleaning")
     paragraphs = extract_body(tree, url, options, labels)
+    laps.done("text")
     if not paragraphs:
         return "", []
     others = _other_stories(teasers, title, url)

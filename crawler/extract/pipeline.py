@@ -93,6 +93,7 @@ class ExtractPipeline:
         for key, seconds in (
             ("timing/extract_cpu_s", analysis.extract_cpu_s),
             ("timing/sign_cpu_s", analysis.sign_cpu_s),
+            *((f"timing/extract/{part}_cpu_s", part_s) for part, part_s in extraction.cpu_s.items()),
         ):
             self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
         html = zlib.compress(item.body, 6) if self.keep_html and extraction.article is not None else None
