@@ -114,8 +114,8 @@ def visible_text(element: HtmlElement) -> str:
     (their tails are shown), and none for such an element itself or a comment."""
     if not isinstance(element.tag, str) or element.tag in NOT_SHOWN:
         return ""
-    if not any(isinstance(child.tag, str) and child.tag in NOT_SHOWN for child in element.iter()):
-        return element.text_content()  # the common case, in one call
+    if next(element.iter(*NOT_SHOWN), None) is None:
+        return element.text_content()  # the common case: lxml looks for those tags, in one call
     parts = [element.text or ""]
     for child in element:
         parts += [visible_text(child), child.tail or ""]
