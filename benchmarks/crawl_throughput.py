@@ -37,6 +37,7 @@ TARGET_CORES = 1.8  # cores busy over the whole crawl
 # thread waits for a core while both are busy with extraction.
 TARGET_STORE_SHARE = 0.05
 CORES = os.cpu_count() or 1
+FAST_LABEL = "trafilatura.extract(fast=True) (no fallback extractors)"
 
 # The crawls, in this order. Each runs with LOOPBACK_SETTINGS (the project's settings with politeness
 # off: our own server, on loopback) plus only what it changes:
@@ -71,17 +72,22 @@ STAGES = (
 STORE_PARTS = [key for key, label, _ in STAGES if key.startswith("timing/store/") and label.startswith("  ")]
 
 
-def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> tuple[float, float, int]:
+def plain_trafilatura(
+    pages: list[CorpusPage], with_metadata: bool = False, fast: bool = False
+) -> tuple[float, float, int]:
     """Wall and CPU seconds of trafilatura.extract over every page, one after the other; texts found.
 
     ``with_metadata``: also title, author, date, ... as the crawl stores them (the same information).
+    ``fast``: its fast mode, without the fallback extractors: what any crawler built on trafilatura pays
+    at least for a page's text.
     """
     with regex_guards.removed():  # trafilatura as released, as in the whole process below
-        trafilatura.extract(pages[0].html, url=pages[0].url, with_metadata=with_metadata)  # warm-up, not per page
+        # A warm-up, not per page:
+        trafilatura.extract(pages[0].html, url=pages[0].url, with_metadata=with_metadata, fast=fast)
         found = 0
         wall, cpu = time.perf_counter(), time.process_time()
         for page in pages:
-            if trafilatura.extract(page.html, url=page.url, with_metadata=with_metadata):
+            if trafilatura.extract(page.html, url=page.url, with_metadata=with_metadata, fast=fast):
                 found += 1
         return time.perf_counter() - wall, time.process_time() - cpu, found
 
@@ -347,6 +353,26 @@ class Report:
         print(f"targets, {result.label}:")
         for text, ok in checks:
             print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+        print(self.cpu_budget(result))
+
+    def cpu_budget(self, result: CrawlResult) -> str:
+        """How the CPU target's budget splits: what fetching alone and trafilatura's fast mode alone take
+        of it (a floor for any Scrapy crawler built on trafilatura), what is left, what this crawl spends."""
+        n, process = self.n, self.plain[2]
+        budget = TARGET_CPU_RATIO * process.cpu_s
+        fast = next((p for p in self.plain if p.label == FAST_LABEL), None)
+        fetch = next((r for r in self.results if r.fetch_only and not r.problems), None)
+        if fast is None or fetch is None:
+            return "  (the CPU target's budget by part needs the fetch-only crawl too: --crawl 'fetch only')"
+        floor = fast.cpu_s + fetch.run.measured.tree_cpu_s
+        spent = result.run.measured.tree_cpu_s
+        return (
+            f"  CPU budget, ms/page: {TARGET_CPU_RATIO}x plain's whole process = {1000 * budget / n:.1f}; of it"
+            f" Scrapy fetching alone (the fetch-only crawl) {1000 * fetch.run.measured.tree_cpu_s / n:.1f}"
+            f" and trafilatura's fast mode alone {1000 * fast.cpu_s / n:.1f}, leaving"
+            f" {1000 * (budget - floor) / n:.1f} for all else (thorough runs, teasers, metadata, cleaning,"
+            f" signatures, hand-off, store); this crawl spends {1000 * (spent - floor) / n:.1f} on it"
+        )
 
     def print_checks(self) -> bool:
         """One line per crawl; False when a crawl's figures are not to be trusted."""
@@ -434,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         print(f"extra settings for every crawl: {extra}")
     crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
-    steps = 3 + len(crawls)
+    steps = 4 + len(crawls)
 
     wall, cpu, found = plain_trafilatura(pages)
     plain = [Plain("trafilatura.extract (text only)", wall, cpu)]
@@ -449,7 +475,10 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu, found = plain_trafilatura_process(manifest)
         plain.append(Plain("a whole process of it (start, import, text only)", wall, cpu))
         print(f"[3/{steps}] plain trafilatura, a whole process, text only: {wall:.1f} s, text on {found}/{n} pages")
-        for step, (label, settings) in enumerate(crawls.items(), start=4):
+        wall, cpu, found = plain_trafilatura(pages, fast=True)
+        plain.append(Plain(FAST_LABEL, wall, cpu))
+        print(f"[4/{steps}] plain trafilatura, fast mode, text only: {wall:.1f} s, text on {found}/{n} pages")
+        for step, (label, settings) in enumerate(crawls.items(), start=5):
             traced = {}
             trace = OUT / f"trace-{label.replace(' ', '-')}.jsonl"
             if options.trace:
