@@ -512,7 +512,11 @@ def main(argv: list[str] | None = None) -> int:
             if options.trace and not result.fetch_only:
                 print(summarise(trace), flush=True)
         if options.rounds > 1:
-            rounds = interleaved_rounds(pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra})
+            # With the fetch-only crawl asked for, each round measures the CPU budget's parts too.
+            fetch_only = {**CRAWLS["fetch only"], **extra} if "fetch only" in crawls else None
+            rounds = interleaved_rounds(
+                pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra}, fetch_only
+            )
 
     report = Report(n, plain, results)
     print()
@@ -527,18 +531,28 @@ def main(argv: list[str] | None = None) -> int:
 
 @dataclass
 class Round:
-    """One round of the interleaved comparison: plain text-only as a whole process, and the default crawl."""
+    """One round of the interleaved comparison: plain text-only as a whole process, and the default crawl;
+    with the budget's parts, plain's fast mode as a whole process and the fetch-only crawl too."""
 
     plain_wall_s: float
     plain_cpu_s: float
     crawl: CrawlResult
+    fast_cpu_s: float | None = None
+    fetch: CrawlResult | None = None
 
 
 def interleaved_rounds(
-    pages: list[CorpusPage], server: LoopbackServer, manifest: Path, rounds: int, settings: dict[str, Any]
+    pages: list[CorpusPage],
+    server: LoopbackServer,
+    manifest: Path,
+    rounds: int,
+    settings: dict[str, Any],
+    fetch_only: dict[str, Any] | None = None,
 ) -> list[Round]:
     """``rounds`` pairs of runs, the two in turn and their order alternating: a machine that grows busier
-    or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot."""
+    or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot. With
+    ``fetch_only`` (that crawl's settings), each round also runs plain's fast mode as a whole process and
+    the fetch-only crawl: the budget's parts measured in the same minutes as the crawl they are set against."""
     done = []
     for number in range(rounds):
         plain_first = number % 2 == 0
@@ -546,7 +560,12 @@ def interleaved_rounds(
         crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings)
         check_crawl(crawl, pages)
         plain_wall, plain_cpu, _ = plain or plain_trafilatura_process(manifest)
-        done.append(Round(plain_wall, plain_cpu, crawl))
+        one = Round(plain_wall, plain_cpu, crawl)
+        if fetch_only is not None:
+            one.fast_cpu_s = plain_trafilatura_process(manifest, fast=True)[1]
+            one.fetch = crawl_corpus(server, "fetch only", manifest.with_name(f"round-{number}-fetch.db"), fetch_only)
+            check_crawl(one.fetch, pages)
+        done.append(one)
         print(
             f"[round {number + 1}/{rounds}] plain {plain_wall:.1f} s, crawl {crawl.run.seconds:.1f} s"
             f" ({'plain' if plain_first else 'crawl'} first)",
@@ -578,10 +597,37 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
         f"  {'PASS' if cpu <= TARGET_CPU_RATIO else 'FAIL'}  CPU, every stage: {cpu:.2f}x plain text only's whole"
         f" process (<= {TARGET_CPU_RATIO}x; rounds {min(cpus):.2f}x to {max(cpus):.2f}x)"
     )
-    problems = [f"round {i}: " + "; ".join(r.crawl.problems) for i, r in enumerate(rounds, 1) if r.crawl.problems]
+    budgets = [_round_budget(one, n) for one in rounds]
+    if all(b is not None for b in budgets):
+        parts = list(zip(*[b for b in budgets if b is not None], strict=True))
+        budget, fetch, fast, left, spent = (statistics.median(part) for part in parts)
+        print(
+            f"  CPU budget, ms/page, medians of {len(rounds)} rounds: {TARGET_CPU_RATIO}x plain's whole process ="
+            f" {budget:.1f}; Scrapy fetching alone {fetch:.1f}, trafilatura's fast mode alone {fast:.1f}, leaving"
+            f" {left:.1f} for all else (rounds {min(parts[3]):.1f} to {max(parts[3]):.1f}); the crawl spends"
+            f" {spent:.1f} on it (rounds {min(parts[4]):.1f} to {max(parts[4]):.1f})"
+        )
+    problems = [
+        f"round {i}: " + "; ".join(run.problems)
+        for i, r in enumerate(rounds, 1)
+        for run in (r.crawl, r.fetch)
+        if run is not None and run.problems
+    ]
     for problem in problems:
         print(f"  CHECK FAILED, {problem}")
     return not problems
+
+
+def _round_budget(one: Round, n: int) -> tuple[float, float, float, float, float] | None:
+    """A round's budget and its parts in ms/page (budget, fetching, fast mode, left, spent), if it ran them."""
+    if one.fast_cpu_s is None or one.fetch is None:
+        return None
+    budget = TARGET_CPU_RATIO * one.plain_cpu_s
+    fetch = one.fetch.run.measured.tree_cpu_s
+    floor = one.fast_cpu_s + fetch
+    spent = one.crawl.run.measured.tree_cpu_s - floor
+    per_page = 1000 / n
+    return budget * per_page, fetch * per_page, one.fast_cpu_s * per_page, (budget - floor) * per_page, spent * per_page
 
 
 if __name__ == "__main__":
