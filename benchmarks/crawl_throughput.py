@@ -363,23 +363,15 @@ class Report:
         print(self.same_fields(result))
 
     def cpu_budget(self, result: CrawlResult) -> str:
-        """How the CPU target's budget splits: what fetching alone and trafilatura's fast mode alone take
-        of it (a floor for any Scrapy crawler built on trafilatura), what is left, what this crawl spends."""
-        n, process = self.n, self.plain[2]
-        budget = TARGET_CPU_RATIO * process.cpu_s
+        """How the CPU target's budget splits for this crawl (see :class:`BudgetSplit`)."""
         fast = next((p for p in self.plain if p.label == FAST_LABEL), None)
         fetch = next((r for r in self.results if r.fetch_only and not r.problems), None)
         if fast is None or fetch is None:
             return "  (the CPU target's budget by part needs the fetch-only crawl too: --crawl 'fetch only')"
-        floor = fast.cpu_s + fetch.run.measured.tree_cpu_s
-        spent = result.run.measured.tree_cpu_s
-        return (
-            f"  CPU budget, ms/page: {TARGET_CPU_RATIO}x plain's whole process = {1000 * budget / n:.1f}; of it"
-            f" Scrapy fetching alone (the fetch-only crawl) {1000 * fetch.run.measured.tree_cpu_s / n:.1f}"
-            f" and trafilatura's fast mode alone (a whole process) {1000 * fast.cpu_s / n:.1f}, leaving"
-            f" {1000 * (budget - floor) / n:.1f} for all else (thorough runs, teasers, metadata, cleaning,"
-            f" signatures, hand-off, store); this crawl spends {1000 * (spent - floor) / n:.1f} on it"
+        split = BudgetSplit.of(
+            self.n, self.plain[2].cpu_s, fast.cpu_s, fetch.run.measured.tree_cpu_s, result.run.measured.tree_cpu_s
         )
+        return budget_line([split])
 
     def same_fields(self, result: CrawlResult) -> str:
         """Every stage's CPU against plain trafilatura giving the same fields (title, author, date, ...) as a
@@ -597,16 +589,13 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
         f"  {'PASS' if cpu <= TARGET_CPU_RATIO else 'FAIL'}  CPU, every stage: {cpu:.2f}x plain text only's whole"
         f" process (<= {TARGET_CPU_RATIO}x; rounds {min(cpus):.2f}x to {max(cpus):.2f}x)"
     )
-    budgets = [_round_budget(one, n) for one in rounds]
-    if all(b is not None for b in budgets):
-        parts = list(zip(*[b for b in budgets if b is not None], strict=True))
-        budget, fetch, fast, left, spent = (statistics.median(part) for part in parts)
-        print(
-            f"  CPU budget, ms/page, medians of {len(rounds)} rounds: {TARGET_CPU_RATIO}x plain's whole process ="
-            f" {budget:.1f}; Scrapy fetching alone {fetch:.1f}, trafilatura's fast mode alone {fast:.1f}, leaving"
-            f" {left:.1f} for all else (rounds {min(parts[3]):.1f} to {max(parts[3]):.1f}); the crawl spends"
-            f" {spent:.1f} on it (rounds {min(parts[4]):.1f} to {max(parts[4]):.1f})"
-        )
+    splits = [
+        BudgetSplit.of(n, r.plain_cpu_s, r.fast_cpu_s, r.fetch.run.measured.tree_cpu_s, r.crawl.run.measured.tree_cpu_s)
+        for r in rounds
+        if r.fast_cpu_s is not None and r.fetch is not None
+    ]
+    if splits:
+        print(budget_line(splits))
     problems = [
         f"round {i}: " + "; ".join(run.problems)
         for i, r in enumerate(rounds, 1)
@@ -618,16 +607,56 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
     return not problems
 
 
-def _round_budget(one: Round, n: int) -> tuple[float, float, float, float, float] | None:
-    """A round's budget and its parts in ms/page (budget, fetching, fast mode, left, spent), if it ran them."""
-    if one.fast_cpu_s is None or one.fetch is None:
-        return None
-    budget = TARGET_CPU_RATIO * one.plain_cpu_s
-    fetch = one.fetch.run.measured.tree_cpu_s
-    floor = one.fast_cpu_s + fetch
-    spent = one.crawl.run.measured.tree_cpu_s - floor
-    per_page = 1000 / n
-    return budget * per_page, fetch * per_page, one.fast_cpu_s * per_page, (budget - floor) * per_page, spent * per_page
+@dataclass(frozen=True)
+class BudgetSplit:
+    """How the CPU target's budget splits, ms/page: the budget (``TARGET_CPU_RATIO`` x plain text-only's
+    whole process), what Scrapy fetching alone (the fetch-only crawl) and trafilatura's fast mode alone
+    (a whole process) take of it, a floor for any Scrapy crawler built on trafilatura, and the crawl's
+    CPU of every stage."""
+
+    budget: float
+    fetch: float
+    fast: float
+    crawl: float
+
+    @classmethod
+    def of(cls, n: int, plain_cpu_s: float, fast_cpu_s: float, fetch_cpu_s: float, crawl_cpu_s: float) -> BudgetSplit:
+        per_page = 1000 / n
+        return cls(
+            TARGET_CPU_RATIO * plain_cpu_s * per_page,
+            fetch_cpu_s * per_page,
+            fast_cpu_s * per_page,
+            crawl_cpu_s * per_page,
+        )
+
+    @property
+    def left(self) -> float:
+        """What the floor leaves of the budget for everything else."""
+        return self.budget - self.fetch - self.fast
+
+    @property
+    def spent(self) -> float:
+        """What the crawl spends on everything else."""
+        return self.crawl - self.fetch - self.fast
+
+
+def budget_line(splits: list[BudgetSplit]) -> str:
+    """One line for one run's split, or for the medians of several rounds' (with the rounds' range)."""
+
+    def value(part: Callable[[BudgetSplit], float]) -> str:
+        values = [part(split) for split in splits]
+        spread = f" (rounds {min(values):.1f} to {max(values):.1f})" if len(values) > 1 else ""
+        return f"{statistics.median(values):.1f}{spread}"
+
+    medians = f", medians of {len(splits)} rounds" if len(splits) > 1 else ""
+    return (
+        f"  CPU budget, ms/page{medians}: {TARGET_CPU_RATIO}x plain's whole process ="
+        f" {statistics.median(s.budget for s in splits):.1f}; of it Scrapy fetching alone (the fetch-only crawl)"
+        f" {statistics.median(s.fetch for s in splits):.1f} and trafilatura's fast mode alone (a whole process)"
+        f" {statistics.median(s.fast for s in splits):.1f}, leaving {value(lambda s: s.left)} for all else (thorough"
+        f" runs, teasers, metadata, cleaning, signatures, hand-off, store); the crawl spends"
+        f" {value(lambda s: s.spent)} on it"
+    )
 
 
 if __name__ == "__main__":
