@@ -37,8 +37,6 @@ TARGET_CORES = 1.8  # cores busy over the whole crawl
 # thread waits for a core while both are busy with extraction.
 TARGET_STORE_SHARE = 0.05
 CORES = os.cpu_count() or 1
-FAST_LABEL = "a whole process of fast=True (no fallback extractors)"
-METADATA_LABEL = "a whole process of with_metadata=True"
 
 # The crawls, in this order. Each runs with LOOPBACK_SETTINGS (the project's settings with politeness
 # off: our own server, on loopback) plus only what it changes:
@@ -221,10 +219,24 @@ class Plain:
     cpu_s: float
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """Plain trafilatura over the same pages, each run by name, in the order the table prints them."""
+
+    text_only: Plain  # trafilatura.extract in this process
+    with_metadata: Plain  # with_metadata=True in this process
+    process: Plain  # text only as a whole process, as a user runs it: what the targets compare against
+    fast_process: Plain  # fast=True as a whole process: the CPU budget's trafilatura part
+    metadata_process: Plain  # with_metadata=True as a whole process: the same fields as the crawl's
+
+    def in_order(self) -> tuple[Plain, ...]:
+        return (self.text_only, self.with_metadata, self.process, self.fast_process, self.metadata_process)
+
+
 class Report:
     """The tables: the plain baselines, then one column per crawl."""
 
-    def __init__(self, n: int, plain: list[Plain], results: list[CrawlResult]):
+    def __init__(self, n: int, plain: Baselines, results: list[CrawlResult]):
         self.n = n
         self.plain = plain
         self.results = results
@@ -256,9 +268,9 @@ class Report:
         return store / extract if extract else None
 
     def print(self) -> None:
-        n, text_only, with_metadata = self.n, self.plain[0], self.plain[1]
+        n, text_only, with_metadata = self.n, self.plain.text_only, self.plain.with_metadata
         print(f"{'plain trafilatura, 1 process, one page after another':56} {'pages/s':>8} {'ms/page':>8} CPU ms/page")
-        for plain in self.plain:
+        for plain in self.plain.in_order():
             rate, ms, cpu_ms = n / plain.wall_s, 1000 * plain.wall_s / n, 1000 * plain.cpu_s / n
             print(f"{plain.label:56} {rate:8.2f} {ms:8.2f} {cpu_ms:11.2f}")
 
@@ -273,7 +285,7 @@ class Report:
         row("  vs plain with_metadata", lambda r: ratio(r, r.elapsed_s, with_metadata), "{:.2f}x")
         row("pages/s by wall", lambda r: n / r.run.seconds)
         row("  vs plain text only", lambda r: ratio(r, r.run.seconds, text_only), "{:.2f}x")
-        row("  vs plain text only, a whole process", lambda r: ratio(r, r.run.seconds, self.plain[2]), "{:.2f}x")
+        row("  vs plain text only, a whole process", lambda r: ratio(r, r.run.seconds, self.plain.process), "{:.2f}x")
         row("CPU ms/page, crawl process + workers", lambda r: per_page(r.run.measured.tree_cpu_s))
         row("  crawl process", lambda r: per_page(r.run.measured.cpu_s))
         row("  extraction workers (polled)", lambda r: per_page(r.run.measured.descendants_cpu_s))
@@ -302,7 +314,8 @@ class Report:
 
     def print_targets(self, result: CrawlResult) -> None:
         """Issue #12's targets for one crawl, PASS or FAIL, with the figures they compare."""
-        n, text_only, with_metadata, process = self.n, self.plain[0], self.plain[1], self.plain[2]
+        n, plain = self.n, self.plain
+        text_only, with_metadata, process = plain.text_only, plain.with_metadata, plain.process
         measured = result.run.measured
         # Against plain as a whole process: the crawl's own start and imports are in its figures too.
         wall_ratio = measured.wall_s / process.wall_s
@@ -364,19 +377,23 @@ class Report:
 
     def cpu_budget(self, result: CrawlResult) -> str:
         """How the CPU target's budget splits for this crawl (see :class:`BudgetSplit`)."""
-        fast = next((p for p in self.plain if p.label == FAST_LABEL), None)
         fetch = next((r for r in self.results if r.fetch_only and not r.problems), None)
-        if fast is None or fetch is None:
+        if fetch is None:
             return "  (the CPU target's budget by part needs the fetch-only crawl too: --crawl 'fetch only')"
+        plain = self.plain
         split = BudgetSplit.of(
-            self.n, self.plain[2].cpu_s, fast.cpu_s, fetch.run.measured.tree_cpu_s, result.run.measured.tree_cpu_s
+            self.n,
+            plain.process.cpu_s,
+            plain.fast_process.cpu_s,
+            fetch.run.measured.tree_cpu_s,
+            result.run.measured.tree_cpu_s,
         )
         return budget_line([split])
 
     def same_fields(self, result: CrawlResult) -> str:
         """Every stage's CPU against plain trafilatura giving the same fields (title, author, date, ...) as a
         whole process: what a user who wants them pays without crawling, teasers, dedup or a database."""
-        plain = next(p for p in self.plain if p.label == METADATA_LABEL)
+        plain = self.plain.metadata_process
         cpu = result.run.measured.tree_cpu_s
         return (
             f"  (not a target) CPU, every stage: {cpu / plain.cpu_s:.2f}x plain with_metadata=True's whole"
@@ -473,23 +490,23 @@ def main(argv: list[str] | None = None) -> int:
     steps = 5 + len(crawls)
 
     wall, cpu, found = plain_trafilatura(pages)
-    plain = [Plain("trafilatura.extract (text only)", wall, cpu)]
+    text_only = Plain("trafilatura.extract (text only)", wall, cpu)
     print(f"[1/{steps}] plain trafilatura, text only: {wall:.1f} s, text on {found}/{n} pages", flush=True)
     wall, cpu, _ = plain_trafilatura(pages, with_metadata=True)
-    plain.append(Plain("trafilatura.extract(with_metadata=True)", wall, cpu))
+    with_metadata = Plain("trafilatura.extract(with_metadata=True)", wall, cpu)
     print(f"[2/{steps}] plain trafilatura, with_metadata=True: {wall:.1f} s", flush=True)
     results: list[CrawlResult] = []
     rounds: list[Round] = []
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
         manifest = save_pages(pages, Path(tmp))
         wall, cpu, found = plain_trafilatura_process(manifest)
-        plain.append(Plain("a whole process of it (start, import, text only)", wall, cpu))
+        process = Plain("a whole process of it (start, import, text only)", wall, cpu)
         print(f"[3/{steps}] plain trafilatura, a whole process, text only: {wall:.1f} s, text on {found}/{n} pages")
         wall, cpu, found = plain_trafilatura_process(manifest, fast=True)
-        plain.append(Plain(FAST_LABEL, wall, cpu))
+        fast_process = Plain("a whole process of fast=True (no fallback extractors)", wall, cpu)
         print(f"[4/{steps}] plain trafilatura, fast mode, a whole process: {wall:.1f} s, text on {found}/{n} pages")
         wall, cpu, found = plain_trafilatura_process(manifest, with_metadata=True)
-        plain.append(Plain(METADATA_LABEL, wall, cpu))
+        metadata_process = Plain("a whole process of with_metadata=True", wall, cpu)
         print(f"[5/{steps}] plain trafilatura, with_metadata=True, a whole process: {wall:.1f} s")
         for step, (label, settings) in enumerate(crawls.items(), start=6):
             traced = {}
@@ -510,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra}, fetch_only
             )
 
-    report = Report(n, plain, results)
+    report = Report(n, Baselines(text_only, with_metadata, process, fast_process, metadata_process), results)
     print()
     report.print()
     rounds_ok = True
