@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extract.article import extract_page
 from crawler.extract.authors import tidy_authors
-from crawler.extract.metadata import read_metadata
+from crawler.extract.metadata import MetadataReader, read_metadata
 from crawler.extract.parsing import parse_html
 
 URL = "https://www.daily-herald.example/politics/tunnel-vote.html"
@@ -247,3 +248,51 @@ def test_a_byline_that_says_by_before_the_link_to_the_authors_page_names_the_aut
     # related stories' bylines, away from the page's headline, name the authors of other stories.
     bare = '<a href="http://nervous.example/author/tanderson/">Tim Anderson</a>'
     assert read_metadata(parse_html(STORY_WITH_COMMENTS.format(byline=bare)), URL).author is None
+
+
+STORY = "Words of the story, told at length so that the paragraph reads as one. " * 4
+
+
+def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
+    """An article text of ``paragraphs`` paragraphs with ``lines`` put in as paragraphs at index ``at``."""
+    body = [STORY] * paragraphs
+    body[at:at] = lines
+    return "\n\n".join(body)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (story_text("Von Daniela Obers"), "Daniela Obers"),
+        (story_text("Autor: Fritz Imhof", at=1), "Fritz Imhof"),
+        (story_text("Por Agencia EFE", at=2), "Agencia EFE"),
+        (story_text("By Jan Kupitz", at=8), "Jan Kupitz"),  # signed at the end
+        # A sentence, not a byline; a name in the middle of the story; a name that is no person's.
+        (story_text("Von Anfang an war klar, dass der Tunnel kommt."), None),
+        (story_text("Von Daniela Obers", at=4), None),
+        (story_text("von unserer Redaktion"), None),
+    ],
+)
+def test_a_byline_line_of_the_articles_text_names_the_author(text, expected):
+    tree = parse_html(page(""))
+    assert tree is not None
+    assert MetadataReader(tree, URL).read(text).author == expected
+
+
+def test_the_byline_line_the_reader_sees_names_the_author_over_the_structured_data():
+    json_ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "author": {"@type": "Person", "name": "Isabell Angele"}}</script>'
+    )
+    tree = parse_html(page(json_ld))
+    assert tree is not None
+    assert MetadataReader(tree, URL).read(story_text()).author == "Isabell Angele"
+    assert MetadataReader(tree, URL).read(story_text("Von Matthias Lauerer", at=1)).author == "Matthias Lauerer"
+
+
+def test_a_stored_article_takes_its_author_from_the_byline_line_under_its_headline():
+    body = "<article><h1>The tunnel vote</h1><p><i>Von Daniela Obers</i></p>"
+    body += "".join(f"<p>{STORY} Paragraph {n}.</p>" for n in range(6)) + "</article>"
+    article = extract_page(f"<html><head><title>The tunnel vote</title></head><body>{body}</body></html>", URL).article
+    assert article is not None
+    assert article.author == "Daniela Obers"

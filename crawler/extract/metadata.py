@@ -19,6 +19,7 @@ from trafilatura.utils import line_processing
 
 from crawler.extract.author_links import linked_author
 from crawler.extract.authors import looks_like_a_person, names_only_the_site, tidy_authors
+from crawler.extract.byline_lines import byline_line_author
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
@@ -144,13 +145,13 @@ class MetadataReader:
     def title(self) -> str | None:
         return page_title(_title_sources(self.elements, self.structured, self.site_names), self.url)
 
-    @property
-    def author(self) -> str | None:
-        """The authors the structured data names, else the byline's, else the one the links to an author's
-        archive name; without what is not a person. The site's own name is the author only when no later
-        source names a person instead ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
+    def author(self, text: str = "") -> str | None:
+        """The person a byline line of the article's ``text`` names, else the authors the structured data
+        names, else the byline's, else the one the links to an author's archive name; without what is not
+        a person. The site's own name is the author only when no later source names a person instead
+        ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
         site_only = None
-        for found in self._authors_found():
+        for found in self._authors_found(text):
             if not found:
                 continue
             # Bylines hold much else: against the site's name, only a person's name.
@@ -160,9 +161,12 @@ class MetadataReader:
             site_only = site_only or found
         return site_only
 
-    def _authors_found(self) -> Iterator[str | None]:
+    def _authors_found(self, text: str) -> Iterator[str | None]:
         """The authors each source names, tidied, most trusted first."""
         elements, site_names = self.elements, self.site_names
+        # What the reader sees above or below the story: structured data may name the web editor, or the
+        # site ("Von Matthias Lauerer" in the text, "Isabell Angele" in the JSON-LD).
+        yield tidy_authors(byline_line_author(text), self.url, site_names, ())
         yield tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
         written = byline_text(self.tree)
         if written and not _COMMENT_HEADER.match(written):
@@ -189,7 +193,7 @@ class MetadataReader:
             published, modified = self.published, modified_date(self.tree, self.elements)
         return PageMetadata(
             title=self.title,
-            author=self.author,
+            author=self.author(text),
             published=published,
             description=clean(structured.description) or None,
             sitename=clean(structured.sitename) or None,
