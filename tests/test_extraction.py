@@ -274,3 +274,17 @@ def test_a_similar_article_linking_to_another_url_of_the_story_itself_keeps_its_
     # teaser's lines are cut like any other's.
     elsewhere = extract_page(similar_articles_page("https://blog.example/2020/04/30/rent-strike.html"), url)
     assert "millions of tenants simply have no money left" not in elsewhere.article.text
+
+
+def test_a_teasers_headline_leaves_out_what_a_template_or_a_script_inside_it_holds():
+    from trafilatura.utils import load_html
+
+    teasers = "".join(
+        f'<li><h3><a href="/other-{n}.html">Harbour tunnel vote number {n} passes'
+        "<template><span>Loading the live ticker</span></template><script>track('teaser')</script></a></h3>"
+        f"<p>A blurb about the vote number {n} in the council.</p></li>"
+        for n in range(4)
+    )
+    page = f"<html><body><article><h1>A story</h1><p>Its text.</p></article><aside><ul>{teasers}</ul></aside>"
+    found = find_teasers(load_html(page), f"{BASE}/story.html")
+    assert [t.title for t in found] == [f"Harbour tunnel vote number {n} passes" for n in range(4)]

@@ -7,6 +7,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.results import Teaser
 from crawler.extract.words import WORD, clean
 from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalize_url
@@ -41,11 +42,11 @@ BLOCKS = frozenset(
     )
 )
 NAVIGATION = ("nav", "header", "menu")  # their links are site navigation, never teasers
-SCRIPTS = ("script", "style", "noscript")  # what the visible text leaves out
-SKIPPED = ("script", "style", "noscript", "template", "svg", "button", "select", "form", "iframe")
+SCRIPTS = tuple(sorted(NOT_SHOWN))  # what the visible text leaves out
+SKIPPED = (*SCRIPTS, "svg", "button", "select", "form", "iframe")
 TITLE_CLASS = re.compile(r"(^|[-_ ])(title|heading|header|label|kicker)([-_ ]|$)", re.IGNORECASE)
 META_CLASS = re.compile(r"(^|[-_ ])(meta|date|time|byline|label|kicker|category|tag|badge)s?([-_ ]|$)", re.I)
-VISIBLE_TEXT = "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+VISIBLE_TEXT = f"descendant-or-self::text()[not({' or '.join(f'ancestor::{tag}' for tag in SCRIPTS)})]"
 MAX_ITEM_CHARS = 700  # a teaser is a headline and a few sentences; more is a story or a list
 MAX_LABEL_WORDS = 4
 MAX_BLOCK_LABEL_WORDS = 6
