@@ -7,7 +7,7 @@ from itertools import islice
 
 from lxml.html import HtmlElement
 
-from crawler.extract.authors import ARCHIVE_PHRASE
+from crawler.extract.authors import ARCHIVE_PHRASE, BYLINE_WORD
 
 # The title blog software gives a link to an author's archive; the name follows it.
 _ARCHIVE_TITLE = re.compile(rf"^(?:{ARCHIVE_PHRASE}|(?:posts|articles|beiträge|artikel) (?:by|von))\s+", re.IGNORECASE)
@@ -29,9 +29,8 @@ _AUTHOR_PAGE = re.compile(
     r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?)/",
     re.IGNORECASE,
 )
-# The words a byline puts before the link. (Not authors._BY_PHRASE, which is taken off the front of a
-# name: there "di" would cut "Di Maria".)
-_BYLINE_LEAD = re.compile(r"(?:^|\s)(?:by|von|par|por|di|door|av|af)\s*:?\s*$", re.IGNORECASE)
+# The words a byline puts before the link.
+_BYLINE_LEAD = re.compile(rf"(?:^|\s){BYLINE_WORD}\s*:?\s*$", re.IGNORECASE)
 HEADLINE_LEVELS = 2  # how far up from the <h1> a byline may sit: the headline's parent and grandparent
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.authors import looks_like_a_person
+from crawler.extract.authors import BYLINE_WORD, looks_like_a_person
 
-# The words a byline line starts with. (As author_links._BYLINE_LEAD, with the labels "Autor:" and
-# "Author:"; not authors._BY_PHRASE, whose longer phrases belong to links and meta tags.)
-_BYLINE_LINE = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|autor|autorin|author)\s*:?\s+(?P<name>\S.*?)\s*$", re.IGNORECASE
-)
+# A byline's word or the label "Autor:", "Author:", then the name, as the whole paragraph.
+_BYLINE_LINE = re.compile(rf"^(?:{BYLINE_WORD}|autor|autorin|author)\s*:?\s+(?P<name>\S.*?)\s*$", re.IGNORECASE)
 # Where a story's text states its byline: in the first paragraphs (under the headline and the lead)
 # or the last ones (signed at the end).
 FIRST_PARAGRAPHS = 3
