@@ -538,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report.print_checks() and rounds_ok else 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class Round:
     """One round of the interleaved comparison: plain text-only as a whole process, and the default crawl;
     with the budget's parts, plain's fast mode as a whole process and the fetch-only crawl too."""
@@ -548,6 +548,13 @@ class Round:
     crawl: CrawlResult
     fast_cpu_s: float | None = None
     fetch: CrawlResult | None = None
+
+    def budget(self, n: int) -> BudgetSplit | None:
+        """The round's CPU budget split; None when it did not measure the parts."""
+        if self.fast_cpu_s is None or self.fetch is None:
+            return None
+        fetch_cpu_s, crawl_cpu_s = self.fetch.run.measured.tree_cpu_s, self.crawl.run.measured.tree_cpu_s
+        return BudgetSplit.of(n, self.plain_cpu_s, self.fast_cpu_s, fetch_cpu_s, crawl_cpu_s)
 
 
 def interleaved_rounds(
@@ -569,12 +576,12 @@ def interleaved_rounds(
         crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings)
         check_crawl(crawl, pages)
         plain_wall, plain_cpu, _ = plain or plain_trafilatura_process(manifest)
-        one = Round(plain_wall, plain_cpu, crawl)
+        fast_cpu, fetch = None, None
         if fetch_only is not None:
-            one.fast_cpu_s = plain_trafilatura_process(manifest, fast=True)[1]
-            one.fetch = crawl_corpus(server, "fetch only", manifest.with_name(f"round-{number}-fetch.db"), fetch_only)
-            check_crawl(one.fetch, pages)
-        done.append(one)
+            fast_cpu = plain_trafilatura_process(manifest, fast=True)[1]
+            fetch = crawl_corpus(server, "fetch only", manifest.with_name(f"round-{number}-fetch.db"), fetch_only)
+            check_crawl(fetch, pages)
+        done.append(Round(plain_wall, plain_cpu, crawl, fast_cpu, fetch))
         print(
             f"[round {number + 1}/{rounds}] plain {plain_wall:.1f} s, crawl {crawl.run.seconds:.1f} s"
             f" ({'plain' if plain_first else 'crawl'} first)",
@@ -606,11 +613,7 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
         f"  {'PASS' if cpu <= TARGET_CPU_RATIO else 'FAIL'}  CPU, every stage: {cpu:.2f}x plain text only's whole"
         f" process (<= {TARGET_CPU_RATIO}x; rounds {min(cpus):.2f}x to {max(cpus):.2f}x)"
     )
-    splits = [
-        BudgetSplit.of(n, r.plain_cpu_s, r.fast_cpu_s, r.fetch.run.measured.tree_cpu_s, r.crawl.run.measured.tree_cpu_s)
-        for r in rounds
-        if r.fast_cpu_s is not None and r.fetch is not None
-    ]
+    splits = [split for split in (r.budget(n) for r in rounds) if split is not None]
     if splits:
         print(budget_line(splits))
     problems = [
