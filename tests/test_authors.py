@@ -24,6 +24,10 @@ SITE = ["The Daily Herald"]
         ("Por Alberto Ávila", "Alberto Ávila"),
         ("Auteur Anna Kubišta", "Anna Kubišta"),
         ("责任编辑：孔德明", "孔德明"),
+        # The two people of an interview.
+        ("Richard David Precht im Gespräch mit Karin Fischer", "Richard David Precht; Karin Fischer"),
+        ("Ann Example in conversation with Bo Writer; Cy Third", "Ann Example; Bo Writer; Cy Third"),
+        ("Gesprächspartner Ann Example", "Gesprächspartner Ann Example"),
         # The site's own name beside the people who wrote for it; alone, it stays.
         ("The Daily Herald; Claudia Riedler", "Claudia Riedler"),
         ("Daily Herald; Claudia Riedler", "Claudia Riedler"),

@@ -20,6 +20,12 @@ _BY_PHRASE = re.compile(
     r"|^(?:责任编辑|编辑|作者|记者)\s*[:：]\s*",
     re.IGNORECASE,
 )
+# What joins the two people an interview names ("Richard David Precht im Gespräch mit Karin Fischer"): each
+# is one of its authors, as "und" or "and" between them would make them (trafilatura splits only at those).
+_IN_CONVERSATION_WITH = re.compile(
+    r"\s+(?:im gespräch mit|im interview mit|in conversation with|en conversación con|en entretien avec)\s+",
+    re.IGNORECASE,
+)
 # What content management systems and templates fill the author field with when nobody is named.
 _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
@@ -48,7 +54,8 @@ _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    Left out: quotation marks around the names, a "by" phrase before a name, the label of a date
+    The two people an interview's byline names ("X im Gespräch mit Y") are two authors. Left out:
+    quotation marks around the names, a "by" phrase before a name, the label of a date
     after it ("Stand", "vor" of "vor 5 Stunden": trafilatura keeps it without the date), single letters, host
     names, placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"),
     a name that is only another's initials, and the site's own name (``site_names``, the URL's host)
@@ -60,7 +67,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     if not authors:
         return None
     edges = _SPACES_AND_QUOTES
-    names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in authors.split(";")]
+    parts = (part for name in authors.split(";") for part in _IN_CONVERSATION_WITH.split(name))
+    names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in parts]
     names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
     names = [n for n in names if n and not _not_a_name(n)]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
