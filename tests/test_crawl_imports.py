@@ -66,3 +66,24 @@ def test_a_component_switched_on_again_is_loaded():
     imported, cookies = build_components("COOKIES_ENABLED=True")[:2]
     assert "scrapy.downloadermiddlewares.cookies" in imported and "aiohttp" not in imported
     assert cookies == "True"
+
+
+TLS_ALIASES = """
+import inspect, sys
+{prepare}
+import scrapy.core.downloader.contextfactory as factories, scrapy.core.downloader.tls as tls, scrapy.utils.deprecate
+print(tls.ScrapyClientTLSOptions.__module__, factories.ScrapyClientContextFactory.__module__,
+      factories.AcceptableProtocolsContextFactory.__module__, scrapy.utils.deprecate.inspect is inspect)
+"""
+
+
+def test_the_tls_factories_imported_early_name_their_modules_as_scrapy_does():
+    """The crawl imports them without Scrapy's inspect.stack() (60-100 ms before the first request); the
+    deprecated aliases made then name the same modules, and Scrapy has its own inspect back afterwards."""
+    as_scrapy_does = run_python(TLS_ALIASES.format(prepare="")).split()
+    early = run_python(
+        TLS_ALIASES.format(prepare="from crawler.commands.crawl import _import_tls_context_factories as i; i()")
+    ).split()
+    assert early == as_scrapy_does
+    factories = "scrapy.core.downloader.contextfactory"
+    assert early == ["scrapy.core.downloader.tls", factories, factories, "True"]
