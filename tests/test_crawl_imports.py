@@ -69,7 +69,7 @@ def test_a_component_switched_on_again_is_loaded():
 
 
 TLS_ALIASES = """
-import inspect, sys
+import inspect
 {prepare}
 import scrapy.core.downloader.contextfactory as factories, scrapy.core.downloader.tls as tls, scrapy.utils.deprecate
 print(tls.ScrapyClientTLSOptions.__module__, factories.ScrapyClientContextFactory.__module__,
