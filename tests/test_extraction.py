@@ -5,6 +5,7 @@ from __future__ import annotations
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.article import extract_article, extract_page, strip_teasers
 from crawler.extract.options import ExtractOptions
+from crawler.extract.parsing import parse_html
 from crawler.extract.results import Teaser
 from crawler.extract.teasers import find_teasers
 from tests.support.sites import FIXTURES
@@ -164,9 +165,7 @@ def test_min_words_option():
 
 
 def test_find_teasers_on_a_listing_page():
-    from trafilatura.utils import load_html
-
-    teasers = find_teasers(load_html(demo_page("/index.html").decode()), f"{BASE}/")
+    teasers = find_teasers(parse_html(demo_page("/index.html").decode()), f"{BASE}/")
     blocks = {t.block for t in teasers}
     assert {"Top stories", "Latest", "Editor's choice", "Popular"} <= blocks
 
@@ -277,8 +276,6 @@ def test_a_similar_article_linking_to_another_url_of_the_story_itself_keeps_its_
 
 
 def test_a_teasers_headline_leaves_out_what_a_template_or_a_script_inside_it_holds():
-    from trafilatura.utils import load_html
-
     teasers = "".join(
         f'<li><h3><a href="/other-{n}.html">Harbour tunnel vote number {n} passes'
         "<template><span>Loading the live ticker</span></template><script>track('teaser')</script></a></h3>"
@@ -286,5 +283,5 @@ def test_a_teasers_headline_leaves_out_what_a_template_or_a_script_inside_it_hol
         for n in range(4)
     )
     page = f"<html><body><article><h1>A story</h1><p>Its text.</p></article><aside><ul>{teasers}</ul></aside>"
-    found = find_teasers(load_html(page), f"{BASE}/story.html")
+    found = find_teasers(parse_html(page), f"{BASE}/story.html")
     assert [t.title for t in found] == [f"Harbour tunnel vote number {n} passes" for n in range(4)]

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 from crawler.extract.titles import host_names, name_key
 
-# What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
 # The word a byline puts before the name ("By", "Von", "Por", "Door" ...), as a regular expression. (Not
 # the list _BY_PHRASE takes off the front of a name: there "di" would cut "Di Maria".)
 BYLINE_WORD = r"(?:by|von|par|por|di|door|av|af)"
 # What blog software writes before an author's name in the link to their archive.
 ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
+# What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
 _BY_PHRASE = re.compile(
     rf"^(?:{ARCHIVE_PHRASE}|zum profil von"
     r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
