@@ -28,6 +28,15 @@ SITE = ["The Daily Herald"]
         ("Richard David Precht im Gespräch mit Karin Fischer", "Richard David Precht; Karin Fischer"),
         ("Ann Example in conversation with Bo Writer; Cy Third", "Ann Example; Bo Writer; Cy Third"),
         ("Gesprächspartner Ann Example", "Gesprächspartner Ann Example"),
+        # "And" in other languages, between two full names only.
+        ("Isabel Caro; Rocío Latorre y José Miguel Wilson", "Isabel Caro; Rocío Latorre; José Miguel Wilson"),
+        ("Mario Rossi e Luca Bianchi", "Mario Rossi; Luca Bianchi"),
+        ("José Ortega y Gasset", "José Ortega y Gasset"),
+        ("Ann Example et al", "Ann Example et al"),
+        # A footer's credits or copyright line is nobody's byline.
+        ("Hecho en Bolivia con Drupal por Smartica", None),
+        ("Catch Themes", None),
+        ("Copyright Haufe-Lexware GmbH; Co KG", None),
         # The site's own name beside the people who wrote for it; alone, it stays.
         ("The Daily Herald; Claudia Riedler", "Claudia Riedler"),
         ("Daily Herald; Claudia Riedler", "Claudia Riedler"),
@@ -38,6 +47,10 @@ SITE = ["The Daily Herald"]
         ("Houzz Deutschland vor", "Houzz Deutschland"),
         ("Stand", None),
         ("Ann Example; Updated", "Ann Example"),
+        # A reading time's or publication time's label, its figures gone the same way.
+        ("José Miguel Wilson Tiempo de lectura", "José Miguel Wilson"),
+        ("Medellín Hora De Publicación Del Artículo", "Medellín"),
+        ("Ann Example Min Read", "Ann Example"),
         # Host names, degrees, initials of a name beside them, placeholders, single letters.
         ("Facebook Com; Evgenia Karp", "Evgenia Karp"),
         ("Www Heraldnews De", None),

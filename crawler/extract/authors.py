@@ -26,6 +26,15 @@ _IN_CONVERSATION_WITH = re.compile(
     r"\s+(?:im gespräch mit|im interview mit|in conversation with|en conversación con|en entretien avec)\s+",
     re.IGNORECASE,
 )
+# "And" in languages trafilatura does not split at ("Rocío Latorre y José Miguel Wilson"). Split only between
+# two full names: "José Ortega y Gasset" is one person.
+_AND = re.compile(r"\s+(?:y|e|et)\s+", re.IGNORECASE)
+# A footer's credits or copyright line, read as a byline ("Hecho en Bolivia con Drupal por Smartica", "Catch
+# Themes", "Copyright Haufe-Lexware GmbH & Co KG"): it names who built or owns the site, not who wrote the story.
+_SITE_CREDIT = re.compile(
+    r"\b(?:copyright|themes?|drupal|wordpress|joomla|typo3)\b|©|^(?:hecho en|made with|powered by|designed by)\b",
+    re.IGNORECASE,
+)
 # What content management systems and templates fill the author field with when nobody is named.
 _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
@@ -34,7 +43,15 @@ _PLACEHOLDERS = frozenset(
 # The label of a date that follows a byline ("Sara Example  Stand: 05.02.2020", "Team X vor 5 Stunden"):
 # trafilatura drops the date's digits and leaves the label as a last word of the name, or as a name.
 _DATE_LABELS = frozenset(("stand", "vor", "aktualisiert", "veröffentlicht", "updated", "published"))
-_DATE_LABEL_TAIL = re.compile(r"(?:\s+(?:" + "|".join(sorted(_DATE_LABELS)) + r"))+$", re.IGNORECASE)
+# Labels of a reading time or publication time after the byline, their figures gone the same way ("Tiempo de
+# lectura: 8 minutos").
+_TIME_LABELS = (
+    "tiempo de lectura", "lesezeit", "reading time", "min read", "temps de lecture", "tempo di lettura", "leestijd",
+    "hora de publicación del artículo", "fecha de publicación",
+)  # fmt: skip
+_DATE_LABEL_TAIL = re.compile(
+    r"(?:\s+(?:" + "|".join(map(re.escape, sorted((*_DATE_LABELS, *_TIME_LABELS)))) + r"))+$", re.IGNORECASE
+)
 _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
 # The last labels of host names: "Facebook Com", "Hessenschau De" are addresses, not people. (Not
 # those that end people's names too: "Emily Co".)
@@ -64,10 +81,15 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     where the page's ``sources`` (its metadata strings) write them so, the name is given as written. None
     when no name is left.
     """
-    if not authors:
+    if not authors or _SITE_CREDIT.search(authors):
         return None
     edges = _SPACES_AND_QUOTES
-    parts = (part for name in authors.split(";") for part in _IN_CONVERSATION_WITH.split(name))
+    parts = (
+        part
+        for name in authors.split(";")
+        for person in _IN_CONVERSATION_WITH.split(name)
+        for part in _between_full_names(person)
+    )
     names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in parts]
     names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
     names = [n for n in names if n and not _not_a_name(n)]
@@ -81,6 +103,14 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         sources = list(sources)
         names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
+
+
+def _between_full_names(name: str) -> list[str]:
+    """``name`` split at an "and" (y, e, et) with a name of two words or more on each side of every one."""
+    parts = _AND.split(name)
+    if len(parts) > 1 and all(len(part.split()) > 1 for part in parts):
+        return parts
+    return [name]
 
 
 def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]) -> bool:
