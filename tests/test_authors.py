@@ -313,3 +313,43 @@ def test_a_stored_article_takes_its_author_from_the_byline_line_under_its_headli
     article = extract_page(f"<html><head><title>The tunnel vote</title></head><body>{body}</body></html>", URL).article
     assert article is not None
     assert article.author == "Daniela Obers"
+
+
+HEADLINE_PAGE = """<html><head><title>The tunnel vote</title></head><body>
+<div class="hero"><div class="inner"><h1>The tunnel vote</h1></div>{byline}</div>
+<div class="story">{story}</div>
+<script>var byline = "By Ann Example";</script></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "byline, expected",
+    [
+        # The byline's word, then the name in an element of its own, linked nowhere an author's page is.
+        ('<div><span>By</span><span><a href="/about/newsteam/jr-stone">J.R. Stone</a></span></div>', "J.R. Stone"),
+        ("<div>Ein Artikel von <strong>Pamela Sladky</strong> | 27.01.2022 - 12:45</div>", "Pamela Sladky"),
+        ('<ul><li><span class="label"> von Alexander Rosenkranz </span></li></ul>', "Alexander Rosenkranz"),
+        # No byline's words, or words that name no person.
+        ('<div class="meta"><a href="/about/newsteam/jr-stone">J.R. Stone</a></div>', None),
+        ('<p class="kicker">Von Anfang an umstritten</p>', None),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_a_byline_beside_the_headline_is_read_from_its_words(byline, expected):
+    tree = parse_html(HEADLINE_PAGE.format(byline=byline, story=f"<p>{STORY}</p>"))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected
+
+
+def test_a_by_after_the_story_has_begun_is_not_read_as_its_byline():
+    # A byline may follow the headline's lead, never the story's paragraphs: there "By" starts a quotation
+    # or a related story's byline. Nor is a "By" fifteen short pieces of text after the headline read.
+    byline = "<p>By</p><p>Quoted Person</p>"
+    lead, paragraph = f"<p>{STORY} Lead.</p>", f"<p>{STORY} Paragraph.</p>"
+    for story, expected in [
+        (lead + byline + paragraph, "Quoted Person"),
+        (lead + paragraph + byline, None),
+        ("<p>Short.</p>" * 15 + byline, None),
+    ]:
+        tree = parse_html(HEADLINE_PAGE.format(byline="", story=story))
+        assert tree is not None
+        assert read_metadata(tree, URL).author == expected, story

@@ -11,12 +11,13 @@ from crawler.extract.authors import ARCHIVE_PHRASE, BYLINE_WORD
 
 # The title blog software gives a link to an author's archive; the name follows it.
 _ARCHIVE_TITLE = re.compile(rf"^(?:{ARCHIVE_PHRASE}|(?:posts|articles|beiträge|artikel) (?:by|von))\s+", re.IGNORECASE)
-# Where other people's names are linked the same way: comments, sidebars, widgets. Whole class or id
-# tokens only ("comments-area", "widget_recent"), not substrings: themes put "has-comments" on <body>.
+# Where other people's names are linked the same way: comments, sidebars, widgets, related stories. Whole
+# class or id tokens only ("comments-area", "widget_recent"), not substrings: themes put "has-comments" on <body>.
 _ASIDE_TOKEN = re.compile(
-    r"^(?:comments?|commentlist|comment-list|comments-area|sidebar|widget|(?:comment|widget)[-_].*"
-    r"|.*[-_](?:comments|sidebar|widget))$"
+    r"^(?:comments?|commentlist|comment-list|comments-area|sidebar|widget|related|(?:comment|widget|related)[-_].*"
+    r"|.*[-_](?:comments|sidebar|widget|related))$"
 )
+_ASIDE_TAGS = frozenset(("aside", "footer", "nav"))
 # Class tokens that say how a page is laid out, not that an element is a sidebar ("one-sidebar" on
 # the main column of a theme with one sidebar).
 _LAYOUT_TOKEN = re.compile(r"^(?:no|one|two|three|has|with|without)-sidebars?$")
@@ -88,13 +89,19 @@ def _author_page_links(tree: HtmlElement) -> list[HtmlElement]:
     return [a for a in tree.iter("a") if a.get("rel") == "author" or _AUTHOR_PAGE.search(a.get("href") or "")]
 
 
+def is_aside(element: HtmlElement) -> bool:
+    """Whether ``element`` holds what is beside a story, by its tag or its class or id: comments, a sidebar,
+    a widget, related stories, the page's navigation or footer."""
+    if element.tag in _ASIDE_TAGS:
+        return True
+    tokens = f"{element.get('class') or ''} {element.get('id') or ''}".lower().split()
+    return any(_ASIDE_TOKEN.match(token) and not _LAYOUT_TOKEN.match(token) for token in tokens)
+
+
 def _aside(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
-        if ancestor.tag in ("aside", "footer", "nav"):
-            return True
         if ancestor.tag == "body":
             return False
-        tokens = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower().split()
-        if any(_ASIDE_TOKEN.match(token) and not _LAYOUT_TOKEN.match(token) for token in tokens):
+        if is_aside(ancestor):
             return True
     return False

@@ -24,6 +24,7 @@ from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
+from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
 from crawler.extract.titles import TitleSources, page_title
 from crawler.extract.words import clean, count_words
@@ -147,9 +148,10 @@ class MetadataReader:
 
     def author(self, text: str = "") -> str | None:
         """The person a byline line of the article's ``text`` names, else the authors the structured data
-        names, else the byline's, else the one the links to an author's archive name; without what is not
-        a person. The site's own name is the author only when no later source names a person instead
-        ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
+        names, else the byline's, else the one the links to an author's archive name, else the person a line
+        beside the headline names after "By"; without what is not a person. The site's own name is the
+        author only when no later source names a person instead ("Die FURCHE" in the structured data,
+        "Ursula Baatz" in the byline)."""
         site_only = None
         for found in self._authors_found(text):
             if not found:
@@ -175,6 +177,8 @@ class MetadataReader:
             yield tidy_authors(clean(normalize_authors(None, written)), self.url, site_names, sources)
         # Blogs often name their author only in the links to the author's archive, or in a "By" before one.
         yield tidy_authors(linked_author(self.tree, elements.h1s), self.url, site_names, elements.metadata_strings())
+        # A byline under the headline whose markup says nothing of an author: read from its words.
+        yield tidy_authors(headline_byline_author(elements.h1s), self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
