@@ -284,6 +284,14 @@ def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
         (story_text("Autor: Fritz Imhof", at=1), "Fritz Imhof"),
         (story_text("Por Agencia EFE", at=2), "Agencia EFE"),
         (story_text("By Jan Kupitz", at=8), "Jan Kupitz"),  # signed at the end
+        # Several people, the outlet after them left out; the pictures' credit after the names.
+        (
+            story_text("Von Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz, NDR", at=1),
+            "Volkmar Kabisch; Jan Lukas Strozyk; Benedikt Strunz",
+        ),
+        (story_text("Words: Rudolf Fischer, Simon Kohler Photos: Simon Kohler", at=8), "Rudolf Fischer; Simon Kohler"),
+        (story_text("Text von Christian Seiler   Illustration von Markus Roost"), "Christian Seiler"),
+        (story_text("Von Ann Example und dem Team der Redaktion"), None),
         # A sentence, not a byline; a name in the middle of the story; a name that is no person's.
         (story_text("Von Anfang an war klar, dass der Tunnel kommt."), None),
         (story_text("Von Daniela Obers", at=4), None),

@@ -66,6 +66,10 @@ _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 _CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
 _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
+# Between the people a byline names: a comma or an "and".
+_BETWEEN_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|&|y|et|e)\s+", re.IGNORECASE)
+# The broadcaster or agency a byline names after its people, in capitals ("NDR", "AP", "SP-X").
+_OUTLET = re.compile(r"^[A-Z][A-Z0-9-]{1,5}$")
 
 
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
@@ -111,6 +115,18 @@ def _between_full_names(name: str) -> list[str]:
     if len(parts) > 1 and all(len(part.split()) > 1 for part in parts):
         return parts
     return [name]
+
+
+def people_named(names: str) -> str | None:
+    """The people a byline's ``names`` are, joined by "; " as trafilatura joins them, when each of them looks
+    like a person's name ("Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz"); an outlet's short capitals
+    after them ("..., NDR") left out. None when any other part is no person's name."""
+    parts = [part.strip() for part in _BETWEEN_NAMES.split(names)]
+    if len(parts) > 1 and _OUTLET.match(parts[-1]):
+        parts.pop()
+    if all(looks_like_a_person(part) for part in parts):
+        return "; ".join(parts)
+    return None
 
 
 def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]) -> bool:

@@ -8,7 +8,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.author_links import is_aside
-from crawler.extract.authors import BYLINE_WORD, looks_like_a_person
+from crawler.extract.authors import BYLINE_WORD, people_named
 
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
 _BYLINE_LEAD = re.compile(
@@ -29,8 +29,8 @@ _NOT_READ = frozenset(("script", "style", "noscript", "template"))
 
 
 def headline_byline_author(headings: list[HtmlElement]) -> str | None:
-    """The one person a byline next to one of the page's ``headings`` (its <h1>s) names after "By", "Von",
-    "Por", "Ein Artikel von" ...: two or three capitalised words, as bylines write a name; else None.
+    """The people a byline next to one of the page's ``headings`` (its <h1>s) names after "By", "Von",
+    "Por", "Ein Artikel von" ...: each two or three capitalised words, as bylines write a name; else None.
 
     Bylines whose markup names no author (no "author" or "byline" class, no link to an author's page) are
     read here from their words; the name may follow in the same piece of text or be the next one.
@@ -42,9 +42,9 @@ def headline_byline_author(headings: list[HtmlElement]) -> str | None:
             if lead is None:
                 continue
             name = lead["name"] or (texts[index + 1] if index + 1 < len(texts) else "")
-            name = name.split(" | ")[0].strip(" ,|")
-            if looks_like_a_person(name):
-                return name
+            people = people_named(name.split(" | ")[0].strip(" ,|"))
+            if people:
+                return people
     return None
 
 
