@@ -663,19 +663,20 @@ class BudgetSplit:
 def budget_line(splits: list[BudgetSplit]) -> str:
     """One line for one run's split, or for the medians of several rounds' (with the rounds' range)."""
 
-    def value(part: Callable[[BudgetSplit], float]) -> str:
+    def value(part: Callable[[BudgetSplit], float], spread: bool = False) -> str:
+        """The median of one part over ``splits``; with ``spread``, the rounds' range after it."""
         values = [part(split) for split in splits]
-        spread = f" (rounds {min(values):.1f} to {max(values):.1f})" if len(values) > 1 else ""
-        return f"{statistics.median(values):.1f}{spread}"
+        rounds = f" (rounds {min(values):.1f} to {max(values):.1f})" if spread and len(values) > 1 else ""
+        return f"{statistics.median(values):.1f}{rounds}"
 
     medians = f", medians of {len(splits)} rounds" if len(splits) > 1 else ""
     return (
         f"  CPU budget, ms/page{medians}: {TARGET_CPU_RATIO}x plain's whole process ="
-        f" {statistics.median(s.budget for s in splits):.1f}; of it Scrapy fetching alone (the fetch-only crawl)"
-        f" {statistics.median(s.fetch for s in splits):.1f} and trafilatura's fast mode alone (a whole process)"
-        f" {statistics.median(s.fast for s in splits):.1f}, leaving {value(lambda s: s.left)} for all else (thorough"
+        f" {value(lambda s: s.budget)}; of it Scrapy fetching alone (the fetch-only crawl)"
+        f" {value(lambda s: s.fetch)} and trafilatura's fast mode alone (a whole process)"
+        f" {value(lambda s: s.fast)}, leaving {value(lambda s: s.left, spread=True)} for all else (thorough"
         f" runs, teasers, metadata, cleaning, signatures, hand-off, store); the crawl spends"
-        f" {value(lambda s: s.spent)} on it"
+        f" {value(lambda s: s.spent, spread=True)} on it"
     )
 
 
