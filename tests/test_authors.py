@@ -361,3 +361,16 @@ def test_a_by_after_the_story_has_begun_is_not_read_as_its_byline():
         tree = parse_html(HEADLINE_PAGE.format(byline="", story=story))
         assert tree is not None
         assert read_metadata(tree, URL).author == expected, story
+
+
+def test_only_the_first_headlines_of_a_page_are_read_for_a_byline():
+    # A listing that makes every teaser's title an <h1> is not walked again for each of them.
+    # (Each teaser with more short texts than are read after a headline: only the fourth <h1> is beside the "By".)
+    teasers = "".join(f"<div><div><h1>Story {n}</h1>{'<p>Short.</p>' * 16}</div></div>" for n in range(3))
+    byline = "<div><div><h1>Story 3</h1><p>By</p><p>Ann Example</p></div></div>"
+    tree = parse_html(f"<html><body>{teasers}{byline}</body></html>")
+    assert tree is not None
+    assert read_metadata(tree, URL).author is None
+    tree = parse_html(f"<html><body>{byline}{teasers}</body></html>")
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Ann Example"

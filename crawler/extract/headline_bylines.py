@@ -26,16 +26,19 @@ TEXTS_AFTER = 15
 STORY_WORDS = 20
 LONG_TEXTS_AFTER = 1
 _NOT_READ = frozenset(("script", "style", "noscript", "template"))
+# The story's headline is among the page's first <h1>s; a listing may make every teaser's title one, and
+# reading around each of them would walk the page again for every one.
+HEADINGS_READ = 3
 
 
 def headline_byline_author(headings: list[HtmlElement]) -> str | None:
-    """The people a byline next to one of the page's ``headings`` (its <h1>s) names after "By", "Von",
+    """The people a byline next to one of the page's first ``headings`` (its <h1>s) names after "By", "Von",
     "Por", "Ein Artikel von" ...: each two or three capitalised words, as bylines write a name; else None.
 
     Bylines whose markup names no author (no "author" or "byline" class, no link to an author's page) are
     read here from their words; the name may follow in the same piece of text or be the next one.
     """
-    for heading in headings:
+    for heading in headings[:HEADINGS_READ]:
         texts = _texts_around(heading)
         for index, text in enumerate(texts):
             lead = _BYLINE_LEAD.match(text)
