@@ -33,6 +33,7 @@ SITE = ["The Daily Herald"]
         ("Mario Rossi e Luca Bianchi", "Mario Rossi; Luca Bianchi"),
         ("José Ortega y Gasset", "José Ortega y Gasset"),
         ("Ann Example et al", "Ann Example et al"),
+        ("Ann E Example", "Ann E Example"),  # an initial, not an "and"
         # A footer's credits or copyright line is nobody's byline.
         ("Hecho en Bolivia con Drupal por Smartica", None),
         ("Catch Themes", None),
@@ -292,6 +293,8 @@ def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
         (story_text("Words: Rudolf Fischer, Simon Kohler Photos: Simon Kohler", at=8), "Rudolf Fischer; Simon Kohler"),
         (story_text("Text von Christian Seiler   Illustration von Markus Roost"), "Christian Seiler"),
         (story_text("Von Ann Example und dem Team der Redaktion"), None),
+        (story_text("By Ann E Example"), "Ann E Example"),
+        (story_text("BY JESSICA HOLLY AND GAIL LEVY"), "JESSICA HOLLY; GAIL LEVY"),
         # A sentence, not a byline; a name in the middle of the story; a name that is no person's.
         (story_text("Von Anfang an war klar, dass der Tunnel kommt."), None),
         (story_text("Von Daniela Obers", at=4), None),

@@ -26,9 +26,10 @@ _IN_CONVERSATION_WITH = re.compile(
     r"\s+(?:im gespräch mit|im interview mit|in conversation with|en conversación con|en entretien avec)\s+",
     re.IGNORECASE,
 )
-# "And" in languages trafilatura does not split at ("Rocío Latorre y José Miguel Wilson"). Split only between
-# two full names: "José Ortega y Gasset" is one person.
-_AND = re.compile(r"\s+(?:y|e|et)\s+", re.IGNORECASE)
+# "And" in languages trafilatura does not split at ("Rocío Latorre y José Miguel Wilson"); lower case only, as
+# "Y" or "E" between names is an initial. Split only between two full names: "José Ortega y Gasset" is one person.
+_OTHER_ANDS = r"y|e|et"
+_AND = re.compile(rf"\s+(?:{_OTHER_ANDS})\s+")
 # A footer's credits or copyright line, read as a byline ("Hecho en Bolivia con Drupal por Smartica", "Catch
 # Themes", "Copyright Haufe-Lexware GmbH & Co KG"): it names who built or owns the site, not who wrote the story.
 _SITE_CREDIT = re.compile(
@@ -67,7 +68,7 @@ _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 _CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
 _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
 # Between the people a byline names: a comma or an "and".
-_BETWEEN_NAMES = re.compile(r"\s*,\s*|\s+(?:and|und|&|y|et|e)\s+", re.IGNORECASE)
+_BETWEEN_NAMES = re.compile(rf"\s*,\s*|\s+(?:(?i:and|und)|&|{_OTHER_ANDS})\s+")
 # The broadcaster or agency a byline names after its people, in capitals ("NDR", "AP", "SP-X").
 _OUTLET = re.compile(r"^[A-Z][A-Z0-9-]{1,5}$")
 
@@ -121,6 +122,8 @@ def people_named(names: str) -> str | None:
     """The people a byline's ``names`` are, joined by "; " as trafilatura joins them, when each of them looks
     like a person's name ("Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz"); an outlet's short capitals
     after them ("..., NDR") left out. None when any other part is no person's name."""
+    if looks_like_a_person(names):
+        return names
     parts = [part.strip() for part in _BETWEEN_NAMES.split(names)]
     if len(parts) > 1 and _OUTLET.match(parts[-1]):
         parts.pop()
