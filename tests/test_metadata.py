@@ -231,6 +231,18 @@ def test_metadata_of_an_article_page():
     assert metadata.language == "en"
 
 
+def test_a_home_link_heading_names_the_site_its_titles_end_with():
+    # The blog's logo is an <h1> linking home; its <title>s are "Story | Blog name", with no other markup
+    # naming the site.
+    body = '<header><h1><a href="/">Liebe geht durch den Magen</a></h1></header><article><p>Words.</p></article>'
+    title = "<title>Rinderleber mit Apfel und Zwiebel | Liebe geht durch den Magen</title>"
+    assert read_metadata(tree_of(page(title, body)), URL).title == "Rinderleber mit Apfel und Zwiebel"
+    # The same words in an <h1> that does not link home: the page's headline, the title kept whole.
+    body = "<h1>Liebe geht durch den Magen</h1><article><p>Words.</p></article>"
+    title = "<title>Rezepte | Liebe geht durch den Magen</title>"
+    assert read_metadata(tree_of(page(title, body)), URL).title == "Liebe geht durch den Magen"
+
+
 def test_title_without_the_kicker_or_a_home_link_heading():
     body = (
         '<header><h1><a href="/">The Example Blog</a></h1></header>'

@@ -277,13 +277,19 @@ def _title_sources(elements: PageElements, structured: Document, site_names: lis
     og_title = elements.meta_content(properties=("og:title",))
     twitter_title = elements.meta_content(names=("twitter:title",))
     title_tag = _unescape(title.text_content()) if title is not None else ""
+    headings: list[str] = []
+    logos: list[str] = []
+    for heading in elements.h1s:
+        (logos if _links_home(heading) else headings).append(_headline_text(heading))
     return TitleSources(
         title_tag=title_tag,
         headline=_uncut(_unescape(structured.title or ""), title_tag),
         og_title=_uncut(_unescape(og_title[0]) if og_title else "", title_tag),
         twitter_title=_uncut(_unescape(twitter_title[0]) if twitter_title else "", title_tag),
-        h1=[_headline_text(h) for h in elements.h1s if not _links_home(h)],
-        site_names=site_names,
+        h1=headings,
+        # An <h1> linking to the home page names the site: "Story | Liebe geht durch den Magen" on a blog
+        # whose logo is that <h1>.
+        site_names=[*site_names, *(logo for logo in logos if logo)],
     )
 
 
