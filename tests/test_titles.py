@@ -43,6 +43,11 @@ def test_strip_site_name(title, expected):
     assert strip_site_name(title, ["The Daily Herald", *host_names(URL)]) == expected
 
 
+def test_a_site_name_holding_a_separator_is_stripped_whole():
+    names = ["Salsa-Figuren - Rueda in Berlin", "rueda"]
+    assert strip_site_name("Enchufla Figuren - Salsa-Figuren - Rueda in Berlin", names) == "Enchufla Figuren"
+
+
 def test_structured_headline_without_the_site_name():
     sources = TitleSources(
         title_tag="Council backs tunnel | The Daily Herald",

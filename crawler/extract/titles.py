@@ -81,8 +81,16 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     if len(parts) < 2 or not names:
         return clean(title)
     start, end = 0, len(parts)
-    while end - start > 1 and _is_site_name(parts[end - 1], names):
-        end -= 1
+    keys = {name_key(n) for n in names}
+    while end - start > 1:
+        # A name with a separator of its own, spelt whole ("Story - Salsa-Figuren - Rueda in Berlin").
+        whole = next((j for j in range(start + 1, end - 1) if name_key("".join(parts[j:end])) in keys), None)
+        if whole is not None:
+            end = whole
+        elif _is_site_name(parts[end - 1], names):
+            end -= 1
+        else:
+            break
     while end - start > 1 and _is_site_name(parts[start], names):
         start += 1
     # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
