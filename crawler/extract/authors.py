@@ -10,6 +10,12 @@ from crawler.extract.titles import host_names, name_key
 # The word a byline puts before the name ("By", "Von", "Por", "Door" ...), as a regular expression. (Not
 # the list _BY_PHRASE takes off the front of a name: there "di" would cut "Di Maria".)
 BYLINE_WORD = r"(?:by|von|par|por|di|door|av|af)"
+# What a byline line puts before the names, as a regular expression: a byline's word or a label ("Autor:",
+# "Words:", "Ein Artikel von"). The readers of bylines in words (lines of the story, pieces of text beside the
+# headline) share it.
+BYLINE_LEAD = (
+    rf"(?:{BYLINE_WORD}|autor|autorin|author|text von|ein (?:artikel|beitrag) von|(?:text|texto|texte|words)\s*:)"
+)
 # What blog software writes before an author's name in the link to their archive.
 ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
 # What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.authors import BYLINE_WORD, people_named
+from crawler.extract.authors import BYLINE_LEAD, people_named
 
-# A byline's word or the label "Autor:", "Author:", "Words:", then the names, as the whole paragraph; a credit
-# for the pictures after them ("Photos: Simon Kohler", "Illustration von Markus Roost") is no part of them.
+# A byline's word or a label ("Autor:", "Words:"), then the names, as the whole paragraph; a credit for the
+# pictures after them ("Photos: Simon Kohler", "Illustration von Markus Roost") is no part of them.
 _BYLINE_LINE = re.compile(
-    rf"^(?:{BYLINE_WORD}|autor|autorin|author|text von|(?:text|texto|texte|words)\s*:)\s*:?\s+(?P<names>\S.*?)"
-    r"(?:\s+(?:photos?|fotos?|bilder|illustrations?)\s*(?::|von|by)\s.*)?\s*$",
+    rf"^{BYLINE_LEAD}\s*:?\s+(?P<names>\S.*?)(?:\s+(?:photos?|fotos?|bilder|illustrations?)\s*(?::|von|by)\s.*)?\s*$",
     re.IGNORECASE,
 )
 # Where a story's text states its byline: in the first paragraphs (under the headline and the lead)

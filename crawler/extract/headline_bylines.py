@@ -8,13 +8,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.author_links import is_aside
-from crawler.extract.authors import BYLINE_WORD, people_named
+from crawler.extract.authors import BYLINE_LEAD, people_named
 
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
-_BYLINE_LEAD = re.compile(
-    rf"^(?:{BYLINE_WORD}|ein (?:artikel|beitrag) von|text von|autor|autorin|author)\s*:?(?:\s+(?P<name>\S.*?))?$",
-    re.IGNORECASE,
-)
+_BYLINE_LEAD = re.compile(rf"^{BYLINE_LEAD}\s*:?(?:\s+(?P<name>\S.*?))?$", re.IGNORECASE)
 # How far up from the <h1> the byline may sit: templates wrap the headline and the line under it in
 # a few levels of their own (measured on the evaluation corpus: 7 bylines found up to the fourth, none wrong).
 BYLINE_LEVELS = 4
