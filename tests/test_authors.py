@@ -294,6 +294,9 @@ def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
         (story_text("Text von Christian Seiler   Illustration von Markus Roost"), "Christian Seiler"),
         (story_text("Von Ann Example und dem Team der Redaktion"), None),
         (story_text("By Ann E Example"), "Ann E Example"),
+        (story_text("Von David Hutzler, dpa"), "David Hutzler"),  # an agency in lower case
+        (story_text("Blog Beitrag von Margarita Koreneva", at=1), "Margarita Koreneva"),
+        (story_text("Gastbeitrag von Ann Example", at=8), "Ann Example"),
         (story_text("BY JESSICA HOLLY AND GAIL LEVY"), "JESSICA HOLLY; GAIL LEVY"),
         # A sentence, not a byline; a name in the middle of the story; a name that is no person's.
         (story_text("Von Anfang an war klar, dass der Tunnel kommt."), None),

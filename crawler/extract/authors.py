@@ -14,7 +14,8 @@ BYLINE_WORD = r"(?:by|von|par|por|di|door|av|af)"
 # "Words:", "Ein Artikel von"). The readers of bylines in words (lines of the story, pieces of text beside the
 # headline) share it.
 BYLINE_LEAD = (
-    rf"(?:{BYLINE_WORD}|autor|autorin|author|text von|ein (?:artikel|beitrag) von|(?:text|texto|texte|words)\s*:)"
+    rf"(?:{BYLINE_WORD}|autor|autorin|author|text von|(?:ein |blog[- ]?|gast)?(?:artikel|beitrag) von"
+    r"|(?:text|texto|texte|words)\s*:)"
 )
 # What blog software writes before an author's name in the link to their archive.
 ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
@@ -75,8 +76,9 @@ _CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
 _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
 # Between the people a byline names: a comma or an "and".
 _BETWEEN_NAMES = re.compile(rf"\s*,\s*|\s+(?:(?i:and|und)|&|{_OTHER_ANDS})\s+")
-# The broadcaster or agency a byline names after its people, in capitals ("NDR", "AP", "SP-X").
-_OUTLET = re.compile(r"^[A-Z][A-Z0-9-]{1,5}$")
+# The broadcaster or agency a byline names after its people, by its short name: in capitals ("NDR", "AP",
+# "SP-X") or, as German agencies write theirs, in lower case ("dpa", "epd").
+_OUTLET = re.compile(r"^(?:[A-Z][A-Z0-9-]{1,5}|[a-z]{2,4})$")
 
 
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
