@@ -34,6 +34,9 @@ SITE = ["The Daily Herald"]
         ("José Ortega y Gasset", "José Ortega y Gasset"),
         ("Ann Example et al", "Ann Example et al"),
         ("Ann E Example", "Ann E Example"),  # an initial, not an "and"
+        # The publisher's address that structured data give beside its name.
+        ("Süddeutsche.de GmbH; Munich; Germany", "Süddeutsche.de GmbH"),
+        ("Ann Example; Germany", "Ann Example"),
         # A footer's credits or copyright line is nobody's byline.
         ("Hecho en Bolivia con Drupal por Smartica", None),
         ("Catch Themes", None),

@@ -61,6 +61,12 @@ _DATE_LABEL_TAIL = re.compile(
     r"(?:\s+(?:" + "|".join(map(re.escape, sorted((*_DATE_LABELS, *_TIME_LABELS)))) + r"))+$", re.IGNORECASE
 )
 _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
+# The country of a publisher's address, which structured data give beside its name, after the city
+# ("Süddeutsche.de GmbH; Munich; Germany").
+_COUNTRIES = frozenset(
+    ("germany", "deutschland", "austria", "österreich", "switzerland", "schweiz", "suisse", "france", "italy",
+     "italia", "spain", "españa", "united kingdom", "uk", "united states", "usa", "us")
+)  # fmt: skip
 # The last labels of host names: "Facebook Com", "Hessenschau De" are addresses, not people. (Not
 # those that end people's names too: "Emily Co".)
 _TLDS = frozenset(
@@ -105,7 +111,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     )
     names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in parts]
     names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
-    names = [n for n in names if n and not _not_a_name(n)]
+    names = _without_address(n for n in names if n and not _not_a_name(n))
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
     sites = _site_keys(url, site_names)
@@ -116,6 +122,17 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         sources = list(sources)
         names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
+
+
+def _without_address(names: Iterable[str]) -> list[str]:
+    """``names`` without a country and the one-word city before it: an address, not who wrote the story."""
+    kept: list[str] = []
+    for name in names:
+        if name.casefold() not in _COUNTRIES:
+            kept.append(name)
+        elif kept and len(kept[-1].split()) == 1:
+            kept.pop()
+    return kept
 
 
 def _between_full_names(name: str) -> list[str]:
