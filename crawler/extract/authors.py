@@ -90,15 +90,17 @@ _OUTLET = re.compile(r"^(?:[A-Z][A-Z0-9-]{1,5}|[a-z]{2,4})$")
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    The two people an interview's byline names ("X im Gespräch mit Y") are two authors. Left out: quotation
-    marks around the names, a "by" phrase before a name, the label of a date after it ("Stand", "vor" of
-    "vor 5 Stunden": trafilatura keeps it without the date), single letters, host names, placeholders a
-    template fills in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only
-    another's initials, and the site's own name (``site_names``, the URL's host) beside the people who wrote
-    for it: alone, it is who the page says wrote it (a personal blog, a press office). Initials lose their
-    full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or "." ("Herr Rein");
-    where the page's ``sources`` (its metadata strings) write them so, the name is given as written. None
-    when no name is left.
+    The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full
+    names joined by "y", "e" or "et". None for a footer's credits or copyright line ("... con Drupal por
+    Smartica"). Left out: quotation marks around the names, a "by" phrase before a name, the label of a date
+    or reading time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it
+    without the figures), single letters, host names, placeholders a template fills in ("Admin", "No
+    author"), a degree given as a name ("PhD"), a name that is only another's initials, a publisher's city
+    and country ("Munich; Germany"), and the site's own name (``site_names``, the URL's host) beside the
+    people who wrote for it: alone, it is who the page says wrote it (a personal blog, a press office).
+    Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
+    "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
+    as written. None when no name is left.
     """
     if not authors or _SITE_CREDIT.search(authors):
         return None

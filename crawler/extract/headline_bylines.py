@@ -9,6 +9,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.author_links import is_aside
 from crawler.extract.authors import BYLINE_LEAD, people_named
+from crawler.extract.elements import NOT_SHOWN
 
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
 _BYLINE_LEAD = re.compile(rf"^{BYLINE_LEAD}\s*:?(?:\s+(?P<name>\S.*?))?$", re.IGNORECASE)
@@ -22,7 +23,6 @@ TEXTS_AFTER = 15
 # story's paragraphs: there "By" starts a related story's byline or a quotation.
 STORY_WORDS = 20
 LONG_TEXTS_AFTER = 1
-_NOT_READ = frozenset(("script", "style", "noscript", "template"))
 # The story's headline is among the page's first <h1>s; a listing may make every teaser's title one, and
 # reading around each of them would walk the page again for every one.
 HEADINGS_READ = 3
@@ -76,7 +76,7 @@ def _texts_around(heading: HtmlElement) -> list[str]:
             piece = element.tail if event == "end" else None
         elif inside_heading:
             continue
-        elif event == "start" and element not in holding_heading and (element.tag in _NOT_READ or is_aside(element)):
+        elif event == "start" and element not in holding_heading and (element.tag in NOT_SHOWN or is_aside(element)):
             skipping = element
             continue
         else:
