@@ -46,6 +46,8 @@ def test_strip_site_name(title, expected):
 def test_a_site_name_holding_a_separator_is_stripped_whole():
     names = ["Salsa-Figuren - Rueda in Berlin", "rueda"]
     assert strip_site_name("Enchufla Figuren - Salsa-Figuren - Rueda in Berlin", names) == "Enchufla Figuren"
+    assert strip_site_name("Salsa-Figuren - Rueda in Berlin | Enchufla Figuren", names) == "Enchufla Figuren"
+    assert strip_site_name("Salsa-Figuren - Rueda in Berlin - Enchufla - Figuren", names) == "Enchufla - Figuren"
 
 
 def test_structured_headline_without_the_site_name():

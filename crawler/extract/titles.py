@@ -91,8 +91,14 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
             end -= 1
         else:
             break
-    while end - start > 1 and _is_site_name(parts[start], names):
-        start += 1
+    while end - start > 1:
+        whole = next((j for j in range(start + 2, end) if name_key("".join(parts[start:j])) in keys), None)
+        if whole is not None:  # the same, before the headline: "Salsa-Figuren - Rueda in Berlin - Story"
+            start = whole
+        elif _is_site_name(parts[start], names):
+            start += 1
+        else:
+            break
     # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
     end = next((i for i in range(start + 1, end) if _is_site_name(parts[i], names)), end)
     if (start, end) == (0, len(parts)):
