@@ -13,6 +13,7 @@ from crawler.extract.titles import (
     page_title,
     split_title,
     strip_site_name,
+    without_sections,
 )
 
 URL = "https://www.daily-herald.example/news/2024/tunnel-vote.html"
@@ -227,3 +228,28 @@ def test_an_h1_sharing_no_word_with_the_structured_headline_title_or_address_is_
     assert page_title(sources, "https://blog.example/never-without-my-shower-head") == (
         "Never travel without my shower head"
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "kein App Store mehr über Mobile Daten mit iOS 13 ? | iPhone | Forum",
+            "kein App Store mehr über Mobile Daten mit iOS 13 ?",
+        ),
+        ("Opinion | The tunnel vote was a mistake", "The tunnel vote was a mistake"),
+        ("Tunnel vote | Opinion", "Tunnel vote | Opinion"),  # no part long enough to be the headline
+        (
+            "Tunnel vote passes easily | Council rejects the budget",
+            "Tunnel vote passes easily | Council rejects the budget",
+        ),
+        ("Council: the tunnel vote passes - Local news", "Council: the tunnel vote passes - Local news"),  # bars only
+    ],
+)
+def test_sections_beside_the_headline_between_bars_are_cut(title, expected):
+    assert without_sections(title) == expected
+
+
+def test_a_title_tags_sections_are_no_part_of_the_headline():
+    sources = TitleSources(title_tag="Council rejects the tunnel budget | Politics | Local | The Daily Herald")
+    assert page_title(sources, URL) == "Council rejects the tunnel budget"

@@ -38,6 +38,11 @@ MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often
 _GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, after a colon or dash at most
 _SEPARATOR = re.compile(r"[|•·»]")  # between a title's parts, not inside a headline
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+_BAR = re.compile(r"\s*\|\s*")
+# Beside a headline between bars, a part of this many words at most is a section's name ("Story | iPhone |
+# Forum", "Opinion | Story"), beside a headline of at least MIN_WORDS_BESIDE_SECTIONS.
+MAX_SECTION_WORDS = 2
+MIN_WORDS_BESIDE_SECTIONS = 4
 
 
 def name_key(text: str) -> str:
@@ -106,6 +111,18 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     return _rejoin(title, parts[start], parts[end - 1])
 
 
+def without_sections(title: str) -> str:
+    """``title`` without the sections' names a bar separates from its one headline: "Story | iPhone |
+    Forum" and "Opinion | Story" give "Story"; a title of short parts, or of two long ones, is kept."""
+    parts = [p for p in _BAR.split(title) if p]
+    if len(parts) < 2:
+        return title
+    long = [p for p in parts if count_words(p) > MAX_SECTION_WORDS]
+    if len(long) == 1 and count_words(long[0]) >= MIN_WORDS_BESIDE_SECTIONS:
+        return long[0]
+    return title
+
+
 def _rejoin(title: str, first: str, last: str) -> str:
     """The span of the original title from part ``first`` to part ``last``, separators inside kept."""
     text = clean(title)
@@ -156,7 +173,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
     # states "Headline" as "Kicker - Headline" does.
-    bare = [strip_site_name(t, names) for t in structured]
+    bare = [without_sections(strip_site_name(t, names)) for t in structured]
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     title_runs = _edge_run_keys(title_tag) if title_tag else set()
     for runs in (structured_runs, title_runs):
@@ -181,7 +198,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
     if title_tag:
-        candidates.append(strip_site_name(title_tag, names))
+        candidates.append(without_sections(strip_site_name(title_tag, names)))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
 
