@@ -298,6 +298,8 @@ def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
         (story_text("Von Ann Example und dem Team der Redaktion"), None),
         (story_text("By Ann E Example"), "Ann E Example"),
         (story_text("Von David Hutzler, dpa"), "David Hutzler"),  # an agency in lower case
+        (story_text("Von Ann Example/dpa"), "Ann Example"),  # an agency after a slash
+        (story_text("Von Ann Example / Bo Writer"), "Ann Example; Bo Writer"),
         (story_text("Blog Beitrag von Margarita Koreneva", at=1), "Margarita Koreneva"),
         (story_text("Gastbeitrag von Ann Example", at=8), "Ann Example"),
         (story_text("BY JESSICA HOLLY AND GAIL LEVY"), "JESSICA HOLLY; GAIL LEVY"),
@@ -344,6 +346,8 @@ HEADLINE_PAGE = """<html><head><title>The tunnel vote</title></head><body>
         # The byline's word, then the name in an element of its own, linked nowhere an author's page is.
         ('<div><span>By</span><span><a href="/about/newsteam/jr-stone">J.R. Stone</a></span></div>', "J.R. Stone"),
         ("<div>Ein Artikel von <strong>Pamela Sladky</strong> | 27.01.2022 - 12:45</div>", "Pamela Sladky"),
+        # The label in a heading of its own, an agency after a slash.
+        ('<div><h5 class="title-inline">Autor: </h5>Peter Maahn/SP-X</div>', "Peter Maahn"),
         ('<ul><li><span class="label"> von Alexander Rosenkranz </span></li></ul>', "Alexander Rosenkranz"),
         # No byline's words, or words that name no person.
         ('<div class="meta"><a href="/about/newsteam/jr-stone">J.R. Stone</a></div>', None),

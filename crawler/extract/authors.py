@@ -80,8 +80,8 @@ _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 _CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
 _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
-# Between the people a byline names: a comma or an "and".
-_BETWEEN_NAMES = re.compile(rf"\s*,\s*|\s+(?:(?i:and|und)|&|{_OTHER_ANDS})\s+")
+# Between the people a byline names: a comma, an "and", or a slash (agencies write "Peter Maahn/SP-X").
+_BETWEEN_NAMES = re.compile(rf"\s*[,/]\s*|\s+(?:(?i:and|und)|&|{_OTHER_ANDS})\s+")
 # The broadcaster or agency a byline names after its people, by its short name: in capitals ("NDR", "AP",
 # "SP-X") or, as German agencies write theirs, in lower case ("dpa", "epd").
 _OUTLET = re.compile(r"^(?:[A-Z][A-Z0-9-]{1,5}|[a-z]{2,4})$")
