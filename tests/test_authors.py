@@ -349,6 +349,11 @@ HEADLINE_PAGE = """<html><head><title>The tunnel vote</title></head><body>
         # The label in a heading of its own, an agency after a slash.
         ('<div><h5 class="title-inline">Autor: </h5>Peter Maahn/SP-X</div>', "Peter Maahn"),
         ('<ul><li><span class="label"> von Alexander Rosenkranz </span></li></ul>', "Alexander Rosenkranz"),
+        # A date and a name parted by bars.
+        ("<small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small>", "Uta Helkenberg"),
+        ("<p>Ann Example | 2022-01-27</p>", "Ann Example"),
+        ("<p>04.02.2022 | Politik</p>", None),
+        ("<p>Ann Example | Bo Writer</p>", None),  # no date: two names, or a name and a section's
         # No byline's words, or words that name no person.
         ('<div class="meta"><a href="/about/newsteam/jr-stone">J.R. Stone</a></div>', None),
         ('<p class="kicker">Von Anfang an umstritten</p>', None),

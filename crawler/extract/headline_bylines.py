@@ -13,6 +13,8 @@ from crawler.extract.elements import NOT_SHOWN
 
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
 _BYLINE_LEAD = re.compile(rf"^{BYLINE_LEAD}\s*:?(?:\s+(?P<name>\S.*?))?$", re.IGNORECASE)
+# A date as a byline's line writes it beside the name ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
+_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 # How far up from the <h1> the byline may sit: templates wrap the headline and the line under it in
 # a few levels of their own (measured on the evaluation corpus: 7 bylines found up to the fourth, none wrong).
 BYLINE_LEVELS = 4
@@ -33,16 +35,32 @@ def headline_byline_author(headings: list[HtmlElement]) -> str | None:
     "Por", "Ein Artikel von" ...: each two or three capitalised words, as bylines write a name; else None.
 
     Bylines whose markup names no author (no "author" or "byline" class, no link to an author's page) are
-    read here from their words; the name may follow in the same piece of text or be the next one.
+    read here from their words; the name may follow in the same piece of text or be the next one. A line
+    without such words is a byline when bars part it into a date and, first or last, a name.
     """
     for heading in headings[:HEADINGS_READ]:
         texts = _texts_around(heading)
         for index, text in enumerate(texts):
             lead = _BYLINE_LEAD.match(text)
             if lead is None:
-                continue
-            name = lead["name"] or (texts[index + 1] if index + 1 < len(texts) else "")
-            people = people_named(name.split(" | ")[0].strip(" ,|"))
+                people = _dated_name(text)
+            else:
+                name = lead["name"] or (texts[index + 1] if index + 1 < len(texts) else "")
+                people = people_named(name.split(" | ")[0].strip(" ,|"))
+            if people:
+                return people
+    return None
+
+
+def _dated_name(text: str) -> str | None:
+    """The people a line of a date and a name parted by bars names ("04.02.2022 | 13:10 Uhr | Uta Helkenberg",
+    "Ann Example | 27.01.2022"), or None."""
+    parts = [part.strip() for part in text.split("|") if part.strip()]
+    if len(parts) < 2 or not any(_DATE.search(part) for part in parts):
+        return None
+    for part in (parts[-1], parts[0]):
+        if not _DATE.search(part):
+            people = people_named(part)
             if people:
                 return people
     return None
