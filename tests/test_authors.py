@@ -352,6 +352,8 @@ HEADLINE_PAGE = """<html><head><title>The tunnel vote</title></head><body>
         # A date and a name parted by bars.
         ("<small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small>", "Uta Helkenberg"),
         ("<p>Ann Example | 2022-01-27</p>", "Ann Example"),
+        ('<p class="text-muted">11.12.2019 - Amelie Loevenich</p>', "Amelie Loevenich"),
+        ('<div><span class="screen-reader-text">| By </span> <span>Cara Stiles</span> | April 13</div>', "Cara Stiles"),
         ("<p>04.02.2022 | Politik</p>", None),
         ("<p>Ann Example | Bo Writer</p>", None),  # no date: two names, or a name and a section's
         # No byline's words, or words that name no person.

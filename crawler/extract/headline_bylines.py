@@ -13,8 +13,12 @@ from crawler.extract.elements import NOT_SHOWN
 
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
 _BYLINE_LEAD = re.compile(rf"^{BYLINE_LEAD}\s*:?(?:\s+(?P<name>\S.*?))?$", re.IGNORECASE)
-# A date as a byline's line writes it beside the name ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
+# A date as a byline's line writes it beside the name ("04.02.2022 | 13:10 Uhr | Uta Helkenberg"), and what
+# parts them: a bar, a dash between spaces, a dot.
 _DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
+_PARTS = re.compile(r"\s*[|·•]\s*|\s+[–—-]\s+")
+# What a line may put before a byline's words: the bar after a date or a label before it ("| By").
+_LEADING_MARKS = " |·•–—-"
 # How far up from the <h1> the byline may sit: templates wrap the headline and the line under it in
 # a few levels of their own (measured on the evaluation corpus: 7 bylines found up to the fourth, none wrong).
 BYLINE_LEVELS = 4
@@ -36,12 +40,12 @@ def headline_byline_author(headings: list[HtmlElement]) -> str | None:
 
     Bylines whose markup names no author (no "author" or "byline" class, no link to an author's page) are
     read here from their words; the name may follow in the same piece of text or be the next one. A line
-    without such words is a byline when bars part it into a date and, first or last, a name.
+    without such words is a byline when bars or dashes part it into a date and, first or last, a name.
     """
     for heading in headings[:HEADINGS_READ]:
         texts = _texts_around(heading)
         for index, text in enumerate(texts):
-            lead = _BYLINE_LEAD.match(text)
+            lead = _BYLINE_LEAD.match(text.lstrip(_LEADING_MARKS))
             if lead is None:
                 people = _dated_name(text)
             else:
@@ -53,9 +57,9 @@ def headline_byline_author(headings: list[HtmlElement]) -> str | None:
 
 
 def _dated_name(text: str) -> str | None:
-    """The people a line of a date and a name parted by bars names ("04.02.2022 | 13:10 Uhr | Uta Helkenberg",
-    "Ann Example | 27.01.2022"), or None."""
-    parts = [part.strip() for part in text.split("|") if part.strip()]
+    """The people a line of a date and a name parted by bars or dashes names ("04.02.2022 | 13:10 Uhr | Uta
+    Helkenberg", "11.12.2019 - Amelie Loevenich", "Ann Example | 27.01.2022"), or None."""
+    parts = [part for part in _PARTS.split(text) if part]
     if len(parts) < 2 or not any(_DATE.search(part) for part in parts):
         return None
     for part in (parts[-1], parts[0]):
