@@ -24,6 +24,12 @@ SITE = ["The Daily Herald"]
         ("Por Alberto Ávila", "Alberto Ávila"),
         ("Auteur Anna Kubišta", "Anna Kubišta"),
         ("责任编辑：孔德明", "孔德明"),
+        ("Vom Krimiblogger", "Krimiblogger"),
+        # A role before a person's name; alone, or before one word, it stays.
+        ("Rechtsanwalt Sebastian Einbock", "Sebastian Einbock"),
+        ("FOCUS-Online-Experte Robin Tschöpe", "Robin Tschöpe"),
+        ("Reporterin Ann Example; Bo Writer", "Ann Example; Bo Writer"),
+        ("Redakteur Max", "Redakteur Max"),
         # The two people of an interview.
         ("Richard David Precht im Gespräch mit Karin Fischer", "Richard David Precht; Karin Fischer"),
         ("Ann Example in conversation with Bo Writer; Cy Third", "Ann Example; Bo Writer; Cy Third"),

@@ -23,8 +23,15 @@ ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?all
 _BY_PHRASE = re.compile(
     rf"^(?:{ARCHIVE_PHRASE}|zum profil von"
     r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
-    r"|by|von|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
+    r"|by|von|vom|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
     r"|^(?:责任编辑|编辑|作者|记者)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+# A role written before a person's name ("Rechtsanwalt Sebastian Einbock", "FOCUS-Online-Experte Robin Tschöpe"):
+# the name is who wrote the story. Only before two words or more: alone, it is no name to keep.
+_ROLE = re.compile(
+    r"^(?:[\w-]+-)?(?:experte|expertin|rechtsanwalt|rechtsanwältin|fachanwalt|fachanwältin|redakteur|redakteurin"
+    r"|chefredakteur|chefredakteurin|korrespondent|korrespondentin|reporter|reporterin)\s+(?=\S+\s+\S)",
     re.IGNORECASE,
 )
 # What joins the two people an interview names ("Richard David Precht im Gespräch mit Karin Fischer"): each
@@ -92,9 +99,9 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
 
     The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full
     names joined by "y", "e" or "et". None for a footer's credits or copyright line ("... con Drupal por
-    Smartica"). Left out: quotation marks around the names, a "by" phrase before a name, the label of a date
-    or reading time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it
-    without the figures), single letters, host names, placeholders a template fills in ("Admin", "No
+    Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt") before
+    a name, the label of a date or reading time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de
+    lectura": trafilatura keeps it without the figures), single letters, host names, placeholders a template fills in ("Admin", "No
     author"), a degree given as a name ("PhD"), a name that is only another's initials, a publisher's city
     and country ("Munich; Germany"), and the site's own name (``site_names``, the URL's host) beside the
     people who wrote for it: alone, it is who the page says wrote it (a personal blog, a press office).
@@ -111,7 +118,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         for person in _IN_CONVERSATION_WITH.split(name)
         for part in _between_full_names(person)
     )
-    names = [_BY_PHRASE.sub("", name.strip(edges)).strip(edges) for name in parts]
+    names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
     names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
