@@ -25,6 +25,10 @@ SITE = ["The Daily Herald"]
         ("Auteur Anna Kubišta", "Anna Kubišta"),
         ("责任编辑：孔德明", "孔德明"),
         ("Vom Krimiblogger", "Krimiblogger"),
+        # A name written twice in a row.
+        ("jesusfreak jesusfreak", "jesusfreak"),
+        ("Ann Example Ann Example", "Ann Example"),
+        ("Ann Ann Example", "Ann Ann Example"),
         # A role before a person's name; alone, or before one word, it stays.
         ("Rechtsanwalt Sebastian Einbock", "Sebastian Einbock"),
         ("FOCUS-Online-Experte Robin Tschöpe", "Robin Tschöpe"),

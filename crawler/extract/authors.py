@@ -100,11 +100,12 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full
     names joined by "y", "e" or "et". None for a footer's credits or copyright line ("... con Drupal por
     Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt") before
-    a name, the label of a date or reading time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de
-    lectura": trafilatura keeps it without the figures), single letters, host names, placeholders a template fills in ("Admin", "No
-    author"), a degree given as a name ("PhD"), a name that is only another's initials, a publisher's city
-    and country ("Munich; Germany"), and the site's own name (``site_names``, the URL's host) beside the
-    people who wrote for it: alone, it is who the page says wrote it (a personal blog, a press office).
+    a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
+    time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
+    figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree
+    given as a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich;
+    Germany"), and the site's own name (``site_names``, the URL's host) beside the people who wrote for it:
+    alone, it is who the page says wrote it (a personal blog, a press office).
     Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
@@ -119,7 +120,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
-    names = [_DATE_LABEL_TAIL.sub("", name) for name in names]
+    names = [_said_once(_DATE_LABEL_TAIL.sub("", name)) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
@@ -131,6 +132,14 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         sources = list(sources)
         names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
+
+
+def _said_once(name: str) -> str:
+    """A name written twice in a row, as a byline's link and the picture beside it give it ("jesusfreak
+    jesusfreak", "Ann Example Ann Example"), once."""
+    words = name.split()
+    half = len(words) // 2
+    return " ".join(words[:half]) if half and len(words) % 2 == 0 and words[:half] == words[half:] else name
 
 
 def _without_address(names: Iterable[str]) -> list[str]:
