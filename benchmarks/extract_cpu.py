@@ -44,7 +44,9 @@ def run_one(kind: str, limit: int | None) -> dict[str, float]:
         sums = {"extract": 0.0, "sign": 0.0}
 
         def extract(html: bytes, url: str) -> None:
-            result = analyse_page(html, url, None, None, config.options, config.article_scheme, config.teaser_scheme)
+            result = analyse_page(
+                html, url, None, None, None, config.options, config.article_scheme, config.teaser_scheme
+            )
             sums["extract"] += result.extract_cpu_s
             sums["sign"] += result.sign_cpu_s
 

@@ -18,6 +18,7 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     site: str | None = None  # the name of the crawl's site it is on (sites file), for per-site counts
+    listed_published: str | None = None  # the publication date the sitemap or feed that listed it gives
 
 
 @dataclass
@@ -32,6 +33,7 @@ class AnalysedPage:
     site: str | None = None
     html: bytes | None = None  # the page's bytes, zlib-compressed, kept with STORE_HTML for re-extraction
     content_type: str | None = None
+    listed_published: str | None = None  # kept with the bytes: re-extraction reads the date the page did
 
 
 @dataclass

@@ -88,11 +88,16 @@ def test_urls_listed_by_sitemaps_feeds_and_robots_with_their_dates():
         [listed("https://x.org/a.html", "2026-03-01T00:00:00+00:00"), listed("https://x.org/b.html")],
     )
     assert discovery.sitemap_entries(INDEX) == ("sitemapindex", [listed("https://x.org/s1.xml.gz")])
-    assert discovery.feed_entries(RSS) == [
-        listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00"),
+    assert discovery.feed_entries(RSS) == [  # an RSS item's date is its publication
+        listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00", "2026-03-01T10:30:00+01:00"),
         listed("https://x.org/b.html"),
     ]
+    # Atom's <updated> is the last change only; <published> is the publication.
     assert discovery.feed_entries(ATOM) == [listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00")]
+    published = ATOM.replace(b"<updated>", b"<published>2026-02-27</published><updated>")
+    assert discovery.feed_entries(published) == [
+        listed("https://x.org/a.html", "2026-03-01T09:30:00+00:00", "2026-02-27")
+    ]
     assert discovery.feed_entries(RDF) == [listed("https://x.org/c.html")]
     assert discovery.robots_sitemaps(b"User-agent: *\nSitemap: https://x.org/s.xml\nsitemap:https://x.org/t.xml") == [
         "https://x.org/s.xml",
@@ -121,9 +126,27 @@ def test_news_sitemap_publication_dates_and_unreadable_dates():
       <news:news><news:publication_date>2026-03-02T08:00:00-05:00</news:publication_date></news:news></url>
       <url><loc>https://x.org/m.html</loc><lastmod>last tuesday</lastmod></url></urlset>"""
     assert discovery.sitemap_entries(news)[1] == [
-        discovery.Listed("https://x.org/n.html", "2026-03-02T13:00:00+00:00"),  # the later date counts
+        # The later date counts as the change; the publication date is kept as written (its day is the
+        # publisher's), <lastmod> never is one.
+        discovery.Listed("https://x.org/n.html", "2026-03-02T13:00:00+00:00", "2026-03-02T08:00:00-05:00"),
         discovery.Listed("https://x.org/m.html"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2026-03-02", "2026-03-02"),
+        ("2026-03-02T22:30:00-05:00", "2026-03-02T22:30:00-05:00"),  # not the next day in UTC
+        ("2026-03-02T22:30Z", "2026-03-02T22:30:00+00:00"),
+        ("Mon, 02 Mar 2026 22:30:00 -0500", "2026-03-02T22:30:00-05:00"),
+        ("last tuesday", None),
+        ("2026-03", None),
+        ("", None),
+    ],
+)
+def test_a_listings_publication_date_is_read_as_the_publisher_means_it(written, read):
+    assert discovery.publication_date(written) == read
 
 
 LINKS_PAGE = """<html><head><title>Links</title>{base}</head><body>

@@ -193,6 +193,23 @@ def test_published_date(url, head, body, expected):
     assert published_date(tree_of(page(head, body)), url) == expected
 
 
+@pytest.mark.parametrize(
+    "head, body, listed, expected",
+    [
+        # The page states nothing: the listing's date, not what htmldate would guess from the page.
+        ("", "<p>Updated 12 January 2023; © 2019.</p>", "2024-03-05T08:00:00-05:00", "2024-03-05T08:00:00-05:00"),
+        ("", "", "2024-03-05", "2024-03-05"),
+        # The page's own statement first.
+        (OG_DATE % "2024-03-07", "", "2024-03-05", "2024-03-07"),
+        # A listing's date that is no plausible publication (after today, before 1995): htmldate reads the page.
+        ("", "<p>Published on 12 January 2023 by the desk.</p>", "2999-01-01", "2023-01-12"),
+        ("", "<p>Published on 12 January 2023 by the desk.</p>", "1970-01-01T00:00:00+00:00", "2023-01-12"),
+    ],
+)
+def test_a_listings_publication_date_stands_in_for_a_page_that_states_none(head, body, listed, expected):
+    assert published_date(tree_of(page(head, body)), URL, listed=listed) == expected
+
+
 def test_dates_in_words_are_read_in_the_pages_languages():
     # htmldate's own patterns do not read this string: it is one htmldate hands to dateparser.
     spanish = "Viernes, 22 de Abril de 2022"

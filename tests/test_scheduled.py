@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.changing_site import ChangingSite, story
-from tests.support.crawl import CrawlProcess, crawl
+from tests.support.crawl import CrawlProcess, crawl, scrapy
 
 pytestmark = pytest.mark.e2e
 
@@ -278,3 +278,52 @@ def test_a_sites_title_decoration_is_learned_and_cut_and_a_metadata_change_is_no
     assert row == [(headlines[3], 1, '["Harbour", "Tunnel"]', site.url("/img/lead.jpg"))]
     stats = second.stats()
     assert stats["articles/metadata_updated"] == 1 and stats.get("articles/updated", 0) == 0
+
+
+NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+{}</urlset>"""
+
+
+def news_entry(url: str, published: str) -> str:
+    return (
+        f"<url><loc>{url}</loc><news:news><news:publication_date>{published}</news:publication_date></news:news></url>"
+    )
+
+
+def test_a_news_sitemaps_or_feeds_publication_date_dates_a_story_whose_page_states_none(tmp_path):
+    db = tmp_path / "crawl.db"
+    with ChangingSite() as site:
+        # A page without a date in its markup, whose footer shows one htmldate would take; another page
+        # that states its own (2026-11-28T09:00:00+00:00).
+        for slug in ("undated", "fed"):
+            paragraphs = "".join(f"<p>{p}</p>" for p in story(slug))
+            site.put(
+                f"/news/{slug}.html",
+                f"<html><head><title>The {slug} story</title></head><body><article><h1>The {slug} story</h1>"
+                f"{paragraphs}</article><footer><p>Updated 12 January 2023</p></footer></body></html>",
+            )
+        site.article("/news/dated.html", "The dated story", story("dated"), listed=False)
+        entries = news_entry(site.url("/news/undated.html"), "2025-05-03T22:30:00-05:00")
+        entries += news_entry(site.url("/news/dated.html"), "2025-05-01")
+        site.put("/news-sitemap.xml", NEWS_SITEMAP.format(entries), "application/xml")
+        item = (
+            f"<item><link>{site.url('/news/fed.html')}</link><pubDate>Sat, 03 May 2025 10:00:00 +0200</pubDate></item>"
+        )
+        site.put(
+            "/feed.xml", f'<rss version="2.0"><channel><title>News</title>{item}</channel></rss>', "application/rss+xml"
+        )
+        urls = f"{site.url('/news-sitemap.xml')},{site.url('/feed.xml')}"
+        result = crawl("news", db, {"urls": urls}, {"STORE_HTML": True})
+        assert result.returncode == 0, result.stderr[-3000:]
+    published = "SELECT url, published FROM articles ORDER BY url"
+    expected = [
+        (site.url("/news/dated.html"), "2026-11-28T09:00:00+00:00"),  # the page's own statement first
+        (site.url("/news/fed.html"), "2025-05-03T10:00:00+02:00"),  # a feed item's date is its publication
+        (site.url("/news/undated.html"), "2025-05-03T22:30:00-05:00"),  # the publisher's day, not UTC's
+    ]
+    assert result.rows(published) == expected
+    # Extracted again from the kept bytes, the page reads the listing's date as it did when fetched.
+    again = scrapy("reextract", "-s", f"SQLITE_PATH={db}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert result.rows(published) == expected

@@ -64,14 +64,14 @@ class Command(ScrapyCommand):
         stats = writer.stats
         pending: deque[tuple[str, str | None, str | None, Future | PageAnalysis]] = deque()
         window = 4 * ((pool and len(pool.slots)) or 1)  # pages in the workers at once: memory stays bounded
-        for url, content_type, compressed, etag, last_modified in writer.pages.kept_html_pages():
+        for url, content_type, compressed, etag, last_modified, listed in writer.pages.kept_html_pages():
             html = zlib.decompress(compressed)
             chrome = writer.history.site_chrome(site_of(url))
             if pool is not None:
-                pending.append((url, etag, last_modified, pool.submit(html, url, content_type, chrome)))
+                pending.append((url, etag, last_modified, pool.submit(html, url, content_type, chrome, listed)))
             else:
                 analysis = analyse_page(
-                    html, url, content_type, chrome, config.options, config.article_scheme, config.teaser_scheme
+                    html, url, content_type, chrome, listed, config.options, config.article_scheme, config.teaser_scheme
                 )
                 pending.append((url, etag, last_modified, analysis))
             while len(pending) >= window or (pending and pool is None):

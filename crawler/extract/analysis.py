@@ -50,12 +50,14 @@ def analyse_page(
     url: str,
     content_type: str | None,
     chrome: KnownChrome | None,
+    listed_published: str | None,
     options: ExtractOptions,
     article_scheme: SignatureScheme,
     teaser_scheme: SignatureScheme,
 ) -> PageAnalysis:
     """Extract the page, cut the site's known ``chrome`` from its article, then sign the article text
-    and each teaser blurb (batch, not per token).
+    and each teaser blurb (batch, not per token). ``listed_published``: the publication date the sitemap or
+    feed that listed the page gives (the article's when the page states none).
 
     The CPU time of each step is recorded in the result: the crawl reports where its time goes (the
     chrome cut counts with the signing: it works on the paragraphs tokenised for the signature).
@@ -68,7 +70,7 @@ def analyse_page(
     from crawler.extract.signing import sign_paragraphs
 
     started = time.process_time()
-    extraction = extract_page(body, url, content_type, options)
+    extraction = extract_page(body, url, content_type, options, listed_published)
     extracted = time.process_time()
     signed = None
     if extraction.article is not None:

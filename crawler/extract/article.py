@@ -50,11 +50,17 @@ class _Laps:
 
 
 def extract_page(
-    body: bytes | str, url: str, content_type: str | None = None, options: ExtractOptions = DEFAULT_OPTIONS
+    body: bytes | str,
+    url: str,
+    content_type: str | None = None,
+    options: ExtractOptions = DEFAULT_OPTIONS,
+    listed_published: str | None = None,
 ) -> PageExtraction:
     """Extract one fetched page. Never raises for bad input: the result says why there is no article.
 
     The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree.
+    ``listed_published``: the publication date a sitemap or feed gives for the page, the article's when
+    the page states none (see :func:`~crawler.extract.dates.published_date`).
     """
     laps = _Laps()
     if isinstance(body, str):
@@ -74,7 +80,7 @@ def extract_page(
         return PageExtraction("skipped", "not_html", encoding=encoding, cpu_s=laps.seconds)
     teasers = find_teasers(tree, url)
     laps.done("teasers")
-    metadata = MetadataReader(tree, url)
+    metadata = MetadataReader(tree, url, listed_published)
     title = metadata.title
     laps.done("metadata")
     text, removed = _article_text(tree, url, teasers, title, options, laps)

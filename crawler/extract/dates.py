@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from htmldate import find_date
@@ -42,13 +42,17 @@ def stated_dates(elements: PageElements) -> list[str]:
     return [s.strip() for s in stated if s and s.strip()]
 
 
-def published_date(tree: HtmlElement, url: str, elements: PageElements | None = None) -> str | None:
+def published_date(
+    tree: HtmlElement, url: str, elements: PageElements | None = None, listed: str | None = None
+) -> str | None:
     """The day the page was published (YYYY-MM-DD), or the full timestamp the page states for that day.
 
     The URL's date, then the page's structured data (OpenGraph, JSON-LD, itemprop, meta tags,
-    ``<time>``); only when none gives a date does htmldate search the markup, and only when its
-    quick search finds nothing does it read the whole text (its slowest step). Dates written out in
-    words are read in the languages :func:`~crawler.extract.dateparsing.dates_read_in` names.
+    ``<time>``), then ``listed``, the date the news sitemap or feed that listed the page gives for its
+    publication (a day, or an ISO 8601 timestamp); only when none gives a date does htmldate search the
+    markup (a guess among the dates a page shows, and the costliest step), and only when its quick search
+    finds nothing does it read the whole text. Dates written out in words are read in the languages
+    :func:`~crawler.extract.dateparsing.dates_read_in` names.
     """
     options = _options()
     stated = stated_dates(elements or PageElements(tree))
@@ -60,6 +64,8 @@ def published_date(tree: HtmlElement, url: str, elements: PageElements | None = 
         local = _in_local_time(text, stated) if day is not None else None
         if local is not None:  # the day it was where it was published
             return local.isoformat()
+    if day is None and listed and _plausible(listed[:10], options):
+        return listed
     if day is None:
         day = find_date(tree, extensive_search=False, url=url) or find_date(tree, extensive_search=True, url=url)
     if day is None:
@@ -69,6 +75,16 @@ def published_date(tree: HtmlElement, url: str, elements: PageElements | None = 
         if text[:10] == day and ISO_TIMESTAMP.match(text):
             return text.replace(" ", "T")
     return day
+
+
+def _plausible(day: str, options: Extractor) -> bool:
+    """Whether ``day`` (YYYY-MM-DD) is a date and one htmldate would accept: not before its earliest
+    date, not after today."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        return False
+    return bool(options.min.date() <= when <= options.max.date())
 
 
 def _in_local_time(text: str, stated: list[str]) -> datetime | None:

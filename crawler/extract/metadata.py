@@ -114,9 +114,10 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
 class MetadataReader:
     """One page's metadata, each part read when first asked for (the title is needed before the rest)."""
 
-    def __init__(self, tree: HtmlElement, url: str):
+    def __init__(self, tree: HtmlElement, url: str, listed_published: str | None = None):
         self.tree = tree
         self.url = url
+        self.listed_published = listed_published  # what the sitemap or feed that listed the page says
         self.elements = PageElements(tree)
 
     @cached_property
@@ -183,7 +184,7 @@ class MetadataReader:
     @property
     def published(self) -> str | None:
         try:
-            return published_date(self.tree, self.url, self.elements)
+            return published_date(self.tree, self.url, self.elements, self.listed_published)
         except Exception:  # htmldate reads anything a page holds: a bug there costs only the date
             logger.warning("date unreadable on %s", self.url, exc_info=True)
             return None

@@ -98,7 +98,15 @@ class ExtractPipeline:
             self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
         html = zlib.compress(item.body, 6) if self.keep_html and extraction.article is not None else None
         return AnalysedPage(
-            item.url, item.status, analysis, item.etag, item.last_modified, item.site, html, item.content_type
+            item.url,
+            item.status,
+            analysis,
+            item.etag,
+            item.last_modified,
+            item.site,
+            html,
+            item.content_type,
+            item.listed_published,
         )
 
     async def _analyse(self, page: FetchedPage) -> PageAnalysis:
@@ -112,11 +120,13 @@ class ExtractPipeline:
                     page.url,
                     page.content_type,
                     chrome,
+                    page.listed_published,
                     config.options,
                     config.article_scheme,
                     config.teaser_scheme,
                 )
-            return await _result_of(self.pool.submit(page.body, page.url, page.content_type, chrome))
+            task = (page.body, page.url, page.content_type, chrome, page.listed_published)
+            return await _result_of(self.pool.submit(*task))
         except WorkerTimeout:
             logger.warning("extraction of %s took longer than %g s; its worker was replaced", page.url, config.timeout)
             reason = "extraction_timeout"

@@ -31,7 +31,9 @@ SAMPLE = (
     "<aside><h2>Popular</h2><ul>" + _TEASERS + "</ul></aside></body></html>"
 )
 CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
-analyse_page(SAMPLE.encode(), "http://127.0.0.1/story.html", None, CHROME, ExtractOptions(), *[SignatureScheme()] * 2)
+analyse_page(
+    SAMPLE.encode(), "http://127.0.0.1/story.html", None, CHROME, None, ExtractOptions(), *[SignatureScheme()] * 2
+)
 
 # What is loaded now stays for the workers' lifetime: frozen, the collector no longer walks it at
 # every full collection (and no longer writes to the pages the workers share with this process).

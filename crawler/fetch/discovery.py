@@ -6,6 +6,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from io import BytesIO
 
 import lxml.etree
@@ -19,6 +20,7 @@ ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|ho
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
 FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
+FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change, not the publication
 
 
 class TooLarge(ValueError):
@@ -73,16 +75,19 @@ def classify(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Listed:
-    """A page a sitemap or feed lists, with the date it gives for its last change (ISO 8601 UTC), if any."""
+    """A page a sitemap or feed lists, with the date it gives for its last change (ISO 8601 UTC) and the
+    one it gives for its publication (as :func:`publication_date` reads it), if any."""
 
     url: str
     changed: str | None = None
+    published: str | None = None
 
 
 def sitemap_entries(body: bytes) -> tuple[str, list[Listed]]:
     """('urlset' or 'sitemapindex', the pages or sitemaps listed, each with its newest date).
 
-    A page's date is the later of ``<lastmod>`` and a news sitemap's ``<news:publication_date>``.
+    A page's date is the later of ``<lastmod>`` and a news sitemap's ``<news:publication_date>``; the
+    latter is its publication date too.
     """
     root = _xml_root(body)
     if root is None:
@@ -94,7 +99,10 @@ def sitemap_entries(body: bytes) -> tuple[str, list[Listed]]:
         if loc is None or not (loc.text or "").strip():
             continue
         dates = [listed_date(d.text) for d in element.iter("{*}lastmod", "{*}publication_date")]
-        entries.append(Listed(loc.text.strip(), max((d for d in dates if d), default=None)))
+        published = next((d.text for d in element.iter("{*}publication_date")), None)
+        entries.append(
+            Listed(loc.text.strip(), max((d for d in dates if d), default=None), publication_date(published))
+        )
     return ("sitemapindex" if kind == "sitemapindex" else "urlset"), entries
 
 
@@ -107,12 +115,14 @@ def feed_entries(body: bytes) -> list[Listed]:
     for element in root.iter("{*}item", "{*}entry"):
         link = _feed_link(element)
         if link:
-            dates = [
-                listed_date(child.text)
+            stated = [
+                (lxml.etree.QName(child).localname, child.text)
                 for child in element
                 if isinstance(child.tag, str) and lxml.etree.QName(child).localname in FEED_DATES
             ]
-            entries.append(Listed(link, max((d for d in dates if d), default=None)))
+            dates = [listed_date(text) for _, text in stated]
+            published = next((text for name, text in stated if name in FEED_PUBLISHED), None)
+            entries.append(Listed(link, max((d for d in dates if d), default=None), publication_date(published)))
     return entries
 
 
@@ -154,6 +164,25 @@ def listed_date(text: str | None) -> str | None:
     except ValueError:
         when = parse_http_date(text)
     return when.isoformat(timespec="seconds") if when else None
+
+
+def publication_date(text: str | None) -> str | None:
+    """A listing's publication date as the publisher means it: the day ("2022-05-03") when it gives no time,
+    else the moment in ISO 8601 with the offset it was given in (its day is the publisher's, not UTC's);
+    None if unreadable."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        when: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when is None:
+        return None
+    return when.date().isoformat() if len(text) <= len("2022-05-03") else when.isoformat(timespec="seconds")
 
 
 def robots_sitemaps(body: bytes) -> list[str]:

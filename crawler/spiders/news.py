@@ -120,10 +120,14 @@ class NewsSpider(Spider):
                     self.crawler.stats.inc_value("revisits")
                     yield self._request(url, link_depth=site.depth)  # the story itself; its links were followed
 
-    def _request(self, url: str, link_depth: int, known: KnownPage | None = None) -> Request:
+    def _request(
+        self, url: str, link_depth: int, known: KnownPage | None = None, published: str | None = None
+    ) -> Request:
         known = known if known is not None else self.history.known(url)
         headers = conditional_headers(known)
         meta: dict[str, Any] = {"link_depth": link_depth}
+        if published:
+            meta["listed_published"] = published  # the page's extraction takes it when the page states none
         if headers:
             meta["handle_httpstatus_list"] = [NOT_MODIFIED]
             meta["known_kind"] = known.kind if known else None
@@ -144,10 +148,13 @@ class NewsSpider(Spider):
             self._asked.clear()
         self._asked.update(urls)
 
-    def _page_request(self, url: str, link_depth: int, changed: str | None = None) -> Iterator[Request | SeenAgain]:
+    def _page_request(
+        self, url: str, link_depth: int, changed: str | None = None, published: str | None = None
+    ) -> Iterator[Request | SeenAgain]:
         """A request for an in-scope page, unless it is a stored article with nothing new to fetch.
 
-        ``changed`` is the date a sitemap or feed gives for the page's last change.
+        ``changed`` and ``published`` are the dates a sitemap or feed gives for the page's last change and
+        its publication.
         """
         if not self._in_scope(url) or url in self._start_pages:
             return  # start pages are requested at the start of every run
@@ -158,7 +165,7 @@ class NewsSpider(Spider):
         article = known.article if known is not None else None
         if article is None:
             self._remember_asked(url)
-            yield self._request(url, link_depth, known)
+            yield self._request(url, link_depth, known, published)
             return
         if article.stored_this_run:
             return
@@ -167,7 +174,7 @@ class NewsSpider(Spider):
             if listed_newer:
                 self.crawler.stats.inc_value("crawl/listed_newer")
             self._remember_asked(url, article.url)
-            yield self._request(article.url, link_depth, known)  # any URL of the article means the article
+            yield self._request(article.url, link_depth, known, published)  # any URL of it means the article
             return
         if article.url not in self._seen_again:
             self._seen_again.add(article.url)
@@ -199,8 +206,10 @@ class NewsSpider(Spider):
         etag = header(response, "ETag")
         last_modified = header(response, "Last-Modified")
         if kind == "html":
+            content_type = header(response, "Content-Type")
+            listed_published = response.meta.get("listed_published")
             yield FetchedPage(
-                url, response.status, response.body, header(response, "Content-Type"), etag, last_modified, site
+                url, response.status, response.body, content_type, etag, last_modified, site, listed_published
             )
             page_site = self.scope.site_for(url)
             depth = page_site.depth if page_site is not None else 0
@@ -216,7 +225,7 @@ class NewsSpider(Spider):
         elif kind == "feed":
             yield PageOutcome(url, response.status, "feed", None, etag, last_modified, site=site)
             for entry in discovery.feed_entries(body):
-                yield from self._page_request(normalize_url(entry.url, url), link_depth, entry.changed)
+                yield from self._page_request(normalize_url(entry.url, url), link_depth, entry.changed, entry.published)
         elif kind == "robots":
             yield PageOutcome(url, response.status, "robots", None, etag, last_modified, site=site, body=body)
             yield from self._named_sitemaps(url, body, link_depth)
@@ -254,7 +263,7 @@ class NewsSpider(Spider):
                 if self._in_scope(target):
                     yield self._request(target, link_depth)
             else:
-                yield from self._page_request(target, link_depth, entry.changed)
+                yield from self._page_request(target, link_depth, entry.changed, entry.published)
 
     def _named_sitemaps(self, url: str, robots: bytes, link_depth: int) -> Iterator[Request]:
         for location in discovery.robots_sitemaps(robots):

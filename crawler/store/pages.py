@@ -63,20 +63,30 @@ class Pages:
         self.db.write("UPDATE pages SET article_id = ? WHERE url = ?", (article_id, url))
 
     # -- article pages kept for re-extraction (STORE_HTML) -------------------------------------
-    def keep_html(self, url: str, article_id: int, content_type: str | None, compressed: bytes) -> None:
-        """Keep an article page's bytes (zlib-compressed) as last downloaded; one row per URL."""
+    def keep_html(
+        self,
+        url: str,
+        article_id: int,
+        content_type: str | None,
+        compressed: bytes,
+        listed_published: str | None = None,
+    ) -> None:
+        """Keep an article page's bytes (zlib-compressed) as last downloaded, with the publication date the
+        sitemap or feed that listed it gave (re-extraction reads what extraction read); one row per URL."""
         self.db.write(
-            "INSERT OR REPLACE INTO page_html (url, article_id, content_type, body, fetched_at) VALUES (?, ?, ?, ?, ?)",
-            (url, article_id, content_type, compressed, utc_now()),
+            "INSERT OR REPLACE INTO page_html (url, article_id, content_type, body, fetched_at, listed_published) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (url, article_id, content_type, compressed, utc_now(), listed_published),
         )
 
-    def kept_html_pages(self) -> Iterator[tuple[str, str | None, bytes, str | None, str | None]]:
-        """(url, content type, compressed bytes, etag, last modified) of every kept article page, one at a time
-        (the URLs are read first: the batch written meanwhile does not disturb the reading)."""
+    def kept_html_pages(self) -> Iterator[tuple[str, str | None, bytes, str | None, str | None, str | None]]:
+        """(url, content type, compressed bytes, etag, last modified, listed publication date) of every kept
+        article page, one at a time (the URLs are read first: the batch written meanwhile does not disturb
+        the reading)."""
         urls = [row[0] for row in self.db.read("SELECT url FROM page_html ORDER BY url")]
         for url in urls:
             row = self.db.read(
-                "SELECT h.url, h.content_type, h.body, p.etag, p.last_modified FROM page_html h "
+                "SELECT h.url, h.content_type, h.body, p.etag, p.last_modified, h.listed_published FROM page_html h "
                 "LEFT JOIN pages p ON p.url = h.url WHERE h.url = ?",
                 (url,),
             ).fetchone()

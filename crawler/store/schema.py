@@ -228,3 +228,10 @@ def m009_stream_positions(db: sqlite_utils.Database) -> None:
     db.table("stream_positions").create(
         {"stream": str, "last_id": str, "crawl_run": str, "run_id": int, "updated_at": str}, pk="stream"
     )
+
+
+@migrations()
+def m010_listed_publication(db: sqlite_utils.Database) -> None:
+    # The publication date the sitemap or feed that listed a kept page gave: its extraction read it, and
+    # re-extraction from the kept bytes must read it too.
+    db.table("page_html").add_column("listed_published", str)

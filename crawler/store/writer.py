@@ -333,7 +333,7 @@ class Writer:
             page.url, page.status, extraction.kind, extraction.reason, site, etag, last_modified, article_id
         )
         if page.html is not None and article_id is not None:
-            self.pages.keep_html(page.url, article_id, page.content_type, page.html)
+            self.pages.keep_html(page.url, article_id, page.content_type, page.html, page.listed_published)
         self._lap("store/pages_s", started)
         return article_id if stored else None
 
