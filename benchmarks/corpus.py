@@ -92,3 +92,18 @@ def score(pages: Iterable[CorpusPage], outputs: dict[int, str | None]) -> Score:
             else:
                 result.true_negatives += 1
     return result
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def annotated_days(pages: list[CorpusPage]) -> dict[str, str]:
+    """Each page's annotated publication day (path -> YYYY-MM-DD), where the corpus gives a well-formed one:
+    what a news sitemap would say of it."""
+    days = {}
+    for page in pages:
+        day = page.meta.get("date")
+        day = str(day[0] if isinstance(day, list) and day else day or "")[:10]
+        if _DAY.match(day):
+            days[page.path] = day
+    return days

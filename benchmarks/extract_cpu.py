@@ -1,6 +1,6 @@
 """Extraction CPU per page against plain trafilatura: each run page after page in a process of its own, in rounds.
 
-    PYTHONPATH=. python -m benchmarks.extract_cpu [--limit N] [--rounds N]
+    PYTHONPATH=. python -m benchmarks.extract_cpu [--limit N] [--rounds N] [--news-sitemap]
 
 Three extractors over the corpus pages: plain ``trafilatura.extract`` (text only), plain
 ``trafilatura.extract(with_metadata=True)``, and the workers' own ``analyse_page`` (extraction and
@@ -9,7 +9,9 @@ them). Each runs over all the pages, one after another, in a fresh process, as a
 worker does; only the loop is timed, not the imports. A round runs the three in turn, the order
 changing from round to round, and the table gives each one's median over the rounds: on a shared
 machine the load changes from minute to minute, and the median of rounds side by side says what one
-run cannot.
+run cannot. With ``--news-sitemap``, a fourth run gives ``analyse_page`` each annotated page's
+publication day as a news sitemap listing it would (what spares htmldate's search on pages that state
+no date of their own).
 
 (An earlier version timed the three page by page in turn in one process. That made plain trafilatura
 15 to 25 % dearer than in a loop of its own, and ours hardly so: caches and the garbage collector
@@ -25,30 +27,34 @@ import subprocess
 import sys
 import time
 
-from benchmarks.corpus import load_corpus
+from benchmarks.corpus import annotated_days, load_corpus
 
 TARGET_EXTRACT_RATIO = 1.1  # extraction alone over plain with_metadata=True
 RUNS = ("plain", "plain_meta", "ours")
+LISTED = "ours_listed"  # ours, each page given the publication day a news sitemap would list
 
 
 def run_one(kind: str, limit: int | None) -> dict[str, float]:
     """CPU seconds of one extractor's loop over the pages, in this process (after one page to warm up)."""
     pages = load_corpus(limit)
-    if kind == "ours":
+    if kind in ("ours", LISTED):
         import crawler.extract.warmup  # noqa: F401 -- what the workers' fork server imports before forking
         from benchmarks.harness import PROJECT_SETTINGS
         from crawler.config import ExtractConfig
         from crawler.extract.analysis import analyse_page
 
         config = ExtractConfig.from_settings(PROJECT_SETTINGS)
-        sums = {"extract": 0.0, "sign": 0.0}
+        listed = {page.url: day for page in pages if (day := annotated_days([page]).get(page.path))}
+        listed = listed if kind == LISTED else {}
+        extract_key, sign_key = ("extract", "sign") if kind == "ours" else ("extract_listed", "sign_listed")
+        sums = {extract_key: 0.0, sign_key: 0.0}
 
         def extract(html: bytes, url: str) -> None:
             result = analyse_page(
-                html, url, None, None, None, config.options, config.article_scheme, config.teaser_scheme
+                html, url, None, None, listed.get(url), config.options, config.article_scheme, config.teaser_scheme
             )
-            sums["extract"] += result.extract_cpu_s
-            sums["sign"] += result.sign_cpu_s
+            sums[extract_key] += result.extract_cpu_s
+            sums[sign_key] += result.sign_cpu_s
 
     else:
         import trafilatura  # as released: nothing of the crawler is imported in this process
@@ -81,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="use only the first N corpus pages")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the three runs (default 3)")
-    parser.add_argument("--only", choices=RUNS, help=argparse.SUPPRESS)  # one run, in the process it is given
+    parser.add_argument(
+        "--news-sitemap", action="store_true", help="also run ours as if a news sitemap gave each page's day"
+    )
+    # One run, in the process it is given.
+    parser.add_argument("--only", choices=(*RUNS, LISTED), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.only:
         print(json.dumps(run_one(options.only, options.limit)))
@@ -93,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"extract_cpu: {options.rounds} rounds, load average {load_average()} at start")
     rounds: list[dict[str, float]] = []
     pages = 0
+    runs = (*RUNS, LISTED) if options.news_sitemap else RUNS
     for number in range(options.rounds):
-        order = RUNS[number % len(RUNS) :] + RUNS[: number % len(RUNS)]
+        order = runs[number % len(runs) :] + runs[: number % len(runs)]
         measured: dict[str, float] = {}
         for kind in order:
             measured.update(measure(kind, options.limit))
@@ -104,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"round {number + 1} ({', '.join(order)}): plain {ms['plain']:.2f}, with_metadata {ms['plain_meta']:.2f},"
             f" ours {ms['ours']:.2f} ms/page ({ms['ours'] / ms['plain']:.2f}x plain)"
+            + (f"; listed with their day {ms[LISTED]:.2f}" if LISTED in ms else "")
         )
     median = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
     print(f"\n{pages} corpus pages; CPU ms/page, median of {options.rounds} rounds{'':8}vs plain text only")
@@ -114,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         ("  extraction (timing/extract_cpu_s)", "extract"),
         ("  signatures (timing/sign_cpu_s)", "sign"),
     )
+    if options.news_sitemap:
+        rows += (("ours, pages listed with their day (news sitemap)", LISTED), ("  extraction", "extract_listed"))
     for label, name in rows:
         print(f"{label:48}{median[name]:>10.2f}  {median[name] / median['plain']:.2f}x")
     worker = [r["ours"] / r["plain"] for r in rounds]

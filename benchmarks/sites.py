@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from benchmarks.corpus import CorpusPage
+from benchmarks.corpus import CorpusPage, annotated_days
 from crawler.demo.server import LoopbackHandler, LoopbackServer, RequestLog, Route
 
 # Every site allows everything: the crawls obey robots.txt as a user's crawl does, and fetch it.
@@ -28,11 +28,19 @@ def files_route(files: Files) -> Route:
     return route
 
 
-def sitemap(base: str, paths: list[str]) -> bytes:
-    entries = "".join(f"<url><loc>{base}{path}</loc></url>" for path in paths)
+def sitemap(base: str, paths: list[str], published: dict[str, str] | None = None) -> bytes:
+    """A sitemap listing ``paths``; with ``published`` (path -> day), a news sitemap giving those pages'
+    ``<news:publication_date>``."""
+    published = published or {}
+
+    def news(path: str) -> str:
+        day = published.get(path)
+        return f"<news:news><news:publication_date>{day}</news:publication_date></news:news>" if day else ""
+
+    entries = "".join(f"<url><loc>{base}{path}</loc>{news(path)}</url>" for path in paths)
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        f' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
     ).encode()
 
 
@@ -43,14 +51,16 @@ def static_site(name: str, log: RequestLog | None = None) -> tuple[LoopbackServe
 
 
 @contextmanager
-def serve_corpus(pages: list[CorpusPage]) -> Iterator[LoopbackServer]:
+def serve_corpus(pages: list[CorpusPage], news_sitemap: bool = False) -> Iterator[LoopbackServer]:
     """Serve the pages at /p/<index>.html with a /sitemap.xml listing them and a /robots.txt; yields the server
-    (its ``base_url``, and its ``log`` of every request received)."""
+    (its ``base_url``, and its ``log`` of every request received). ``news_sitemap``: the sitemap gives each
+    page's annotated publication day, as a news site's does."""
     server, files = static_site("corpus")
     for page in pages:
         # No charset in the header: like many real servers, leave it to the page and the client.
         files[page.path] = (page.html, "text/html")
-    files["/sitemap.xml"] = (sitemap(server.base_url, [p.path for p in pages]), "application/xml")
+    published = annotated_days(pages) if news_sitemap else None
+    files["/sitemap.xml"] = (sitemap(server.base_url, [p.path for p in pages], published), "application/xml")
     with server:
         yield server
 
