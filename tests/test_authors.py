@@ -404,3 +404,27 @@ def test_only_the_first_headlines_of_a_page_are_read_for_a_byline():
     tree = parse_html(f"<html><body>{byline}{teasers}</body></html>")
     assert tree is not None
     assert read_metadata(tree, URL).author == "Ann Example"
+
+
+BOX_PAGE = """<html><head><title>The tunnel vote</title></head><body><article><h1>The tunnel vote</h1>
+<p>{story}</p></article>{box}</body></html>"""
+BIO = "<p>" + "Writes about leasing, loans and the cars people drive to work, after years at a bank. " * 3 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "box, expected",
+    [
+        (f'<div class="author-bio footer"><h3>Martin Junker</h3>{BIO}</div>', "Martin Junker"),
+        # The name and a "Follow" link in one heading: the name alone.
+        (f'<div class="author-info"><h3><a href="/in/ih">Inga Hoeltmann</a><a href="/login">Follow</a></h3>{BIO}</div>',
+         "Inga Hoeltmann"),
+        (f'<div class="about-the-author"><h4>About Ann Example</h4>{BIO}</div>', "Ann Example"),
+        # A first name alone, a box among the comments: no author.
+        (f'<div class="author-box"><h3>Über Kathrin</h3>{BIO}</div>', None),
+        (f'<div class="comments"><div class="author-info"><b>Helmut Kruse</b>{BIO}</div></div>', None),
+    ],
+)  # fmt: skip
+def test_an_about_the_author_box_names_the_author(box, expected):
+    tree = parse_html(BOX_PAGE.format(story=STORY, box=box))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected

@@ -61,7 +61,7 @@ def _archive_link_author(links: list[HtmlElement]) -> str | None:
         else:
             continue
         name = _TRAILING_MARKS.sub("", name)
-        if name and len(name) <= MAX_NAME_CHARS and not _aside(link):
+        if name and len(name) <= MAX_NAME_CHARS and not inside_aside(link):
             names.append(name)
     return names[0] if names and len({name.casefold() for name in names}) == 1 else None
 
@@ -98,7 +98,8 @@ def is_aside(element: HtmlElement) -> bool:
     return any(_ASIDE_TOKEN.match(token) and not _LAYOUT_TOKEN.match(token) for token in tokens)
 
 
-def _aside(element: HtmlElement) -> bool:
+def inside_aside(element: HtmlElement) -> bool:
+    """Whether ``element`` is inside comments, a sidebar, a widget, related stories, navigation or a footer."""
     for ancestor in element.iterancestors():
         if ancestor.tag == "body":
             return False

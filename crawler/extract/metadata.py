@@ -17,6 +17,7 @@ from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_js
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing
 
+from crawler.extract.author_boxes import author_box_name
 from crawler.extract.author_links import linked_author
 from crawler.extract.authors import looks_like_a_person, names_only_the_site, tidy_authors
 from crawler.extract.byline_lines import byline_line_author
@@ -150,9 +151,9 @@ class MetadataReader:
     def author(self, text: str = "") -> str | None:
         """The person a byline line of the article's ``text`` names, else the authors the structured data
         names, else the byline's, else the one the links to an author's archive name, else the person a line
-        beside the headline names after "By"; without what is not a person. The site's own name is the
-        author only when no later source names a person instead ("Die FURCHE" in the structured data,
-        "Ursula Baatz" in the byline)."""
+        beside the headline names after "By", else the one an "about the author" box names; without what is
+        not a person. The site's own name is the author only when no later source names a person instead
+        ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
         site_only = None
         for found in self._authors_found(text):
             if not found:
@@ -180,6 +181,8 @@ class MetadataReader:
         yield tidy_authors(linked_author(self.tree, elements.h1s), self.url, site_names, elements.metadata_strings())
         # A byline under the headline whose markup says nothing of an author: read from its words.
         yield tidy_authors(headline_byline_author(elements.h1s), self.url, site_names, elements.metadata_strings())
+        # A box about the author beside the story, as blog themes add one: its heading names them.
+        yield tidy_authors(author_box_name(self.tree), self.url, site_names, elements.metadata_strings())
 
     @property
     def published(self) -> str | None:
