@@ -34,6 +34,10 @@ SITE = ["The Daily Herald"]
         ("FOCUS-Online-Experte Robin Tschöpe", "Robin Tschöpe"),
         ("Reporterin Ann Example; Bo Writer", "Ann Example; Bo Writer"),
         ("Redakteur Max", "Redakteur Max"),
+        # A job title given as a name of its own beside the person's; alone, it stays.
+        ("Ann Example; Staff Writer", "Ann Example"),
+        ("Senior Correspondent; Ann Example", "Ann Example"),
+        ("Staff Writer", "Staff Writer"),
         # The two people of an interview.
         ("Richard David Precht im Gespräch mit Karin Fischer", "Richard David Precht; Karin Fischer"),
         ("Ann Example in conversation with Bo Writer; Cy Third", "Ann Example; Bo Writer; Cy Third"),
@@ -308,6 +312,7 @@ def story_text(*lines: str, at: int = 0, paragraphs: int = 8) -> str:
         (story_text("Von Ann Example und dem Team der Redaktion"), None),
         (story_text("By Ann E Example"), "Ann E Example"),
         (story_text("Von David Hutzler, dpa"), "David Hutzler"),  # an agency in lower case
+        (story_text("By Ann Example, Staff Writer"), "Ann Example"),
         (story_text("Von Ann Example/dpa"), "Ann Example"),  # an agency after a slash
         (story_text("Von Ann Example / Bo Writer"), "Ann Example; Bo Writer"),
         (story_text("Blog Beitrag von Margarita Koreneva", at=1), "Margarita Koreneva"),

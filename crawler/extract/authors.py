@@ -68,6 +68,12 @@ _DATE_LABEL_TAIL = re.compile(
     r"(?:\s+(?:" + "|".join(map(re.escape, sorted((*_DATE_LABELS, *_TIME_LABELS)))) + r"))+$", re.IGNORECASE
 )
 _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
+# The words of a job title given beside the name as a name of its own ("Ann Example, Staff Writer").
+_JOB_WORDS = frozenset(
+    ("staff", "writer", "writers", "reporter", "reporters", "editor", "editors", "correspondent", "contributor",
+     "contributing", "columnist", "senior", "chief", "associate", "deputy", "managing", "freelance", "guest",
+     "special", "to", "the", "political", "business", "sports", "science", "news", "desk")
+)  # fmt: skip
 # The country of a publisher's address, which structured data give beside its name, after the city
 # ("Süddeutsche.de GmbH; Munich; Germany").
 _COUNTRIES = frozenset(
@@ -104,8 +110,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
     figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree
     given as a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich;
-    Germany"), and the site's own name (``site_names``, the URL's host) beside the people who wrote for it:
-    alone, it is who the page says wrote it (a personal blog, a press office).
+    Germany"), and the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside
+    the people who wrote for it: alone, it is who the page says wrote it (a personal blog, a press office).
     Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
@@ -126,6 +132,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
     sites = _site_keys(url, site_names)
     names = [n for n in names if not _is_site(n, sites)] or names
+    names = [n for n in names if not _is_job_title(n)] or names
     if not names:
         return None
     if any(len(n.split()) > 1 for n in names):  # only then are the page's strings read
@@ -208,6 +215,13 @@ def _not_a_name(name: str) -> bool:
     words = folded.split()
     # A host name, title-cased by trafilatura ("Www Daily Herald De": its dots and hyphens became spaces).
     return len(words) > 1 and words[-1] in _TLDS and (len(words) <= 3 or words[0] == "www")
+
+
+def _is_job_title(name: str) -> bool:
+    """A job title given as a name ("Staff Writer", "Senior Correspondent"): beside a person's name, it is no
+    one's; alone, it is who the page says wrote it."""
+    words = name.casefold().split()
+    return set(words) <= _JOB_WORDS and words[-1] not in ("to", "the")
 
 
 def _has_initials(name: str) -> bool:
