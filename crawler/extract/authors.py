@@ -72,7 +72,7 @@ _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
 _JOB_WORDS = frozenset(
     ("staff", "writer", "writers", "reporter", "reporters", "editor", "editors", "correspondent", "contributor",
      "contributing", "columnist", "senior", "chief", "associate", "deputy", "managing", "freelance", "guest",
-     "special", "to", "the", "political", "business", "sports", "science", "news", "desk")
+     "special", "political", "business", "sports", "science", "news", "desk")
 )  # fmt: skip
 # The country of a publisher's address, which structured data give beside its name, after the city
 # ("Süddeutsche.de GmbH; Munich; Germany").
@@ -220,8 +220,8 @@ def _not_a_name(name: str) -> bool:
 def _is_job_title(name: str) -> bool:
     """A job title given as a name ("Staff Writer", "Senior Correspondent"): beside a person's name, it is no
     one's; alone, it is who the page says wrote it."""
-    words = name.casefold().split()
-    return set(words) <= _JOB_WORDS and words[-1] not in ("to", "the")
+    words = set(name.casefold().split())
+    return bool(words) and words <= _JOB_WORDS
 
 
 def _has_initials(name: str) -> bool:
