@@ -133,6 +133,19 @@ def test_news_sitemap_publication_dates_and_unreadable_dates():
     ]
 
 
+def test_a_listing_that_gives_every_item_one_publication_date_dates_none():
+    item = "<item><link>https://x.org/{}.html</link><pubDate>Sun, 01 Mar 2026 10:30:00 +0100</pubDate></item>"
+    feed = "<rss><channel>{}</channel></rss>"
+    same = discovery.feed_entries(feed.format("".join(item.format(n) for n in "abc")).encode())
+    assert [entry.published for entry in same] == [None, None, None]  # the moment the feed was made
+    assert [entry.changed for entry in same] == ["2026-03-01T09:30:00+00:00"] * 3  # still a change date
+    two = discovery.feed_entries(feed.format("".join(item.format(n) for n in "ab")).encode())
+    assert [entry.published for entry in two] == ["2026-03-01T10:30:00+01:00"] * 2
+    day = item.replace("Sun, 01 Mar 2026 10:30:00 +0100", "2026-03-01")
+    days = discovery.feed_entries(feed.format("".join(day.format(n) for n in "abc")).encode())
+    assert [entry.published for entry in days] == ["2026-03-01"] * 3  # a day's stories, dated by the day
+
+
 @pytest.mark.parametrize(
     ("written", "read"),
     [

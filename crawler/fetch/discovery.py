@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from io import BytesIO
@@ -21,6 +21,7 @@ SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
 FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
 FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change, not the publication
+SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
 
 
 class TooLarge(ValueError):
@@ -103,7 +104,7 @@ def sitemap_entries(body: bytes) -> tuple[str, list[Listed]]:
         entries.append(
             Listed(loc.text.strip(), max((d for d in dates if d), default=None), publication_date(published))
         )
-    return ("sitemapindex" if kind == "sitemapindex" else "urlset"), entries
+    return ("sitemapindex" if kind == "sitemapindex" else "urlset"), _each_its_own_date(entries)
 
 
 def feed_entries(body: bytes) -> list[Listed]:
@@ -123,7 +124,18 @@ def feed_entries(body: bytes) -> list[Listed]:
             dates = [listed_date(text) for _, text in stated]
             published = next((text for name, text in stated if name in FEED_PUBLISHED), None)
             entries.append(Listed(link, max((d for d in dates if d), default=None), publication_date(published)))
-    return entries
+    return _each_its_own_date(entries)
+
+
+def _each_its_own_date(entries: list[Listed]) -> list[Listed]:
+    """``entries`` without their publication dates when all of them give the same moment: a feed or sitemap
+    that dates every item with the moment it was made dates none of them. (One day for all is kept: a
+    day's news sitemap may date its stories by the day alone.)"""
+    dates = {entry.published for entry in entries}
+    moment = next(iter(dates)) if len(dates) == 1 else None
+    if len(entries) < SAME_DATE_ENTRIES or moment is None or len(moment) <= len("2022-05-03"):
+        return entries
+    return [replace(entry, published=None) for entry in entries]
 
 
 def _feed_link(element: lxml.etree._Element) -> str | None:
