@@ -189,6 +189,10 @@ def test_furniture_lines_in_several_languages():
         "REKLAMA",
         "Ähnliche Themen",
         "In case you missed this earlier",
+        "Written: 2023-11-07 15:03:30 / Updated: 2023-11-07 15:30:46",
+        "Posted: Thursday, April 21, 2022. 10:11 pm CST.",
+        "Posted on",
+        "Erstellt am",
     ]
     story = [
         "Read the minutes of the meeting and you will see how close the vote was, one councillor said.",
@@ -198,6 +202,8 @@ def test_furniture_lines_in_several_languages():
         "Comments made by the chairman on Tuesday angered the unions.",
         "Ähnliche Themen beschäftigen den Stadtrat seit Jahren, sagte die Bürgermeisterin.",
         "In case you missed it, the council voted on Tuesday to close the harbour road.",
+        "Written in 1921, the charter still governs how the harbour is run, the mayor said.",
+        "Posted guards stood at every gate of the harbour on Tuesday night.",
     ]
     assert all(is_furniture(line) for line in furniture)
     assert not any(is_furniture(line) for line in story)

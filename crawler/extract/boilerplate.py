@@ -129,9 +129,14 @@ DATE_TOKEN = re.compile(
     re.IGNORECASE,
 )
 # A line that is only a date stamp with a label: "Letzte Änderung 14.02.2019", "News date : 04/21/2022".
+_STAMP_LABEL = (
+    r"(letzte änderung|zuletzt (geändert|aktualisiert)|veröffentlicht( am)?|news date|published( on)?"
+    r"|video verfügbar bis|stand|written|posted( on)?|erstellt( am)?|updated( on)?)"
+)
 STAMP = re.compile(
-    r"^\W*(letzte änderung|zuletzt (geändert|aktualisiert)|veröffentlicht( am)?|news date|published( on)?"
-    r"|video verfügbar bis|stand)\s*:?\s*[\w .,/:-]{0,40}$",
+    rf"^\W*{_STAMP_LABEL}\s*:?\s*[\w .,/:-]{{0,40}}$"
+    # Two stamps on one line: "Written: 2023-11-07 15:03:30 / Updated: 2023-11-07 15:30:46".
+    rf"|^\W*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}[/|]\s*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}$",
     re.IGNORECASE,
 )
 MAX_RELATED_CHARS = 220
