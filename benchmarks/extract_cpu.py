@@ -44,8 +44,8 @@ def run_one(kind: str, limit: int | None) -> dict[str, float]:
         from crawler.extract.analysis import analyse_page
 
         config = ExtractConfig.from_settings(PROJECT_SETTINGS)
-        listed = {page.url: day for page in pages if (day := annotated_days([page]).get(page.path))}
-        listed = listed if kind == LISTED else {}
+        days = annotated_days(pages) if kind == LISTED else {}
+        listed = {page.url: days[page.path] for page in pages if page.path in days}
         extract_key, sign_key = ("extract", "sign") if kind == "ours" else ("extract_listed", "sign_listed")
         sums = {extract_key: 0.0, sign_key: 0.0}
 

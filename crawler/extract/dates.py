@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from htmldate import find_date
 from htmldate.extractors import extract_url_date, try_date_expr
 from htmldate.utils import Extractor
-from htmldate.validators import get_max_date, get_min_date
+from htmldate.validators import get_max_date, get_min_date, is_valid_date
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -64,7 +64,7 @@ def published_date(
         local = _in_local_time(text, stated) if day is not None else None
         if local is not None:  # the day it was where it was published
             return local.isoformat()
-    if day is None and listed and _plausible(listed[:10], options):
+    if day is None and listed and is_valid_date(listed[:10], DAY_FORMAT, options.min, options.max):
         return listed
     if day is None:
         day = find_date(tree, extensive_search=False, url=url) or find_date(tree, extensive_search=True, url=url)
@@ -75,16 +75,6 @@ def published_date(
         if text[:10] == day and ISO_TIMESTAMP.match(text):
             return text.replace(" ", "T")
     return day
-
-
-def _plausible(day: str, options: Extractor) -> bool:
-    """Whether ``day`` (YYYY-MM-DD) is a date and one htmldate would accept: not before its earliest
-    date, not after today."""
-    try:
-        when = date.fromisoformat(day)
-    except ValueError:
-        return False
-    return bool(options.min.date() <= when <= options.max.date())
 
 
 def _in_local_time(text: str, stated: list[str]) -> datetime | None:

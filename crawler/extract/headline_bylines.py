@@ -14,7 +14,8 @@ from crawler.extract.elements import NOT_SHOWN
 # A byline's words, alone ("By", then the name in a link or <strong> of its own) or before the name.
 _BYLINE_LEAD = re.compile(rf"^{BYLINE_LEAD}\s*:?(?:\s+(?P<name>\S.*?))?$", re.IGNORECASE)
 # A date as a byline's line writes it beside the name ("04.02.2022 | 13:10 Uhr | Uta Helkenberg"), and what
-# parts them: a bar, a dash between spaces, a dot.
+# parts them: a bar, a dash between spaces, a dot. (Not boilerplate.DATE_TOKEN, which reads dates in words
+# and times too: on the corpus it read "04. November 2021 | PAID CONTENT" as a byline.)
 _DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 _PARTS = re.compile(r"\s*[|·•]\s*|\s+[–—-]\s+")
 # What a line may put before a byline's words: the bar after a date or a label before it ("| By").

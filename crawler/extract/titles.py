@@ -85,30 +85,34 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     parts = split_title(title)
     if len(parts) < 2 or not names:
         return clean(title)
-    start, end = 0, len(parts)
     keys = {name_key(n) for n in names}
-    while end - start > 1:
-        # A name with a separator of its own, spelt whole ("Story - Salsa-Figuren - Rueda in Berlin").
-        whole = next((j for j in range(start + 1, end - 1) if name_key("".join(parts[j:end])) in keys), None)
-        if whole is not None:
-            end = whole
-        elif _is_site_name(parts[end - 1], names):
-            end -= 1
-        else:
-            break
-    while end - start > 1:
-        whole = next((j for j in range(start + 2, end) if name_key("".join(parts[start:j])) in keys), None)
-        if whole is not None:  # the same, before the headline: "Salsa-Figuren - Rueda in Berlin - Story"
-            start = whole
-        elif _is_site_name(parts[start], names):
-            start += 1
-        else:
-            break
+    end = len(parts) - _site_parts(parts, names, keys, from_end=True)
+    start = _site_parts(parts[:end], names, keys)
     # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
     end = next((i for i in range(start + 1, end) if _is_site_name(parts[i], names)), end)
     if (start, end) == (0, len(parts)):
         return clean(title)
     return _rejoin(title, parts[start], parts[end - 1])
+
+
+def _site_parts(parts: list[str], names: list[str], keys: set[str], from_end: bool = False) -> int:
+    """How many parts at the start of ``parts`` (at its end with ``from_end``) name the site, one part at
+    least left: each one that does, and a name with a separator of its own spelt whole over several
+    ("Story - Salsa-Figuren - Rueda in Berlin"; the longest such run first)."""
+    ordered = parts[::-1] if from_end else parts
+    taken = 0
+    while len(ordered) - taken > 1:
+        rest = ordered[taken:]
+        # Runs of parts in reading order, the longest first.
+        runs = ((n, rest[:n][::-1] if from_end else rest[:n]) for n in range(len(rest) - 1, 1, -1))
+        whole = next((n for n, run in runs if name_key("".join(run)) in keys), None)
+        if whole is not None:
+            taken += whole
+        elif _is_site_name(rest[0], names):
+            taken += 1
+        else:
+            break
+    return taken
 
 
 def without_sections(title: str) -> str:
@@ -121,6 +125,11 @@ def without_sections(title: str) -> str:
     if len(long) == 1 and count_words(long[0]) >= MIN_WORDS_BESIDE_SECTIONS:
         return long[0]
     return title
+
+
+def _bare_headline(title: str, names: Iterable[str]) -> str:
+    """A stated headline or ``<title>`` without the site's name and the sections' names beside it."""
+    return without_sections(strip_site_name(title, names))
 
 
 def _rejoin(title: str, first: str, last: str) -> str:
@@ -173,7 +182,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
     # states "Headline" as "Kicker - Headline" does.
-    bare = [without_sections(strip_site_name(t, names)) for t in structured]
+    bare = [_bare_headline(t, names) for t in structured]
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     title_runs = _edge_run_keys(title_tag) if title_tag else set()
     for runs in (structured_runs, title_runs):
@@ -198,7 +207,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
     if title_tag:
-        candidates.append(without_sections(strip_site_name(title_tag, names)))
+        candidates.append(_bare_headline(title_tag, names))
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
 

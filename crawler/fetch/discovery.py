@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from io import BytesIO
 
 import lxml.etree
 
-from crawler.fetch.dates import as_utc, parse_http_date
+from crawler.fetch.dates import as_utc, parse_moment
 
 GZIP_MAGIC = b"\x1f\x8b"
 PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)*", re.DOTALL | re.IGNORECASE)
@@ -168,30 +166,16 @@ def listed_date(text: str | None) -> str | None:
     A date without a time counts as its first second (UTC): "changed that day" is not newer than a
     fetch later that day.
     """
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        when: datetime | None = as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        when = parse_http_date(text)
-    return when.isoformat(timespec="seconds") if when else None
+    when = parse_moment(text.strip()) if text else None
+    return as_utc(when).isoformat(timespec="seconds") if when else None
 
 
 def publication_date(text: str | None) -> str | None:
     """A listing's publication date as the publisher means it: the day ("2022-05-03") when it gives no time,
     else the moment in ISO 8601 with the offset it was given in (its day is the publisher's, not UTC's);
     None if unreadable."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        when: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
+    text = (text or "").strip()
+    when = parse_moment(text) if text else None
     if when is None:
         return None
     return when.date().isoformat() if len(text) <= len("2022-05-03") else when.isoformat(timespec="seconds")
