@@ -187,6 +187,8 @@ OG_DATE = '<meta property="article:published_time" content="%s">'
         # Nothing structured: htmldate reads the page.
         (URL, "", "<p>Published on 12 January 2023 by the desk.</p>", "2023-01-12"),
         (URL, "", "", None),
+        # A year alone (a copyright line) is no day of publication.
+        (URL, "", "<p>A story without a date.</p><footer>© 2021 The Harbour Herald</footer>", None),
     ],
 )
 def test_published_date(url, head, body, expected):
