@@ -1,10 +1,13 @@
-"""Imported by the extraction fork server: one analysis of a sample page warms every lazy cache."""
+"""Imported by the extraction fork server: sample pages warm every lazy cache that no page's language decides."""
 
 from __future__ import annotations
 
 import gc
 
+from htmldate.extractors import month_words
+
 from crawler.extract.analysis import analyse_page
+from crawler.extract.dateparsing import FALLBACK_LANGUAGE, parser_for
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import block_hash
 from crawler.handoff import KnownChrome
@@ -30,10 +33,24 @@ SAMPLE = (
     '<time datetime="2026-03-24">24 March 2026</time>' + _PARAGRAPH * 6 + "</article>"
     "<aside><h2>Popular</h2><ul>" + _TEASERS + "</ul></aside></body></html>"
 )
-CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
-analyse_page(
-    SAMPLE.encode(), "http://127.0.0.1/story.html", None, CHROME, None, ExtractOptions(), *[SignatureScheme()] * 2
+# A page too short for fast mode: its thorough run, and there jusText with the stop words of every
+# language (its union is built at the first page whose language trafilatura was not told). In
+# Windows-1252 and declaring no charset: the statistical guess of the encoding, which imports the codecs
+# it tries.
+SHORT_SAMPLE = (
+    '<!DOCTYPE html><html><head><title>Tunnel vote</title></head><body><div class="story">'
+    "<p>The council voted for the tunnel. Work begins next summer, the mayor said at the café.</p></div></body></html>"
 )
+CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
+for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp1252"), "brief.html")):
+    analyse_page(sample, f"http://127.0.0.1/{path}", None, CHROME, None, ExtractOptions(), *[SignatureScheme()] * 2)
+# The month names of all of dateparser's locales, which htmldate gathers (loading every locale's data) at
+# the first date string that has neither a year nor an English month; and dateparser with its English
+# patterns, which read a date written in words on a page of any language (0.1 s, where each further
+# language costs 0.02-0.03 s). None of it depends on a page's language: each worker would pay for it,
+# at its first such page.
+month_words()
+parser_for((FALLBACK_LANGUAGE,)).get_date_data("Tuesday, 24 March 2026")
 
 # What is loaded now stays for the workers' lifetime: frozen, the collector no longer walks it at
 # every full collection (and no longer writes to the pages the workers share with this process).
