@@ -34,6 +34,8 @@ def test_split_title_at_separators_only():
         ("Tunnel vote: what happens next | The Daily Herald", "Tunnel vote: what happens next"),
         ("Tunnel vote", "Tunnel vote"),
         ("The Daily Herald", "The Daily Herald"),  # nothing but the name: kept
+        ("The Daily Herald -", "The Daily Herald"),  # a separator with nothing beyond it: not kept
+        ("| Tunnel vote", "Tunnel vote"),
         # The name after the headline, then the site's slogan or a section: both go.
         ("Tunnel vote : The Daily Herald | News you can trust", "Tunnel vote"),
         ("Tunnel vote - Daily Herald - World", "Tunnel vote"),

@@ -83,7 +83,9 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``title`` without leading and trailing parts that name the site (one of ``site_names``)."""
     names = [n for n in site_names if n and n.strip()]
     parts = split_title(title)
-    if len(parts) < 2 or not names:
+    if len(parts) < 2:  # nothing to strip, but a separator left dangling at an end ("Site name -")
+        return parts[0] if parts else ""
+    if not names:
         return clean(title)
     keys = {name_key(n) for n in names}
     end = len(parts) - _site_parts(parts, names, keys, from_end=True)
