@@ -38,6 +38,10 @@ SITE = ["The Daily Herald"]
         ("Ann Example; Staff Writer", "Ann Example"),
         ("Senior Correspondent; Ann Example", "Ann Example"),
         ("Staff Writer", "Staff Writer"),
+        # A job title, or the site's name and one, written after the name without a separator.
+        ("Ann Example Staff Writer", "Ann Example"),
+        ("Ann Example Daily Herald Staff", "Ann Example"),
+        ("Ann Example PhillyVoice Staff", "Ann Example PhillyVoice"),  # another site's name: not known as one
         # The two people of an interview.
         ("Richard David Precht im Gespräch mit Karin Fischer", "Richard David Precht; Karin Fischer"),
         ("Ann Example in conversation with Bo Writer; Cy Third", "Ann Example; Bo Writer; Cy Third"),

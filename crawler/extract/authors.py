@@ -111,7 +111,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree
     given as a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich;
     Germany"), and the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside
-    the people who wrote for it: alone, it is who the page says wrote it (a personal blog, a press office).
+    the people who wrote for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is
+    who the page says wrote it (a personal blog, a press office).
     Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
@@ -131,6 +132,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
     sites = _site_keys(url, site_names)
+    names = [_without_job_after(n, sites) for n in names]
     names = [n for n in names if not _is_site(n, sites)] or names
     names = [n for n in names if not _is_job_title(n)] or names
     if not names:
@@ -222,6 +224,21 @@ def _is_job_title(name: str) -> bool:
     one's; alone, it is who the page says wrote it."""
     words = set(name.casefold().split())
     return bool(words) and words <= _JOB_WORDS
+
+
+def _without_job_after(name: str, sites: set[str]) -> str:
+    """A person's name followed, with no separator, by a job title or by the site's name and one ("Ann
+    Example Staff Writer", "Adam Aaronson PhillyVoice Staff"): the name alone, if it looks like one."""
+    words = name.split()
+    end = len(words)
+    while end > 2 and words[end - 1].casefold() in _JOB_WORDS:
+        end -= 1
+    if end == len(words):
+        return name
+    # The site's name before the job title, in one word or several ("Daily Herald Staff").
+    end = next((i for i in range(2, end) if name_key("".join(words[i:end])) in sites), end)
+    person = " ".join(words[:end])
+    return person if looks_like_a_person(person) else name
 
 
 def _has_initials(name: str) -> bool:
