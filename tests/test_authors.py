@@ -140,6 +140,21 @@ def test_a_placeholder_author_gives_way_to_the_byline():
     assert read_metadata(tree, URL).author == "Ann Example"
 
 
+@pytest.mark.parametrize(
+    "title, byline, expected",
+    [
+        # Byline markup around the headline (a rating widget) states the title: no one's name.
+        ("Harbour council backs the tunnel", "Harbour council backs the tunnel", None),
+        # A page about a person whose byline names them: their name.
+        ("Ann Example", "Ann Example", "Ann Example"),
+    ],
+)
+def test_the_headline_in_byline_markup_is_no_author(title, byline, expected):
+    tree = parse_html(page(f"<title>{title}</title>", f'<h1>{title}</h1><div class="byline">{byline}</div>'))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected
+
+
 def test_the_sites_name_beside_a_person_is_left_out_of_a_page_author():
     head = '<meta property="og:site_name" content="The Daily Herald">'
     head += '<meta name="author" content="Daily Herald, Ann Example">'

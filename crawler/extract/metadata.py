@@ -27,7 +27,7 @@ from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
 from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
-from crawler.extract.titles import TitleSources, page_title
+from crawler.extract.titles import TitleSources, name_key, page_title
 from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
 
@@ -155,8 +155,11 @@ class MetadataReader:
         not a person. The site's own name is the author only when no later source names a person instead
         ("Die FURCHE" in the structured data, "Ursula Baatz" in the byline)."""
         site_only = None
+        headline = name_key(self.title or "")
         for found in self._authors_found(text):
-            if not found:
+            # A byline's markup around the headline (a rating widget's): the story's title, no one's name
+            # (unless the title is a person's name: a page about its author).
+            if not found or (name_key(found) == headline and not looks_like_a_person(found)):
                 continue
             # Bylines hold much else: against the site's name, only a person's name.
             person = site_only is None or looks_like_a_person(found)
