@@ -252,6 +252,13 @@ def test_a_blogs_author_named_only_in_the_link_to_their_archive():
     assert read_metadata(tree, URL).author == "Petra Ruland"
 
 
+@pytest.mark.parametrize("folder", ["author", "autor", "reporters", "writer", "contributors", "columnist"])
+def test_the_addresses_of_an_authors_page(folder):
+    link = f'<a href="/{folder}/pruland/" title="View all posts by Petra Ruland">Petra</a>'
+    tree = parse_html(f"<html><body><article><p>Words.</p><div>{link}</div></article></body></html>")
+    assert read_metadata(tree, URL).author == "Petra Ruland"
+
+
 def test_archive_links_in_a_layout_with_a_sidebar_and_with_an_arrow_are_read():
     # "one-sidebar" says how the page is laid out: the post in it is no sidebar.
     post = BLOG_POST.format(name="marc", aside="").replace("<article>", '<div id="main" class="one-sidebar"><article>')

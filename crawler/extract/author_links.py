@@ -27,7 +27,8 @@ MAX_NAME_CHARS = 60
 # The addresses sites give an author's page, which an archive link ("View all posts by …") and a byline's
 # link ("By <a href="/author/ann/">Ann Example</a>") go to.
 _AUTHOR_PAGE = re.compile(
-    r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?)/",
+    r"/(?:authors?|autor|autoren|autorin|profile?|people|journalist|journalisten|redakteur|staff|users?|members?"
+    r"|reporters?|writers?|contributors?|columnists?)/",
     re.IGNORECASE,
 )
 # The words a byline puts before the link.
