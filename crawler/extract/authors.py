@@ -236,7 +236,7 @@ def _without_job_after(name: str, sites: set[str]) -> str:
     if end == len(words):
         return name
     # The site's name before the job title, in one word or several ("Daily Herald Staff").
-    end = next((i for i in range(2, end) if name_key("".join(words[i:end])) in sites), end)
+    end = next((i for i in range(2, end) if _is_site(" ".join(words[i:end]), sites)), end)
     person = " ".join(words[:end])
     return person if looks_like_a_person(person) else name
 

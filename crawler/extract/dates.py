@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from htmldate import find_date
 from htmldate.extractors import extract_url_date, try_date_expr
@@ -14,6 +13,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.elements import PageElements
+from crawler.fetch.dates import parse_moment
 
 DAY_FORMAT = "%Y-%m-%d"
 # Where pages state their publication date, most trusted first (measured on the evaluation corpus:
@@ -103,11 +103,8 @@ def _in_local_time(text: str, stated: list[str]) -> datetime | None:
 
 def _moment(text: str) -> datetime | None:
     """The moment an ISO 8601 or RFC 2822 timestamp with a time zone states; None for anything else."""
-    try:
-        moment = datetime.fromisoformat(text) if ISO_TIMESTAMP.match(text) else parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment if moment.tzinfo is not None else None
+    moment = parse_moment(text)
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 _MODIFIED_PROPERTIES = {"article:modified_time", "og:updated_time"}

@@ -1,4 +1,4 @@
-"""Dates as servers and feeds write them, read into aware UTC datetimes."""
+"""Dates as servers, feeds and pages write them: ISO 8601 and RFC 822 read into datetimes."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ FEED_ROOTS = {"rss", "feed", "rdf"}
 FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
 FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change, not the publication
 SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
+DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
 
 
 class TooLarge(ValueError):
@@ -131,7 +132,7 @@ def _each_its_own_date(entries: list[Listed]) -> list[Listed]:
     day's news sitemap may date its stories by the day alone.)"""
     dates = {entry.published for entry in entries}
     moment = next(iter(dates)) if len(dates) == 1 else None
-    if len(entries) < SAME_DATE_ENTRIES or moment is None or len(moment) <= len("2022-05-03"):
+    if len(entries) < SAME_DATE_ENTRIES or moment is None or len(moment) <= DAY_CHARS:
         return entries
     return [replace(entry, published=None) for entry in entries]
 
@@ -178,7 +179,7 @@ def publication_date(text: str | None) -> str | None:
     when = parse_moment(text) if text else None
     if when is None:
         return None
-    return when.date().isoformat() if len(text) <= len("2022-05-03") else when.isoformat(timespec="seconds")
+    return when.date().isoformat() if len(text) <= DAY_CHARS else when.isoformat(timespec="seconds")
 
 
 def robots_sitemaps(body: bytes) -> list[str]:
