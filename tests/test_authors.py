@@ -210,6 +210,27 @@ def test_a_person_in_the_byline_is_the_author_where_the_structured_data_names_on
     assert read_metadata(tree, URL).author == expected
 
 
+@pytest.mark.parametrize(
+    "structured, byline, expected",
+    [
+        # A login name, the person's name run together (as a blog's JSON-LD gives it): the byline spells it out.
+        ("arianschlichenmayer", "Arian Schlichenmayer", "Arian Schlichenmayer"),
+        # Another person in the byline: the structured data's name stands.
+        ("arianschlichenmayer", "Ann Example", "Arianschlichenmayer"),
+        # A first name alone is not run together: it stands, whoever the byline names.
+        ("Ann", "Ann Example", "Ann"),
+    ],
+)
+def test_a_name_run_together_is_spelt_as_the_byline_spells_it(structured, byline, expected):
+    json_ld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article", '
+        f'"author": {{"@type": "Person", "name": "{structured}"}}}}</script>'
+    )
+    tree = parse_html(page(json_ld, f'<div class="post-author">von <a href="/creator/x/">{byline}</a></div>'))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected
+
+
 def test_a_name_whose_letters_the_json_ld_writes_as_character_references():
     # The HTML parser leaves a script's text as written: "&oacute;" is still a reference in it.
     head = (
