@@ -1,0 +1,161 @@
+"""trafilatura's XPath expressions in their faster forms select the same elements, in the same order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+import crawler.extract.body  # noqa: F401  (installs the faster forms, as every extraction does)
+from crawler.extract import xpath_forms
+from crawler.extract.parsing import parse_html
+
+FIXTURE = Path(__file__).parent / "fixtures" / "magazine_article.html"
+# Elements with and without ids and classes, empty ones, both orders, and the words trafilatura's
+# patterns look for (comments, share buttons, sidebars, cookie banners, hidden parts, teasers).
+ATTRIBUTES = [
+    "",
+    'class=""',
+    'id=""',
+    'class="comments"',
+    'id="comments"',
+    'id="comment-list" class="body"',
+    'class="article-body" id="share-top"',
+    'class="sidebar"',
+    'class="cookie-banner"',
+    'id="CookieBanner"',
+    'class="post-content entry"',
+    'class=" hidden"',
+    'id="hidden-part"',
+    'style="display:none"',
+    'class="teaser"',
+    'class="ad-slot"',
+    'class="author-name"',
+    'class="infinite-scroll"',
+    'id="mvp-post-add-box"',
+    'class="tag-list"',
+    'class="bottom link"',
+    'aria-hidden="true"',
+    'role="navigation" class="caption"',
+    'data-component="MostPopularStories"',
+    'style="border: 1px"',
+]
+# "list" and "item" are what trafilatura renames lists and their items to before it prunes.
+TAGS = ["div", "section", "ul", "ol", "p", "span", "aside", "details", "article", "a", "list", "item", "main"]
+
+
+def varied_page() -> str:
+    blocks = []
+    for n, attributes in enumerate(ATTRIBUTES):
+        for tag in TAGS:
+            inner = "<h1>Heading</h1>" if n % 3 == 0 else f'<a href="/{n}">link {n}</a>'
+            blocks.append(f"<{tag} {attributes}>Text {n} {inner}<p {ATTRIBUTES[-n]}>more words here</p></{tag}>")
+    return "<html><head><title>Varied</title></head><body><main>" + "".join(blocks) + "</main></body></html>"
+
+
+def test_guarding_wraps_attribute_tests_and_leaves_what_could_match_nothing():
+    assert xpath_forms.guarded("//*[re:test(@class, 'menu|nav')]") == (
+        "//*[((@class) and re:test(@class, 'menu|nav'))]"
+    )
+    assert xpath_forms.guarded("//*[re:test(@id|@class, '^shar', 'i')]") == (
+        "//*[((@id or @class) and re:test(@id|@class, '^shar', 'i'))]"
+    )
+    # A pattern that matches the empty string is true for an element without the attribute.
+    assert xpath_forms.guarded("//*[re:test(@class, 'x?')]") == "//*[re:test(@class, 'x?')]"
+    assert xpath_forms.guarded("//*[re:test(@class, '^$')]") == "//*[re:test(@class, '^$')]"
+    # Guarding twice changes nothing.
+    once = xpath_forms.guarded("//div[re:test(@id, 'a') or re:test(@class, 'b')]")
+    assert xpath_forms.guarded(once) == once
+
+
+def test_installed_forms_select_what_trafilaturas_expressions_select():
+    xpath_forms.install()
+    installed = xpath_forms.installed()
+    assert len(installed) >= 10  # the boilerplate, comment and body expressions
+    pages = [parse_html(varied_page()), parse_html(FIXTURE.read_text(encoding="utf-8"))]
+    selected = 0
+    for original, faster in installed:
+        assert faster.path != original.path
+        for page in pages:
+            assert page is not None
+            for context in (page, *page.iter("main", "article")):  # trafilatura prunes subtrees too
+                expected = original(context)
+                assert faster(context) == expected, original.path
+                selected += len(expected)
+    assert selected > 100  # the pages exercise the expressions, not only their empty results
+
+
+def test_installing_again_changes_nothing_and_removing_restores_trafilatura():
+    from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
+    xpath_forms.install()
+    assert xpath_forms.install() == 0
+    faster_paths = [x.path for x in OVERALL_DISCARD_XPATH]
+    with xpath_forms.removed():
+        assert all(") and re:test(" not in x.path and " | " not in x.path for x in OVERALL_DISCARD_XPATH)
+    assert [x.path for x in OVERALL_DISCARD_XPATH] == faster_paths
+    assert any(") and re:test(" in path for path in faster_paths)
+    assert any(path.startswith(".//div[") and " | .//span[" in path for path in faster_paths)
+
+
+def test_a_named_first_step_becomes_one_step_per_name_and_only_when_its_predicates_filter():
+    assert xpath_forms.named_steps(".//*[self::div or self::list][@id='a' or contains(@class, 'b')]") == (
+        ".//div[@id='a' or contains(@class, 'b')] | .//list[@id='a' or contains(@class, 'b')]"
+    )
+    assert xpath_forms.named_steps(".//*[self::div or self::p][@id][not(.//h1)]") == (
+        ".//div[@id][not(.//h1)] | .//p[@id][not(.//h1)]"
+    )
+    # A bracket inside a quoted string is text, not a predicate.
+    assert xpath_forms.named_steps(".//*[self::div][contains(@class, '[x]')]") == ".//div[contains(@class, '[x]')]"
+    # Positions count among each parent's children: "the first div or p" is no "first div" plus "first p".
+    for kept in (
+        ".//*[self::div or self::p][1]",
+        ".//*[self::div or self::p][@id][last()]",
+        ".//*[self::div or self::p][position() < 3]",
+        ".//*[self::div or self::p][count(a)]",
+        "(.//*[self::div or self::p][@id])[1]",
+        ".//*[self::div or self::p]/a",  # a further step
+        ".//*[self::div or @id='x']",  # not only names
+        "//*[self::div or self::p]",  # from the document's root
+    ):
+        assert xpath_forms.named_steps(kept) == kept, kept
+
+
+def test_attributes_are_tested_for_presence_first_only_where_their_absence_means_no_match():
+    predicate = "@class='x' or contains(@style, 'none') or starts-with(@id|@class, 'r')"
+    assert xpath_forms.attribute_filtered(f".//*[{predicate}]") == f".//*[@class or @id or @style][{predicate}]"
+    for kept in (
+        ".//*[not(@class)]",  # true on an element without the attribute
+        ".//*[@class='' or string(@id)='']",  # so is this
+        ".//*[@class='x' or text()='y']",  # reads more than attributes
+        ".//*[@class='x' or .//h1]",
+        ".//*[@class='x' or self::p]",
+        ".//*[@*='x']",
+        ".//*[@class][@id]",  # two predicates
+        ".//div[@class='x']",
+    ):
+        assert xpath_forms.attribute_filtered(kept) == kept, kept
+
+
+def test_each_rewrite_selects_the_same_elements_on_a_varied_page():
+    page = parse_html(varied_page())
+    assert page is not None
+    paths = [
+        (
+            ".//*[self::div or self::section or self::aside]"
+            "[((@id) and re:test(@id, 'comment|share')) or contains(@class, 'sidebar')]"
+        ),
+        ".//*[self::ul or self::ol or self::p][not(.//h1)][@class or @id]",
+        (
+            ".//*[@class='comments-title' or contains(@style, 'display:none') or @aria-hidden='true'"
+            " or starts-with(@id|@class, 'hid')]"
+        ),
+        ".//*[contains(translate(@role, 'N', 'n'), 'nav') or contains(@data-component, 'Popular')]",
+    ]
+    namespaces = {"re": xpath_forms.REGEXP_NS}
+    for path in paths:
+        faster = xpath_forms.faster(path)
+        assert faster != path
+        expected = etree.XPath(path, namespaces=namespaces)(page)
+        assert expected, path  # the page has such elements
+        assert etree.XPath(faster, namespaces=namespaces)(page) == expected, path
