@@ -39,6 +39,12 @@ ATTRIBUTES = [
     'role="navigation" class="caption"',
     'data-component="MostPopularStories"',
     'style="border: 1px"',
+    'class="CookieBanner"',
+    'id="COOKIE-NOTICE-top"',
+    'class="coo\u212aie-bar"',  # the Kelvin sign, which re.IGNORECASE matches with "k"
+    'class="Comments-Area"',
+    'id="ArticleComments"',
+    'class="post-comments comment-list"',
 ]
 # "list" and "item" are what trafilatura renames lists and their items to before it prunes.
 TAGS = ["div", "section", "ul", "ol", "p", "span", "aside", "details", "article", "a", "list", "item", "main"]
@@ -54,17 +60,24 @@ def varied_page() -> str:
 
 
 def test_guarding_wraps_attribute_tests_and_leaves_what_could_match_nothing():
-    assert xpath_forms.guarded("//*[re:test(@class, 'menu|nav')]") == (
-        "//*[((@class) and re:test(@class, 'menu|nav'))]"
+    assert xpath_forms.guarded("//*[re:test(@class, '[mn]a')]") == "//*[((@class) and re:test(@class, '[mn]a'))]"
+    # Strings every match holds, shorter than three characters: not tested first.
+    assert xpath_forms.guarded("//*[re:test(@id|@class, '^sh', 'i')]") == (
+        "//*[((@id or @class) and re:test(@id|@class, '^sh', 'i'))]"
     )
-    assert xpath_forms.guarded("//*[re:test(@id|@class, '^shar', 'i')]") == (
-        "//*[((@id or @class) and re:test(@id|@class, '^shar', 'i'))]"
+    # Every match holds "comment": the attribute's value is searched for it in C first.
+    assert xpath_forms.guarded("//*[re:test(@id|@class, '^comment[s-]|comment-?list')]") == (
+        "//*[((@id or @class) and (contains(@id|@class, 'comment'))"
+        " and re:test(@id|@class, '^comment[s-]|comment-?list'))]"
     )
+    # Not where case is ignored, nor past six strings: there the C steps cost more than the call they spare.
+    assert "contains(" not in xpath_forms.guarded("//*[re:test(@class, 'cookie-?bar|borlabs', 'i')]")
+    assert "contains(" not in xpath_forms.guarded("//*[re:test(@class, 'aaa|bbb|ccc|ddd|eee|fff|ggg')]")
     # A pattern that matches the empty string is true for an element without the attribute.
     assert xpath_forms.guarded("//*[re:test(@class, 'x?')]") == "//*[re:test(@class, 'x?')]"
     assert xpath_forms.guarded("//*[re:test(@class, '^$')]") == "//*[re:test(@class, '^$')]"
     # Guarding twice changes nothing.
-    once = xpath_forms.guarded("//div[re:test(@id, 'a') or re:test(@class, 'b')]")
+    once = xpath_forms.guarded("//div[re:test(@id, 'abc') or re:test(@class, 'b')]")
     assert xpath_forms.guarded(once) == once
 
 
@@ -159,3 +172,15 @@ def test_each_rewrite_selects_the_same_elements_on_a_varied_page():
         expected = etree.XPath(path, namespaces=namespaces)(page)
         assert expected, path  # the page has such elements
         assert etree.XPath(faster, namespaces=namespaces)(page) == expected, path
+
+
+def test_the_strings_a_pattern_requires():
+    assert xpath_forms.required_literals("comment-?list|comment-page") == frozenset({"comment"})
+    assert xpath_forms.required_literals("cookie[-_]?(?:banner|bar)|notice[-_]{0,2}cookie|borlabs") == frozenset(
+        {"cookie", "notice", "borlabs"}
+    )
+    assert xpath_forms.required_literals("(?:post-|entry-)title|headline") == frozenset({"title", "headline"})
+    assert xpath_forms.required_literals("^[Cc]omment(?!ary)|comol") == frozenset({"omment", "comol"})
+    assert xpath_forms.required_literals("(?:ab)+cd") == frozenset({"ab"})
+    for none in ("x?", "[a-z]+", "(?:ab)?", "a|[xy]", "(?i)abc", "(", "\\d{4}"):
+        assert xpath_forms.required_literals(none) is None, none
