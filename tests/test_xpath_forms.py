@@ -144,6 +144,8 @@ def test_attributes_are_tested_for_presence_first_only_where_their_absence_means
         ".//*[@class='x' or .//h1]",
         ".//*[@class='x' or self::p]",
         ".//*[@*='x']",
+        ".//*[@class='x' or normalize-space()='y']",  # a function of the element itself
+        ".//*[@class='x' or lang('en')]",  # of its ancestors
         ".//*[@class][@id]",  # two predicates
         ".//div[@class='x']",
     ):
