@@ -1,0 +1,89 @@
+"""A worker's CPU with trafilatura's XPath expressions as released and in their faster forms, page by page.
+
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N]
+
+``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
+elements. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once with
+trafilatura's own expressions and once with the faster forms (which goes first alternates from page to
+page and round to round), and sums each one's thread CPU: a change of a few per cent is lost in the
+minute-to-minute load of a shared machine when the two run one after the other, not when they share
+every minute. It also checks that both give every page the same analysis (article, metadata, teasers,
+what was cut, signatures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from benchmarks.corpus import load_corpus
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="use only the first N corpus pages")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
+    options = parser.parse_args(argv)
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1")
+
+    import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
+    from benchmarks.harness import PROJECT_SETTINGS, load_average
+    from crawler.config import ExtractConfig
+    from crawler.extract import xpath_forms
+    from crawler.extract.analysis import analyse_page
+    from crawler.extract.results import PageAnalysis
+
+    config = ExtractConfig.from_settings(PROJECT_SETTINGS)
+    pages = load_corpus(options.limit)
+    print(
+        f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, {len(xpath_forms.installed())} of"
+        f" trafilatura's expressions in a faster form; load average {load_average()} at start"
+    )
+
+    def analysed(html: bytes, url: str) -> tuple[PageAnalysis, float]:
+        started = time.thread_time()
+        schemes = (config.article_scheme, config.teaser_scheme)
+        analysis = analyse_page(html, url, None, None, None, config.options, *schemes)
+        return analysis, time.thread_time() - started
+
+    def outcome(analysis: PageAnalysis) -> str:
+        """What the page came to, without the timings."""
+        analysis.extraction.cpu_s = {}
+        return repr({name: value for name, value in vars(analysis).items() if not name.endswith("cpu_s")})
+
+    ratios: list[float] = []
+    differing: set[str] = set()
+    for number in range(options.rounds):
+        seconds = {"released": 0.0, "faster": 0.0}
+        for index, page in enumerate(pages):
+            order = ("released", "faster") if (index + number) % 2 == 0 else ("faster", "released")
+            outcomes = {}
+            for kind in order:
+                if kind == "released":
+                    with xpath_forms.removed():
+                        analysis, cpu = analysed(page.html, page.url)
+                else:
+                    analysis, cpu = analysed(page.html, page.url)
+                seconds[kind] += cpu
+                outcomes[kind] = outcome(analysis)
+            if outcomes["released"] != outcomes["faster"]:
+                differing.add(page.url)
+        released, faster = (1000 * seconds[kind] / len(pages) for kind in ("released", "faster"))
+        ratios.append(faster / released)
+        print(f"round {number + 1}: as released {released:.2f}, faster forms {faster:.2f} ms/page ({ratios[-1]:.3f})")
+    print(
+        f"faster forms vs as released, median of the rounds' ratios: {statistics.median(ratios):.3f}"
+        f" (rounds {min(ratios):.3f} to {max(ratios):.3f})"
+    )
+    if differing:
+        print(f"check: FAIL, {len(differing)} pages analysed differently (first: {sorted(differing)[0]})")
+        return 1
+    print("check: OK, every page analysed the same both ways")
+    print(f"load average at the end: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
