@@ -1,14 +1,15 @@
-"""A worker's CPU with trafilatura's XPath expressions as released and in their faster forms, page by page.
+"""A worker's CPU with trafilatura's XPaths and htmldate's date patterns as released and in faster forms, page by page.
 
-    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N]
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|dates]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
-elements. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once with
-trafilatura's own expressions and once with the faster forms (which goes first alternates from page to
-page and round to round), and sums each one's thread CPU: a change of a few per cent is lost in the
-minute-to-minute load of a shared machine when the two run one after the other, not when they share
-every minute. It also checks that both give every page the same analysis (article, metadata, teasers,
-what was cut, signatures).
+elements, ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that
+find the same strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
+with the released ones and once with the faster forms (``--forms``: both kinds, the default, or one of
+them; which goes first alternates from page to page and round to round), and sums each one's thread CPU:
+a change of a few per cent is lost in the minute-to-minute load of a shared machine when the two run
+one after the other, not when they share every minute. It also checks that both give every page the
+same analysis (article, metadata, teasers, what was cut, signatures).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from benchmarks.corpus import load_corpus
 
@@ -24,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="use only the first N corpus pages")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
+    parser.add_argument(
+        "--forms", choices=("all", "xpath", "dates"), default="all", help="which faster forms to compare (default all)"
+    )
     options = parser.parse_args(argv)
     if options.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -31,16 +37,26 @@ def main(argv: list[str] | None = None) -> int:
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
     from benchmarks.harness import PROJECT_SETTINGS, load_average
     from crawler.config import ExtractConfig
-    from crawler.extract import xpath_forms
+    from crawler.extract import date_search_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import PageAnalysis
 
     config = ExtractConfig.from_settings(PROJECT_SETTINGS)
     pages = load_corpus(options.limit)
     print(
-        f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, {len(xpath_forms.installed())} of"
-        f" trafilatura's expressions in a faster form; load average {load_average()} at start"
+        f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, faster forms compared: {options.forms}"
+        f" ({len(xpath_forms.installed())} of trafilatura's expressions, {len(date_search_forms.installed())} of"
+        f" htmldate's patterns); load average {load_average()} at start"
     )
+
+    @contextmanager
+    def as_released() -> Iterator[None]:
+        with ExitStack() as stack:
+            if options.forms in ("all", "xpath"):
+                stack.enter_context(xpath_forms.removed())
+            if options.forms in ("all", "dates"):
+                stack.enter_context(date_search_forms.removed())
+            yield
 
     def analysed(html: bytes, url: str) -> tuple[PageAnalysis, float]:
         started = time.thread_time()
@@ -62,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = {}
             for kind in order:
                 if kind == "released":
-                    with xpath_forms.removed():
+                    with as_released():
                         analysis, cpu = analysed(page.html, page.url)
                 else:
                     analysis, cpu = analysed(page.html, page.url)

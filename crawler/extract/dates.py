@@ -12,8 +12,11 @@ from htmldate.validators import get_max_date, get_min_date, is_valid_date
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract import date_search_forms
 from crawler.extract.elements import PageElements
 from crawler.fetch.dates import parse_moment
+
+date_search_forms.install()  # the same dates, less CPU (see the module)
 
 DAY_FORMAT = "%Y-%m-%d"
 # Where pages state their publication date, most trusted first (measured on the evaluation corpus:
