@@ -11,7 +11,7 @@ from htmldate import find_date
 
 import crawler.extract.dates  # noqa: F401  (installs the faster forms, as every extraction does)
 from crawler.extract import date_search_forms
-from crawler.extract.date_search_forms import FORMS, NonDigitLed
+from crawler.extract.date_search_forms import FORMS, Form, NonDigitLed
 from crawler.extract.parsing import parse_html
 
 # Digits, the separators the patterns look for, letters of "w3.org", an Arabic-Indic digit (a digit to
@@ -38,7 +38,7 @@ def test_every_pattern_is_replaced_in_the_installed_htmldate() -> None:
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
-def test_the_faster_form_finds_what_the_released_pattern_finds(form: date_search_forms._Form) -> None:
+def test_the_faster_form_finds_what_the_released_pattern_finds(form: Form) -> None:
     faster = getattr(form.module, form.name)
     released = re.compile(form.released)
     strings = [*random_strings(20_000), "w3.org 2019 x", "a2019-01-02 2019-01-03b", "x12/03/19 04.05.20y"]

@@ -26,7 +26,7 @@ _MONTH = "[0-9](?:(?<=[0-1])[0-9])?"  # [0-1]?[0-9]
 
 
 @dataclass(frozen=True)
-class _Form:
+class Form:
     """How one of htmldate's patterns is searched faster: the module constant, its source as released (any
     other is left alone), and the rest after its leading \\D, or for a pattern that does not begin with \\D,
     its whole faster source."""
@@ -42,26 +42,26 @@ class _Form:
 
 _YEAR = "(?:199[0-9]|20[0-3][0-9])"
 FORMS = (
-    _Form(
+    Form(
         htmldate.core,
         "THREE_LOOSE_PATTERN",
         r"\D([0-9]{4}[/.-][0-9]{2}[/.-][0-9]{2})\D",
         r"([0-9][0-9]{3}[/.-][0-9]{2}[/.-][0-9]{2})\D",
     ),
-    _Form(
+    Form(
         htmldate.core,
         "SELECT_YMD_PATTERN",
         r"\D([0-3]?[0-9][/.-][0-1]?[0-9][/.-][0-9]{4})\D",
         rf"({_DAY}[/.-][0-1]?[0-9][/.-][0-9]{{4}})\D",
     ),
-    _Form(
+    Form(
         htmldate.core,
         "DATESTRINGS_PATTERN",
         r"(\D19[0-9]{2}[01][0-9][0-3][0-9]\D|\D20[0-9]{2}[01][0-9][0-3][0-9]\D)",
         r"(?:19[0-9]{2}[01][0-9][0-3][0-9]\D|20[0-9]{2}[01][0-9][0-3][0-9]\D)",
         lead_in_group=True,
     ),
-    _Form(
+    Form(
         htmldate.core,
         "SLASHES_PATTERN",
         r"\D([0-3]?[0-9]/[0-1]?[0-9]/[0129][0-9]|[0-3][0-9]\.[01][0-9]\.[0129][0-9])\D",
@@ -69,19 +69,19 @@ FORMS = (
         r"([0-9](?:(?<=[0-3])[0-9]/[0-1]?[0-9]/[0129][0-9]|/[0-1]?[0-9]/[0129][0-9]"
         r"|(?<=[0-3])[0-9]\.[01][0-9]\.[0129][0-9]))\D",
     ),
-    _Form(
+    Form(
         htmldate.core,
         "YYYYMM_PATTERN",
         r"\D([12][0-9]{3}[/.-](?:1[0-2]|0[1-9]))\D",
         r"([12][0-9]{3}[/.-](?:1[0-2]|0[1-9]))\D",
     ),
-    _Form(
+    Form(
         htmldate.core,
         "MMYYYY_PATTERN",
         r"\D([0-1]?[0-9][/.-][12][0-9]{3})\D",
         rf"({_MONTH}[/.-][12][0-9]{{3}})\D",
     ),
-    _Form(
+    Form(
         htmldate.core,
         "SIMPLE_PATTERN",
         rf"(?<!w3.org)\D({_YEAR})\D",
@@ -89,7 +89,7 @@ FORMS = (
         not_after="w3.org",
     ),
     # Not led by \D, searched with finditer too: the same pattern, its first digit not optional.
-    _Form(
+    Form(
         htmldate.extractors,
         "DATE_CORE_PATTERN",
         r"[0-9]{1,4}[./][0-9]{1,2}[./][0-9]{2,4}",
@@ -111,7 +111,6 @@ class NonDigitLed:
     """
 
     def __init__(self, released: re.Pattern[str], rest: str, lead_in_group: bool = False, not_after: str = ""):
-        self.released = released
         self.pattern = released.pattern  # what htmldate's log lines name
         self.rest = re.compile(rest, released.flags)
         if not lead_in_group and self.rest.groups != 1:
@@ -165,7 +164,7 @@ def install() -> int:
             _PLACED.append((module, name, patterns, tuple(faster_of.get(id(p), p) for p in patterns)))
     for module, name, _, faster in _PLACED:
         setattr(module, name, faster)
-    return sum(1 for _, _, released, _ in _PLACED if isinstance(released, re.Pattern))
+    return len(installed())
 
 
 def installed() -> list[tuple[re.Pattern[str], Any]]:
