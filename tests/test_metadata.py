@@ -250,6 +250,30 @@ def test_metadata_of_an_article_page():
     assert metadata.language == "en"
 
 
+def test_output_before_the_doctype_leaves_the_head_a_head():
+    # PHP's warnings printed before the page: read as a fragment, the page's <head> would land in one
+    # <div> with them, and no <title> or <meta> would be the head's.
+    warnings = "<br />\n<b>Warning</b>:  mysql_get_server_info(): Access denied in <b>/www/db.php</b><br />\n"
+    head = '<title>Council backs tunnel | Harbour Notes</title><meta name="author" content="Ann Example">'
+    body = "<div class='post'><h2>Council backs tunnel</h2><p>Words.</p></div><h2>Archiv</h2>"
+    tree = parse_html(warnings * 3 + page(head, body))
+    assert tree is not None and tree.tag == "html"
+    assert [element.tag for element in tree] == ["head", "body"]
+    metadata = read_metadata(tree, URL)
+    assert metadata.title == "Council backs tunnel"
+    assert metadata.author == "Ann Example"
+    # A fragment with no document after it stays what it was.
+    fragment = parse_html(warnings + "<p>Only this.</p><p>And this.</p>")
+    assert fragment is not None and fragment.tag != "html"
+
+
+def test_without_an_h1_the_h2_the_title_repeats_and_not_the_one_linking_home():
+    # An older blog theme: the blog's name an <h2> linking home, the post's title an <h2>.
+    body = '<h2><a href="/">Harbour Notes</a></h2><div class="post"><h2>Council backs tunnel</h2></div>'
+    for title in ("Council backs tunnel | Harbour Notes", "Harbour Notes » Blog Archive » Council backs tunnel"):
+        assert read_metadata(tree_of(page(f"<title>{title}</title>", body)), URL).title == "Council backs tunnel"
+
+
 def test_a_home_link_heading_names_the_site_its_titles_end_with():
     # The blog's logo is an <h1> linking home; its <title>s are "Story | Blog name", with no other markup
     # naming the site.

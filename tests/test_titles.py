@@ -172,6 +172,25 @@ def test_an_h1_that_is_the_part_between_a_kicker_and_the_site_name():
     assert page_title(sources, URL) == og_title
 
 
+def test_without_an_h1_an_h2_the_title_repeats_is_the_headline():
+    # An older blog theme: the post's title in an <h2>, the blog's name (which no markup states) after it
+    # in <title>; the sidebar's <h2>s are not repeated.
+    h2 = ["Alles Neue mach der Mai…", "Kategorien", "Neueste Kommentare"]
+    sources = TitleSources(title_tag="Alles Neue mach der Mai… | Bibliothek 2.0 und mehr", h2=h2)
+    assert page_title(sources, "http://www.bibliothek2null.example/2014/05/18/mai/") == "Alles Neue mach der Mai…"
+    # <h2>s that no markup repeats are no headline: <title> without the site's name is.
+    sources = TitleSources(title_tag="Council backs tunnel | The Daily Herald", h2=["Kategorien", "Archiv"])
+    assert page_title(sources, URL) == "Council backs tunnel"
+    # An <h2> that is the site's name (as its link home says: the caller names it a site name) is not.
+    sources = TitleSources(
+        title_tag="Council backs tunnel | Harbour Notes", h2=["Archiv"], site_names=["Harbour Notes"]
+    )
+    assert page_title(sources, URL) == "Council backs tunnel"
+    # With an <h1>, the <h2>s are not read: the caller passes none.
+    sources = TitleSources(title_tag="Council backs tunnel | Herald", h1=["Council backs tunnel"], h2=["Archiv"])
+    assert page_title(sources, URL) == "Council backs tunnel"
+
+
 def test_no_title_anywhere():
     assert page_title(TitleSources(), URL) is None
 

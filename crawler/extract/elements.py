@@ -11,13 +11,13 @@ from lxml.html import HtmlElement
 # Each `//tag[...]` XPath walks the whole tree, a fraction of a millisecond on a news page's thousands
 # of elements; the metadata reader asked about twenty of them. One walk collecting the few elements
 # they look at, then plain tests on those, answers the same questions in document order.
-_TAGS = ("meta", "link", "title", "h1", "time", "script")
+_TAGS = ("meta", "link", "title", "h1", "h2", "time", "script")
 _WITH_ITEMPROP = etree.XPath("//*[@itemprop]")  # any tag may carry microdata: a walk of its own, when asked
 _TEXT_NODES = etree.XPath("text()")
 
 
 class PageElements:
-    """The page's <meta>, <link>, <title>, <h1>, <time> and JSON-LD <script> elements, in document order."""
+    """The page's <meta>, <link>, <title>, <h1>, <h2>, <time> and JSON-LD <script> elements, in document order."""
 
     def __init__(self, tree: HtmlElement):
         self.tree = tree
@@ -28,6 +28,7 @@ class PageElements:
         self.links = found["link"]
         self.titles = found["title"]
         self.h1s = found["h1"]
+        self.h2s = found["h2"]
         self.times = found["time"]
         self.scripts = found["script"]
 

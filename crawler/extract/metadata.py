@@ -292,14 +292,19 @@ def _title_sources(elements: PageElements, structured: Document, site_names: lis
     logos: list[str] = []
     for heading in elements.h1s:
         (logos if _links_home(heading) else headings).append(_headline_text(heading))
+    # Without an <h1> headline, the <h2>s: an older blog theme's post title (its name may be an <h2> too).
+    subheadings: list[str] = []
+    for heading in elements.h2s if not headings else ():
+        (logos if _links_home(heading) else subheadings).append(_headline_text(heading))
     return TitleSources(
         title_tag=title_tag,
         headline=_uncut(_unescape(structured.title or ""), title_tag),
         og_title=_uncut(_unescape(og_title[0]) if og_title else "", title_tag),
         twitter_title=_uncut(_unescape(twitter_title[0]) if twitter_title else "", title_tag),
         h1=headings,
-        # An <h1> linking to the home page names the site: "Story | Liebe geht durch den Magen" on a blog
-        # whose logo is that <h1>.
+        h2=subheadings,
+        # An <h1> (or <h2>) linking to the home page names the site: "Story | Liebe geht durch den Magen" on
+        # a blog whose logo is that <h1>.
         site_names=[*site_names, *(logo for logo in logos if logo)],
     )
 
@@ -383,7 +388,7 @@ def _rest_of(element: HtmlElement) -> bool:
 
 
 def _links_home(heading: HtmlElement) -> bool:
-    """An <h1> that links to the site's home page is the site's name (blog templates), not a headline."""
+    """A heading that links to the site's home page is the site's name (blog templates), not a headline."""
     links = heading.findall(".//a")
     if len(links) != 1:
         return False

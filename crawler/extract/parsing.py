@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
 from trafilatura.utils import repair_faulty_html
@@ -17,8 +19,27 @@ _PARSER.set_element_class_lookup(
 )
 
 
+# Where a document begins: its doctype or its <html> tag.
+_DOCUMENT_START = re.compile(r"<!doctype\s|<html[\s>]", re.IGNORECASE)
+
+
 def parse_html(html: str) -> HtmlElement | None:
-    """The page's tree, or None when the text is not HTML (as trafilatura's ``load_html`` decides)."""
+    """The page's tree, or None when the text is not HTML (as trafilatura's ``load_html`` decides).
+
+    Output a server wrote before the document (PHP's "<br /><b>Warning</b>: ..." lines) makes the
+    parser read the page as a fragment: its <head>, with the <title> and <meta> elements, lands in one
+    <div> with the rest. Such a page is read from its doctype or <html> tag on.
+    """
+    tree = _parsed(html)
+    if tree is not None and tree.tag != "html":
+        start = _DOCUMENT_START.search(html, 1)
+        document = _parsed(html[start.start() :]) if start is not None else None
+        if document is not None:
+            tree = document
+    return tree
+
+
+def _parsed(html: str) -> HtmlElement | None:
     beginning = html[:50].lower()
     html = repair_faulty_html(html, beginning)  # the repairs load_html makes (doctype, <html/>, bad characters)
     try:

@@ -153,6 +153,7 @@ class TitleSources:
     og_title: str = ""
     twitter_title: str = ""
     h1: Sequence[str] = ()
+    h2: Sequence[str] = ()  # read only on a page without <h1>, where a theme writes its headline as <h2>
     site_names: Sequence[str] = ()  # og:site_name, the publisher's name, ...
 
 
@@ -180,6 +181,10 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # name ("Welpen kaufen – Tipps zu jeder Hunderasse" on the site "Welpen").
     stated_whole = {name_key(t) for t in structured}
     headings = [h for h in h1s if name_key(h) in stated_whole or not _is_site_name(h, names)]
+    # Without an <h1>, the <h2>s are the page's headings (older blog themes: the blog's name a link, each
+    # post's title an <h2>), believed only where the markup repeats one.
+    h2s = [h for h in (clean(visible(h)) for h in sources.h2) if len(h) >= MIN_HEADLINE_CHARS] if not h1s else []
+    agreeing = headings + [h for h in h2s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
@@ -188,7 +193,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     title_runs = _edge_run_keys(title_tag) if title_tag else set()
     for runs in (structured_runs, title_runs):
-        for heading in headings:
+        for heading in agreeing:
             if name_key(heading) in runs:
                 return heading[:MAX_TITLE_CHARS]
     # A structured headline that <title> repeats before one that it does not (trafilatura reads a
