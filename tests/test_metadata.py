@@ -274,6 +274,12 @@ def test_without_an_h1_the_h2_the_title_repeats_and_not_the_one_linking_home():
         assert read_metadata(tree_of(page(f"<title>{title}</title>", body)), URL).title == "Council backs tunnel"
 
 
+def test_an_empty_h1_is_no_headline_and_the_h2s_are_read():
+    body = '<h1><img src="/logo.png" alt=""></h1><h2>Details</h2><h2>Villa Galaxy</h2><p>Words.</p>'
+    title = "<title>Villa Galaxy - Ferienvilla in Florida</title>"
+    assert read_metadata(tree_of(page(title, body)), URL).title == "Villa Galaxy"
+
+
 def test_a_home_link_heading_names_the_site_its_titles_end_with():
     # The blog's logo is an <h1> linking home; its <title>s are "Story | Blog name", with no other markup
     # naming the site.

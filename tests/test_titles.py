@@ -191,6 +191,25 @@ def test_without_an_h1_an_h2_the_title_repeats_is_the_headline():
     assert page_title(sources, URL) == "Council backs tunnel"
 
 
+def test_the_sites_name_after_a_colon_is_cut_and_the_headline_title_repeats_goes_first():
+    # "Story: Site", the colon with no space before it: the site's name is cut, and of two stated
+    # headlines the one <title> repeats without it comes before a breadcrumb's.
+    sources = TitleSources(
+        title_tag="Reparaturcafé am 31. Januar: Stadt Ahlen",
+        headline="Aktuelle",
+        og_title="Reparaturcafé am 31. Januar",
+        site_names=["Stadt Ahlen"],
+    )
+    assert page_title(sources, "https://www.ahlen.example/aktuelles/reparaturcafe/") == "Reparaturcafé am 31. Januar"
+    assert strip_site_name("Reparaturcafé am 31. Januar: Stadt Ahlen", ["Stadt Ahlen"]) == "Reparaturcafé am 31. Januar"
+    # More than the name after the colon, or the name before it (a town's name as the kicker): kept.
+    kept = ["Produkttester werden: gratis testen bei Stadt Ahlen", "Stadt Ahlen: Reparaturcafé am 31. Januar"]
+    for title in kept:
+        assert strip_site_name(title, ["Stadt Ahlen"]) == title
+    kicked = "Climate: Drilling until it gets hot"
+    assert strip_site_name(kicked, ["The Daily Herald"]) == kicked
+
+
 def test_no_title_anywhere():
     assert page_title(TitleSources(), URL) is None
 

@@ -27,7 +27,7 @@ from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
 from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
-from crawler.extract.titles import TitleSources, name_key, page_title
+from crawler.extract.titles import TitleSources, name_key, page_title, usable_headings
 from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
 
@@ -294,7 +294,7 @@ def _title_sources(elements: PageElements, structured: Document, site_names: lis
         (logos if _links_home(heading) else headings).append(_headline_text(heading))
     # Without an <h1> headline, the <h2>s: an older blog theme's post title (its name may be an <h2> too).
     subheadings: list[str] = []
-    for heading in elements.h2s if not headings else ():
+    for heading in elements.h2s if not usable_headings(headings) else ():
         (logos if _links_home(heading) else subheadings).append(_headline_text(heading))
     return TitleSources(
         title_tag=title_tag,

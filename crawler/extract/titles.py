@@ -39,6 +39,7 @@ _GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, aft
 _SEPARATOR = re.compile(r"[|•·»]")  # between a title's parts, not inside a headline
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 _BAR = re.compile(r"\s*\|\s*")
+_COLON = re.compile(r"^([^:]{3,}):\s+([^:]{3,})$")  # one colon, a space after it, three characters either side
 # Beside a headline between bars, a part of this many words at most is a section's name ("Story | iPhone |
 # Forum", "Opinion | Story"), beside a headline of at least MIN_WORDS_BESIDE_SECTIONS.
 MAX_SECTION_WORDS = 2
@@ -83,8 +84,8 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``title`` without leading and trailing parts that name the site (one of ``site_names``)."""
     names = [n for n in site_names if n and n.strip()]
     parts = split_title(title)
-    if len(parts) < 2:  # nothing to strip, but a separator left dangling at an end ("Site name -")
-        return parts[0] if parts else ""
+    if len(parts) < 2:  # no separator, but a colon may set the name off; or one left dangling ("Site name -")
+        return _without_colon_name(parts[0], names) if parts else ""
     if not names:
         return clean(title)
     keys = {name_key(n) for n in names}
@@ -93,8 +94,17 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
     end = next((i for i in range(start + 1, end) if _is_site_name(parts[i], names)), end)
     if (start, end) == (0, len(parts)):
-        return clean(title)
-    return _rejoin(title, parts[start], parts[end - 1])
+        return _without_colon_name(clean(title), names)
+    return _without_colon_name(_rejoin(title, parts[start], parts[end - 1]), names)
+
+
+def _without_colon_name(title: str, names: list[str]) -> str:
+    """``title`` without the site's name after a colon that no space precedes, which no separator is:
+    "Story: Stadt Ahlen". Not before one: "Ahlen: Story" on a town's site is a headline with its kicker."""
+    colon = _COLON.match(title)
+    if colon is None or name_key(colon.group(2)) not in {name_key(n) for n in names}:
+        return title  # only the name spelt whole: more after the colon is a headline's rest
+    return colon.group(1).strip()
 
 
 def _site_parts(parts: list[str], names: list[str], keys: set[str], from_end: bool = False) -> int:
@@ -157,6 +167,11 @@ class TitleSources:
     site_names: Sequence[str] = ()  # og:site_name, the publisher's name, ...
 
 
+def usable_headings(texts: Iterable[str]) -> list[str]:
+    """The headings among ``texts`` that could be a headline: their visible words, three characters or more."""
+    return [h for h in (clean(visible(t)) for t in texts) if len(h) >= MIN_HEADLINE_CHARS]
+
+
 def page_title(sources: TitleSources, url: str = "") -> str | None:
     """The page's bare headline, or None when it names none.
 
@@ -168,7 +183,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     """
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
     title_tag = clean(visible(sources.title_tag))
-    h1s = [h for h in (clean(visible(h)) for h in sources.h1) if len(h) >= MIN_HEADLINE_CHARS]
+    h1s = usable_headings(sources.h1)
     # An <h1> that is the last part of <title> is the site's name ("Post | Blog name"); not after a
     # shorter label, where it is the headline ("News - Elder: From the ghetto to Augusta").
     title_parts = split_title(title_tag)
@@ -183,7 +198,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     headings = [h for h in h1s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Without an <h1>, the <h2>s are the page's headings (older blog themes: the blog's name a link, each
     # post's title an <h2>), believed only where the markup repeats one.
-    h2s = [h for h in (clean(visible(h)) for h in sources.h2) if len(h) >= MIN_HEADLINE_CHARS] if not h1s else []
+    h2s = usable_headings(sources.h2) if not h1s else []
     agreeing = headings + [h for h in h2s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
@@ -191,7 +206,8 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # states "Headline" as "Kicker - Headline" does.
     bare = [_bare_headline(t, names) for t in structured]
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
-    title_runs = _edge_run_keys(title_tag) if title_tag else set()
+    # <title> without the site's name too: "Story: Stadt Ahlen" repeats "Story".
+    title_runs = _edge_run_keys(title_tag) | _edge_run_keys(_bare_headline(title_tag, names)) if title_tag else set()
     for runs in (structured_runs, title_runs):
         for heading in agreeing:
             if name_key(heading) in runs:
