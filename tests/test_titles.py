@@ -105,16 +105,25 @@ def test_an_h1_the_structured_headline_repeats_before_a_section_name_the_title_r
     assert page_title(sources, "https://www.eawag.example/de/news/") == "The first electron is what counts"
 
 
-def test_of_differing_structured_headlines_the_one_the_title_repeats():
+@pytest.mark.parametrize(
+    "title_tag, story, site",
+    [
+        (
+            "Snowflakes - walking the dog in winter - Martin Example DOGS",
+            "Snowflakes - walking the dog in winter",
+            "Martin Example DOGS",
+        ),
+        # The site's name after a colon with no space before it: <title> repeats the story without it.
+        ("Reparaturcafé am 31. Januar: Stadt Ahlen", "Reparaturcafé am 31. Januar", "Stadt Ahlen"),
+    ],
+)
+def test_of_differing_structured_headlines_the_one_the_title_repeats(title_tag, story, site):
     # trafilatura reads a breadcrumb's name from JSON-LD; og:title and <title> name the story.
-    sources = TitleSources(
-        title_tag="Snowflakes - walking the dog in winter - Martin Example DOGS",
-        headline="Aktuelles",
-        og_title="Snowflakes - walking the dog in winter",
-        site_names=["Martin Example DOGS"],
-    )
-    assert page_title(sources, URL) == "Snowflakes - walking the dog in winter"
-    # Without a <title> to tell them apart, the JSON-LD headline comes first as before.
+    sources = TitleSources(title_tag=title_tag, headline="Aktuelles", og_title=story, site_names=[site])
+    assert page_title(sources, URL) == story
+
+
+def test_without_a_title_tag_the_json_ld_headline_comes_first():
     assert page_title(TitleSources(headline="Tunnel plan approved", og_title="Tunnel"), URL) == "Tunnel plan approved"
 
 
@@ -191,16 +200,7 @@ def test_without_an_h1_an_h2_the_title_repeats_is_the_headline():
     assert page_title(sources, URL) == "Council backs tunnel"
 
 
-def test_the_sites_name_after_a_colon_is_cut_and_the_headline_title_repeats_goes_first():
-    # "Story: Site", the colon with no space before it: the site's name is cut, and of two stated
-    # headlines the one <title> repeats without it comes before a breadcrumb's.
-    sources = TitleSources(
-        title_tag="Reparaturcafé am 31. Januar: Stadt Ahlen",
-        headline="Aktuelle",
-        og_title="Reparaturcafé am 31. Januar",
-        site_names=["Stadt Ahlen"],
-    )
-    assert page_title(sources, "https://www.ahlen.example/aktuelles/reparaturcafe/") == "Reparaturcafé am 31. Januar"
+def test_the_sites_name_after_a_colon_with_no_space_before_it_is_cut():
     assert strip_site_name("Reparaturcafé am 31. Januar: Stadt Ahlen", ["Stadt Ahlen"]) == "Reparaturcafé am 31. Januar"
     # More than the name after the colon, or the name before it (a town's name as the kicker): kept.
     kept = ["Produkttester werden: gratis testen bei Stadt Ahlen", "Stadt Ahlen: Reparaturcafé am 31. Januar"]
