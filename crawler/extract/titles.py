@@ -175,11 +175,12 @@ def usable_headings(texts: Iterable[str]) -> list[str]:
 def page_title(sources: TitleSources, url: str = "") -> str | None:
     """The page's bare headline, or None when it names none.
 
-    An <h1> that the structured data (JSON-LD, OpenGraph, Twitter, <title>) repeats, alone or beside
-    the site's name, is the headline in its visible spelling. Otherwise the page's only <h1> of three
-    words or more that shares a word with the structured headline, <title> or ``url``'s slug (or the
-    structured headline it holds whole beside a kicker or a date), else the structured headline, then
-    the <h1>, then <title>, each without the site's name before or after it.
+    An <h1> (on a page without one, an <h2>) that the structured data (JSON-LD, OpenGraph, Twitter,
+    <title>) repeats, alone or beside the site's name, is the headline in its visible spelling.
+    Otherwise the page's only <h1> of three words or more that shares a word with the structured
+    headline, <title> or ``url``'s slug (or the structured headline it holds whole beside a kicker or a
+    date), else the structured headline, then the <h1>, then <title>, each without the site's name
+    before or after it.
     """
     names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
     title_tag = clean(visible(sources.title_tag))
