@@ -83,26 +83,32 @@ def split_title(title: str) -> list[str]:
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``title`` without leading and trailing parts that name the site (one of ``site_names``)."""
     names = [n for n in site_names if n and n.strip()]
+    keys = {name_key(n) for n in names}
+    return _without_colon_name(_without_site_parts(title, names, keys), keys)
+
+
+def _without_site_parts(title: str, names: list[str], keys: set[str]) -> str:
+    """``title`` without the parts at either end that its separators set off and that name the site."""
     parts = split_title(title)
-    if len(parts) < 2:  # no separator, but a colon may set the name off; or one left dangling ("Site name -")
-        return _without_colon_name(parts[0], names) if parts else ""
+    if len(parts) < 2:  # nothing to strip, but a separator left dangling at an end ("Site name -")
+        return parts[0] if parts else ""
     if not names:
         return clean(title)
-    keys = {name_key(n) for n in names}
     end = len(parts) - _site_parts(parts, names, keys, from_end=True)
     start = _site_parts(parts[:end], names, keys)
     # The site's name after the headline, then its slogan or a section: "Story : Krimiblog | Ermittlungen".
     end = next((i for i in range(start + 1, end) if _is_site_name(parts[i], names)), end)
     if (start, end) == (0, len(parts)):
-        return _without_colon_name(clean(title), names)
-    return _without_colon_name(_rejoin(title, parts[start], parts[end - 1]), names)
+        return clean(title)
+    return _rejoin(title, parts[start], parts[end - 1])
 
 
-def _without_colon_name(title: str, names: list[str]) -> str:
-    """``title`` without the site's name after a colon that no space precedes, which no separator is:
-    "Story: Stadt Ahlen". Not before one: "Ahlen: Story" on a town's site is a headline with its kicker."""
+def _without_colon_name(title: str, keys: set[str]) -> str:
+    """``title`` without the site's name (its key one of ``keys``) after a colon that no space precedes,
+    which no separator is: "Story: Stadt Ahlen". Not before one: "Ahlen: Story" on a town's site is a
+    headline with its kicker. A colon is no separator of :func:`split_title`, where it would split kickers."""
     colon = _COLON.match(title)
-    if colon is None or name_key(colon.group(2)) not in {name_key(n) for n in names}:
+    if colon is None or name_key(colon.group(2)) not in keys:
         return title  # only the name spelt whole: more after the colon is a headline's rest
     return colon.group(1).strip()
 
@@ -196,11 +202,11 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # An <h1> the structured headline states whole is a headline even when it begins with the site's
     # name ("Welpen kaufen – Tipps zu jeder Hunderasse" on the site "Welpen").
     stated_whole = {name_key(t) for t in structured}
-    headings = [h for h in h1s if name_key(h) in stated_whole or not _is_site_name(h, names)]
     # Without an <h1>, the <h2>s are the page's headings (older blog themes: the blog's name a link, each
     # post's title an <h2>), believed only where the markup repeats one.
-    h2s = usable_headings(sources.h2) if not h1s else []
-    agreeing = headings + [h for h in h2s if name_key(h) in stated_whole or not _is_site_name(h, names)]
+    shown = h1s or usable_headings(sources.h2)
+    agreeing = [h for h in shown if name_key(h) in stated_whole or not _is_site_name(h, names)]
+    headings = agreeing if h1s else []
     # Agreement of the visible heading with what the markup states is the strongest evidence: with the
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
@@ -208,7 +214,8 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     bare = [_bare_headline(t, names) for t in structured]
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     # <title> without the site's name too: "Story: Stadt Ahlen" repeats "Story".
-    title_runs = _edge_run_keys(title_tag) | _edge_run_keys(_bare_headline(title_tag, names)) if title_tag else set()
+    bare_title = _bare_headline(title_tag, names) if title_tag else ""
+    title_runs = _edge_run_keys(title_tag) | _edge_run_keys(bare_title) if title_tag else set()
     for runs in (structured_runs, title_runs):
         for heading in agreeing:
             if name_key(heading) in runs:
@@ -231,7 +238,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         inside = [t for t in bare if name_key(t) and name_key(t) in heading and not _cut_short(t, headings[0])]
         candidates = inside[:1] + headings + bare
     if title_tag:
-        candidates.append(_bare_headline(title_tag, names))
+        candidates.append(bare_title)
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
 
