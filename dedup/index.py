@@ -80,17 +80,31 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """
     below = np.linspace(0.0, threshold, INTEGRATION_POINTS)
     above = np.linspace(threshold, 1.0, INTEGRATION_POINTS)
-    best, best_error = (1, 1), float("inf")
-    for bands in range(1, num_perm + 1):
-        rows = np.arange(1, num_perm // bands + 1)[:, None]  # every row count for this many bands at once
-        # Chance that a pair at similarity s shares a band: 1 - (1 - s^rows)^bands.
-        false_positives = np.trapezoid(1 - (1 - below**rows) ** bands, below, axis=1)
-        false_negatives = np.trapezoid((1 - above**rows) ** bands, above, axis=1)
-        errors = np.asarray((1 - FALSE_NEGATIVE_WEIGHT) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives)
-        least = int(np.argmin(errors))  # the first of equals, as a loop over rows would keep
-        if errors[least] < best_error:
-            best, best_error = (bands, least + 1), float(errors[least])
-    return best
+    errors = np.full((num_perm + 1, num_perm + 1), np.inf)  # [bands, rows]; inf where bands * rows > num_perm
+    for rows in range(1, num_perm + 1):
+        bands = np.arange(1, num_perm // rows + 1)[:, None]  # every band count for this many rows at once
+        # Chance that a pair at similarity s shares no band: (1 - s^rows)^bands, as exp(bands * log(...)):
+        # a product and one exp per point instead of two powers, and each integral a product with the
+        # trapezoid weights (run at every writer's start, before the first request).
+        with np.errstate(divide="ignore"):  # log(0) at s = 1: -inf, and exp(-inf) = 0
+            missed_below = np.exp(bands * np.log1p(-(below**rows)))
+            missed_above = np.exp(bands * np.log1p(-(above**rows)))
+        false_positives = threshold - missed_below @ _trapezoid_weights(below)
+        false_negatives = missed_above @ _trapezoid_weights(above)
+        errors[1 : len(bands) + 1, rows] = (
+            1 - FALSE_NEGATIVE_WEIGHT
+        ) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives
+    # The first of equals in (bands, rows) order, as a loop over bands and then rows would keep.
+    best_bands, best_rows = divmod(int(np.argmin(errors)), num_perm + 1)
+    return best_bands, best_rows
+
+
+def _trapezoid_weights(points: np.ndarray) -> np.ndarray:
+    """Weights whose product with a function's values on evenly spaced ``points`` is its trapezoid integral."""
+    step = points[1] - points[0]
+    weights = np.full(len(points), step)
+    weights[0] = weights[-1] = step / 2
+    return weights
 
 
 INTEGRATION_POINTS = 1001
