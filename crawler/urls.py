@@ -51,6 +51,7 @@ def _normalize_absolute(url: str) -> str:
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
 
 
+@lru_cache(maxsize=65536)  # the writer asks for it for every teaser's link, the spider for every page's links
 def site_of(url: str) -> str:
     """The site a URL belongs to: its lower-case host, with the port when it is not the default."""
     parts = urlsplit(url)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from datetime import UTC, datetime
 
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import sign_text
 from crawler.store.articles import ArticleRow
-from crawler.store.database import Database
+from crawler.store.database import Database, utc_now
 from crawler.store.duplicates import ArticleDecision
 from crawler.store.schema import migrations
 from dedup import SignatureScheme
@@ -141,3 +143,12 @@ def test_cross_site_canonical_does_not_make_the_original_stored(tmp_path):
     assert writer.articles.find("http://herald.org/original") is None  # syndication: another site's article
     assert writer.articles.find("http://herald.org/b") == same_site  # the canonical URL on its own site
     assert writer.articles.reason_for("http://herald.org/b") == "canonical"
+
+
+def test_timestamps_are_the_current_second_in_utc():
+    before = datetime.now(UTC).isoformat(timespec="seconds")
+    first = utc_now()
+    assert before <= first <= datetime.now(UTC).isoformat(timespec="seconds")
+    assert first.endswith("+00:00") and len(first) == len("2026-01-02T03:04:05+00:00")
+    time.sleep(1.01 - time.time() % 1)  # into the next second: made once a second, never kept longer
+    assert utc_now() > first

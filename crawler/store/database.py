@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +43,15 @@ class StorageError(CannotStart, RuntimeError):
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """Now in UTC, to the second, as ISO 8601 text (every stored timestamp)."""
+    global _this_second
+    second = int(time.time())
+    if second != _this_second[0]:  # a page's rows are stamped a dozen times: the text is made once a second
+        _this_second = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _this_second[1]
+
+
+_this_second: tuple[int, str] = (-1, "")  # the last second utc_now was asked in, and its text
 
 
 class Database:
