@@ -111,8 +111,9 @@ class MeasuredProcess:
     Output goes to files, never pipes: a pipe nobody reads while the caller works would stall it.
     """
 
-    def __init__(self, command: list[str], timeout: float = 1800, log: Path | None = None):
-        """``log``: write the process's stderr (a crawl's log) to this file instead of a temporary one."""
+    def __init__(self, command: list[str], timeout: float = 1800, log: Path | None = None, cwd: Path | None = None):
+        """``log``: write the process's stderr (a crawl's log) to this file instead of a temporary one;
+        ``cwd``: start it there instead (another Scrapy project's folder)."""
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self._out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed by wait()
         self._err: IO[bytes] = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
@@ -120,7 +121,7 @@ class MeasuredProcess:
         self._result: tuple[int, float, float, float, float] | None = None
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL
+            command, cwd=cwd or REPO, env=env, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL
         )
         self._watcher = threading.Thread(target=self._watch, args=(timeout,), name="measure", daemon=True)
         self._watcher.start()
