@@ -80,6 +80,8 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """
     below = np.linspace(0.0, threshold, INTEGRATION_POINTS)
     above = np.linspace(threshold, 1.0, INTEGRATION_POINTS)
+    below_weights, above_weights = _trapezoid_weights(below), _trapezoid_weights(above)
+    positive_weight = 1 - FALSE_NEGATIVE_WEIGHT
     errors = np.full((num_perm + 1, num_perm + 1), np.inf)  # [bands, rows]; inf where bands * rows > num_perm
     for rows in range(1, num_perm + 1):
         bands = np.arange(1, num_perm // rows + 1)[:, None]  # every band count for this many rows at once
@@ -89,11 +91,9 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
         with np.errstate(divide="ignore"):  # log(0) at s = 1: -inf, and exp(-inf) = 0
             missed_below = np.exp(bands * np.log1p(-(below**rows)))
             missed_above = np.exp(bands * np.log1p(-(above**rows)))
-        false_positives = threshold - missed_below @ _trapezoid_weights(below)
-        false_negatives = missed_above @ _trapezoid_weights(above)
-        errors[1 : len(bands) + 1, rows] = (
-            1 - FALSE_NEGATIVE_WEIGHT
-        ) * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives
+        false_positives = threshold - missed_below @ below_weights  # the integral of 1 - missed
+        false_negatives = missed_above @ above_weights
+        errors[1 : len(bands) + 1, rows] = positive_weight * false_positives + FALSE_NEGATIVE_WEIGHT * false_negatives
     # The first of equals in (bands, rows) order, as a loop over bands and then rows would keep.
     best_bands, best_rows = divmod(int(np.argmin(errors)), num_perm + 1)
     return best_bands, best_rows
