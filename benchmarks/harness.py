@@ -113,8 +113,9 @@ class MeasuredProcess:
 
     def __init__(self, command: list[str], timeout: float = 1800, log: Path | None = None, cwd: Path | None = None):
         """``log``: write the process's stderr (a crawl's log) to this file instead of a temporary one;
-        ``cwd``: start it there instead (another Scrapy project's folder)."""
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        ``cwd``: start it there instead, with its modules first on the path (another checkout of this
+        project, another Scrapy project)."""
+        env = {**os.environ, "PYTHONPATH": str(cwd or REPO)}
         self._out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed by wait()
         self._err: IO[bytes] = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
         self._stop = threading.Event()
@@ -182,7 +183,7 @@ def run_measured(command: list[str], timeout: float = 1800) -> Measured:
 
 
 # -- the one crawl launcher -----------------------------------------------------------------------
-def byte_compile_project() -> None:
+def byte_compile_project(checkout: Path = REPO) -> None:
     """Byte-compile the project's modules, as ``pip install`` does for an installed project.
 
     A crawl started from this checkout then loads them as a user's installed project does (and as a
@@ -191,7 +192,7 @@ def byte_compile_project() -> None:
     request when PYTHONDONTWRITEBYTECODE is set, as it is on some CI machines. Compiles only what changed.
     """
     for package in ("crawler", "dedup"):
-        compileall.compile_dir(REPO / package, quiet=1)
+        compileall.compile_dir(checkout / package, quiet=1)
 
 
 @dataclass
@@ -242,7 +243,7 @@ class Crawl:
 
     Its settings are :data:`LOOPBACK_SETTINGS` (the project's, with politeness off: our servers are
     on loopback) plus what the caller changes, then ``SQLITE_PATH``. Its log is written beside the
-    database, as ``<db>.log``.
+    database, as ``<db>.log``. ``checkout``: run that checkout of the project instead of this one.
     """
 
     def __init__(
@@ -252,15 +253,16 @@ class Crawl:
         settings: dict[str, Any] | None = None,
         spider: str = "news",
         timeout: float = 900,
+        checkout: Path | None = None,
     ):
         self.db = db
-        byte_compile_project()
+        byte_compile_project(checkout or REPO)
         command = [sys.executable, "-m", "scrapy", "crawl", spider]
         for name, value in args.items():
             command += ["-a", f"{name}={value}"]
         for name, value in {**LOOPBACK_SETTINGS, **(settings or {}), "SQLITE_PATH": str(db)}.items():
             command += ["-s", f"{name}={value}"]
-        self.process = MeasuredProcess(command, timeout, log=db.with_name(db.name + ".log"))
+        self.process = MeasuredProcess(command, timeout, log=db.with_name(db.name + ".log"), cwd=checkout)
 
     @property
     def started(self) -> float:
