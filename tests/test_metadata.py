@@ -265,6 +265,9 @@ def test_output_before_the_doctype_leaves_the_head_a_head():
     # A fragment with no document after it stays what it was.
     fragment = parse_html(warnings + "<p>Only this.</p><p>And this.</p>")
     assert fragment is not None and fragment.tag != "html"
+    # Nor is "<html" quoted in a fragment's script where a document begins: the fragment stays whole.
+    quoted = parse_html(warnings + '<p>Only this.</p><script>var s = "<html lang=en>";</script><p>And this.</p>')
+    assert quoted is not None and "Warning" in quoted.text_content() and "And this." in quoted.text_content()
 
 
 def test_without_an_h1_the_h2_the_title_repeats_and_not_the_one_linking_home():

@@ -34,7 +34,9 @@ def parse_html(html: str) -> HtmlElement | None:
     if tree is not None and tree.tag != "html":
         start = _DOCUMENT_START.search(html, 1)
         document = _parsed(html[start.start() :]) if start is not None else None
-        if document is not None:
+        head = document.find("head") if document is not None else None
+        # Only a document with a <head> of its own: "<html" quoted in a fragment's script is no start.
+        if head is not None and len(head):
             tree = document
     return tree
 
