@@ -186,12 +186,15 @@ class CrawlResult:
         return float(value) if value else None
 
 
-def crawl_corpus(server: LoopbackServer, label: str, db: Path, settings: dict[str, Any]) -> CrawlResult:
-    """A real `scrapy crawl news -a urls=<base>/sitemap.xml -a depth=0` into ``db``, as a user starts it."""
+def crawl_corpus(
+    server: LoopbackServer, label: str, db: Path, settings: dict[str, Any], checkout: Path | None = None
+) -> CrawlResult:
+    """A real `scrapy crawl news -a urls=<base>/sitemap.xml -a depth=0` into ``db``, as a user starts it
+    (``checkout``: as that checkout of the project runs it)."""
     server.log.clear()
     cpu = time.process_time()
     busy, idle = machine_cpu()
-    pending = Crawl(db, {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"}, settings)
+    pending = Crawl(db, {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"}, settings, checkout=checkout)
     try:
         run = pending.wait()
     finally:

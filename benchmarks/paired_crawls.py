@@ -9,8 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.corpus import load_corpus
-from benchmarks.harness import Crawl, load_average, parse_settings
+from benchmarks.corpus import CorpusPage, load_corpus
+from benchmarks.crawl_throughput import CRAWLS, check_crawl, crawl_corpus
+from benchmarks.harness import load_average, parse_settings
 from benchmarks.sites import serve_corpus
 from crawler.demo.server import LoopbackServer
 
@@ -24,16 +25,16 @@ class PairedRun:
     first_request_s: float  # process start -> the first request the server received
 
 
-def crawl_with(checkout: Path, server: LoopbackServer, db: Path, settings: dict[str, str]) -> PairedRun:
-    """`scrapy crawl news -a urls=<base>/sitemap.xml -a depth=0` as ``checkout`` runs it, into ``db``."""
-    server.log.clear()
-    pending = Crawl(db, {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"}, settings, checkout=checkout)
-    try:
-        run = pending.wait().check()
-    finally:
-        pending.stop()
-    first = min(hit.at for hit in server.log.hits) - run.measured.started
-    return PairedRun(run.seconds, run.measured.tree_cpu_s, first)
+def crawl_with(
+    checkout: Path, server: LoopbackServer, db: Path, pages: list[CorpusPage], settings: dict[str, str]
+) -> PairedRun:
+    """`crawl_throughput`'s default crawl of ``pages`` as ``checkout`` runs it, into ``db``; checked as it checks it."""
+    result = crawl_corpus(server, "default", db, {**CRAWLS["default"], **settings}, checkout)
+    check_crawl(result, pages)
+    if result.problems or result.first_request_s is None:
+        raise RuntimeError(f"{checkout}: the crawl is not to be trusted: {'; '.join(result.problems)}")
+    measured = result.run.measured
+    return PairedRun(measured.wall_s, measured.tree_cpu_s, result.first_request_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             order = checkouts if number % 2 == 0 else checkouts[::-1]
             for path in order:
                 db = Path(tmp) / f"round-{number}-{checkouts.index(path)}.db"
-                run = crawl_with(path, server, db, settings)
+                run = crawl_with(path, server, db, pages, settings)
                 runs[path].append(run)
                 print(
                     f"[round {number + 1}/{options.rounds}] {path}: wall {run.wall_s:.2f} s, CPU {run.cpu_s:.2f} s,"
