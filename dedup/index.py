@@ -6,11 +6,12 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from dedup.signatures import ParameterMismatch, Signature, SignatureScheme
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class BandStore(Protocol):
@@ -78,6 +79,8 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     loads scipy for its integrals: most of a second before a crawl's first request. These integrals of
     smooth curves need no more than the trapezoid rule.
     """
+    import numpy as np  # here, not at the top: the crawl checks its settings before numpy is needed
+
     below = np.linspace(0.0, threshold, INTEGRATION_POINTS)
     above = np.linspace(threshold, 1.0, INTEGRATION_POINTS)
     below_weights, above_weights = _trapezoid_weights(below), _trapezoid_weights(above)
@@ -101,6 +104,8 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
 def _trapezoid_weights(points: np.ndarray) -> np.ndarray:
     """Weights whose product with a function's values on evenly spaced ``points`` is its trapezoid integral."""
+    import numpy as np
+
     step = points[1] - points[0]
     weights = np.full(len(points), step)
     weights[0] = weights[-1] = step / 2

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from dedup.minhash import minhash_class
 from dedup.shingles import shingles, shingles_of_tokens, tokens
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
 # so the scheme is part of what a stored signature records.
@@ -37,13 +39,15 @@ class Signature:
 
     @classmethod
     def from_bytes(cls, data: bytes, size: int) -> Signature:
+        import numpy as np  # here, not at the top: the crawl checks its settings before numpy is needed
+
         return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), size)
 
     def jaccard(self, other: Signature) -> float:
         """Estimated Jaccard similarity of the two shingle sets."""
         if len(self.values) != len(other.values):
             raise ValueError(f"signatures differ in length: {len(self.values)} vs {len(other.values)}")
-        return float(np.count_nonzero(self.values == other.values)) / len(self.values)
+        return float((self.values == other.values).sum()) / len(self.values)
 
     def containment_in(self, other: Signature) -> float:
         """Estimated share of this text's shingles found in ``other`` (|A∩B| / |A|), from Jaccard and sizes."""
@@ -137,4 +141,4 @@ class SignatureScheme:
             scheme=PERMUTATION_SCHEME,
         )
         minhash.update_batch(list(shingle_set))
-        return Signature(minhash.hashvalues.astype(np.uint32), len(shingle_set))
+        return Signature(minhash.hashvalues.astype("uint32"), len(shingle_set))

@@ -23,6 +23,16 @@ def test_the_crawl_process_modules_do_not_import_trafilatura():
     assert run_python(code).strip() == "[]"
 
 
+def test_the_commands_scrapy_imports_before_running_one_load_neither_numpy_nor_the_database_library():
+    """Scrapy imports every command module of the project before it runs one: `scrapy crawl` reaches its
+    workers' warm-up sooner when none of them loads numpy or sqlite-utils (its writer loads them after)."""
+    code = (
+        "import sys; from scrapy.utils.misc import walk_modules_iter; list(walk_modules_iter('crawler.commands')); "
+        "print(sorted(m for m in ('numpy', 'sqlite_utils') if m in sys.modules))"
+    )
+    assert run_python(code).strip() == "[]"
+
+
 def test_the_workers_fork_server_warms_up_without_scipy():
     """The fork server imports the extractor and analyses a sample page, signing it, at every crawl's start:
     datasketch's package would add scipy (0.3 s of a core) before the first page can be extracted."""

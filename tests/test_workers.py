@@ -119,6 +119,7 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     if parent == os.getpid() and b"multiprocessing.forkserver" in command:
         children.append(pid)
 print(len(children))
+print(sorted(m for m in ("numpy", "sqlite_utils") if m in sys.modules))
 """
 
 
@@ -137,4 +138,17 @@ def test_a_crawl_that_extracts_in_workers_starts_their_fork_server_before_it_sta
     done = subprocess.run(
         [sys.executable, "-c", WARM_UP_CHECK, *settings], capture_output=True, text=True, timeout=120, check=True
     )
-    assert done.stdout.split() == [str(fork_servers)]
+    assert done.stdout.splitlines()[0] == str(fork_servers)
+
+
+def test_the_fork_server_starts_before_the_writer_side_pipeline_loads():
+    """The pipelines after the extraction one (the writer's, which loads the database library and numpy)
+    load while the fork server starts, not before it: only they stand between the checked settings and it."""
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_CHECK, "EXTRACT_WORKERS=2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.splitlines() == ["1", "[]"]

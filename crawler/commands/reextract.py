@@ -7,6 +7,7 @@ import sys
 import zlib
 from collections import deque
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 
@@ -16,9 +17,11 @@ from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis
 from crawler.extract.workers import WorkerPool
 from crawler.records import AnalysedPage
-from crawler.store.writer import CountingStats, Writer
 from crawler.urls import site_of
 from dedup import ParameterMismatch
+
+if TYPE_CHECKING:
+    from crawler.store.writer import Writer
 
 
 class Command(ScrapyCommand):
@@ -40,6 +43,10 @@ class Command(ScrapyCommand):
         return "Extract the stored articles again from their kept pages (STORE_HTML), fetching nothing"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Imported here: Scrapy imports every command to run one, and `scrapy crawl` should reach
+        # its workers' warm-up without loading the database library first.
+        from crawler.store.writer import CountingStats, Writer
+
         try:
             preflight(self.settings)
             writer = Writer(StoreConfig.from_settings(self.settings), CountingStats())

@@ -34,11 +34,14 @@ def warm_up_early(settings: BaseSettings) -> None:
     The crawl command calls this as soon as it has checked its settings: the workers' fork server then
     imports on a core that Scrapy's own start leaves idle, and is ready about when the first pages are.
     """
+    # In the crawl's order, and no further than this pipeline: the ones after it (the writer's, with the
+    # database library) load while the fork server starts, not before.
+    pipelines = (load_object(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES")))
     try:
-        pipelines = [load_object(p) for p in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
+        extracting = any(isinstance(p, type) and issubclass(p, ExtractPipeline) for p in pipelines)
     except (ImportError, NameError, ValueError):
         return  # a pipeline that cannot be loaded: Scrapy says so as the crawl starts
-    if ExtractPipeline in pipelines:
+    if extracting:
         warm_up_workers(ExtractConfig.from_settings(settings))
 
 
