@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import trafilatura.external
+
 from crawler.extract.body import Shape, _stopped_early, label_key
 from crawler.extract.parsing import parse_html
+from crawler.extract.stoplists import stoplist_union
 
 PROSE = [
     "The harbour council voted on Tuesday evening to build the tunnel after years of debate.",
@@ -40,3 +43,10 @@ def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
     assert long_page is not None
     assert _stopped_early(long_page, Shape.of(PROSE, set()))
     assert not _stopped_early(long_page, Shape.of(["word " * 1500], set()))
+
+
+def test_the_stop_list_union_is_the_one_trafilatura_builds():
+    """The warm-up gives trafilatura's jusText fallback the union of every language's stop list, read file
+    by file: it must hold exactly the words trafilatura's own word-by-word build holds."""
+    assert set(stoplist_union()) == set(trafilatura.external.jt_stoplist_init())
+    assert len(stoplist_union()) == len(set(stoplist_union()))  # each word once, as in trafilatura's

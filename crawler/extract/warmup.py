@@ -10,6 +10,7 @@ from crawler.extract.analysis import analyse_page
 from crawler.extract.dateparsing import FALLBACK_LANGUAGE, parser_for
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import block_hash
+from crawler.extract.stoplists import install_stoplist_union
 from crawler.handoff import KnownChrome
 from dedup import SignatureScheme
 
@@ -34,13 +35,14 @@ SAMPLE = (
     "<aside><h2>Popular</h2><ul>" + _TEASERS + "</ul></aside></body></html>"
 )
 # A page too short for fast mode: its thorough run, and there jusText with the stop words of every
-# language (its union is built at the first page whose language trafilatura was not told). In
+# language (their union installed first, faster than trafilatura gathers it, then made a set). In
 # Windows-1252 and declaring no charset: the statistical guess of the encoding, which imports the codecs
 # it tries.
 SHORT_SAMPLE = (
     '<!DOCTYPE html><html><head><title>Tunnel vote</title></head><body><div class="story">'
     "<p>The council voted for the tunnel. Work begins next summer, the mayor said at the café.</p></div></body></html>"
 )
+install_stoplist_union()
 CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
 for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp1252"), "brief.html")):
     analyse_page(sample, f"http://127.0.0.1/{path}", None, CHROME, None, ExtractOptions(), *[SignatureScheme()] * 2)
