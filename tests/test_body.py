@@ -7,6 +7,7 @@ import trafilatura.external
 from crawler.extract.body import Shape, _stopped_early, label_key
 from crawler.extract.parsing import parse_html
 from crawler.extract.stoplists import stoplist_union
+from tests.support.fresh_python import run_python
 
 PROSE = [
     "The harbour council voted on Tuesday evening to build the tunnel after years of debate.",
@@ -49,4 +50,15 @@ def test_the_stop_list_union_is_the_one_trafilatura_builds():
     """The warm-up gives trafilatura's jusText fallback the union of every language's stop list, read file
     by file: it must hold exactly the words trafilatura's own word-by-word build holds."""
     assert set(stoplist_union()) == set(trafilatura.external.jt_stoplist_init())
-    assert len(stoplist_union()) == len(set(stoplist_union()))  # each word once, as in trafilatura's
+
+
+def test_the_stop_list_union_is_installed_where_trafilatura_looks_for_it():
+    """In a fresh process (trafilatura has built nothing yet) the union is where trafilatura's jusText
+    fallback reads it, so that it does not build its own at the first page that needs it."""
+    code = (
+        "import trafilatura.external as te; from crawler.extract.stoplists import install_stoplist_union; "
+        "print(te.JT_STOPLIST is None); install_stoplist_union(); print(len(set(te.JT_STOPLIST or ())))"
+    )
+    before, after = run_python(code).split()
+    assert before == "True"
+    assert int(after) == len(set(stoplist_union())) > 100_000

@@ -142,8 +142,8 @@ def test_a_crawl_that_extracts_in_workers_starts_their_fork_server_before_it_sta
 
 
 def test_the_fork_server_starts_before_the_writer_side_pipeline_loads():
-    """The pipelines after the extraction one (the writer's, which loads the database library and numpy)
-    load while the fork server starts, not before it: only they stand between the checked settings and it."""
+    """The pipelines after the extraction one (the writer's, which loads numpy and the database library)
+    load after the fork server has started, not before: they would delay it by a fifth of a second."""
     done = subprocess.run(
         [sys.executable, "-c", WARM_UP_CHECK, "EXTRACT_WORKERS=2"],
         capture_output=True,
