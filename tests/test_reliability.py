@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from crawler.store.database import apply_migrations
-from crawler.store.schema import migrations
+from crawler.store.schema import MIGRATIONS, migrations
 from crawler.urls import normalize_url
 from tests.support.crawl import CrawlProcess, crawl, wait_for
 from tests.support.faults import FaultServer
@@ -102,11 +102,11 @@ def test_later_migrations_apply_in_one_transaction(tmp_path):
     db = sqlite3.connect(tmp_path / "crawl.db")
     statements: list[str] = []
     db.set_trace_callback(statements.append)
-    apply_migrations(sqlite_utils.Database(db))
+    apply_migrations(db)
     begins = [s for s in statements if s.strip().upper().startswith("BEGIN")]
     commits = [s for s in statements if s.strip().upper() == "COMMIT"]
     assert len(begins) == 1 and len(commits) == 1  # one transaction for all migrations
-    assert len(migrations.applied(sqlite_utils.Database(db))) == len(migrations._migrations)
+    assert len(migrations().applied(sqlite_utils.Database(db))) == len(MIGRATIONS)
 
 
 def test_a_crawl_stopped_with_jobdir_resumes_and_fetches_each_page_once(tmp_path):

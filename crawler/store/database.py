@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import sqlite_utils
-
 from crawler.config import CannotStart
-from crawler.store.schema import migrations
+from crawler.store.schema import is_current, migrations
 
 # A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's default
 # 2 MB spills to the WAL in the middle of a transaction, many times over.
@@ -67,8 +65,8 @@ class Database:
         if not os.path.exists(self.path):
             _create(self.path)
         self.conn = _connect(self.path, busy_timeout)
-        self.db = sqlite_utils.Database(self.conn)
-        apply_migrations(self.db)
+        if not is_current(self.conn):
+            apply_migrations(self.conn)
         self.pending_writes = 0
 
     # -- statements ---------------------------------------------------------------------------
@@ -134,11 +132,14 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def apply_migrations(db: sqlite_utils.Database) -> None:
+def apply_migrations(conn: sqlite3.Connection) -> None:
     """Apply pending migrations in one transaction: a reader sees the old schema or the new, never a part."""
-    if migrations.pending(db):
+    import sqlite_utils  # here: only a database whose schema must change needs it
+
+    db, schema = sqlite_utils.Database(conn), migrations()
+    if schema.pending(db):
         with db.atomic():
-            migrations.apply(db)
+            schema.apply(db)
 
 
 def _create(path: str) -> None:
@@ -146,7 +147,7 @@ def _create(path: str) -> None:
     temporary = f"{path}.new-{os.getpid()}"
     conn = _connect(temporary, 5.0)
     try:
-        apply_migrations(sqlite_utils.Database(conn))
+        apply_migrations(conn)
     finally:
         conn.close()  # the last connection checkpoints the WAL into the file and removes it
     os.replace(temporary, path)
