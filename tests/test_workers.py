@@ -152,3 +152,45 @@ def test_the_fork_server_starts_before_the_writer_side_pipeline_loads():
         check=True,
     )
     assert done.stdout.splitlines() == ["1", "[]"]
+
+
+CLOSED_UNUSED = """
+import os, sys, time
+from crawler.extract.workers import WorkerPool
+from tests.support.pool_tasks import behave
+
+def fork_servers():
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+            found.append(pid)
+    return found
+
+limits = {"timeout": 2.0, "max_tasks": 10, "max_memory_mb": 1024.0}
+pool = WorkerPool(behave, ("!",), workers=2, preload=["tests.support.slow_preload"], **limits)
+time.sleep(1)  # the slots are waiting for their workers, which wait for the warm-up
+servers = len(fork_servers())
+started = time.monotonic()
+pool.close()
+print(servers, len(fork_servers()), pool.started, time.monotonic() - started)
+again = WorkerPool(behave, ("!",), workers=1, **limits)  # a new fork server, without the slow module
+print(again.submit("fine").result(timeout=60))
+again.close()
+"""
+
+
+def test_a_pool_closed_with_nothing_done_does_not_wait_for_its_workers_warm_up():
+    """A scheduled run that finds nothing new ends while the workers' fork server may still be warming up
+    (a second or more of a core): closing the pool stops the server instead of waiting for workers."""
+    done = subprocess.run([sys.executable, "-c", CLOSED_UNUSED], capture_output=True, text=True, timeout=100)
+    assert done.returncode == 0, done.stderr[-2000:]
+    servers_before, servers_after, workers_started, seconds = done.stdout.split("\n")[0].split()
+    assert (servers_before, servers_after, workers_started) == ("1", "0", "0")
+    assert float(seconds) < 60  # the warm-up takes 120 s
+    assert done.stdout.split("\n")[1] == "fine!"  # a later pool starts a server of its own
+    assert "Traceback" not in done.stderr

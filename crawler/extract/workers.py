@@ -114,7 +114,12 @@ class _Slot:
 
     def _run(self) -> None:
         # Start the worker now, not with the first page: it is ready by the time pages arrive.
-        self._start_process()
+        try:
+            self._start_process()
+        except (EOFError, OSError):
+            if self.pool.closed_unused:
+                return  # its fork server was stopped while warming up: the pool was closed with nothing done
+            raise
         while not (self.stopping and not self.in_flight and not self.retry):
             self._fill()
             if self.in_flight:
@@ -206,6 +211,18 @@ class _Slot:
             future.set_exception(RuntimeError(value))
 
 
+def stop_fork_server() -> None:
+    """Stop the workers' fork server now, even in the middle of its warm-up (asked to stop, it finishes the
+    warm-up first); the next pool starts a new one. Workers forked before go on until they are stopped."""
+    server: Any = getattr(multiprocessing.forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None or not hasattr(server, "_stop"):
+        return  # none running, or a Python whose fork server is kept otherwise: it ends with this process
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    server._stop()  # reaps it, and forgets it: ensure_running starts a new one
+
+
 def start_fork_server(
     function: Callable[..., Any], preload: Sequence[str] = ()
 ) -> multiprocessing.context.ForkServerContext:
@@ -258,18 +275,28 @@ class WorkerPool:
         self.context = start_fork_server(function, preload)
         self.tasks: queue.Queue = queue.Queue()
         self.started = self.crashes = self.timeouts = self.recycled = 0
+        self.submitted = 0
+        self.closed_unused = False  # closed before any task was submitted
         self.slots = [_Slot(self, n) for n in range(workers)]
         for slot in self.slots:
             slot.thread.start()
 
     def submit(self, *task: Any) -> Future:
         future: Future = Future()
+        self.submitted += 1
         self.tasks.put((future, task))
         return future
 
     def close(self) -> None:
-        """Finish the queued tasks, then stop the workers."""
+        """Finish the queued tasks, then stop the workers.
+
+        A pool never given a task (a run that found nothing new to extract) does not wait for its workers
+        to start: their fork server may still be warming up, a second or more. It is stopped instead.
+        """
         for _ in self.slots:
             self.tasks.put(_STOP)
+        if not self.submitted:
+            self.closed_unused = True
+            stop_fork_server()
         for slot in self.slots:
             slot.thread.join(timeout=self.timeout + 10)
