@@ -114,6 +114,8 @@ class _Slot:
 
     def _run(self) -> None:
         # Start the worker now, not with the first page: it is ready by the time pages arrive.
+        if self.pool.closed_unused:
+            return  # closed before this thread ran: starting a worker would start a fork server again
         try:
             self._start_process()
         except (EOFError, OSError):
@@ -220,7 +222,8 @@ def stop_fork_server() -> None:
         return  # none running, or a Python whose fork server is kept otherwise: it ends with this process
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    server._stop()  # reaps it, and forgets it: ensure_running starts a new one
+    with contextlib.suppress(ChildProcessError):  # reaped already: only what it leaves behind is cleared
+        server._stop()  # reaps it, and forgets it: ensure_running starts a new one
 
 
 def start_fork_server(

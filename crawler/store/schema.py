@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,7 +13,17 @@ MIGRATION_SET = "storyonce"
 # Where sqlite-utils' Migrations records what it applied (its ``migrations_table``).
 APPLIED_TABLE = "_sqlite_migrations"
 
+Migration = Callable[["sqlite_utils.Database"], None]
+MIGRATIONS: list[Migration] = []  # in the order they run
 
+
+def migration(function: Migration) -> Migration:
+    """Register a migration (after those defined before it)."""
+    MIGRATIONS.append(function)
+    return function
+
+
+@migration
 def m001_initial_schema(db: sqlite_utils.Database) -> None:
     db.table("runs").create(
         {"id": int, "spider": str, "args": str, "started": str, "finished": str, "finish_reason": str, "stats": str},
@@ -111,6 +122,7 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
     db.create_view("unique_articles", "SELECT * FROM articles WHERE duplicate_of IS NULL")
 
 
+@migration
 def m002_site_chrome(db: sqlite_utils.Database) -> None:
     # Short paragraphs seen in the articles of a site: how many distinct stories showed each, and
     # which articles hold it, so that once it counts as chrome those can be cleaned too.
@@ -138,6 +150,7 @@ def m002_site_chrome(db: sqlite_utils.Database) -> None:
     db.table("removed_blocks").create_index(["article_id"])
 
 
+@migration
 def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
     # The hash of a blurb's first words: a blurb cut at any length still starts the same, so a paragraph
     # of an article can be matched against the site's teasers with one indexed look-up.
@@ -145,11 +158,13 @@ def m003_teaser_prefixes(db: sqlite_utils.Database) -> None:
     db.table("teasers").create_index(["prefix_hash"])
 
 
+@migration
 def m004_redirect_targets(db: sqlite_utils.Database) -> None:
     # Every URL asked for has a row: one that redirected says where to.
     db.table("pages").add_column("redirect_to", str)
 
 
+@migration
 def m005_article_history(db: sqlite_utils.Database) -> None:
     # Articles followed after they are stored: their versions, when they went, their other URLs.
     articles = db.table("articles")
@@ -193,6 +208,7 @@ def m005_article_history(db: sqlite_utils.Database) -> None:
     db.table("pages").create_index(["redirect_to"])
 
 
+@migration
 def m006_links_and_pages_kept(db: sqlite_utils.Database) -> None:
     # Foreign keys let Datasette (and anyone joining) go from a page to its article and its run.
     # Both in one statement: SQLite adds a foreign key by copying the table, once here instead of twice.
@@ -206,6 +222,7 @@ def m006_links_and_pages_kept(db: sqlite_utils.Database) -> None:
     db.table("page_html").create_index(["article_id"])
 
 
+@migration
 def m007_article_image_tags_modified(db: sqlite_utils.Database) -> None:
     # What news-please and trafilatura users expect too: tags and categories are JSON arrays.
     articles = db.table("articles")
@@ -213,11 +230,13 @@ def m007_article_image_tags_modified(db: sqlite_utils.Database) -> None:
         articles.add_column(column, str)
 
 
+@migration
 def m008_site_titles(db: sqlite_utils.Database) -> None:
     # What each site adds around its headlines (" | The Daily X"), learned from its titles and cut from them.
     db.table("site_titles").create({"site": str, "prefix": str, "suffix": str, "learned_at": str}, pk="site")
 
 
+@migration
 def m009_stream_positions(db: sqlite_utils.Database) -> None:
     # A writer storing records from a Redis Stream (`scrapy store`) keeps, in the same transaction as
     # their rows, the last entry it stored: an entry delivered again after a crash changes nothing.
@@ -226,24 +245,11 @@ def m009_stream_positions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
 def m010_listed_publication(db: sqlite_utils.Database) -> None:
     # The publication date the sitemap or feed that listed a kept page gave: its extraction read it, and
     # re-extraction from the kept bytes must read it too.
     db.table("page_html").add_column("listed_published", str)
-
-
-MIGRATIONS = (
-    m001_initial_schema,
-    m002_site_chrome,
-    m003_teaser_prefixes,
-    m004_redirect_targets,
-    m005_article_history,
-    m006_links_and_pages_kept,
-    m007_article_image_tags_modified,
-    m008_site_titles,
-    m009_stream_positions,
-    m010_listed_publication,
-)
 
 
 def migrations() -> sqlite_utils.Migrations:
