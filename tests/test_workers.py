@@ -98,10 +98,11 @@ def test_workers_start_before_the_first_task(pool):
 
 
 WARM_UP_CHECK = """
-import os, sys
+import sys
 from scrapy.settings import Settings
 from crawler import settings as project
 from crawler.extract.pipeline import warm_up_early
+from tests.support.fork_servers import fork_servers
 
 settings = Settings()
 settings.setmodule(project)
@@ -109,16 +110,7 @@ for pair in sys.argv[1:]:
     name, value = pair.split("=", 1)
     settings.set(name, value)
 warm_up_early(settings)
-children = []
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
-    except OSError:
-        continue
-    if parent == os.getpid() and b"multiprocessing.forkserver" in command:
-        children.append(pid)
-print(len(children))
+print(len(fork_servers()))
 print(sorted(m for m in ("numpy", "sqlite_utils") if m in sys.modules))
 """
 
@@ -155,21 +147,10 @@ def test_the_fork_server_starts_before_the_writer_side_pipeline_loads():
 
 
 CLOSED_UNUSED = """
-import os, sys, time
+import time
 from crawler.extract.workers import WorkerPool
+from tests.support.fork_servers import fork_servers
 from tests.support.pool_tasks import behave
-
-def fork_servers():
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
-        except OSError:
-            continue
-        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
-            found.append(pid)
-    return found
 
 limits = {"timeout": 2.0, "max_tasks": 10, "max_memory_mb": 1024.0}
 pool = WorkerPool(behave, ("!",), workers=2, preload=["tests.support.slow_preload"], **limits)
