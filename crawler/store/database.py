@@ -65,8 +65,7 @@ class Database:
         if not os.path.exists(self.path):
             _create(self.path)
         self.conn = _connect(self.path, busy_timeout)
-        if not is_current(self.conn):
-            apply_migrations(self.conn)
+        apply_migrations(self.conn)
         self.pending_writes = 0
 
     # -- statements ---------------------------------------------------------------------------
@@ -134,12 +133,13 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
 
 def apply_migrations(conn: sqlite3.Connection) -> None:
     """Apply pending migrations in one transaction: a reader sees the old schema or the new, never a part."""
+    if is_current(conn):
+        return
     import sqlite_utils  # here: only a database whose schema must change needs it
 
-    db, schema = sqlite_utils.Database(conn), migrations()
-    if schema.pending(db):
-        with db.atomic():
-            schema.apply(db)
+    db = sqlite_utils.Database(conn)
+    with db.atomic():
+        migrations().apply(db)  # applies only those not applied yet
 
 
 def _create(path: str) -> None:

@@ -257,8 +257,8 @@ def migrations() -> sqlite_utils.Migrations:
     from sqlite_utils import Migrations  # here: a database whose schema is current never needs it (see is_current)
 
     registered = Migrations(MIGRATION_SET)
-    for migration in MIGRATIONS:
-        registered()(migration)
+    for function in MIGRATIONS:
+        registered()(function)
     return registered
 
 
@@ -275,4 +275,4 @@ def is_current(conn: sqlite3.Connection) -> bool:
         if "no such table" in str(exc):
             return False  # a new database: nothing applied yet
         raise
-    return all(migration.__name__ in applied for migration in MIGRATIONS)
+    return all(function.__name__ in applied for function in MIGRATIONS)
