@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from typing import Any
 
@@ -10,6 +11,9 @@ import pytest
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
 from crawler.config import SettingError, StoreConfig
@@ -179,3 +183,21 @@ def test_a_stored_article_that_yields_none_keeps_the_validators_of_its_stored_te
     writer.commit()
     known = writer.history.known(f"{HERALD}/a")
     assert known is not None and known.etag == '"v1"'  # so the next request still asks for the new text
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    # The settings switch off Scrapy's check of this at every response (it parses the callback's
+    # source each time); it is made here instead, once, on every spider the project has.
+    loader = SpiderLoader.from_settings(Settings(PROJECT_SETTINGS))
+    generators = [
+        (name, method)
+        for name in loader.list()
+        for method, function in inspect.getmembers(loader.load(name), inspect.isgeneratorfunction)
+    ]
+    assert ("news", "parse") in generators
+    returning = [
+        (name, method)
+        for name, method in generators
+        if is_generator_with_return_value(getattr(loader.load(name), method))
+    ]
+    assert returning == []
