@@ -49,7 +49,6 @@ RETRY_TIMES = 2  # 429, 5xx, timeouts and dropped connections; 403/404/410 are n
 CRAWL_RETRY_AFTER_MAX = 30.0  # seconds a retry may wait for Retry-After; asked longer, retry next run
 REDIRECT_MAX_TIMES = 10
 URLLENGTH_LIMIT = 2083  # longer links are not followed (calendar-style traps grow their URLs)
-DEPTH_LIMIT = 0  # link depth is the spider's own argument (-a depth=N), counted from start pages
 
 # --- Security: only http(s), only the start URLs' sites, never a private address they did not name ---
 CRAWL_ALLOW_PRIVATE_ADDRESSES = False  # True: links and redirects may lead to loopback/private addresses
@@ -81,6 +80,13 @@ ITEM_PIPELINES = {
     "crawler.store.pipeline.StorePipeline": 300,
 }
 SCHEDULER = "crawler.fetch.scheduler.JobScheduler"  # trusts JOBDIR only after a clean stop
+SPIDER_MIDDLEWARES = {
+    # Link depth is the spider's own argument (-a depth=N, or a site's depth), counted from start pages,
+    # so DEPTH_LIMIT does nothing: Scrapy's depth middleware would be one more layer that every request
+    # and record goes through, for a count nothing reads.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+}
+STATS_CLASS = "crawler.stats.CrawlStats"
 LOG_LEVEL = "INFO"
 
 # --- Storage (SQLite) ------------------------------------------------------------------------------

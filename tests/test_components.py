@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
+from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
@@ -27,6 +28,7 @@ from crawler.fetch.scope import ScopeMiddleware
 from crawler.handoff import outcome_recorded
 from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
 from crawler.spiders.news import NewsSpider
+from crawler.stats import CrawlStats
 from crawler.store.articles import ArticleItem
 from crawler.store.pipeline import StorePipeline
 from dedup import SignatureScheme
@@ -201,3 +203,17 @@ def test_no_spider_callback_is_a_generator_returning_a_value():
         if is_generator_with_return_value(getattr(loader.load(name), method))
     ]
     assert returning == []
+
+
+def test_the_crawl_stats_take_calls_without_scrapys_per_call_wrapper():
+    crawler = get_crawler(NewsSpider, PROJECT_SETTINGS)
+    stats = crawler.stats
+    assert isinstance(stats, CrawlStats)
+    # The method itself, not the wrapper that checks for a deprecated argument at every call.
+    assert stats.inc_value.__func__ is MemoryStatsCollector.inc_value
+    stats.inc_value("pages/article")
+    stats.inc_value("pages/article", 2, spider=crawler.spider)  # Scrapy's own components may still pass it
+    stats.max_value("largest", 5)
+    stats.max_value("largest", 3)
+    assert stats.get_value("pages/article") == 3
+    assert stats.get_stats()["largest"] == 5
