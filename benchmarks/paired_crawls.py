@@ -1,4 +1,4 @@
-"""Paired crawls: the default crawl of the corpus by several checkouts of the project, in turn, for median ratios."""
+"""Paired crawls: a crawl of the corpus by several checkouts of the project, in turn, for median ratios."""
 
 from __future__ import annotations
 
@@ -26,10 +26,15 @@ class PairedRun:
 
 
 def crawl_with(
-    checkout: Path, server: LoopbackServer, db: Path, pages: list[CorpusPage], settings: dict[str, str]
+    checkout: Path,
+    server: LoopbackServer,
+    db: Path,
+    pages: list[CorpusPage],
+    settings: dict[str, str],
+    crawl: str = "default",
 ) -> PairedRun:
-    """`crawl_throughput`'s default crawl of ``pages`` as ``checkout`` runs it, into ``db``; checked as it checks it."""
-    result = crawl_corpus(server, "default", db, {**CRAWLS["default"], **settings}, checkout)
+    """`crawl_throughput`'s ``crawl`` of ``pages`` as ``checkout`` runs it, into ``db``; checked as it checks it."""
+    result = crawl_corpus(server, crawl, db, {**CRAWLS[crawl], **settings}, checkout)
     check_crawl(result, pages)
     if result.problems or result.first_request_s is None:
         raise RuntimeError(f"{checkout}: the crawl is not to be trusted: {'; '.join(result.problems)}")
@@ -43,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=226, help="the first N corpus pages (default 226)")
     parser.add_argument("--rounds", type=int, default=8, help="rounds; each runs every checkout once (default 8)")
     parser.add_argument(
+        "--crawl",
+        choices=sorted(CRAWLS),
+        default="default",
+        help="which of crawl_throughput's crawls (default: default); 'fetch only' compares the crawl process alone",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting for every crawl"
     )
     options = parser.parse_args(argv)
@@ -54,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(options.set)
     pages = load_corpus(options.limit)
     print(
-        f"paired_crawls: {len(pages)} corpus pages, {len(checkouts)} checkouts, {options.rounds} rounds, "
-        f"load average {load_average()} at start"
+        f"paired_crawls: the {options.crawl} crawl of {len(pages)} corpus pages, {len(checkouts)} checkouts,"
+        f" {options.rounds} rounds, load average {load_average()} at start"
     )
     runs: dict[Path, list[PairedRun]] = {path: [] for path in checkouts}
     with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
@@ -64,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             order = checkouts if number % 2 == 0 else checkouts[::-1]
             for path in order:
                 db = Path(tmp) / f"round-{number}-{checkouts.index(path)}.db"
-                run = crawl_with(path, server, db, pages, settings)
+                run = crawl_with(path, server, db, pages, settings, options.crawl)
                 runs[path].append(run)
                 print(
                     f"[round {number + 1}/{options.rounds}] {path}: wall {run.wall_s:.2f} s, CPU {run.cpu_s:.2f} s,"
