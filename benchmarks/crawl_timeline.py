@@ -1,0 +1,126 @@
+"""Where a crawl's wall time goes: each process's share of a core, and the machine's idle, step by step."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.corpus import load_corpus
+from benchmarks.harness import CLOCK_TICKS, Crawl, load_average, parse_settings
+from benchmarks.sites import serve_corpus
+
+SAMPLE_S = 0.05  # how often /proc is read; the printed steps are a whole number of samples
+
+
+@dataclass(frozen=True)
+class Sample:
+    """CPU seconds so far of each process in the crawl's tree (by pid), and of the machine's idle."""
+
+    at: float  # seconds since the crawl process started
+    cpu: dict[int, float]
+    idle: float
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _tree(root: int) -> tuple[dict[int, float], dict[int, int]]:
+    """CPU seconds so far of ``root`` and every process below it (the fork server's workers too), and
+    each one's parent."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))) is not None:
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    found, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found.add(pid)
+                todo.append(pid)
+    return {pid: times[pid] for pid in found if pid in times}, {pid: parents[pid] for pid in found if pid in parents}
+
+
+def _machine_idle() -> float:
+    """Idle CPU seconds of the whole machine since boot (idle + iowait)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return (int(fields[4]) + int(fields[5])) / CLOCK_TICKS
+
+
+def _role(pid: int, parent: int, root: int) -> str:
+    """What a process of the crawl's tree is: the workers are forked by the fork server, whose command
+    line they keep."""
+    if pid == root:
+        return "crawl"
+    if parent != root:
+        return "workers"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return "other"
+    if "forkserver" in command:
+        return "fork server"
+    return "tracker" if "resource_tracker" in command else "other"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=226, help="the first N corpus pages (default 226)")
+    parser.add_argument("--step", type=float, default=0.25, help="seconds per printed row (default 0.25)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting")
+    options = parser.parse_args(argv)
+    pages = load_corpus(options.limit)
+    cores = os.cpu_count() or 1
+    print(f"crawl_timeline: {len(pages)} corpus pages, {cores} CPUs, load average {load_average()} at start")
+    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
+        # The default crawl, as crawl_throughput runs it (LOOPBACK_SETTINGS: politeness off).
+        crawl = Crawl(
+            Path(tmp) / "crawl.db",
+            {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"},
+            parse_settings(options.set),
+        )
+        root = crawl.process.process.pid
+        roles: dict[int, str] = {}
+        samples: list[Sample] = []
+        while crawl.process.running():
+            cpu, parents = _tree(root)
+            for pid in cpu.keys() - roles.keys():
+                roles[pid] = _role(pid, parents.get(pid, root), root)
+            samples.append(Sample(time.monotonic() - crawl.started, cpu, _machine_idle()))
+            time.sleep(SAMPLE_S)
+        run = crawl.wait()
+        hits = sorted(hit.at - crawl.started for hit in server.log.hits)
+    if run.returncode != 0 or not hits:
+        print(f"crawl_timeline: the crawl failed (exit {run.returncode}); its log: {run.db}.log", file=sys.stderr)
+        return 1
+    print(f"wall {run.seconds:.2f} s; first request served at {hits[0]:.2f} s, the last at {hits[-1]:.2f} s")
+    columns = sorted({"crawl", *roles.values()}, key=["crawl", "fork server", "workers", "tracker", "other"].index)
+    print("\ncores used in each step by each part of the crawl (workers summed), by other processes, and idle")
+    print(f"{'t (s)':>6} " + " ".join(f"{name:>11}" for name in columns) + f" {'others':>11} {'idle':>11}")
+    every = max(1, round(options.step / SAMPLE_S))
+    for earlier, later in zip(samples[::every], samples[every::every], strict=False):
+        span = later.at - earlier.at
+        used = dict.fromkeys(columns, 0.0)
+        for pid, seconds in later.cpu.items():
+            used[roles[pid]] += seconds - earlier.cpu.get(pid, 0.0)
+        idle = (later.idle - earlier.idle) / span
+        others = max(0.0, cores - idle - sum(used.values()) / span)  # the machine is shared
+        row = " ".join(f"{used[name] / span:11.2f}" for name in columns)
+        print(f"{later.at:6.2f} {row} {others:11.2f} {idle:11.2f}")
+    print(f"load average at the end: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
