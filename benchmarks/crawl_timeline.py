@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import CLOCK_TICKS, Crawl, load_average, parse_settings
+from benchmarks.harness import CLOCK_TICKS, Crawl, load_average, parse_settings, process_tree
 from benchmarks.sites import serve_corpus
 
 SAMPLE_S = 0.05  # how often /proc is read; the printed steps are a whole number of samples
@@ -24,32 +24,6 @@ class Sample:
     at: float  # seconds since the crawl process started
     cpu: dict[int, float]
     idle: float
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _tree(root: int) -> tuple[dict[int, float], dict[int, int]]:
-    """CPU seconds so far of ``root`` and every process below it (the fork server's workers too), and
-    each one's parent."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))) is not None:
-            parents[int(entry.name)] = int(fields[1])
-            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    found, todo = {root}, [root]
-    while todo:
-        parent = todo.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in found:
-                found.add(pid)
-                todo.append(pid)
-    return {pid: times[pid] for pid in found if pid in times}, {pid: parents[pid] for pid in found if pid in parents}
 
 
 def _machine_idle() -> float:
@@ -94,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         roles: dict[int, str] = {}
         samples: list[Sample] = []
         while crawl.process.running():
-            cpu, parents = _tree(root)
+            tree = process_tree(root)
+            cpu = {pid: seconds for pid, (_, seconds) in tree.items()}
             for pid in cpu.keys() - roles.keys():
-                roles[pid] = _role(pid, parents.get(pid, root), root)
+                roles[pid] = _role(pid, tree[pid][0], root)
             samples.append(Sample(time.monotonic() - crawl.started, cpu, _machine_idle()))
             time.sleep(SAMPLE_S)
         run = crawl.wait()

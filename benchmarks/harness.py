@@ -62,8 +62,8 @@ class Measured:
         return self.cpu_s + self.descendants_cpu_s
 
 
-def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
-    """Record the CPU seconds so far of every process below ``root`` (polled: they are not our children)."""
+def process_tree(root: int) -> dict[int, tuple[int, float]]:
+    """Every running process in ``root``'s tree, ``root`` included: its parent's pid and its CPU seconds so far."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
@@ -75,15 +75,21 @@ def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
             continue
         parents[int(entry.name)] = int(fields[1])
         times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    below, todo = set(), [root]
+    found, todo = {root}, [root]
     while todo:
         parent = todo.pop()
         for pid, ppid in parents.items():
-            if ppid == parent and pid not in below:
-                below.add(pid)
+            if ppid == parent and pid not in found:
+                found.add(pid)
                 todo.append(pid)
-    for pid in below:
-        seen[pid] = max(seen.get(pid, 0.0), times[pid])
+    return {pid: (parents[pid], times[pid]) for pid in found if pid in times}
+
+
+def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds so far of every process below ``root`` (polled: they are not our children)."""
+    for pid, (_, seconds) in process_tree(root).items():
+        if pid != root:
+            seen[pid] = max(seen.get(pid, 0.0), seconds)
 
 
 def process_cpu(pid: int) -> float:
