@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import CLOCK_TICKS, Crawl, load_average, parse_settings, process_tree
+from benchmarks.crawl_throughput import machine_cpu
+from benchmarks.harness import Crawl, load_average, parse_settings, process_tree
 from benchmarks.sites import serve_corpus
 
 SAMPLE_S = 0.05  # how often /proc is read; the printed steps are a whole number of samples
@@ -19,17 +20,12 @@ SAMPLE_S = 0.05  # how often /proc is read; the printed steps are a whole number
 
 @dataclass(frozen=True)
 class Sample:
-    """CPU seconds so far of each process in the crawl's tree (by pid), and of the machine's idle."""
+    """CPU seconds so far of each process in the crawl's tree (by pid), and the machine's busy and idle ones."""
 
     at: float  # seconds since the crawl process started
     cpu: dict[int, float]
+    busy: float
     idle: float
-
-
-def _machine_idle() -> float:
-    """Idle CPU seconds of the whole machine since boot (idle + iowait)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    return (int(fields[4]) + int(fields[5])) / CLOCK_TICKS
 
 
 def _role(pid: int, parent: int, root: int) -> str:
@@ -72,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu = {pid: seconds for pid, (_, seconds) in tree.items()}
             for pid in cpu.keys() - roles.keys():
                 roles[pid] = _role(pid, tree[pid][0], root)
-            samples.append(Sample(time.monotonic() - crawl.started, cpu, _machine_idle()))
+            samples.append(Sample(time.monotonic() - crawl.started, cpu, *machine_cpu()))
             time.sleep(SAMPLE_S)
         run = crawl.wait()
         hits = sorted(hit.at - crawl.started for hit in server.log.hits)
@@ -90,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         for pid, seconds in later.cpu.items():
             used[roles[pid]] += seconds - earlier.cpu.get(pid, 0.0)
         idle = (later.idle - earlier.idle) / span
-        others = max(0.0, cores - idle - sum(used.values()) / span)  # the machine is shared
+        # The machine is shared; /proc/stat and each process's stat are read a moment apart.
+        others = max(0.0, (later.busy - earlier.busy - sum(used.values())) / span)
         row = " ".join(f"{used[name] / span:11.2f}" for name in columns)
         print(f"{later.at:6.2f} {row} {others:11.2f} {idle:11.2f}")
     print(f"load average at the end: {load_average()}")

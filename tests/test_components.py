@@ -191,17 +191,13 @@ def test_no_spider_callback_is_a_generator_returning_a_value():
     # The settings switch off Scrapy's check of this at every response (it parses the callback's
     # source each time); it is made here instead, once, on every spider the project has.
     loader = SpiderLoader.from_settings(Settings(PROJECT_SETTINGS))
-    generators = [
-        (name, method)
+    generators = {
+        (name, method): function
         for name in loader.list()
         for method, function in inspect.getmembers(loader.load(name), inspect.isgeneratorfunction)
-    ]
+    }
     assert ("news", "parse") in generators
-    returning = [
-        (name, method)
-        for name, method in generators
-        if is_generator_with_return_value(getattr(loader.load(name), method))
-    ]
+    returning = [where for where, function in generators.items() if is_generator_with_return_value(function)]
     assert returning == []
 
 
