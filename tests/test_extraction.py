@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from trafilatura.utils import repair_faulty_html
+
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.article import extract_article, extract_page, strip_teasers
 from crawler.extract.options import ExtractOptions
-from crawler.extract.parsing import parse_html
+from crawler.extract.parsing import _repaired_utf8, parse_html
 from crawler.extract.results import Teaser
 from crawler.extract.teasers import find_teasers
 from tests.support.sites import FIXTURES
@@ -88,6 +91,31 @@ def test_nul_bytes_do_not_stop_extraction():
     body = demo_page("/articles/tervel-ice-core.html").replace(b"<p>", b"<p>\x00", 3)
     page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")
     assert page.kind == "article" and "\x00" not in page.article.text
+
+
+XHTML_DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">'
+)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f"{XHTML_DOCTYPE}\n<html><body><p>Text</p></body></html>",
+        f"{XHTML_DOCTYPE}<html><body><p>Text on the doctype's line, and no newline</p></body></html>",
+        "<!DOCTYPE html>\n<html/>\n<body><p>A self-closing html tag</p></body>",
+        "\n\n<html xmlns='http://www.w3.org/1999/xhtml' />\n<body><p>On the third line</p></body>",
+        "<!DOCTYPE html>\n<html><body><p>Vertical\x0btab, form\x0cfeed, escape\x1b</p></body></html>",
+        f"{XHTML_DOCTYPE}\n<html/>\n<p>A non-character \ufffe and a control \x01</p>",
+        "<!DOCTYPE html>\n<html><body><p>Non-characters alone: \ufffe, \uffff</p></body></html>",
+        "<!DOCTYPE html>\n<html><body><p>Nothing to repair: caf\u00e9, \u4e2d\u6587</p></body></html>",
+        "<p>A lone surrogate \ud800 and no doctype</p>",
+    ],
+)
+def test_pages_are_repaired_for_the_parser_as_trafilatura_repairs_them(html):
+    assert _repaired_utf8(html, html[:50].lower()) == repair_faulty_html(html, html[:50].lower()).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def test_another_template_teasers_and_inline_links():
