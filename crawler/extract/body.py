@@ -7,6 +7,7 @@ import statistics
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import trafilatura
@@ -36,8 +37,11 @@ EARLY_STOP_FACTOR = 4
 EARLY_STOP_MISSING_WORDS = 1000
 
 
+@lru_cache(maxsize=1024)
 def label_key(text: str) -> str:
     """The words of a text, case-folded: a link label and a paragraph with the same words match."""
+    # Cached: a paragraph is keyed by the fast result's shape, the teaser cut and the listing test in turn
+    # (a quarter of the calls on a page repeat one: 1.15 -> 0.7 ms a page over 300 corpus pages).
     return " ".join(WORD.findall(text.casefold()))
 
 
