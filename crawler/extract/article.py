@@ -15,6 +15,7 @@ from crawler.extract.boilerplate import is_furniture
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
 from crawler.extract.metadata import MetadataReader
 from crawler.extract.options import ExtractOptions
+from crawler.extract.paragraphs import normalized_paragraph
 from crawler.extract.parsing import parse_html
 from crawler.extract.results import Article, PageExtraction, Teaser
 from crawler.extract.teasers import MIN_HEADLINE_WORDS, find_teasers
@@ -176,7 +177,7 @@ def strip_teasers(
 
     # From the last paragraph up, so that a label knows whether what follows it goes.
     for i in range(len(paragraphs) - 1, -1, -1):
-        norm = normalize_text(paragraphs[i])
+        norm = normalized_paragraph(paragraphs[i])  # cached: the article's paragraphs are signed with it
         teaser = (
             not norm
             or norm in headlines

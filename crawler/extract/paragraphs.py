@@ -60,9 +60,12 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     """
     paragraphs = []
     for paragraph in text.split("\n\n"):
-        words = tokens(paragraph)
+        # The cached normalised form: the teaser cut normalised the article's paragraphs already. Tokens
+        # hold no whitespace, so splitting it gives them back.
+        normalized = normalized_paragraph(paragraph)
+        words = normalized.split()
         paragraphs.append(
-            Paragraph(paragraph, words, ParagraphHashes(text_hash(" ".join(words)), prefix_hash_of_tokens(words)))
+            Paragraph(paragraph, words, ParagraphHashes(text_hash(normalized), prefix_hash_of_tokens(words)))
         )
     return paragraphs
 
