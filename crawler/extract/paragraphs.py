@@ -16,7 +16,9 @@ def text_hash(normalized: str) -> int:
     return int.from_bytes(hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
-@functools.lru_cache(maxsize=4096)  # the writer reads a paragraph again to match teasers and to clean articles
+# Cached: a worker normalises an article's paragraphs to cut teasers and again to sign them; the writer
+# reads a paragraph again to match teasers and to clean articles.
+@functools.lru_cache(maxsize=4096)
 def normalized_paragraph(paragraph: str) -> str:
     return normalize_text(paragraph)
 

@@ -22,7 +22,7 @@ _PARSER.set_element_class_lookup(
 # The characters trafilatura's load_html deletes before parsing (trafilatura.utils.INVALID_XML_CHARS): the
 # C0 controls other than tab, newline and carriage return, and the non-characters U+FFFE and U+FFFF.
 # In UTF-8 a control is one byte that is part of no other character: one C call over the encoded page
-# finds them, and a search of the text each non-character; trafilatura's pattern reads every character.
+# finds them, and a search of the text finds each non-character; trafilatura's pattern reads every character.
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 # Where a document begins: its doctype or its <html> tag.
