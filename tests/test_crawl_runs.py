@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from scrapy.settings import Settings
 
+from crawler import settings as project_settings
+from crawler.config import SettingError, check_scrapy_settings
 from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from crawler.spiders import news
 from crawler.urls import normalize_url
@@ -124,6 +127,43 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
     assert result.returncode == 1
     assert only_line(result.stderr) == "Cannot start the crawl: no spider named 'nosuch' (there are: demo, news)"
     assert not db.exists() and not Path(f"{db}.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "abc", "a number"),
+        ("DOWNLOAD_DELAY", "slow", "a number"),
+        ("DOWNLOAD_TIMEOUT", "", "a number"),
+        ("ROBOTSTXT_OBEY", "maybe", "a flag: 0 or 1, true or false"),
+    ],
+)
+def test_a_bad_value_of_a_scrapy_setting_is_one_line_and_writes_nothing(tmp_path, name, value, allowed):
+    # Scrapy reads these only as its downloader and middlewares start: unchecked, a traceback from there.
+    db = tmp_path / "x.db"
+    result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {name: value})
+    assert result.returncode == 1
+    assert only_line(result.stderr) == f"Cannot start the crawl: {name}={value!r} is not allowed: {allowed}"
+    assert not db.exists() and not Path(f"{db}.lock").exists()
+
+
+def test_scrapy_settings_spelled_as_scrapy_reads_them_pass_the_check():
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    check_scrapy_settings(settings)  # the project's own values
+    spelled = {
+        "DOWNLOAD_DELAY": "0.5",  # a whole number by default, read as a float
+        "TELNETCONSOLE_ENABLED": "True",  # a whole number by default, read as a flag
+        "ROBOTSTXT_OBEY": "false",
+        "CONCURRENT_REQUESTS": " 8",
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": "2",
+    }
+    for name, value in spelled.items():
+        settings.set(name, value, priority="cmdline")
+    check_scrapy_settings(settings)
+    settings.set("DEPTH_LIMIT", "deep", priority="cmdline")
+    with pytest.raises(SettingError, match="DEPTH_LIMIT='deep' is not allowed: a number"):
+        check_scrapy_settings(settings)
 
 
 def only_line(stderr: str) -> str:
