@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def preflight(settings: Any) -> None:
 
 def check_scrapy_settings(settings: BaseSettings) -> None:
     """Raise :class:`SettingError` for a value of one of Scrapy's own settings that Scrapy cannot read as the
-    kind of its default: a flag or a number.
+    kind of its default (a flag or a number), and for a log level Python's logging does not know.
 
     Scrapy reads each setting only when the component that uses it starts, in the middle of starting the
     crawl, and a value it cannot read (``-s CONCURRENT_REQUESTS_PER_DOMAIN=abc``) stops it there with a
@@ -53,6 +54,9 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     reads (Scrapy reads some whole-number defaults as floats, ``DOWNLOAD_DELAY``), and a whole-number
     default also takes a flag (``TELNETCONSOLE_ENABLED`` is read as one).
     """
+    level = settings.get("LOG_LEVEL")
+    if not isinstance(level, int) and level not in logging.getLevelNamesMapping():  # "info" is no level
+        raise SettingError("LOG_LEVEL", level, "DEBUG, INFO, WARNING, ERROR or CRITICAL")
     for name in dir(default_settings):
         default = getattr(default_settings, name)
         if not name.isupper() or not isinstance(default, (bool, int, float)):

@@ -136,6 +136,7 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
         ("DOWNLOAD_DELAY", "slow", "a number"),
         ("DOWNLOAD_TIMEOUT", "", "a number"),
         ("ROBOTSTXT_OBEY", "maybe", "a flag: 0 or 1, true or false"),
+        ("LOG_LEVEL", "info", "DEBUG, INFO, WARNING, ERROR or CRITICAL"),  # Scrapy's logging set-up: a traceback
     ],
 )
 def test_a_bad_value_of_a_scrapy_setting_is_one_line_and_writes_nothing(tmp_path, name, value, allowed):
@@ -157,6 +158,7 @@ def test_scrapy_settings_spelled_as_scrapy_reads_them_pass_the_check():
         "ROBOTSTXT_OBEY": "false",
         "CONCURRENT_REQUESTS": " 8",
         "AUTOTHROTTLE_TARGET_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
     }
     for name, value in spelled.items():
         settings.set(name, value, priority="cmdline")

@@ -78,6 +78,16 @@ def test_feed_exports_hold_one_item_per_stored_article(demo):
     assert "Traceback" not in demo["first"].stderr
 
 
+def test_reextract_of_a_database_that_is_not_there_is_one_line_and_makes_none(tmp_path):
+    db = tmp_path / "never-crawled.db"
+    result = scrapy("reextract", "-s", f"SQLITE_PATH={db}")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"Cannot re-extract: there is no database at {db}: crawl first, or name it with -s SQLITE_PATH=..."
+    )
+    assert not db.exists()
+
+
 def test_reextract_rebuilds_from_kept_pages_and_records_new_versions(demo):
     result = demo["reextract"]
     assert result.returncode == 0, result.stderr[-3000:]

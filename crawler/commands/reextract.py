@@ -7,6 +7,7 @@ import sys
 import zlib
 from collections import deque
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
@@ -49,7 +50,12 @@ class Command(ScrapyCommand):
 
         try:
             preflight(self.settings)
-            writer = Writer(StoreConfig.from_settings(self.settings), CountingStats())
+            store = StoreConfig.from_settings(self.settings)
+            if not Path(store.path).exists():  # the writer would make a new, empty one
+                raise CannotStart(
+                    f"there is no database at {store.path}: crawl first, or name it with -s SQLITE_PATH=..."
+                )
+            writer = Writer(store, CountingStats())
         except (CannotStart, ParameterMismatch) as exc:
             print(f"Cannot re-extract: {exc}", file=sys.stderr, flush=True)
             self.exitcode = EXIT_FAILED
