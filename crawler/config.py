@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,6 +278,39 @@ class ExtractConfig:
         )
 
 
+def parse_static_hosts(value: str | dict | None) -> dict[str, str]:
+    """``CRAWL_RESOLVE``: "name=address,name=address" (like curl's --resolve), checked to be addresses."""
+    if not value:
+        return {}
+    pairs: Iterable[tuple[str, str]]
+    if isinstance(value, dict):
+        pairs = value.items()
+    else:
+        pairs = []
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            if "=" not in item:
+                raise ValueError(f"{item.strip()!r} is no name=address")
+            name, address = item.split("=", 1)
+            pairs.append((name, address))
+    hosts = {}
+    for name, address in pairs:
+        try:
+            hosts[name.strip().lower().rstrip(".")] = str(ipaddress.ip_address(str(address).strip()))
+        except ValueError:
+            raise ValueError(f"{str(address).strip()!r} (for {name.strip()!r}) is not an IP address") from None
+    return hosts
+
+
+def _static_hosts(read: Settings) -> dict[str, str]:
+    value = read.raw("CRAWL_RESOLVE")
+    try:
+        return parse_static_hosts(value)
+    except ValueError as exc:
+        raise SettingError("CRAWL_RESOLVE", value, f"name=address pairs, comma-separated ({exc})") from None
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     """What the crawl side's spider and middlewares need beyond the spider's arguments."""
@@ -287,7 +321,7 @@ class CrawlConfig:
     max_size: int
     retry_after_max: float
     allow_private_addresses: bool
-    resolve: str  # CRAWL_RESOLVE, parsed by crawler.fetch.addresses
+    resolve: dict[str, str]  # CRAWL_RESOLVE: name -> the address it is pinned to
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlConfig:
@@ -299,5 +333,5 @@ class CrawlConfig:
             max_size=read.integer("DOWNLOAD_MAXSIZE", minimum=0),
             retry_after_max=read.number("CRAWL_RETRY_AFTER_MAX", minimum=0),
             allow_private_addresses=read.flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"),
-            resolve=read.text("CRAWL_RESOLVE"),
+            resolve=_static_hosts(read),
         )

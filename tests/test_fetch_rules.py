@@ -11,14 +11,13 @@ from twisted.python.failure import Failure
 
 import crawler
 from crawler.commands.crawl import exit_status
-from crawler.config import ArgumentError, CrawlConfig
+from crawler.config import ArgumentError, CrawlConfig, SettingError, parse_static_hosts
 from crawler.fetch.addresses import (
     AddressPolicy,
     ForbiddenAddress,
     GuardedResolver,
     is_forbidden,
     parse_ip_literal,
-    parse_static_hosts,
 )
 from crawler.fetch.retry import retry_after_seconds
 from crawler.fetch.robots import ALLOW_ALL, DISALLOW_ALL, RULES, decide
@@ -91,10 +90,14 @@ def test_policy_exempts_only_what_the_user_named():
 
 def test_static_hosts_are_checked():
     assert parse_static_hosts("A.test=127.0.0.1, b.test = ::1") == {"a.test": "127.0.0.1", "b.test": "::1"}
+    assert parse_static_hosts({"A.test": "::1"}) == {"a.test": "::1"}  # a dict, in a settings file
     with pytest.raises(ValueError, match="not an IP address"):
         parse_static_hosts("a.test=localhost")
     with pytest.raises(ValueError, match="name=address"):
         parse_static_hosts("a.test")
+    # As a setting: the crawl's configuration names it (and the crawl refuses to start, in one line).
+    with pytest.raises(SettingError, match=r"CRAWL_RESOLVE='a.test' is not allowed: name=address pairs"):
+        CrawlConfig.from_settings({**PROJECT_SETTINGS, "CRAWL_RESOLVE": "a.test"})
 
 
 def test_retry_after_in_seconds_or_as_a_date():
@@ -180,6 +183,8 @@ def test_the_shipped_sites_file_loads():
         ),
         ("[[site]]\nname = 'x'\nurls = ['https://x.org/']\nconcurrency = 0", "concurrency = a whole number"),
         ("[[site", "a TOML sites file"),
+        ("[[site]]\nurls = ['https://x.org/']", 'a name = "..." for every site'),
+        ("[[site]]\nname = 'x y'\nurls = ['https://x.org/']", "a name of letters, digits"),
     ],
 )
 def test_a_bad_sites_file_is_one_line_naming_what_is_wrong(tmp_path, toml, message):

@@ -128,33 +128,6 @@ class ForbiddenAddress(DNSLookupError):
         self.address = address
 
 
-def parse_static_hosts(value: str | dict | None) -> dict[str, str]:
-    """``CRAWL_RESOLVE``: "name=address,name=address" (like curl's --resolve), checked to be addresses."""
-    if not value:
-        return {}
-    pairs: Iterable[tuple[str, str]]
-    if isinstance(value, dict):
-        pairs = value.items()
-    else:
-        pairs = []
-        for item in value.split(","):
-            if not item.strip():
-                continue
-            if "=" not in item:
-                raise ValueError(f"CRAWL_RESOLVE entries are name=address, got {item.strip()!r}")
-            name, address = item.split("=", 1)
-            pairs.append((name, address))
-    hosts = {}
-    for name, address in pairs:
-        try:
-            hosts[name.strip().lower().rstrip(".")] = str(ipaddress.ip_address(address.strip()))
-        except ValueError:
-            raise ValueError(
-                f"CRAWL_RESOLVE: {address.strip()!r} (for {name.strip()!r}) is not an IP address"
-            ) from None
-    return hosts
-
-
 class GuardedResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, refusing non-public addresses for names the user did not name.
 
@@ -179,8 +152,7 @@ class GuardedResolver(CachingThreadedResolver):
         if settings.getbool("HTTPPROXY_ENABLED"):
             # A proxy from the environment (http_proxy, often on a private address) is the user's choice too.
             POLICY.name(url for key, url in getproxies().items() if key != "no")
-        hosts = parse_static_hosts(config.resolve)
-        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), hosts, POLICY)
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), config.resolve, POLICY)
 
     def getHostByName(self, name: str | bytes, timeout: Sequence[int] = ()) -> defer.Deferred:  # noqa: N802
         host = (name.decode("ascii", "replace") if isinstance(name, bytes) else name).lower().rstrip(".")

@@ -133,6 +133,8 @@ def _site(table: Any, number: int, path: str, config: CrawlConfig) -> Site:
             "sites", where, f"only the keys {', '.join(sorted(SITE_KEYS))} (not {', '.join(sorted(unknown))})"
         )
     name = table.get("name")
+    if name is None:
+        raise ArgumentError("sites", where, "a name = \"...\" for every site (letters, digits, '.', '-' or '_')")
     if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
         raise ArgumentError("sites", where, "a name of letters, digits, '.', '-' or '_'")
     where = f"{path} site {name!r}"
