@@ -74,5 +74,8 @@ def scope_key(url_or_site: str) -> str:
 @lru_cache(maxsize=65536)  # asked for every link of every page: sites link to the same pages from all of theirs
 def is_fetchable(url: str) -> bool:
     """Only http and https are ever fetched, and only from a host name that can be looked up (no spaces)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # no URL at all: "http://[::1" (an unclosed IPv6 bracket)
+        return False
     return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname) and " " not in parts.netloc

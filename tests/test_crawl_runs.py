@@ -115,6 +115,8 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
     db = tmp_path / "x.db"
     result = run_crawl("news", db, {"urls": "not-a-url"})
     assert result.returncode == 1 and "absolute http(s) URLs" in only_line(result.stderr)
+    result = run_crawl("news", db, {"urls": "http://[::1"})
+    assert result.returncode == 1 and "absolute http(s) URLs" in only_line(result.stderr)
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/", "depth": "-1"})
     assert result.returncode == 1
     assert (

@@ -62,3 +62,4 @@ def test_only_http_and_https_are_fetchable():
     assert not is_fetchable("javascript:alert(1)")
     assert not is_fetchable("http:///nohost")
     assert not is_fetchable("http://exa mple.com/a") and not is_fetchable("http://example.com /a")  # no such host
+    assert not is_fetchable("http://[::1") and not is_fetchable("http://[::1/a")  # no URL: an unclosed bracket
