@@ -103,6 +103,38 @@ def test_depth_limits_link_following(tmp_path):
     assert "/articles/skylark-satellite-delay.html" in requested
 
 
+def test_entries_and_links_that_are_no_address_cost_nothing_else(tmp_path):
+    # "http://[::1" (an unclosed bracket) is no address: urlsplit refuses it. As the first entry of a
+    # sitemap, a feed or robots.txt it must not cost the entries after it; in a page, not its article.
+    site = tmp_path / "site" / "herald"
+    (site / "articles").mkdir(parents=True)
+    for slug in ARTICLES:
+        shutil.copy(DEMO_SITE / "herald" / "articles" / f"{slug}.html", site / "articles")
+    page = site / "articles" / f"{ARTICLES[0]}.html"
+    broken_head = '<link rel="canonical" href="http://[::1"><meta property="og:url" content="http://[::1/a">'
+    broken_body = '<h2><a href="http://[::1/">Herald</a></h2><p><a href="http://[::1/q">A link to no address</a></p>'
+    own = f'href="{{{{BASE}}}}/articles/{ARTICLES[0]}.html"'  # its own canonical and og:url go: only the broken ones
+    html = page.read_text().replace(f'<link rel="canonical" {own}>', "").replace(own.replace("href", "content"), "")
+    html = html.replace("</head>", broken_head + "</head>", 1).replace("</body>", broken_body + "</body>")
+    assert "canonical" in html and f'rel="canonical" {own}' not in html
+    page.write_text(html)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: http://[::1\nSitemap: {{BASE}}/maps/part-1\n")
+    (site / "maps").mkdir()
+    entries = [f"<url><loc>{{{{BASE}}}}/articles/{s}.html</loc></url>" for s in ARTICLES[:3]]
+    (site / "maps" / "part-1").write_text(URLSET % "\n".join(["<url><loc>http://[::1</loc></url>", *entries]))
+    links = [f'<entry><link href="{{{{BASE}}}}/articles/{s}.html"/></entry>' for s in ARTICLES[3:]]
+    (site / "updates").write_text(ATOM % "\n".join(['<entry><link href="http://[::1/x"/></entry>', *links]))
+    with SiteGroup(tmp_path / "site", {}) as sites:
+        base = sites.base_url("herald")
+        result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/robots.txt,{base}/updates", "depth": 0})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr[-2000:]
+    stored = dict(result.rows("SELECT url, canonical_url FROM articles"))
+    assert set(stored) == {normalize_url(f"{base}/articles/{slug}.html") for slug in ARTICLES}
+    assert stored[normalize_url(f"{base}/articles/{ARTICLES[0]}.html")] is None  # its canonical is no address
+    assert result.stats()["crawl/unreadable_listed_urls"] == 3
+
+
 def test_scrapy_crawl_demo(tmp_path):
     result = run_crawl("demo", tmp_path / "demo.db", settings={"DEMO_PORTS": "0,0"})
     assert result.returncode == 0, result.stderr[-2000:]

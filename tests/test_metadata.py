@@ -295,6 +295,14 @@ def test_a_home_link_heading_names_the_site_its_titles_end_with():
     assert read_metadata(tree_of(page(title, body)), URL).title == "Liebe geht durch den Magen"
 
 
+def test_a_heading_linking_to_no_address_is_a_heading():
+    # "http://[::1" (an unclosed bracket) cannot be read as an address: the heading links nowhere, and
+    # reading the page goes on.
+    body = '<h1><a href="http://[::1/">Council backs the harbour tunnel</a></h1><article><p>Words.</p></article>'
+    title = "<title>Council backs the harbour tunnel | Herald</title>"
+    assert read_metadata(tree_of(page(title, body)), URL).title == "Council backs the harbour tunnel"
+
+
 def test_title_without_the_kicker_or_a_home_link_heading():
     body = (
         '<header><h1><a href="/">The Example Blog</a></h1></header>'

@@ -392,7 +392,10 @@ def _links_home(heading: HtmlElement) -> bool:
     links = heading.findall(".//a")
     if len(links) != 1:
         return False
-    path = urlsplit(links[0].get("href") or "").path
+    try:
+        path = urlsplit(links[0].get("href") or "").path
+    except ValueError:  # an address that cannot be one ("http://[::1"): no home page
+        return False
     return path in ("", "/") and clean(visible_text(links[0])) == clean(visible_text(heading))
 
 

@@ -133,7 +133,7 @@ class _TeaserFinder:
         # page under another spelling is the page itself, not a teaser.
         page, marked = _page_elements(tree)
         hrefs = [page_url, *filter(None, map(_self_url, page))]
-        self.self_urls = {normalize_url(h, page_url).rstrip("/") for h in hrefs if h.strip()}
+        self.self_urls = {url.rstrip("/") for url in map(self._normalized, hrefs) if url is not None}
         self._targets: dict[str, str | None] = {}  # by href
         self._texts: dict[HtmlElement, str] = {}
         self._longer: dict[tuple[HtmlElement, int], bool] = {}
@@ -200,14 +200,20 @@ class _TeaserFinder:
         if href not in self._targets:
             url = None
             if href and not href.startswith(("#", *NOT_PAGE_SCHEMES)):
-                try:
-                    url = normalize_url(href, self.page_url)
-                except ValueError:
-                    url = None
+                url = self._normalized(href)
                 if url is not None and not is_fetchable(url):
                     url = None
             self._targets[href] = url
         return self._targets[href]
+
+    def _normalized(self, href: str) -> str | None:
+        """``href`` as an absolute normalised URL; None for nothing or an address that cannot be one ("http://[::1")."""
+        if not href.strip():
+            return None
+        try:
+            return normalize_url(href, self.page_url)
+        except ValueError:
+            return None
 
     def find(self) -> list[Teaser]:
         found = []

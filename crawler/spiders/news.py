@@ -225,7 +225,9 @@ class NewsSpider(Spider):
         elif kind == "feed":
             yield PageOutcome(url, response.status, "feed", None, etag, last_modified, site=site)
             for entry in discovery.feed_entries(body):
-                yield from self._page_request(normalize_url(entry.url, url), link_depth, entry.changed, entry.published)
+                target = self._listed_url(entry.url, url)
+                if target is not None:
+                    yield from self._page_request(target, link_depth, entry.changed, entry.published)
         elif kind == "robots":
             yield PageOutcome(url, response.status, "robots", None, etag, last_modified, site=site, body=body)
             yield from self._named_sitemaps(url, body, link_depth)
@@ -258,7 +260,9 @@ class NewsSpider(Spider):
         self, url: str, sitemap_type: str, entries: list[discovery.Listed], link_depth: int
     ) -> Iterator[Request | SeenAgain]:
         for entry in entries:
-            target = normalize_url(entry.url, url)
+            target = self._listed_url(entry.url, url)
+            if target is None:
+                continue
             if sitemap_type == "sitemapindex":
                 if self._in_scope(target):
                     yield self._request(target, link_depth)
@@ -267,9 +271,18 @@ class NewsSpider(Spider):
 
     def _named_sitemaps(self, url: str, robots: bytes, link_depth: int) -> Iterator[Request]:
         for location in discovery.robots_sitemaps(robots):
-            target = normalize_url(location, url)
-            if self._in_scope(target):
+            target = self._listed_url(location, url)
+            if target is not None and self._in_scope(target):
                 yield self._request(target, link_depth)
+
+    def _listed_url(self, listed: str, base: str) -> str | None:
+        """A URL a sitemap, feed or robots.txt lists, normalised; None for an address that cannot be one
+        ("http://[::1"), counted: one bad entry must not cost the listing's other entries."""
+        try:
+            return normalize_url(listed, base)
+        except ValueError:
+            self.crawler.stats.inc_value("crawl/unreadable_listed_urls")
+            return None
 
     def _redirected_to(self, url: str, meta: dict[str, Any]) -> Iterator[PageOutcome]:
         """A row for each URL that redirected to ``url``: every URL asked for is recorded."""
