@@ -39,8 +39,9 @@ def _normalize_absolute(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     try:
         port = parts.port
-    except ValueError:  # a port that is not a number: keep the URL as written, it will fail to fetch
-        port = None
+    except ValueError:  # no port ("x.org:99999", "a:b:c"): kept as written, not dropped, which would name the
+        # host's default port, another page. is_fetchable refuses the URL; w3lib would refuse to canonicalise it.
+        return urlunsplit((scheme, parts.netloc.rpartition("@")[2].lower(), parts.path or "/", parts.query, ""))
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
         netloc = f"[{host}]" + netloc[len(host) :]
@@ -76,6 +77,7 @@ def is_fetchable(url: str) -> bool:
     """Only http and https are ever fetched, and only from a host name that can be looked up (no spaces)."""
     try:
         parts = urlsplit(url)
-    except ValueError:  # no URL at all: "http://[::1" (an unclosed IPv6 bracket)
+        _ = parts.port  # "x.org:99999" has no port: reading it raises
+    except ValueError:  # no URL at all: "http://[::1" (an unclosed IPv6 bracket), or no port
         return False
     return parts.scheme.lower() in FETCHABLE_SCHEMES and bool(parts.hostname) and " " not in parts.netloc

@@ -63,3 +63,11 @@ def test_only_http_and_https_are_fetchable():
     assert not is_fetchable("http:///nohost")
     assert not is_fetchable("http://exa mple.com/a") and not is_fetchable("http://example.com /a")  # no such host
     assert not is_fetchable("http://[::1") and not is_fetchable("http://[::1/a")  # no URL: an unclosed bracket
+    assert not is_fetchable("http://x.org:99999/") and not is_fetchable("http://a:b:c/")  # no port
+
+
+def test_a_url_whose_port_is_no_port_keeps_it():
+    # Dropped, it would name the host's default port: another page, fetched in its place.
+    assert normalize_url("http://X.org:99999/a") == "http://x.org:99999/a"
+    assert normalize_url("http://user@a:b:c/") == "http://a:b:c/"
+    assert normalize_url("HTTP://X.org:8080/a") == "http://x.org:8080/a"  # a port that is one, as before

@@ -83,7 +83,9 @@ def parse_urls(urls: str | list[str]) -> list[str]:
         raise ArgumentError("urls", urls, "one or more start URLs: -a urls=URL[,URL...] or -a urls=@file")
     bad = [u for u in parsed if not is_fetchable(u)]
     if bad:
-        raise ArgumentError("urls", ",".join(bad), "start URLs must be absolute http(s) URLs")
+        raise ArgumentError(
+            "urls", ",".join(bad), "start URLs must be absolute http(s) URLs, with a host and a valid port"
+        )
     return parsed
 
 
