@@ -39,6 +39,8 @@ BAD_ROUTES = {
     "/listing": ("listing", "listing", 1),
     "/loop/a": ("skipped", "redirect_loop", 1),
     "/chain/15": ("skipped", "too_many_redirects", 1),
+    "/nowhere/redirect/bracket": ("skipped", "invalid_redirect", 1),
+    "/nowhere/redirect/port": ("skipped", "invalid_redirect", 1),
 }
 GOOD_ROUTES = [
     "/article/plain",
@@ -47,6 +49,7 @@ GOOD_ROUTES = [
     "/meta-charset",
     "/no-charset",
     "/chain/3",
+    "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
 RESOURCE_ROUTES = {
     "/gzip-bomb": ("skipped", "too_large"),

@@ -32,6 +32,8 @@ class _RedirectRules:
         except IgnoreRequest as exc:  # the only one Scrapy raises here: REDIRECT_MAX_TIMES reached
             self.crawler.stats.inc_value("redirect/refused/too_many_redirects")
             raise Refused("too_many_redirects", f"{request.url}: {exc}") from None
+        except ValueError as exc:  # a target that is no address ("http://[::1", port 99999): Scrapy cannot build it
+            return self._unreadable_target(request, response, exc)
         if isinstance(result, Request):
             chain = {normalize_url(url) for url in result.meta.get("redirect_urls", [])}
             if normalize_url(result.url) in chain:
@@ -49,6 +51,11 @@ class _RedirectRules:
                 raise Refused("unsupported_scheme", f"{request.url} redirects to {location}: only http(s) is fetched")
         return result
 
+    def _unreadable_target(self, request: Request, response: Response, error: ValueError) -> Response:
+        """A 3xx whose Location is no address: the chain ends there, named."""
+        self.crawler.stats.inc_value("redirect/refused/invalid_target")
+        raise Refused("invalid_redirect", f"{request.url} redirects to no address ({error})")
+
 
 # Scrapy's own type hints still name the ``spider`` argument that it deprecated for these methods.
 class RedirectPolicyMiddleware(_RedirectRules, RedirectMiddleware):  # type: ignore[misc]
@@ -62,6 +69,11 @@ class MetaRefreshPolicyMiddleware(_RedirectRules, MetaRefreshMiddleware):
         if not may_refresh(response.body):
             return response
         return super().process_response(request, response)
+
+    def _unreadable_target(self, request: Request, response: Response, error: ValueError) -> Response:
+        """A refresh to no address cannot be followed: the page is read as it is, as a browser shows it."""
+        self.crawler.stats.inc_value("redirect/refresh_to_no_address")
+        return response
 
 
 # Scrapy looks for the tag in a page's first 4,096 characters, which no common encoding writes in more

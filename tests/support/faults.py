@@ -27,6 +27,8 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /redirect?to=URL             302 to URL (any scheme, any host)
   /refresh/{encoding}          a page whose <meta http-equiv="Refresh"> sends to /article/refreshed-{encoding},
                                written in that encoding (utf-8, utf-16), the charset in Content-Type
+  /nowhere/redirect/{kind}     301 to no address: "bracket" http://[::1, "port" http://127.0.0.1:99999/
+  /nowhere/refresh             an article whose <meta http-equiv="Refresh"> sends to no address (http://[::1)
   /calendar/{yyyy-mm-dd}       a calendar page linking to the previous and next day, for ever
   /grow/{path}                 links to a longer path each level (URL-length trap)
   /gzip-bomb                   ~1 MB body, Content-Encoding: gzip, 1 GiB of zeros inside
@@ -309,6 +311,13 @@ class FaultServer(ServedByLoopback):
         )
         h.send(200, page.encode(encoding), f"text/html; charset={encoding}")
 
+    def redirect_nowhere(self, h: LoopbackHandler, kind: str) -> None:
+        h.redirect({"bracket": "http://[::1", "port": "http://127.0.0.1:99999/"}[kind], status=301)
+
+    def refresh_nowhere(self, h: LoopbackHandler) -> None:
+        refresh = '<meta http-equiv="Refresh" content="0; url=http://[::1">'
+        h.send(200, article_html("refresh-nowhere").replace("<title>", refresh + "<title>", 1))
+
     def calendar(self, h: LoopbackHandler, day: str) -> None:
         from datetime import date, timedelta
 
@@ -394,6 +403,8 @@ ROUTES = [
     (r"/chain/(\d+)", "chain"),
     (r"/redirect", "redirect_to"),
     (r"/refresh/(utf-8|utf-16)", "refresh"),
+    (r"/nowhere/redirect/(bracket|port)", "redirect_nowhere"),
+    (r"/nowhere/refresh", "refresh_nowhere"),
     (r"/calendar/(\d{4}-\d{2}-\d{2})", "calendar"),
     (r"/grow/(.*)", "grow"),
     (r"/gzip-bomb", "gzip_bomb"),
