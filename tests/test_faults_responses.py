@@ -41,6 +41,7 @@ BAD_ROUTES = {
     "/chain/15": ("skipped", "too_many_redirects", 1),
     "/nowhere/redirect/bracket": ("skipped", "invalid_redirect", 1),
     "/nowhere/redirect/port": ("skipped", "invalid_redirect", 1),
+    **{f"/encoded/{coding}": ("skipped", "bad_compression", 1) for coding in ("gzip", "deflate", "br", "zstd")},
 }
 GOOD_ROUTES = [
     "/article/plain",

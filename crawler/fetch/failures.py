@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
+import zlib
+
 from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest, NotSupported
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    """What decoding a body that is not what its Content-Encoding says raises (gzip and deflate: zlib's error;
+    br and zstd: the errors of the libraries Scrapy decodes them with, where installed)."""
+    errors: list[type[Exception]] = [zlib.error]
+    for module, name in (
+        ("brotli", "error"),
+        ("brotlicffi", "error"),
+        ("compression.zstd", "ZstdError"),
+        ("backports.zstd", "ZstdError"),
+    ):
+        try:
+            errors.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+DECOMPRESSION_ERRORS = _decompression_errors()
 
 
 class Refused(IgnoreRequest):
@@ -51,4 +74,6 @@ def describe_exception(value: BaseException) -> tuple[str, int | None, str]:
         return "error", None, "download_failed"
     if isinstance(value, (scrapy_errors.UnsupportedURLSchemeError, NotSupported)):
         return "skipped", None, "unsupported_scheme"
+    if isinstance(value, DECOMPRESSION_ERRORS):  # "Content-Encoding: gzip" on bytes that are no gzip
+        return "skipped", None, "bad_compression"
     return "error", None, type(value).__name__.lower()

@@ -29,6 +29,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
                                written in that encoding (utf-8, utf-16), the charset in Content-Type
   /nowhere/redirect/{kind}     301 to no address: "bracket" http://[::1, "port" http://127.0.0.1:99999/
   /nowhere/refresh             an article whose <meta http-equiv="Refresh"> sends to no address (http://[::1)
+  /encoded/{coding}            bytes that are not what their Content-Encoding (gzip, deflate, br, zstd) says
   /calendar/{yyyy-mm-dd}       a calendar page linking to the previous and next day, for ever
   /grow/{path}                 links to a longer path each level (URL-length trap)
   /gzip-bomb                   ~1 MB body, Content-Encoding: gzip, 1 GiB of zeros inside
@@ -318,6 +319,9 @@ class FaultServer(ServedByLoopback):
         refresh = '<meta http-equiv="Refresh" content="0; url=http://[::1">'
         h.send(200, article_html("refresh-nowhere").replace("<title>", refresh + "<title>", 1))
 
+    def wrongly_encoded(self, h: LoopbackHandler, coding: str) -> None:
+        h.send(200, b"\x1f\x8b\x08\x00 these bytes are no " + coding.encode(), headers={"Content-Encoding": coding})
+
     def calendar(self, h: LoopbackHandler, day: str) -> None:
         from datetime import date, timedelta
 
@@ -405,6 +409,7 @@ ROUTES = [
     (r"/refresh/(utf-8|utf-16)", "refresh"),
     (r"/nowhere/redirect/(bracket|port)", "redirect_nowhere"),
     (r"/nowhere/refresh", "refresh_nowhere"),
+    (r"/encoded/(gzip|deflate|br|zstd)", "wrongly_encoded"),
     (r"/calendar/(\d{4}-\d{2}-\d{2})", "calendar"),
     (r"/grow/(.*)", "grow"),
     (r"/gzip-bomb", "gzip_bomb"),
