@@ -151,6 +151,9 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
     assert result.returncode == 1 and "absolute http(s) URLs" in only_line(result.stderr)
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:99999/"})  # not http://127.0.0.1/ instead
     assert result.returncode == 1 and "a valid port" in only_line(result.stderr)
+    result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {"JOBDIR": "/proc/no-such/job"})
+    assert result.returncode == 1
+    assert only_line(result.stderr).startswith("Cannot start the crawl: JOBDIR='/proc/no-such/job' is not allowed: ")
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/", "depth": "-1"})
     assert result.returncode == 1
     assert (

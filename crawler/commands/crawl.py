@@ -7,6 +7,7 @@ import asyncio
 import gc
 import inspect
 import logging
+import os
 import sys
 from types import FrameType, ModuleType
 from typing import Any
@@ -17,7 +18,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
-from crawler.config import CannotStart, Settings, preflight
+from crawler.config import CannotStart, SettingError, Settings, preflight
 from crawler.extract.pipeline import warm_up_early
 from dedup import ParameterMismatch
 
@@ -57,10 +58,25 @@ def check_before_start(settings: BaseSettings | None, spider_name: str, argument
     settings = settings.copy()
     spider_class.update_settings(settings)
     preflight(settings)
+    _check_job_dir(settings)
     check_arguments = getattr(spider_class, "check_arguments", None)
     if check_arguments is not None:
         check_arguments(settings, **arguments)
     return settings
+
+
+def _check_job_dir(settings: BaseSettings) -> None:
+    """A ``JOBDIR`` that cannot be a folder is one line, not Scrapy's traceback as its scheduler starts.
+
+    Made here, as Scrapy makes it a moment later: whether a path can be made a folder (``/proc/x``, a path
+    through a file) is only known by trying, whoever runs the crawl (root may write where it cannot).
+    """
+    job_dir = str(settings.get("JOBDIR") or "")
+    if job_dir:
+        try:
+            os.makedirs(job_dir, exist_ok=True)
+        except OSError as exc:
+            raise SettingError("JOBDIR", job_dir, f"a folder that can be made ({exc.strerror or exc})") from None
 
 
 def _spare_the_collector() -> None:
