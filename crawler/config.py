@@ -295,11 +295,12 @@ def parse_static_hosts(value: str | dict | None) -> dict[str, str]:
             name, address = item.split("=", 1)
             pairs.append((name, address))
     hosts = {}
-    for name, address in pairs:
+    for name, written in pairs:
+        address = str(written).strip()
         try:
-            hosts[name.strip().lower().rstrip(".")] = str(ipaddress.ip_address(str(address).strip()))
+            hosts[name.strip().lower().rstrip(".")] = str(ipaddress.ip_address(address))
         except ValueError:
-            raise ValueError(f"{str(address).strip()!r} (for {name.strip()!r}) is not an IP address") from None
+            raise ValueError(f"{address!r} (for {name.strip()!r}) is not an IP address") from None
     return hosts
 
 

@@ -32,6 +32,15 @@ def normalize_url(url: str, base: str | None = None) -> str:
     return _normalize_absolute(url)
 
 
+def normalized_or_none(url: str, base: str | None = None) -> str | None:
+    """:func:`normalize_url`, or None for an address that cannot be one ("http://[::1"): what pages, sitemaps and
+    feeds link to is anything their authors typed."""
+    try:
+        return normalize_url(url, base)
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=65536)  # pages of a site share most of their links: normalise each spelling once
 def _normalize_absolute(url: str) -> str:
     parts = urlsplit(url)

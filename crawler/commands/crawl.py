@@ -29,6 +29,14 @@ EXIT_FAILED = 1  # the crawl could not start, or could not write its database
 EXIT_INTERRUPTED = 3  # stopped by a signal before the end; the next run does the rest
 EXIT_NOTHING_FETCHED = 4  # no site answered at all: every start URL refused, unreachable or its robots.txt unavailable
 
+
+def missing_database(path: str | os.PathLike[str]) -> str | None:
+    """Why a command that reads a crawl's database cannot (there is none at ``path``), or None."""
+    if os.path.exists(path):
+        return None
+    return f"there is no database at {path}: crawl first, or name it with -s SQLITE_PATH=..."
+
+
 # Scrapy's finish reasons that mean the run did not get to the end of its work.
 INTERRUPTED_REASONS = {"shutdown", None}
 

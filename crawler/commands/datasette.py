@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.crawl import EXIT_FAILED
+from crawler.commands.crawl import EXIT_FAILED, missing_database
 from crawler.datasette import TRUNCATE_CELLS, write_metadata
 
 
@@ -41,10 +41,9 @@ class Command(ScrapyCommand):
             return
         assert self.settings is not None
         database = Path(self.settings.get("SQLITE_PATH"))
-        if not database.exists():
-            print(
-                f"There is no database at {database}: crawl first, or name it with -s SQLITE_PATH=...", file=sys.stderr
-            )
+        missing = missing_database(database)
+        if missing:
+            print(missing[0].upper() + missing[1:], file=sys.stderr)
             self.exitcode = EXIT_FAILED
             return
         metadata = write_metadata(database.stem, Path(tempfile.mkdtemp()) / "metadata.json")

@@ -7,12 +7,11 @@ import sys
 import zlib
 from collections import deque
 from concurrent.futures import Future
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.crawl import EXIT_FAILED
+from crawler.commands.crawl import EXIT_FAILED, missing_database
 from crawler.config import CannotStart, ExtractConfig, StoreConfig, preflight
 from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis
@@ -51,10 +50,9 @@ class Command(ScrapyCommand):
         try:
             preflight(self.settings)
             store = StoreConfig.from_settings(self.settings)
-            if not Path(store.path).exists():  # the writer would make a new, empty one
-                raise CannotStart(
-                    f"there is no database at {store.path}: crawl first, or name it with -s SQLITE_PATH=..."
-                )
+            missing = missing_database(store.path)
+            if missing:  # the writer would make a new, empty one
+                raise CannotStart(missing)
             writer = Writer(store, CountingStats())
         except (CannotStart, ParameterMismatch) as exc:
             print(f"Cannot re-extract: {exc}", file=sys.stderr, flush=True)

@@ -10,7 +10,7 @@ from lxml.html import HtmlElement
 from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.results import Teaser
 from crawler.extract.words import WORD, clean
-from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalize_url
+from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalized_or_none
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 BLOCKS = frozenset(
@@ -133,7 +133,8 @@ class _TeaserFinder:
         # page under another spelling is the page itself, not a teaser.
         page, marked = _page_elements(tree)
         hrefs = [page_url, *filter(None, map(_self_url, page))]
-        self.self_urls = {url.rstrip("/") for url in map(self._normalized, hrefs) if url is not None}
+        urls = (normalized_or_none(h, page_url) for h in hrefs if h.strip())
+        self.self_urls = {url.rstrip("/") for url in urls if url is not None}
         self._targets: dict[str, str | None] = {}  # by href
         self._texts: dict[HtmlElement, str] = {}
         self._longer: dict[tuple[HtmlElement, int], bool] = {}
@@ -200,20 +201,11 @@ class _TeaserFinder:
         if href not in self._targets:
             url = None
             if href and not href.startswith(("#", *NOT_PAGE_SCHEMES)):
-                url = self._normalized(href)
+                url = normalized_or_none(href, self.page_url)
                 if url is not None and not is_fetchable(url):
                     url = None
             self._targets[href] = url
         return self._targets[href]
-
-    def _normalized(self, href: str) -> str | None:
-        """``href`` as an absolute normalised URL; None for nothing or an address that cannot be one ("http://[::1")."""
-        if not href.strip():
-            return None
-        try:
-            return normalize_url(href, self.page_url)
-        except ValueError:
-            return None
 
     def find(self) -> list[Teaser]:
         found = []

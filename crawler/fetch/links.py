@@ -12,7 +12,7 @@ from scrapy.utils.response import get_base_url
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
-from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalize_url
+from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalized_or_none
 
 _HREFS = etree.XPath("//a/@href | //area/@href")
 _FILES = frozenset(f".{extension}" for extension in IGNORED_EXTENSIONS)  # images, documents, archives...
@@ -38,9 +38,8 @@ def page_links(response: TextResponse) -> list[str]:
             continue
         if not href.isascii():  # percent-encoded as the browser would: in the page's own encoding
             href = safe_url_string(href, encoding=response.encoding)
-        try:
-            url = normalize_url(href, base)
-        except ValueError:  # an address that cannot be one ("http://[::1")
+        url = normalized_or_none(href, base)
+        if url is None:
             continue
         parts = urlsplit(url)
         if is_fetchable(url) and posixpath.splitext(parts.path)[1].lower() not in _FILES:

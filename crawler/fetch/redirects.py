@@ -53,7 +53,7 @@ class _RedirectRules:
 
     def _unreadable_target(self, request: Request, response: Response, error: ValueError) -> Response:
         """A 3xx whose Location is no address: the chain ends there, named."""
-        self.crawler.stats.inc_value("redirect/refused/invalid_target")
+        self.crawler.stats.inc_value("redirect/refused/invalid_redirect")
         raise Refused("invalid_redirect", f"{request.url} redirects to no address ({error})")
 
 

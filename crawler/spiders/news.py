@@ -25,7 +25,7 @@ from crawler.fetch.scope import Scope
 from crawler.fetch.sites import Site, load_sites, sites_from_urls
 from crawler.handoff import KnownPage, NoHistory, PageHistory, SiteRevisits, outcome_recorded, page_history
 from crawler.records import FetchedPage, PageOutcome, SeenAgain
-from crawler.urls import is_fetchable, normalize_url, site_of
+from crawler.urls import is_fetchable, normalize_url, normalized_or_none, site_of
 
 TOP_HOSTS = 20  # out-of-scope link targets named in the run's stats
 ARGUMENTS = ("urls", "depth", "sites")
@@ -278,11 +278,10 @@ class NewsSpider(Spider):
     def _listed_url(self, listed: str, base: str) -> str | None:
         """A URL a sitemap, feed or robots.txt lists, normalised; None for an address that cannot be one
         ("http://[::1"), counted: one bad entry must not cost the listing's other entries."""
-        try:
-            return normalize_url(listed, base)
-        except ValueError:
+        target = normalized_or_none(listed, base)
+        if target is None:
             self.crawler.stats.inc_value("crawl/unreadable_listed_urls")
-            return None
+        return target
 
     def _redirected_to(self, url: str, meta: dict[str, Any]) -> Iterator[PageOutcome]:
         """A row for each URL that redirected to ``url``: every URL asked for is recorded."""
