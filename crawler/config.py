@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.settings import BaseSettings, default_settings
+from scrapy.settings import BaseSettings
 
 from crawler.extract.options import ExtractOptions
 from dedup import SignatureScheme
@@ -42,44 +41,9 @@ def preflight(settings: Any) -> None:
     ExtractConfig.from_settings(settings)
     StoreConfig.from_settings(settings)
     if isinstance(settings, BaseSettings):
+        from crawler.scrapy_settings import check_scrapy_settings  # it raises this module's SettingError
+
         check_scrapy_settings(settings)
-
-
-def check_scrapy_settings(settings: BaseSettings) -> None:
-    """Raise :class:`SettingError` for a value of one of Scrapy's own settings that Scrapy cannot read as the
-    kind of its default (a flag or a number), and for a log level Python's logging does not know.
-
-    Scrapy reads each setting only when the component that uses it starts, in the middle of starting the
-    crawl, and a value it cannot read (``-s CONCURRENT_REQUESTS_PER_DOMAIN=abc``) stops it there with a
-    traceback. Lenient where Scrapy's own reading is not known here: a number is any value ``float()``
-    reads (Scrapy reads some whole-number defaults as floats, ``DOWNLOAD_DELAY``), and a whole-number
-    default also takes a flag (``TELNETCONSOLE_ENABLED`` is read as one).
-    """
-    level = settings.get("LOG_LEVEL")
-    if not isinstance(level, int) and level not in logging.getLevelNamesMapping():  # "info" is no level
-        raise SettingError("LOG_LEVEL", level, "DEBUG, INFO, WARNING, ERROR or CRITICAL")
-    for name in dir(default_settings):
-        default = getattr(default_settings, name)
-        if not name.isupper() or not isinstance(default, (bool, int, float)):
-            continue
-        value = settings.get(name)
-        if value is default:
-            continue
-        if isinstance(default, bool):
-            if not _reads_as(settings.getbool, name):
-                raise SettingError(name, value, "a flag: 0 or 1, true or false")
-        else:
-            flag = isinstance(default, int) and _reads_as(settings.getbool, name)
-            if not flag and not _reads_as(settings.getfloat, name):
-                raise SettingError(name, value, "a number")
-
-
-def _reads_as(getter: Callable[[str], object], name: str) -> bool:
-    try:
-        getter(name)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class Settings:

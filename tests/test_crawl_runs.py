@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.config import SettingError, check_scrapy_settings
 from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from crawler.spiders import news
 from crawler.urls import normalize_url
@@ -171,15 +170,22 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("name", "value", "allowed"),
     [
-        ("CONCURRENT_REQUESTS_PER_DOMAIN", "abc", "a number"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "abc", "a whole number"),
+        ("CONCURRENT_REQUESTS", "4.5", "a whole number"),  # Scrapy's getint: int('4.5') fails
         ("DOWNLOAD_DELAY", "slow", "a number"),
         ("DOWNLOAD_TIMEOUT", "", "a number"),
         ("ROBOTSTXT_OBEY", "maybe", "a flag: 0 or 1, true or false"),
+        ("RETRY_HTTP_CODES", "500,bad", "HTTP status codes, separated by commas: 500,502,503"),
         ("LOG_LEVEL", "info", "DEBUG, INFO, WARNING, ERROR or CRITICAL"),  # Scrapy's logging set-up: a traceback
+        ("LOG_FORMAT", "%(when)s %(message)s", "a logging format (Formatting field not found in record: 'when')"),
+        ("LOG_ENCODING", "utf-99", "an encoding Python knows, such as utf-8"),
+        ("LOG_FILE", "/proc/no-such/crawl.log", "a file that can be written (No such file or directory)"),
+        ("SCHEDULER", "no_such.Sched", "a class or function that can be imported (no module named 'no_such')"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_value_of_a_scrapy_setting_is_one_line_and_writes_nothing(tmp_path, name, value, allowed):
-    # Scrapy reads these only as its downloader and middlewares start: unchecked, a traceback from there.
+    # Scrapy reads these only as its logging, downloader and middlewares start: unchecked, a traceback
+    # from there (LOG_FORMAT: a logging error for every line of a crawl that goes on).
     db = tmp_path / "x.db"
     result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {name: value})
     assert result.returncode == 1
@@ -187,24 +193,25 @@ def test_a_bad_value_of_a_scrapy_setting_is_one_line_and_writes_nothing(tmp_path
     assert not db.exists() and not Path(f"{db}.lock").exists()
 
 
-def test_scrapy_settings_spelled_as_scrapy_reads_them_pass_the_check():
-    settings = Settings()
-    settings.setmodule(project_settings, priority="project")
-    check_scrapy_settings(settings)  # the project's own values
-    spelled = {
-        "DOWNLOAD_DELAY": "0.5",  # a whole number by default, read as a float
-        "TELNETCONSOLE_ENABLED": "True",  # a whole number by default, read as a flag
-        "ROBOTSTXT_OBEY": "false",
-        "CONCURRENT_REQUESTS": " 8",
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name, value in spelled.items():
-        settings.set(name, value, priority="cmdline")
-    check_scrapy_settings(settings)
-    settings.set("DEPTH_LIMIT", "deep", priority="cmdline")
-    with pytest.raises(SettingError, match="DEPTH_LIMIT='deep' is not allowed: a number"):
-        check_scrapy_settings(settings)
+def test_a_component_that_cannot_be_loaded_is_one_line(tmp_path):
+    # A pipeline, middleware or extension of one's own, misspelt: Scrapy's traceback from importing it.
+    db = tmp_path / "x.db"
+    pipelines = {**project_settings.ITEM_PIPELINES, "crawler.store.pipeline.StorePipelin": 900}
+    result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {"ITEM_PIPELINES": json.dumps(pipelines)})
+    assert result.returncode == 1
+    assert only_line(result.stderr) == (
+        "Cannot start the crawl: ITEM_PIPELINES='crawler.store.pipeline.StorePipelin' is not allowed: a class or "
+        "function that can be imported (Module 'crawler.store.pipeline' doesn't define any object named "
+        "'StorePipelin')"
+    )
+    middlewares = json.dumps({"crawler.fetch.retry.NoSuch": "early"})
+    result = run_crawl("news", db, {"urls": "http://127.0.0.1:9/"}, {"DOWNLOADER_MIDDLEWARES": middlewares})
+    assert result.returncode == 1
+    assert only_line(result.stderr) == (
+        "Cannot start the crawl: DOWNLOADER_MIDDLEWARES={'crawler.fetch.retry.NoSuch': 'early'} is not allowed: "
+        "a number (its order), or None to leave the class out"
+    )
+    assert not db.exists() and not Path(f"{db}.lock").exists()
 
 
 def only_line(stderr: str) -> str:
