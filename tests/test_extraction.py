@@ -6,6 +6,7 @@ import pytest
 from trafilatura.utils import repair_faulty_html
 
 from crawler.demo.server import DEMO_SITE
+from crawler.extract import teasers as teasers_module
 from crawler.extract.article import extract_article, extract_page, strip_teasers
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import _repaired_utf8, parse_html
@@ -319,3 +320,39 @@ def test_a_teasers_headline_leaves_out_what_a_template_or_a_script_inside_it_hol
     page = f"<html><body><article><h1>A story</h1><p>Its text.</p></article><aside><ul>{teasers}</ul></aside>"
     found = find_teasers(parse_html(page), f"{BASE}/story.html")
     assert [t.title for t in found] == [f"Harbour tunnel vote number {n} passes" for n in range(4)]
+
+
+def test_an_archive_of_thousands_of_links_in_one_container_is_read_in_linear_work(monkeypatch):
+    # Each link asks whether it is all of its parent's line: the parent's line, built again for each of
+    # its links, made 4000 links 16 s of a core (the workers stop a page at 20 s: a timeout, not a page).
+    links = 3000
+    html = "<html><body><div>" + "".join(
+        f'<a href="/2019/{n}.html">Story number {n} of the year in review</a> · ' for n in range(links)
+    )
+    html += "</div><article>" + "<p>" + "A sentence of the archive's own introduction. " * 20 + "</p></article>"
+    html += "</body></html>"
+    reads = 0
+    read_text = teasers_module._TeaserFinder.text
+
+    def counted(finder, element):
+        nonlocal reads
+        reads += 1
+        return read_text(finder, element)
+
+    monkeypatch.setattr(teasers_module._TeaserFinder, "text", counted)
+    extraction = extract_page(html.encode(), "https://news.example/archive/2019.html")
+    assert extraction.kind in ("article", "listing", "skipped")
+    assert reads < 5 * links  # quadratic: some 9 million
+
+
+def test_every_line_of_a_listing_of_thousands_of_teasers_is_cut():
+    # strip_teasers looks for each line in one string of the blurbs, and for the blurbs it holds by length.
+    items = 3000
+    paragraphs = ["A story of our own, told in whole sentences for the reader to follow along."]
+    teasers = []
+    for n in range(items):
+        title, blurb = f"Headline of story {n} goes here", f"Blurb text for story {n} with some more words"
+        paragraphs += [title, blurb]
+        teasers.append(Teaser(f"https://news.example/s{n}.html", title, blurb, "Latest", ()))
+    kept, removed = strip_teasers(paragraphs, teasers)
+    assert kept == paragraphs[:1] and len(removed) == 2 * items

@@ -137,6 +137,7 @@ class _TeaserFinder:
         self.self_urls = {url.rstrip("/") for url in urls if url is not None}
         self._targets: dict[str, str | None] = {}  # by href
         self._texts: dict[HtmlElement, str] = {}
+        self._lines: dict[HtmlElement, str] = {}
         self._longer: dict[tuple[HtmlElement, int], bool] = {}
         self._script_holders: set[HtmlElement] = set()
         # The links inside a heading: the only ones whose heading must be looked up.
@@ -187,12 +188,17 @@ class _TeaserFinder:
 
     def line_text(self, element: HtmlElement) -> str:
         """The element's own line: its text without that of block-level children (a blurb <p> under a link)."""
-        parts = [element.text or ""]
-        for child in element:
-            if isinstance(child.tag, str) and child.tag not in BLOCKS and child.tag not in SKIPPED:
-                parts.append(self.text(child))
-            parts.append(child.tail or "")
-        return clean(" ".join(parts))
+        # Kept: each link asks for its parent's line, and an archive's thousands of links in one <div>
+        # would build the same long line for each (4000 links: 16 s of a core; 20 s stops a worker).
+        line = self._lines.get(element)
+        if line is None:
+            parts = [element.text or ""]
+            for child in element:
+                if isinstance(child.tag, str) and child.tag not in BLOCKS and child.tag not in SKIPPED:
+                    parts.append(self.text(child))
+                parts.append(child.tail or "")
+            line = self._lines[element] = clean(" ".join(parts))
+        return line
 
     def target(self, link: HtmlElement) -> str | None:
         """The normalised http(s) URL a link points to, or None."""
