@@ -175,6 +175,7 @@ def strip_teasers(
     blurbs = "\n".join(normalize_text(f"{t.title} {t.text}") for t in teasers)
     bare_blurbs = sorted((b for b in (normalize_text(t.text) for t in teasers) if len(b) >= 20), key=len)
     bare_lengths = [len(b) for b in bare_blurbs]
+    whole_blurbs = set(bare_blurbs)  # each is all of a line that is it (and at least half of it)
     goes = [False] * len(paragraphs)
 
     def holds_a_blurb(norm: str) -> bool:
@@ -188,7 +189,13 @@ def strip_teasers(
     # From the last paragraph up, so that a label knows whether what follows it goes.
     for i in range(len(paragraphs) - 1, -1, -1):
         norm = normalized_paragraph(paragraphs[i])  # cached: the article's paragraphs are signed with it
-        teaser = not norm or norm in headlines or (len(norm) >= 20 and norm in blurbs) or holds_a_blurb(norm)
+        teaser = (
+            not norm
+            or norm in headlines
+            or norm in whole_blurbs  # a listing's lines are its teasers': found without a search
+            or (len(norm) >= 20 and norm in blurbs)
+            or holds_a_blurb(norm)
+        )
         # A block's heading is the heading nearest above its teasers, which is sometimes the story's
         # own last subheading ("Nur die Folie bleibt zurück" above the list after the article): it
         # heads the block only where no story follows it.
