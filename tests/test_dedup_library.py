@@ -16,7 +16,9 @@ from dedup import (
     normalize_text,
     shingles,
 )
+from dedup.index import CONFIRM_LIMIT
 from tests.support.fresh_python import run_python
+from tests.support.texts import template_family
 
 
 def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
@@ -251,3 +253,18 @@ def test_the_rest_of_datasketch_loads_on_first_use_with_the_same_minhash():
     whole_first = run_python(SIGN_AND_USE_THE_WHOLE_PACKAGE.format(first="import datasketch"))
     assert lazily.splitlines()[0] == "[0, 1]"  # texts 0 and 1 share 270 of 330 words; text 2 none
     assert lazily == whole_first
+
+
+def test_a_band_that_hundreds_share_is_read_in_part_and_the_copy_is_still_found():
+    # Read whole, every look-up confirmed every document of the template: the cost grew with the index.
+    scheme = SignatureScheme(num_perm=128, shingle_size=1)
+    index = NearDuplicateIndex(scheme, threshold=0.6)
+    text, copy, others = template_family(400)
+    index.add(1, scheme.signature(copy))  # the oldest: the hot bands' latest documents are all others
+    for doc_id, other in enumerate(others, start=2):
+        index.add(doc_id, scheme.signature(other))
+    keys = index.band_keys(scheme.signature(text))
+    assert len(set(index.store.candidates(keys, 10**6))) > 4 * CONFIRM_LIMIT  # the whole bands
+    candidates = index.query(scheme.signature(text))
+    assert 1 in candidates and len(candidates) <= CONFIRM_LIMIT
+    assert [m.doc_id for m in index.find(scheme.signature(text))] == [1]

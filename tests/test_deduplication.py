@@ -11,7 +11,9 @@ from crawler.extract.signing import SignedText, sign_text
 from crawler.store.duplicates import ArticleDecision
 from crawler.store.writer import Writer
 from dedup import SignatureScheme
+from dedup.index import BUCKET_LIMIT, CONFIRM_LIMIT
 from tests.support.store import open_writer
+from tests.support.texts import template_family
 
 SCHEME = SignatureScheme()
 
@@ -110,3 +112,20 @@ def test_a_copy_cut_short_links_by_containment_but_a_brief_in_a_roundup_does_not
     store(writer, "http://c.org/brief", page(words(9000, 9120)))
     _, decision = store(writer, "http://c.org/roundup", page(words(9000, 9120) + " " + words(20000, 20600)))
     assert decision.match == "unique"
+
+
+def test_teasers_that_share_a_sites_template_are_looked_up_in_bounded_work(tmp_path):
+    # The stored index in SQLite: a band that hundreds of teasers share is read in part (the latest), and
+    # a copy stored before all of them is still found through the bands it shares with fewer.
+    writer = open_writer(tmp_path / "t.db")
+    index = writer.dedup.teaser_index
+    scheme = index.scheme
+    text, copy, others = template_family(400)
+    index.add(1, scheme.signature(copy))
+    for doc_id, other in enumerate(others, start=2):
+        index.add(doc_id, scheme.signature(other))
+    keys = index.band_keys(scheme.signature(text))
+    assert len(set(index.store.candidates(keys, 10**6))) > 4 * CONFIRM_LIMIT
+    read = index.store.candidates(keys, BUCKET_LIMIT)
+    assert len(read) <= BUCKET_LIMIT * len(keys)
+    assert [m.doc_id for m in index.find(scheme.signature(text))] == [1]
