@@ -11,6 +11,7 @@ from crawler.extract.paragraphs import block_hash, prefix_hash, split_paragraphs
 from crawler.handoff import KnownChrome
 from crawler.store.articles import ArticleRow
 from crawler.store.chrome import SiteChrome
+from crawler.store.teasers import PREFIX_LIMIT
 from crawler.store.writer import Writer
 from dedup import content_hash
 from tests.support.crawl import crawl as run_crawl
@@ -222,3 +223,23 @@ def test_the_crawl_side_cuts_known_chrome_but_never_below_the_minimum_words():
     # A paragraph longer than max_chars is never chrome, whatever its hash.
     strict = KnownChrome(chrome.blocks, max_chars=20, min_words=1)
     assert cut_text(f"{story}\n\n{PITCH}", strict) == (f"{story}\n\n{PITCH}", [])
+
+
+def test_a_blurb_prefix_that_hundreds_of_teasers_share_is_read_for_its_latest_only(tmp_path):
+    # A template's blurbs ("Click here to read the full story about ...") share their first words: read
+    # whole, every article with such a line would read every one of them.
+    teasers = open_writer(tmp_path / "p.db").teasers
+    template, own = "Click here to read the full story about our town", "A blurb of its own, not the template"
+
+    def store(n: int, blurb: str) -> None:
+        page = "https://news.example/"
+        teasers.insert(f"Story {n}", blurb, f"{page}{n}", None, prefix_hash(blurb), page, "Latest")
+
+    for n in range(300):
+        store(n, f"{template} and item {n}")
+    store(300, own)
+    texts = [text for _, _, text, _ in teasers.with_prefixes([prefix_hash(template), prefix_hash(own)])]
+    assert len(texts) == PREFIX_LIMIT + 1 and own in texts
+    assert f"{template} and item 299" in texts and f"{template} and item 0" not in texts
+    few = [text for _, _, text, _ in teasers.with_prefixes([prefix_hash(own)])]
+    assert few == [own]
