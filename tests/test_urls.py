@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from crawler.config import CrawlConfig
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import sites_from_urls
-from crawler.urls import is_fetchable, normalize_url, scope_key, site_of
+from crawler.urls import already_normal, is_fetchable, normalize_url, normalized_by_parts, scope_key, site_of
 from tests.support.store import PROJECT_SETTINGS
 
 CRAWL = CrawlConfig.from_settings(PROJECT_SETTINGS)
@@ -71,3 +73,26 @@ def test_a_url_whose_port_is_no_port_keeps_it():
     assert normalize_url("http://X.org:99999/a") == "http://x.org:99999/a"
     assert normalize_url("http://user@a:b:c/") == "http://a:b:c/"
     assert normalize_url("HTTP://X.org:8080/a") == "http://x.org:8080/a"  # a port that is one, as before
+
+
+def test_a_url_taken_as_already_normal_is_what_normalising_it_part_by_part_gives():
+    # The shortcut must never spell a page otherwise than the full normalisation: random paths of the
+    # characters it lets through, and ones it must not (";", "%", "?", "#", dot and empty segments).
+    rng = random.Random(11)
+    characters = "abcXYZ09._~!$&'()*+,=:@-/;%?#"
+    taken = 0
+    for _ in range(20000):
+        host = rng.choice(["news.example", "a-b.example.org", "x1.y2", "localhost", "News.example", "x.org."])
+        path = "/" + "".join(rng.choice(characters) for _ in range(rng.randrange(14)))
+        url = f"{rng.choice(['http', 'https'])}://{host}{path}"
+        if already_normal(url):
+            taken += 1
+            assert normalized_by_parts(url) == url, url
+    assert taken > 5000
+    for not_normal in [
+        "http://news.example/a;", "http://news.example/./a", "http://news.example/a/..", "http://news.example//a",
+        "http://News.example/a", "http://news.example./a", "http://news.example:80/a", "http://news.example",
+        "http://news.example/a%7e", "http://news.example/a?b=1", "http://news.example/a#b", "HTTP://news.example/",
+    ]:  # fmt: skip
+        assert not already_normal(not_normal), not_normal
+        assert normalize_url(not_normal) == normalized_by_parts(not_normal)
