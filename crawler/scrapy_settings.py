@@ -50,7 +50,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         if value is default or value == getattr(project_settings, name, default):
             continue
         if isinstance(default, (bool, int, float)):
-            _check_number(settings, name, default)
+            _check_number(settings, name, default, value)
         elif name.endswith("_CODES"):
             _check_codes(settings, name)
         elif isinstance(default, str) and _IMPORT_PATH.fullmatch(default):
@@ -59,8 +59,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
             _check_components(settings, name)
 
 
-def _check_number(settings: BaseSettings, name: str, default: bool | float) -> None:
-    value = settings.get(name)
+def _check_number(settings: BaseSettings, name: str, default: bool | float, value: Any) -> None:
     if isinstance(default, bool) or name in READ_AS_FLAG:
         if not _reads_as(settings.getbool, name):
             raise SettingError(name, value, "a flag: 0 or 1, true or false")

@@ -175,7 +175,7 @@ def strip_teasers(
     blurbs = "\n".join(normalize_text(f"{t.title} {t.text}") for t in teasers)
     bare_blurbs = sorted((b for b in (normalize_text(t.text) for t in teasers) if len(b) >= 20), key=len)
     bare_lengths = [len(b) for b in bare_blurbs]
-    whole_blurbs = set(bare_blurbs)  # each is all of a line that is it (and at least half of it)
+    whole_blurbs = set(bare_blurbs)  # a line that is one of them holds it (all of it): no search needed
     goes = [False] * len(paragraphs)
 
     def holds_a_blurb(norm: str) -> bool:

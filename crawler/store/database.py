@@ -82,6 +82,28 @@ class Database:
         """Run a query; it sees the open batch's own writes."""
         return self.conn.execute(sql, params)
 
+    def rows_for_keys(
+        self, columns: str, table: str, key: str, keys: Sequence[Any], per_key: int, latest: str
+    ) -> list[tuple[Any, ...]]:
+        """``columns`` of the rows of ``table`` whose ``key`` is one of ``keys``; when they are more than
+        ``per_key`` a key, at most ``per_key`` of each, the latest by ``latest`` (an indexed column).
+
+        A key that thousands of rows share (a template's words) then costs ``per_key`` rows, not all of them:
+        one statement as a plain ``IN`` while the rows are few, one reading each key's latest rows otherwise.
+        """
+        if not keys:
+            return []
+        values = padded(keys)
+        most = per_key * len(keys)
+        rows = self.conn.execute(
+            f"SELECT {columns} FROM {table} WHERE {key} IN ({','.join('?' * len(values))}) LIMIT {most + 1:d}",
+            values,
+        ).fetchall()
+        if len(rows) <= most:
+            return rows
+        one = f"SELECT * FROM (SELECT {columns} FROM {table} WHERE {key} = ? ORDER BY {latest} DESC LIMIT {per_key:d})"
+        return self.conn.execute(" UNION ALL ".join([one] * len(keys)), keys).fetchall()
+
     def look_up(self, values: Iterable[Any], answer: str) -> dict[Any, Any]:
         """``answer`` (an SQL expression over ``wanted.value``) for each distinct value, in one statement per
         MAX_PADDED values; only the values it answers (not NULL) are in the result."""

@@ -39,18 +39,8 @@ class SQLiteBandStore:
         self.db.write(f"DELETE FROM {self.signatures_table} WHERE doc_id = ?", (doc_id,))
 
     def candidates(self, band_keys: list[int], per_band: int) -> list[int]:
-        marks = ",".join("?" * len(band_keys))
-        most = per_band * len(band_keys)
-        rows = self.db.read(
-            f"SELECT doc_id FROM {self.bands_table} WHERE key IN ({marks}) LIMIT {most + 1:d}", band_keys
-        ).fetchall()
-        if len(rows) <= most:
-            return [row[0] for row in rows]
-        # Bands that thousands of documents share: each read backwards along the (key, doc_id) primary key,
-        # per_band rows at most, in one statement.
-        table = self.bands_table
-        band = f"SELECT doc_id FROM (SELECT doc_id FROM {table} WHERE key = ? ORDER BY doc_id DESC LIMIT {per_band:d})"
-        return [row[0] for row in self.db.read(" UNION ALL ".join([band] * len(band_keys)), band_keys)]
+        rows = self.db.rows_for_keys("doc_id", self.bands_table, "key", band_keys, per_band, "doc_id")
+        return [row[0] for row in rows]
 
     def signatures(self, doc_ids: Iterable[int]) -> dict[int, Signature]:
         ids = list(doc_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crawler.store.database import Database, padded, utc_now
+from crawler.store.database import Database, utc_now
 
 PREFIX_LIMIT = 64  # the teasers read per blurb prefix (the latest), when more share it
 
@@ -16,24 +16,11 @@ class Teasers:
     def with_prefixes(self, prefix_hashes: list[int]) -> list[tuple[int, str, str, int]]:
         """(prefix_hash, url, text, seen_count) of the teasers whose blurb starts with one of the prefixes, at
         most PREFIX_LIMIT of each prefix when they are more (the latest)."""
-        if not prefix_hashes:
-            return []
-        values = padded(prefix_hashes)
-        marks = ",".join("?" * len(values))
-        most = PREFIX_LIMIT * len(prefix_hashes)
-        rows = self.db.read(
-            f"SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash IN ({marks}) LIMIT {most + 1:d}",
-            values,
-        ).fetchall()
-        if len(rows) <= most:
-            return rows
-        # A prefix that thousands of blurbs share (a template: "Click here to read the full story about"):
-        # read whole, every article with such a line would read them all.
-        one = (
-            "SELECT * FROM (SELECT prefix_hash, url, text, seen_count FROM teasers WHERE prefix_hash = ? "
-            f"ORDER BY id DESC LIMIT {PREFIX_LIMIT:d})"
+        # A template's blurbs ("Click here to read the full story about ...") share their first words: read
+        # whole, every article with such a line would read them all.
+        return self.db.rows_for_keys(
+            "prefix_hash, url, text, seen_count", "teasers", "prefix_hash", prefix_hashes, PREFIX_LIMIT, "id"
         )
-        return self.db.read(" UNION ALL ".join([one] * len(prefix_hashes)), prefix_hashes).fetchall()
 
     def ids_for_urls(self, urls: Iterable[str]) -> dict[str, int]:
         """The first-stored teaser linking to each of ``urls``, for those that have one."""
