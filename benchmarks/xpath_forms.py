@@ -1,11 +1,12 @@
-"""A worker's CPU with trafilatura's XPaths and htmldate's date patterns as released and in faster forms, page by page.
+"""A worker's CPU with trafilatura's XPaths and steps, htmldate's date patterns, as released and in faster forms.
 
-    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|dates]
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|dates]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
-elements, ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that
-find the same strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
-with the released ones and once with the faster forms (``--forms``: both kinds, the default, or one of
+elements, ``crawler/extract/step_forms.py`` three of its steps by forms that give the same results,
+``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
+strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
+with the released ones and once with the faster forms (``--forms``: every kind, the default, or one of
 them; which goes first alternates from page to page and round to round), and sums each one's thread CPU:
 a change of a few per cent is lost in the minute-to-minute load of a shared machine when the two run
 one after the other, not when they share every minute. It also checks that both give every page the
@@ -28,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="use only the first N corpus pages")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
     parser.add_argument(
-        "--forms", choices=("all", "xpath", "dates"), default="all", help="which faster forms to compare (default all)"
+        "--forms",
+        choices=("all", "xpath", "steps", "dates"),
+        default="all",
+        help="which faster forms to compare (default all)",
     )
     options = parser.parse_args(argv)
     if options.rounds < 1:
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
     from benchmarks.harness import PROJECT_SETTINGS, load_average
     from crawler.config import ExtractConfig
-    from crawler.extract import date_search_forms, xpath_forms
+    from crawler.extract import date_search_forms, step_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import PageAnalysis
 
@@ -45,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = load_corpus(options.limit)
     print(
         f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, faster forms compared: {options.forms}"
-        f" ({len(xpath_forms.installed())} of trafilatura's expressions, {len(date_search_forms.installed())} of"
+        f" ({len(xpath_forms.installed())} of trafilatura's expressions, {len(step_forms.installed())} of its steps,"
+        f" {len(date_search_forms.installed())} of"
         f" htmldate's patterns); load average {load_average()} at start"
     )
 
@@ -54,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         with ExitStack() as stack:
             if options.forms in ("all", "xpath"):
                 stack.enter_context(xpath_forms.removed())
+            if options.forms in ("all", "steps"):
+                stack.enter_context(step_forms.removed())
             if options.forms in ("all", "dates"):
                 stack.enter_context(date_search_forms.removed())
             yield

@@ -14,11 +14,12 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
-from crawler.extract import xpath_forms
+from crawler.extract import step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
 from crawler.extract.words import WORD, clean, count_words
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
+step_forms.install()  # likewise
 
 # A fast-mode result is navigation rather than a story when this much of it is link labels, or
 # this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of

@@ -1,0 +1,195 @@
+"""Three of trafilatura's steps in forms that cost less CPU with the same results: preparing, pruning, cleaning."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extract import xpath_forms
+
+# trafilatura's main extractor first prunes the sections its discard expressions match, "with backup":
+# only the outermost matches are deleted, and only when they leave a seventh of the text. It finds the
+# outermost by walking every match's ancestors up to the root, asking each whether it matched: a few
+# hundred matches, twenty ancestors each, on every page. Here each ancestor is asked once: the walk stops
+# at one already known to be inside a match or outside all of them (siblings share their ancestors).
+#
+# Its basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
+# baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
+# or id names a cookie banner, with a regular expression called from XPath for each element that has a
+# class or an id: 3 of its 6 ms a page. A page whose class and id values hold none of the words every
+# banner name holds (two thirds of the corpus pages) is cleaned of the rest alone; the others as before.
+#
+# Before extracting, it cleans a copy of the page's tree and keeps a copy of that as a backup for the
+# fallback extractors and the comments; in fast mode without comments nothing reads the backup, and it
+# is not made.
+#
+# Measured on the 990 corpus pages (benchmarks/xpath_forms.py --forms steps): see the README.
+
+_RELEASED_SOURCES = {
+    # sha256 of inspect.getsource(...) as trafilatura 2.3 has them: another version keeps its own steps.
+    "prune_unwanted_nodes": "4731f8e24ef86449",
+    "basic_cleaning": "80877b2ccdefda2d",
+    "_prepare_tree": "9595f0642825c2c7",
+}
+_BANNER_PATTERN = (
+    "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
+    "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr"
+)
+# What BASIC_CLEAN_XPATH selects besides the banners, in its own words; a page without banners is
+# cleaned with this (both select in document order: the same elements, the same order).
+_BASIC_CLEAN_WITHOUT_BANNERS = etree.XPath(
+    ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
+)
+_RELEASED_BASIC_CLEAN_PATH = (
+    _BASIC_CLEAN_WITHOUT_BANNERS.path + f"|.//*[re:test(@class, '{_BANNER_PATTERN}', 'i') or "
+    f"re:test(@id, '{_BANNER_PATTERN}', 'i')]"
+)
+# Every match of the banner pattern holds one of these (as ASCII letters in any case: re.IGNORECASE
+# also lets "İ" match "i" and "K" (Kelvin) match "k", hence the whole pattern where a value is not ASCII).
+_BANNER_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
+_BANNER = re.compile(_BANNER_PATTERN, re.IGNORECASE)
+# Plain strings, not lxml's "smart" ones that know their element, and no union to sort in document order.
+_CLASSES = etree.XPath(".//@class", smart_strings=False)
+_IDS = etree.XPath(".//@id", smart_strings=False)
+
+_PLACED: list[tuple[Any, str, Any, Any]] = []  # (module, name, released, faster)
+
+
+def outermost(matches: Iterable[Any]) -> list[Any]:
+    """The elements of ``matches`` that no other element of it contains, in the order given."""
+    matched = dict.fromkeys(matches)
+    inside: set[Any] = set()  # elements known to be inside a match
+    outside: set[Any] = set()  # elements known to be neither a match nor inside one
+    found = []
+    for element in matched:
+        walked = []
+        contained = False
+        for ancestor in element.iterancestors():
+            if ancestor in matched or ancestor in inside:
+                contained = True
+                break
+            if ancestor in outside:
+                break
+            walked.append(ancestor)
+        (inside if contained else outside).update(walked)
+        if not contained:
+            found.append(element)
+    return found
+
+
+def may_name_a_banner(tree: HtmlElement) -> bool:
+    """Whether the class or id of ``tree`` or an element under it could match trafilatura's cookie-banner
+    pattern (False only when none can)."""
+    values = "\n".join(_CLASSES(tree)) + "\n" + "\n".join(_IDS(tree))
+    if not values.isascii():
+        return _BANNER.search(values) is not None  # no match crosses a line: a value matches, or none does
+    values = values.lower()
+    return any(word in values for word in _BANNER_WORDS)
+
+
+def _pruned_with_backup(
+    released: Callable[..., HtmlElement], delete_element: Callable[[Any], None]
+) -> Callable[..., HtmlElement]:
+    def prune_unwanted_nodes(tree: HtmlElement, nodelist: list[etree.XPath], with_backup: bool = False) -> HtmlElement:
+        if not with_backup:
+            return released(tree, nodelist)
+        outer = outermost(element for expression in nodelist for element in expression(tree))
+        old_len = len(tree.text_content())
+        if old_len - sum(len(element.text_content()) for element in outer) > old_len / 7:
+            for element in outer:
+                delete_element(element)
+        return tree
+
+    return prune_unwanted_nodes
+
+
+def _cleaned_without_banner_test(baseline: Any) -> Callable[[HtmlElement], HtmlElement]:
+    def basic_cleaning(tree: HtmlElement) -> HtmlElement:
+        # The module's expression, read at each call: crawler.extract.xpath_forms may have put its faster form there.
+        expression = baseline.BASIC_CLEAN_XPATH if may_name_a_banner(tree) else _BASIC_CLEAN_WITHOUT_BANNERS
+        for element in expression(tree):
+            baseline.delete_element(element)
+        return tree
+
+    return basic_cleaning
+
+
+def _prepared_without_unread_backup(released: Callable[..., Any], core: Any) -> Callable[..., Any]:
+    def _prepare_tree(tree: HtmlElement, options: Any, url: str | None) -> tuple[HtmlElement, HtmlElement | None]:
+        if not options.fast or options.comments:
+            return released(tree, options, url)  # the fallback extractors or the comments read the backup
+        return core.convert_tags(core.tree_cleaning(core.copy(tree), options), options, url), None
+
+    return _prepare_tree
+
+
+def _fingerprint(function: Any) -> str | None:
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return None
+
+
+def install() -> int:
+    """Put the faster steps in trafilatura's modules, where its released steps are found as this module
+    knows them; returns in how many places one was put. Idempotent."""
+    if _PLACED:
+        return 0
+    htmlprocessing = sys.modules.get("trafilatura.htmlprocessing")
+    baseline = sys.modules.get("trafilatura.baseline")
+    if htmlprocessing is None or baseline is None:
+        return 0
+    prune = htmlprocessing.prune_unwanted_nodes
+    if _fingerprint(prune) == _RELEASED_SOURCES["prune_unwanted_nodes"]:
+        faster = _pruned_with_backup(prune, htmlprocessing.delete_element)
+        _place_where_found("prune_unwanted_nodes", prune, faster)
+    core = sys.modules.get("trafilatura.core")
+    prepare = getattr(core, "_prepare_tree", None)
+    if prepare is not None and _fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
+        _place_where_found("_prepare_tree", prepare, _prepared_without_unread_backup(prepare, core))
+    cleaning = baseline.basic_cleaning
+    # As released: crawler.extract.xpath_forms may have put a faster form of it in its place already.
+    expression = getattr(baseline, "BASIC_CLEAN_XPATH", None)
+    released = next((old for old, new in xpath_forms.installed() if new is expression), expression)
+    if (
+        _fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
+        and getattr(released, "path", None) == _RELEASED_BASIC_CLEAN_PATH
+    ):
+        _place_where_found("basic_cleaning", cleaning, _cleaned_without_banner_test(baseline))
+    return len(_PLACED)
+
+
+def _place_where_found(name: str, released: Any, faster: Any) -> None:
+    """``faster`` in place of ``released`` in every trafilatura module that holds it as ``name``."""
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name == "trafilatura" or module_name.startswith("trafilatura.")):
+            continue
+        if getattr(module, name, None) is released:
+            setattr(module, name, faster)
+            _PLACED.append((module, name, released, faster))
+
+
+def installed() -> list[str]:
+    """The names of the steps now replaced, each once."""
+    return list(dict.fromkeys(name for _, name, _, _ in _PLACED))
+
+
+@contextmanager
+def removed() -> Iterator[None]:
+    """trafilatura's own steps within the block (benchmarks measure plain trafilatura so)."""
+    placed = list(_PLACED)
+    for module, name, released, _ in placed:
+        setattr(module, name, released)
+    try:
+        yield
+    finally:
+        for module, name, _, faster in placed:
+            setattr(module, name, faster)

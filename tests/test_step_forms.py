@@ -1,0 +1,142 @@
+"""trafilatura's steps in their faster forms give what its released steps give."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+import trafilatura
+from lxml import etree
+
+import crawler.extract.body  # noqa: F401  (installs the faster forms, as every extraction does)
+from crawler.extract import step_forms
+from crawler.extract.parsing import parse_html
+
+FIXTURE = Path(__file__).parent / "fixtures" / "magazine_article.html"
+BANNER = re.compile(step_forms._BANNER_PATTERN, re.IGNORECASE)
+CLASSES = [
+    "story",
+    "cookie-banner",
+    "CookieNotice",
+    "coo\u212aie-bar",  # the Kelvin sign, which re.IGNORECASE matches with "k"
+    "cook\u0130e-consent",  # a dotted capital I, which it matches with "i"
+    "Übersicht",  # not ASCII, no banner
+    "consent-manager",
+    "cookies-not-set",  # "cookie" but no banner name
+    "site-footer",
+    "moove_gdpr_cookie_info_bar",
+    "article-body",
+]
+PARAGRAPH = (
+    "The harbour council voted on Tuesday evening to build the tunnel after years of debate, and the mayor "
+    "said work would begin next summer. Residents near the station fear noise and lorries for years."
+)
+
+
+def page(classes: list[str], paragraphs: int = 3, soft_hyphens: bool = False) -> str:
+    """A story among menus, asides, a footer and blocks with the given classes (and ids)."""
+    text = PARAGRAPH.replace("harbour", "har\u00adbour") if soft_hyphens else PARAGRAPH
+    blocks = "".join(
+        f'<div class="{name}"><p>Block {n} says {name} with some words.</p><span>tail {n}</span></div>'
+        f'<section id="{name}-{n}">Section {n}<p>More text in section {n}.</p></section> after {n}'
+        for n, name in enumerate(classes)
+    )
+    story = "".join(f"<p>{text} Paragraph {n}.</p>" for n in range(paragraphs))
+    return (
+        "<html><head><title>Tunnel</title><style>p {}</style></head><body>"
+        '<nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+        f"<main><article><h1>Council backs tunnel</h1>{story}</article>{blocks}</main>"
+        "<aside>Popular <a href='/x'>x</a></aside> between<footer>Footer text</footer> end"
+        "<script>var a = 1;</script>done</body></html>"
+    )
+
+
+def pages() -> list[str]:
+    return [
+        page(CLASSES),
+        page(CLASSES[:1] + CLASSES[5:6], soft_hyphens=True),
+        page(["story", "article-body"], paragraphs=1),  # short: trafilatura measures the page for its retry
+        page([], paragraphs=0),
+        FIXTURE.read_text(encoding="utf-8"),
+    ]
+
+
+def test_every_step_is_in_place_on_the_trafilatura_this_project_installs():
+    # A new trafilatura whose steps read differently keeps its own: this fails then, to have them checked.
+    step_forms.install()
+    assert set(step_forms.installed()) == {"prune_unwanted_nodes", "_prepare_tree", "basic_cleaning"}
+    assert step_forms.install() == 0
+    baseline = sys.modules["trafilatura.baseline"]
+    faster = baseline.basic_cleaning
+    with step_forms.removed():
+        assert baseline.basic_cleaning is not faster
+    assert baseline.basic_cleaning is faster
+
+
+def test_outermost_keeps_the_matches_no_other_match_contains_in_their_order():
+    rng = random.Random(7)
+    for _ in range(40):
+        root = etree.Element("root")
+        elements = [root]
+        for _ in range(rng.randint(1, 200)):
+            elements.append(etree.SubElement(rng.choice(elements), "e"))
+        matches = rng.sample(elements[1:], rng.randint(0, len(elements) - 1))
+        expected = [m for m in matches if not any(a in set(matches) for a in m.iterancestors())]
+        assert step_forms.outermost(matches) == expected
+
+
+def test_a_page_is_searched_for_banners_whenever_a_class_or_id_could_name_one():
+    for name in [*CLASSES, "", "COOKIE-BAR", "x cmplz-y", "ſ"]:
+        tree = parse_html(f'<html><body><div class="a"><p class="{name}">x</p></div></body></html>')
+        assert tree is not None
+        if BANNER.search(name):
+            assert step_forms.may_name_a_banner(tree), name
+    for name in ("story", "Übersicht", "article-body site-footer"):
+        tree = parse_html(f'<html><body><div id="{name}"><p class="{name}">x</p></div></body></html>')
+        assert tree is not None
+        assert not step_forms.may_name_a_banner(tree), name
+
+
+def test_the_page_measure_and_the_extractions_are_trafilaturas_own():
+    assert set(step_forms.installed()) == {"prune_unwanted_nodes", "_prepare_tree", "basic_cleaning"}
+    compared = 0
+    for html in pages():
+        results = []
+        for released in (True, False):
+            tree = parse_html(html)
+            assert tree is not None
+            if released:
+                with step_forms.removed():
+                    results.append(_everything(tree))
+            else:
+                results.append(_everything(tree))
+        assert results[0] == results[1]
+        compared += sum(bool(part) for part in results[0])
+    assert compared >= 12  # the pages give text, not only empty results
+
+
+def test_the_banners_are_cleaned_as_trafilatura_cleans_them():
+    baseline = sys.modules["trafilatura.baseline"]
+    tree = parse_html(page(CLASSES))
+    assert tree is not None
+    cleaned = etree.tostring(baseline.basic_cleaning(parse_html(page(CLASSES))))
+    with step_forms.removed():
+        expected = etree.tostring(baseline.basic_cleaning(tree))
+    assert cleaned == expected
+    assert b"cookie-banner" not in expected and b"cookies-not-set" in expected  # a banner went, a lookalike stayed
+
+
+def _everything(tree: etree._Element) -> tuple[str, ...]:
+    """html2txt's page measure, the baseline, and fast and thorough extraction, each on its own copy."""
+    from copy import deepcopy
+
+    return (
+        trafilatura.html2txt(deepcopy(tree)),
+        trafilatura.baseline(deepcopy(tree))[1],
+        trafilatura.extract(deepcopy(tree), fast=True) or "",
+        trafilatura.extract(deepcopy(tree), fast=False) or "",
+        trafilatura.extract(deepcopy(tree), fast=True, favor_recall=True) or "",
+        trafilatura.extract(deepcopy(tree), fast=True, include_comments=True) or "",
+    )
