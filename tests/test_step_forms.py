@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 import sys
 from pathlib import Path
@@ -66,25 +65,13 @@ def pages() -> list[str]:
 def test_every_step_is_in_place_on_the_trafilatura_this_project_installs():
     # A new trafilatura whose steps read differently keeps its own: this fails then, to have them checked.
     step_forms.install()
-    assert set(step_forms.installed()) == {"prune_unwanted_nodes", "_prepare_tree", "basic_cleaning"}
+    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning"}
     assert step_forms.install() == 0
     baseline = sys.modules["trafilatura.baseline"]
     faster = baseline.basic_cleaning
     with step_forms.removed():
         assert baseline.basic_cleaning is not faster
     assert baseline.basic_cleaning is faster
-
-
-def test_outermost_keeps_the_matches_no_other_match_contains_in_their_order():
-    rng = random.Random(7)
-    for _ in range(40):
-        root = etree.Element("root")
-        elements = [root]
-        for _ in range(rng.randint(1, 200)):
-            elements.append(etree.SubElement(rng.choice(elements), "e"))
-        matches = rng.sample(elements[1:], rng.randint(0, len(elements) - 1))
-        expected = [m for m in matches if not any(a in set(matches) for a in m.iterancestors())]
-        assert step_forms.outermost(matches) == expected
 
 
 def test_a_page_is_searched_for_banners_whenever_a_class_or_id_could_name_one():
@@ -100,7 +87,7 @@ def test_a_page_is_searched_for_banners_whenever_a_class_or_id_could_name_one():
 
 
 def test_the_page_measure_and_the_extractions_are_trafilaturas_own():
-    assert set(step_forms.installed()) == {"prune_unwanted_nodes", "_prepare_tree", "basic_cleaning"}
+    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning"}
     compared = 0
     for html in pages():
         results = []

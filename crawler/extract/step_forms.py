@@ -1,4 +1,4 @@
-"""Three of trafilatura's steps in forms that cost less CPU with the same results: preparing, pruning, cleaning."""
+"""Two of trafilatura's steps in forms that cost less CPU with the same results: preparing and cleaning a tree."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,13 +15,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
 
-# trafilatura's main extractor first prunes the sections its discard expressions match, "with backup":
-# only the outermost matches are deleted, and only when they leave a seventh of the text. It finds the
-# outermost by walking every match's ancestors up to the root, asking each whether it matched: a few
-# hundred matches, twenty ancestors each, on every page. Here each ancestor is asked once: the walk stops
-# at one already known to be inside a match or outside all of them (siblings share their ancestors).
-#
-# Its basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
+# trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
 # or id names a cookie banner, with a regular expression called from XPath for each element that has a
 # class or an id: 3 of its 6 ms a page. A page whose class and id values hold none of the words every
@@ -35,7 +29,6 @@ from crawler.extract import xpath_forms
 
 _RELEASED_SOURCES = {
     # sha256 of inspect.getsource(...) as trafilatura 2.3 has them: another version keeps its own steps.
-    "prune_unwanted_nodes": "4731f8e24ef86449",
     "basic_cleaning": "80877b2ccdefda2d",
     "_prepare_tree": "9595f0642825c2c7",
 }
@@ -63,28 +56,6 @@ _IDS = etree.XPath(".//@id", smart_strings=False)
 _PLACED: list[tuple[Any, str, Any, Any]] = []  # (module, name, released, faster)
 
 
-def outermost(matches: Iterable[Any]) -> list[Any]:
-    """The elements of ``matches`` that no other element of it contains, in the order given."""
-    matched = dict.fromkeys(matches)
-    inside: set[Any] = set()  # elements known to be inside a match
-    outside: set[Any] = set()  # elements known to be neither a match nor inside one
-    found = []
-    for element in matched:
-        walked = []
-        contained = False
-        for ancestor in element.iterancestors():
-            if ancestor in matched or ancestor in inside:
-                contained = True
-                break
-            if ancestor in outside:
-                break
-            walked.append(ancestor)
-        (inside if contained else outside).update(walked)
-        if not contained:
-            found.append(element)
-    return found
-
-
 def may_name_a_banner(tree: HtmlElement) -> bool:
     """Whether the class or id of ``tree`` or an element under it could match trafilatura's cookie-banner
     pattern (False only when none can)."""
@@ -93,22 +64,6 @@ def may_name_a_banner(tree: HtmlElement) -> bool:
         return _BANNER.search(values) is not None  # no match crosses a line: a value matches, or none does
     values = values.lower()
     return any(word in values for word in _BANNER_WORDS)
-
-
-def _pruned_with_backup(
-    released: Callable[..., HtmlElement], delete_element: Callable[[Any], None]
-) -> Callable[..., HtmlElement]:
-    def prune_unwanted_nodes(tree: HtmlElement, nodelist: list[etree.XPath], with_backup: bool = False) -> HtmlElement:
-        if not with_backup:
-            return released(tree, nodelist)
-        outer = outermost(element for expression in nodelist for element in expression(tree))
-        old_len = len(tree.text_content())
-        if old_len - sum(len(element.text_content()) for element in outer) > old_len / 7:
-            for element in outer:
-                delete_element(element)
-        return tree
-
-    return prune_unwanted_nodes
 
 
 def _cleaned_without_banner_test(baseline: Any) -> Callable[[HtmlElement], HtmlElement]:
@@ -143,14 +98,9 @@ def install() -> int:
     knows them; returns in how many places one was put. Idempotent."""
     if _PLACED:
         return 0
-    htmlprocessing = sys.modules.get("trafilatura.htmlprocessing")
     baseline = sys.modules.get("trafilatura.baseline")
-    if htmlprocessing is None or baseline is None:
+    if baseline is None:
         return 0
-    prune = htmlprocessing.prune_unwanted_nodes
-    if _fingerprint(prune) == _RELEASED_SOURCES["prune_unwanted_nodes"]:
-        faster = _pruned_with_backup(prune, htmlprocessing.delete_element)
-        _place_where_found("prune_unwanted_nodes", prune, faster)
     core = sys.modules.get("trafilatura.core")
     prepare = getattr(core, "_prepare_tree", None)
     if prepare is not None and _fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
