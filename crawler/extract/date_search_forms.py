@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import htmldate.core
 import htmldate.extractors
+
+from crawler.extract.released import Placed, as_released
 
 # Where a page states no date of its own, htmldate's last resort (search_page) runs some ten patterns
 # over the whole serialised page (79 KB on average on the corpus pages that get there) with findall.
@@ -138,7 +139,7 @@ class NonDigitLed:
         return self.not_after.fullmatch(string, index - self.not_after_width, index) is not None
 
 
-_PLACED: list[tuple[Any, str, Any, Any]] = []  # (module, name, released, faster), as installed
+_PLACED: list[Placed] = []  # as installed
 
 
 def install() -> int:
@@ -172,13 +173,6 @@ def installed() -> list[tuple[re.Pattern[str], Any]]:
     return [(released, faster) for _, _, released, faster in _PLACED if isinstance(released, re.Pattern)]
 
 
-@contextmanager
-def removed() -> Iterator[None]:
+def removed() -> AbstractContextManager[None]:
     """htmldate exactly as released within the block (benchmarks measure plain trafilatura so)."""
-    for module, name, released, _ in _PLACED:
-        setattr(module, name, released)
-    try:
-        yield
-    finally:
-        for module, name, _, faster in _PLACED:
-            setattr(module, name, faster)
+    return as_released(_PLACED)

@@ -6,14 +6,15 @@ import hashlib
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
+from crawler.extract.released import Placed, as_released
 
 # trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
@@ -53,7 +54,7 @@ _BANNER = re.compile(_BANNER_PATTERN, re.IGNORECASE)
 _CLASSES = etree.XPath(".//@class", smart_strings=False)
 _IDS = etree.XPath(".//@id", smart_strings=False)
 
-_PLACED: list[tuple[Any, str, Any, Any]] = []  # (module, name, released, faster)
+_PLACED: list[Placed] = []
 
 
 def may_name_a_banner(tree: HtmlElement) -> bool:
@@ -132,14 +133,6 @@ def installed() -> list[str]:
     return list(dict.fromkeys(name for _, name, _, _ in _PLACED))
 
 
-@contextmanager
-def removed() -> Iterator[None]:
+def removed() -> AbstractContextManager[None]:
     """trafilatura's own steps within the block (benchmarks measure plain trafilatura so)."""
-    placed = list(_PLACED)
-    for module, name, released, _ in placed:
-        setattr(module, name, released)
-    try:
-        yield
-    finally:
-        for module, name, _, faster in placed:
-            setattr(module, name, faster)
+    return as_released(_PLACED)
