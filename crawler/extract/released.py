@@ -1,12 +1,23 @@
-"""A library's attributes as released for the length of a block, where a faster form was put in their place."""
+"""Where faster forms go in a library's modules, and its attributes as released again for the length of a block."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 Placed = tuple[Any, str, Any, Any]  # (module, attribute name, as released, the faster form put there)
+
+
+def modules_of(package: str) -> list[ModuleType]:
+    """The modules of ``package`` loaded now, the package itself included."""
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if module is not None and (name == package or name.startswith(f"{package}."))
+    ]
 
 
 @contextmanager

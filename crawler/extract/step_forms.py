@@ -14,7 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
-from crawler.extract.released import Placed, as_released
+from crawler.extract.released import Placed, as_released, modules_of
 
 # trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
@@ -33,12 +33,15 @@ _RELEASED_SOURCES = {
     "basic_cleaning": "80877b2ccdefda2d",
     "_prepare_tree": "9595f0642825c2c7",
 }
+# trafilatura's own text of the banner pattern and of the rest of BASIC_CLEAN_XPATH, copied rather than
+# read from it: the words below are what this text requires, so install() compares the released
+# expression with it and leaves a release whose expression reads otherwise alone.
 _BANNER_PATTERN = (
     "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
     "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr"
 )
-# What BASIC_CLEAN_XPATH selects besides the banners, in its own words; a page without banners is
-# cleaned with this (both select in document order: the same elements, the same order).
+# What BASIC_CLEAN_XPATH selects besides the banners; a page without banners is cleaned with this
+# (both select in document order: the same elements, the same order).
 _BASIC_CLEAN_WITHOUT_BANNERS = etree.XPath(
     ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
 )
@@ -120,9 +123,7 @@ def install() -> int:
 
 def _place_where_found(name: str, released: Any, faster: Any) -> None:
     """``faster`` in place of ``released`` in every trafilatura module that holds it as ``name``."""
-    for module_name, module in list(sys.modules.items()):
-        if module is None or not (module_name == "trafilatura" or module_name.startswith("trafilatura.")):
-            continue
+    for module in modules_of("trafilatura"):
         if getattr(module, name, None) is released:
             setattr(module, name, faster)
             _PLACED.append((module, name, released, faster))

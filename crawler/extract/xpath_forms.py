@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from lxml import etree
+
+from crawler.extract.released import modules_of
 
 REGEXP_NS = "http://exslt.org/regular-expressions"
 # re:test(@class, 'pattern') and re:test(@id|@class, 'pattern', 'i'): an attribute (or a union of
@@ -251,9 +252,7 @@ def install() -> int:
             _PLACED.append((container, key, expression, new))
 
     placed = len(_PLACED)
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == "trafilatura" or name.startswith("trafilatura.")):
-            continue
+    for module in modules_of("trafilatura"):
         for attribute, value in list(vars(module).items()):
             if isinstance(value, etree.XPath):
                 place(module, attribute, value)
