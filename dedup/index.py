@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from dedup.signatures import ParameterMismatch, Signature, SignatureScheme
+from dedup.signatures import ParameterMismatch, Signature, SignatureScheme, containment
 
 if TYPE_CHECKING:
     import numpy as np
@@ -235,22 +235,39 @@ class NearDuplicateIndex:
 
     def confirm(self, signature: Signature, candidates: Iterable[int]) -> list[Match]:
         """The candidates whose stored signature is similar enough, best first."""
+        others = self.store.signatures(candidates)
         matches = []
-        for doc_id, other in self.store.signatures(candidates).items():
-            jaccard = signature.jaccard(other)
-            shorter, longer = (signature, other) if signature.size <= other.size else (other, signature)
-            containment = shorter.containment_in(longer)
+        for (doc_id, other), jaccard in zip(others.items(), _jaccards(signature, list(others.values())), strict=True):
+            shorter, longer = (
+                (signature.size, other.size) if signature.size <= other.size else (other.size, signature.size)
+            )
+            shared = containment(jaccard, shorter, longer)
             if jaccard >= self.threshold or (
                 self.containment_threshold is not None
-                and containment >= self.containment_threshold
-                and shorter.size >= self.min_size_ratio * longer.size
+                and shared >= self.containment_threshold
+                and shorter >= self.min_size_ratio * longer
             ):
-                matches.append(Match(doc_id, jaccard, containment))
+                matches.append(Match(doc_id, jaccard, shared))
         return sorted(matches, key=lambda m: (-m.jaccard, m.doc_id))
 
     def find(self, signature: Signature) -> list[Match]:
         """query + confirm in one call."""
         return self.confirm(signature, self.query(signature))
+
+
+def _jaccards(signature: Signature, others: list[Signature]) -> list[float]:
+    """:meth:`Signature.jaccard` of ``signature`` with each of ``others``, compared in one array operation: a
+    blurb written from a template has dozens of candidates, and a page may show thousands of such blurbs."""
+    if not others:
+        return []
+    import numpy as np  # here, not at the top, as in dedup.signatures
+
+    width = len(signature.values)
+    for other in others:
+        if len(other.values) != width:
+            raise ValueError(f"signatures differ in length: {width} vs {len(other.values)}")
+    equal = (np.stack([other.values for other in others]) == signature.values).sum(axis=1)
+    return [count / width for count in equal.tolist()]
 
 
 __all__ = ["BandStore", "Match", "MemoryBandStore", "NearDuplicateIndex", "ParameterMismatch", "optimal_bands"]

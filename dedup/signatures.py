@@ -51,11 +51,15 @@ class Signature:
 
     def containment_in(self, other: Signature) -> float:
         """Estimated share of this text's shingles found in ``other`` (|A∩B| / |A|), from Jaccard and sizes."""
-        j = self.jaccard(other)
-        if self.size == 0:
-            return 0.0
-        intersection = j * (self.size + other.size) / (1.0 + j)
-        return min(1.0, intersection / self.size)
+        return containment(self.jaccard(other), self.size, other.size)
+
+
+def containment(jaccard: float, size: int, other_size: int) -> float:
+    """The share of a set of ``size`` shingles found in one of ``other_size``, given their Jaccard similarity."""
+    if size == 0:
+        return 0.0
+    intersection = jaccard * (size + other_size) / (1.0 + jaccard)
+    return min(1.0, intersection / size)
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,29 @@ def test_query_returns_candidates_and_confirm_filters_them():
     assert index.confirm(probe, {1}) == []
 
 
+def test_confirm_gives_each_candidate_its_own_pair_figures():
+    # Candidates are compared with the probe all at once: each match must still carry the Jaccard and the
+    # containment of its own pair, as Signature.jaccard and containment_in give them one pair at a time.
+    scheme = SignatureScheme(num_perm=128, shingle_size=1)
+    index = NearDuplicateIndex(scheme, threshold=0.3, containment_threshold=0.6, min_size_ratio=0.2)
+    full = [f"w{n}" for n in range(600)]
+    probe = scheme.signature(" ".join(full[:400]))
+    stored = {doc_id: scheme.signature(" ".join(full[: 100 * doc_id])) for doc_id in range(1, 7)}
+    for doc_id, signature in stored.items():
+        index.add(doc_id, signature)
+    matches = index.confirm(probe, stored)
+    assert len(matches) >= 4 and [m.jaccard for m in matches] == sorted((m.jaccard for m in matches), reverse=True)
+    for match in matches:
+        other = stored[match.doc_id]
+        shorter, longer = sorted((probe, other), key=lambda s: s.size)
+        assert match.jaccard == probe.jaccard(other)
+        assert match.containment == shorter.containment_in(longer)
+    wrong_length = NearDuplicateIndex(SignatureScheme(num_perm=64, shingle_size=1), threshold=0.3)
+    wrong_length.store.add(1, [], stored[4])  # a signature of 128 values in an index of 64
+    with pytest.raises(ValueError, match="differ in length"):
+        wrong_length.confirm(SignatureScheme(num_perm=64, shingle_size=1).signature(" ".join(full[:400])), {1})
+
+
 def test_band_keys_depend_on_band_number():
     scheme = SignatureScheme()
     index = NearDuplicateIndex(scheme, bands=4, rows=2)
