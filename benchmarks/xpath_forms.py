@@ -1,9 +1,10 @@
-"""A worker's CPU with trafilatura's XPaths and steps, htmldate's date patterns, as released and in faster forms.
+"""A worker's CPU with trafilatura's XPaths, steps and tag reader, htmldate's date patterns, as released and faster.
 
-    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|dates]
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
 elements, ``crawler/extract/step_forms.py`` two of its steps by forms that give the same results,
+``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
 strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
 with the released ones and once with the faster forms (``--forms``: every kind, the default, or one of
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
     parser.add_argument(
         "--forms",
-        choices=("all", "xpath", "steps", "dates"),
+        choices=("all", "xpath", "steps", "terms", "dates"),
         default="all",
         help="which faster forms to compare (default all)",
     )
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
     from benchmarks.harness import PROJECT_SETTINGS, load_average
     from crawler.config import ExtractConfig
-    from crawler.extract import date_search_forms, step_forms, xpath_forms
+    from crawler.extract import date_search_forms, step_forms, terms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import PageAnalysis
 
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 stack.enter_context(xpath_forms.removed())
             if options.forms in ("all", "steps"):
                 stack.enter_context(step_forms.removed())
+            if options.forms in ("all", "terms"):
+                stack.enter_context(terms.removed())
             if options.forms in ("all", "dates"):
                 stack.enter_context(date_search_forms.removed())
             yield

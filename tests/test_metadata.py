@@ -9,14 +9,14 @@ import textwrap
 import pytest
 from htmldate.extractors import external_date_parser
 from lxml import etree
-from trafilatura.metadata import extract_author, extract_catstags
+from trafilatura.metadata import extract_author
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract.bylines import byline_author
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import published_date
 from crawler.extract.elements import PageElements
-from crawler.extract.metadata import linked_terms, read_metadata
+from crawler.extract.metadata import read_metadata
 from crawler.extract.parsing import parse_html
 from tests.support.sites import FIXTURES
 
@@ -135,28 +135,6 @@ def test_modified_date_takes_the_first_stated_in_the_document():
         body='<b itemprop="dateModified" content="2024-05-02"></b><meta name="DC.date.modified" content="2024-05-01">'
     )
     assert read_metadata(tree_of(swapped), URL).modified == "2024-05-02"
-
-
-TERM_PAGES = [
-    page(body='<div class="tags"><a href="/tags/harbour/">Harbour</a> <a href="/about/">About us</a></div>'),
-    page(body='<div class="entry-meta"><a href="/category/local/">Local</a><a href="/tag/tunnel/">Tunnel</a></div>'),
-    page(body='<p class="postmeta"><a href="/categories/sport/">Sport</a></p>'),
-    page('<meta property="article:section" content="Weather">', '<div class="tags"><a href="/x/">X</a></div>'),
-    page('<meta name="dc.subject" content="Science">'),
-    page(body="<p>No tags here at all.</p>"),
-]
-
-
-@pytest.mark.parametrize("html", TERM_PAGES)
-@pytest.mark.parametrize("kind", ["tag", "category"])
-def test_linked_terms_are_trafilaturas(html, kind):
-    assert linked_terms(tree_of(html), kind) == extract_catstags(kind, tree_of(html))
-
-
-def test_linked_terms_found_and_not():
-    assert linked_terms(tree_of(TERM_PAGES[0]), "tag") == ["Harbour"]
-    assert linked_terms(tree_of(TERM_PAGES[3]), "category") == ["Weather"]
-    assert linked_terms(tree_of(TERM_PAGES[5]), "tag") == linked_terms(tree_of(TERM_PAGES[5]), "category") == []
 
 
 LD_DATE = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "%s"}</script>'

@@ -13,9 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_catstags, extract_meta_json, normalize_authors
+from trafilatura.metadata import examine_meta, extract_meta_json, normalize_authors
 from trafilatura.settings import Document
-from trafilatura.utils import line_processing
 
 from crawler.extract.author_boxes import author_box_name
 from crawler.extract.author_links import linked_author
@@ -27,6 +26,7 @@ from crawler.extract.dates import modified_date, published_date
 from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
 from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
+from crawler.extract.terms import kind_links, linked_terms
 from crawler.extract.titles import TitleSources, name_key, page_title, usable_headings
 from crawler.extract.words import clean, count_words
 from crawler.urls import normalize_url
@@ -51,10 +51,6 @@ _HEADLINE_MARK = re.compile(r"(?<!sub)(?<!sub-)headline|(^|[\s_-])(post-?|entry-
 # A tag list is a handful of words; hundreds of "keywords" are search-engine bait, not tags.
 MAX_TERMS = 30
 MAX_TERM_CHARS = 80
-# trafilatura's tag and category search reads only links whose address names the kind ("/tags/",
-# "/category/"): a page without one is answered without its costly XPath run.
-_LINK_KINDS = {"tag": "/tag", "category": "/categor"}
-_LINKS_NAMING_A_KIND = etree.XPath("//a[contains(@href, '/tag') or contains(@href, '/categor')]/@href")
 # Not titles.EDGE_PUNCTUATION, which also holds « » › ‹: a headline may open with a quotation mark.
 _KICKER_SEPARATORS = " :|·•–—-"
 # A deck after the headline inside an <h1>.
@@ -221,12 +217,12 @@ class MetadataReader:
         )
 
     @cached_property
-    def _linked_kinds(self) -> set[str]:
-        return linked_kinds(self.tree)
+    def _kind_links(self) -> list[HtmlElement]:
+        return kind_links(self.tree)
 
     def _catstags(self, kind: str) -> list[str]:
         try:
-            return linked_terms(self.tree, kind, self._linked_kinds, self.elements)
+            return linked_terms(self.tree, kind, self._kind_links, self.elements)
         except Exception:  # a bug in trafilatura's search costs only the tags
             logger.debug("%s unreadable on %s", kind, self.url, exc_info=True)
             return []
@@ -238,31 +234,6 @@ def _date_languages(declared: str | None, text: str) -> Iterator[str | None]:
     yield declared
     if text:
         yield guess_language(text)
-
-
-def linked_kinds(tree: HtmlElement) -> set[str]:
-    """The kinds ("tag", "category") the page has a link for whose address names the kind."""
-    hrefs = _LINKS_NAMING_A_KIND(tree)
-    return {kind for kind, part in _LINK_KINDS.items() if any(part in href for href in hrefs)}
-
-
-def linked_terms(
-    tree: HtmlElement, kind: str, linked: set[str] | None = None, elements: PageElements | None = None
-) -> list[str]:
-    """Tags (``kind`` "tag") or categories ("category") from the page's links and ``article:section``:
-    trafilatura's ``extract_catstags``, whose XPath run is skipped on a page with no such link.
-    ``linked`` and ``elements``: the page's :func:`linked_kinds` and elements, when already found."""
-    if kind in (linked_kinds(tree) if linked is None else linked):
-        return extract_catstags(kind, tree)
-    if kind == "category":  # trafilatura's fallback, the same values
-        sections = (elements or PageElements(tree)).metas_where(_names_a_section, in_head=True)
-        return [t for t in dict.fromkeys(line_processing(v) for v in sections if v) if t]
-    return []
-
-
-def _names_a_section(meta: HtmlElement) -> bool:
-    """``meta[@property="article:section" or contains(@name, "subject")]``, where trafilatura looks."""
-    return meta.get("property") == "article:section" or "subject" in (meta.get("name") or "")
 
 
 def _terms(values: list[str] | None) -> tuple[str, ...]:

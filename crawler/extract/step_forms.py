@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import re
 import sys
 from collections.abc import Callable
@@ -14,7 +12,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
-from crawler.extract.released import Placed, as_released, modules_of
+from crawler.extract.released import Placed, as_released, modules_of, source_fingerprint
 
 # trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
@@ -90,13 +88,6 @@ def _prepared_without_unread_backup(released: Callable[..., Any], core: Any) -> 
     return _prepare_tree
 
 
-def _fingerprint(function: Any) -> str | None:
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
-    except (OSError, TypeError):
-        return None
-
-
 def install() -> int:
     """Put the faster steps in trafilatura's modules, where its released steps are found as this module
     knows them; returns in how many places one was put. Idempotent."""
@@ -107,14 +98,14 @@ def install() -> int:
         return 0
     core = sys.modules.get("trafilatura.core")
     prepare = getattr(core, "_prepare_tree", None)
-    if prepare is not None and _fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
+    if prepare is not None and source_fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
         _place_where_found("_prepare_tree", prepare, _prepared_without_unread_backup(prepare, core))
     cleaning = baseline.basic_cleaning
     # As released: crawler.extract.xpath_forms may have put a faster form of it in its place already.
     expression = getattr(baseline, "BASIC_CLEAN_XPATH", None)
-    released = next((old for old, new in xpath_forms.installed() if new is expression), expression)
+    released = xpath_forms.released(expression)
     if (
-        _fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
+        source_fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
         and getattr(released, "path", None) == _RELEASED_BASIC_CLEAN_PATH
     ):
         _place_where_found("basic_cleaning", cleaning, _cleaned_without_banner_test(baseline))

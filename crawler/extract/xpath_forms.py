@@ -187,6 +187,24 @@ def faster(path: str) -> str:
     return attribute_filtered(named_steps(guarded(path)))
 
 
+def among(path: str, elements: str, variable: str) -> str | None:
+    """``//E[P]//<elements>`` (a step with filtering predicates, then ``elements``) as a filter of the node
+    set ``$variable``: ``$variable[ancestor::E[P]]``. Where ``$variable`` holds the elements of the document
+    ``elements`` selects that a caller wants, in document order, it selects those of them ``path`` selects,
+    in the same order, evaluating ``P`` only on their ancestors rather than on the whole document. None
+    for a path of any other shape."""
+    bare = path.strip()
+    if not bare.startswith("//") or not bare.endswith(f"//{elements}"):
+        return None
+    step = re.match(r"(\*|[\w-]+)", bare[2 : -len(elements) - 2])
+    if step is None:
+        return None
+    predicates = _predicates(bare[2 + step.end() : -len(elements) - 2])
+    if not predicates or any(_positional(p) for p in predicates):
+        return None
+    return f"${variable}[ancestor::{step.group(1)}{''.join(f'[{p}]' for p in predicates)}]"
+
+
 def _predicates(text: str) -> list[str] | None:
     """The predicates ``[...]`` that make up ``text``, without their brackets; None if it is anything else."""
     found: list[str] = []
@@ -265,6 +283,11 @@ def install() -> int:
 def installed() -> list[tuple[etree.XPath, etree.XPath]]:
     """Each of trafilatura's expressions now replaced, with its faster form."""
     return list({id(original): (original, new) for _, _, original, new in _PLACED}.values())
+
+
+def released(expression: Any) -> Any:
+    """trafilatura's own expression where ``expression`` is the faster form put in its place, else itself."""
+    return next((original for original, new in installed() if new is expression), expression)
 
 
 def uninstall() -> None:
