@@ -66,7 +66,7 @@ def pages() -> list[str]:
 def test_every_step_is_in_place_on_the_trafilatura_this_project_installs():
     # A new trafilatura whose steps read differently keeps its own: this fails then, to have them checked.
     step_forms.install()
-    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning"}
+    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning", "remove_control_characters"}
     assert step_forms.install() == 0
     baseline = sys.modules["trafilatura.baseline"]
     faster = baseline.basic_cleaning
@@ -88,7 +88,7 @@ def test_a_page_is_searched_for_banners_whenever_a_class_or_id_could_name_one():
 
 
 def test_the_page_measure_and_the_extractions_are_trafilaturas_own():
-    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning"}
+    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning", "remove_control_characters"}
     compared = 0
     for html in pages():
         results = []
@@ -126,3 +126,31 @@ def _everything(tree: etree._Element) -> tuple[str, ...]:
         trafilatura.extract(deepcopy(tree), fast=True, favor_recall=True) or "",
         trafilatura.extract(deepcopy(tree), fast=True, include_comments=True) or "",
     )
+
+
+# Strings as pages hold them: indents, line breaks and non-breaking spaces (white space, not printable: kept),
+# the information separators str.isspace() counts as space, control and format characters (dropped).
+CONTROL_STRINGS = [
+    "",
+    "plain words",
+    "\n      ",
+    "Line one\r\n\tline two\u2028\u3000end",
+    "price\xa0100\u202f€",
+    "rows\x1c\x1d\x1e\x1fend",
+    "bell\x07 and null\x00 and escape\x1b[0m",
+    "zero\u200bwidth\u2060joiner\ufeffmark",
+    "soft\xadhyphen and a lone \ud800 surrogate",
+    "\x0b\x0c vertical tab and form feed \x85 next line",
+]
+
+
+def test_control_characters_are_cleared_as_trafilatura_clears_them():
+    utils = sys.modules["trafilatura.utils"]
+    form = utils.remove_control_characters
+    with step_forms.removed():
+        released = utils.remove_control_characters
+        assert released is not form
+        wanted = [released(string) for string in CONTROL_STRINGS]
+    assert [form(string) for string in CONTROL_STRINGS] == wanted
+    assert wanted[2] == CONTROL_STRINGS[2] and wanted[6] == "bell and null and escape[0m"  # the cases differ
+    assert sys.modules["trafilatura.baseline"].remove_control_characters is form  # where block spacing reads it
