@@ -18,19 +18,10 @@ from crawler.extract.dates import published_date
 from crawler.extract.elements import PageElements
 from crawler.extract.metadata import read_metadata
 from crawler.extract.parsing import parse_html
+from tests.support.pages import page, tree_of
 from tests.support.sites import FIXTURES
 
 URL = "https://news.example.org/world/tunnel.html"
-
-
-def page(head: str = "", body: str = "") -> str:
-    return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
-
-
-def tree_of(html: str):
-    tree = parse_html(html)
-    assert tree is not None
-    return tree
 
 
 BYLINE_PAGES = [

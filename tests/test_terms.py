@@ -6,20 +6,9 @@ import pytest
 from trafilatura.metadata import extract_catstags
 
 from crawler.extract import terms, xpath_forms
-from crawler.extract.parsing import parse_html
 from crawler.extract.xpath_forms import among
 from tests.support.fresh_python import run_python
-
-
-def page(head: str = "", body: str = "") -> str:
-    return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
-
-
-def tree_of(html: str):
-    tree = parse_html(html)
-    assert tree is not None
-    return tree
-
+from tests.support.pages import page, tree_of
 
 TERM_PAGES = [
     page(body='<div class="tags"><a href="/tags/harbour/">Harbour</a> <a href="/about/">About us</a></div>'),

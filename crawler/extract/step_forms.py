@@ -1,5 +1,4 @@
-"""Three of trafilatura's steps in forms that cost less CPU with the same results: preparing and cleaning a tree, and
-clearing a string of control characters."""
+"""trafilatura's tree preparing, cleaning and control-character clearing in forms with the same results for less CPU."""
 
 from __future__ import annotations
 
