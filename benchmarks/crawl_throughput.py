@@ -20,10 +20,18 @@ import trafilatura
 from benchmarks.corpus import CorpusPage, annotated_days, load_corpus
 from benchmarks.crawl_trace import TRACE_SETTINGS, summarise
 from benchmarks.extract_cpu import TARGET_EXTRACT_RATIO
-from benchmarks.harness import CLOCK_TICKS, OUT, Crawl, CrawlRun, MeasuredProcess, load_average, parse_settings
+from benchmarks.harness import (
+    CLOCK_TICKS,
+    OUT,
+    Crawl,
+    CrawlRun,
+    MeasuredProcess,
+    libraries_as_released,
+    load_average,
+    parse_settings,
+)
 from benchmarks.sites import serve_corpus
 from crawler.demo.server import LoopbackServer
-from crawler.extract import date_search_forms, step_forms, xpath_forms
 
 # The targets of issue #12, for the crawl at the default settings (politeness off only):
 TARGET_WALL_RATIO = 0.9  # the whole crawl's wall time over plain text-only trafilatura's (goal 0.6)
@@ -77,7 +85,7 @@ def plain_trafilatura(pages: list[CorpusPage], with_metadata: bool = False) -> t
     ``with_metadata``: also title, author, date, ... as the crawl stores them (the same information).
     """
     # trafilatura and htmldate as released, as in the whole process below
-    with xpath_forms.removed(), step_forms.removed(), date_search_forms.removed():
+    with libraries_as_released():
         trafilatura.extract(pages[0].html, url=pages[0].url, with_metadata=with_metadata)  # warm-up, not per page
         found = 0
         wall, cpu = time.perf_counter(), time.process_time()

@@ -12,7 +12,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -344,3 +345,25 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+# The crawler's faster forms of trafilatura's and htmldate's parts, by kind (benchmarks/xpath_forms.py --forms).
+FORM_KINDS = ("xpath", "steps", "terms", "dates")
+
+
+@contextmanager
+def libraries_as_released(kinds: Sequence[str] = FORM_KINDS) -> Iterator[None]:
+    """trafilatura and htmldate exactly as released within the block: the crawler's faster forms of the
+    ``kinds`` given (all of them by default) taken out, and put back after."""
+    from crawler.extract import date_search_forms, step_forms, terms, xpath_forms
+
+    removers = {
+        "xpath": xpath_forms.removed,
+        "steps": step_forms.removed,
+        "terms": terms.removed,
+        "dates": date_search_forms.removed,
+    }
+    with ExitStack() as stack:
+        for kind in kinds:
+            stack.enter_context(removers[kind]())
+        yield

@@ -3,7 +3,7 @@
     PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
-elements, ``crawler/extract/step_forms.py`` two of its steps by forms that give the same results,
+elements, ``crawler/extract/step_forms.py`` three of its steps by forms that give the same results,
 ``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
 strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
@@ -19,10 +19,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 
 from benchmarks.corpus import load_corpus
+from benchmarks.harness import FORM_KINDS, PROJECT_SETTINGS, libraries_as_released, load_average
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
     parser.add_argument(
         "--forms",
-        choices=("all", "xpath", "steps", "terms", "dates"),
+        choices=("all", *FORM_KINDS),
         default="all",
         help="which faster forms to compare (default all)",
     )
@@ -40,9 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
 
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
-    from benchmarks.harness import PROJECT_SETTINGS, load_average
     from crawler.config import ExtractConfig
-    from crawler.extract import date_search_forms, step_forms, terms, xpath_forms
+    from crawler.extract import date_search_forms, step_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import PageAnalysis
 
@@ -55,18 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         f" htmldate's patterns); load average {load_average()} at start"
     )
 
-    @contextmanager
-    def as_released() -> Iterator[None]:
-        with ExitStack() as stack:
-            if options.forms in ("all", "xpath"):
-                stack.enter_context(xpath_forms.removed())
-            if options.forms in ("all", "steps"):
-                stack.enter_context(step_forms.removed())
-            if options.forms in ("all", "terms"):
-                stack.enter_context(terms.removed())
-            if options.forms in ("all", "dates"):
-                stack.enter_context(date_search_forms.removed())
-            yield
+    kinds = FORM_KINDS if options.forms == "all" else (options.forms,)
 
     def analysed(html: bytes, url: str) -> tuple[PageAnalysis, float]:
         started = time.thread_time()
@@ -88,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = {}
             for kind in order:
                 if kind == "released":
-                    with as_released():
+                    with libraries_as_released(kinds):
                         analysis, cpu = analysed(page.html, page.url)
                 else:
                     analysis, cpu = analysed(page.html, page.url)

@@ -22,8 +22,11 @@ KINDS = ("tag", "category")
 # of them holds "/tag" or "/categor": one walk finds those links (few on a page, none on many), and each
 # XPath is asked only which of them lie in its container. The same terms, in the same order, for 6 % less of
 # a worker's CPU a page than trafilatura's reader (benchmarks/xpath_forms.py --forms terms; see the README).
-_KIND_LINKS = etree.XPath("/descendant::a[contains(@href, '/tag') or contains(@href, '/categor')]")
-_ADDRESS = {kind: re.compile("/" + kind.rstrip("y") + "(?:y|ies|s)?/") for kind in KINDS}  # trafilatura's
+_ADDRESS_START = {kind: "/" + kind.rstrip("y") for kind in KINDS}  # "/tag", "/categor"
+_ADDRESS = {kind: re.compile(start + "(?:y|ies|s)?/") for kind, start in _ADDRESS_START.items()}  # trafilatura's
+_KIND_LINKS = etree.XPath(
+    "/descendant::a[" + " or ".join(f"contains(@href, '{start}')" for start in _ADDRESS_START.values()) + "]"
+)
 # sha256 of inspect.getsource(extract_catstags) in trafilatura 2.3: another release keeps its own reader.
 _RELEASED_SOURCE = "3f8fb883298aab2e"
 
@@ -36,10 +39,12 @@ def _link_filters() -> dict[str, list[etree.XPath]] | None:
     filters: dict[str, list[etree.XPath]] = {}
     released = {"category": trafilatura_metadata.CATEGORIES_XPATHS, "tag": trafilatura_metadata.TAGS_XPATHS}
     for kind, expressions in released.items():
-        paths = [xpath_forms.among(xpath_forms.released(e).path, "a[@href]", "links") for e in expressions]
-        if None in paths:
-            return None
-        filters[kind] = [etree.XPath(path, namespaces={"re": xpath_forms.REGEXP_NS}) for path in paths if path]
+        filters[kind] = []
+        for expression in expressions:
+            path = xpath_forms.among(xpath_forms.released(expression).path, "a[@href]", "links")
+            if path is None:
+                return None
+            filters[kind].append(etree.XPath(path, namespaces={"re": xpath_forms.REGEXP_NS}))
     return filters
 
 

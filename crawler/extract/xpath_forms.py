@@ -196,10 +196,11 @@ def among(path: str, elements: str, variable: str) -> str | None:
     bare = path.strip()
     if not bare.startswith("//") or not bare.endswith(f"//{elements}"):
         return None
-    step = re.match(r"(\*|[\w-]+)", bare[2 : -len(elements) - 2])
+    middle = bare[2 : -len(elements) - 2]
+    step = re.match(r"(\*|[\w-]+)", middle)
     if step is None:
         return None
-    predicates = _predicates(bare[2 + step.end() : -len(elements) - 2])
+    predicates = _predicates(middle[step.end() :])
     if not predicates or any(_positional(p) for p in predicates):
         return None
     return f"${variable}[ancestor::{step.group(1)}{''.join(f'[{p}]' for p in predicates)}]"
