@@ -51,7 +51,15 @@ def run_one(kind: str, limit: int | None) -> dict[str, float]:
 
         def extract(html: bytes, url: str) -> None:
             result = analyse_page(
-                html, url, None, None, listed.get(url), config.options, config.article_scheme, config.teaser_scheme
+                html,
+                url,
+                None,
+                None,
+                listed.get(url),
+                False,
+                config.options,
+                config.article_scheme,
+                config.teaser_scheme,
             )
             sums[extract_key] += result.extract_cpu_s
             sums[sign_key] += result.sign_cpu_s

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     def analysed(html: bytes, url: str) -> tuple[PageAnalysis, float]:
         started = time.thread_time()
         schemes = (config.article_scheme, config.teaser_scheme)
-        analysis = analyse_page(html, url, None, None, None, config.options, *schemes)
+        analysis = analyse_page(html, url, None, None, None, False, config.options, *schemes)
         return analysis, time.thread_time() - started
 
     def outcome(analysis: PageAnalysis) -> str:

@@ -19,6 +19,12 @@ class FetchedPage:
     last_modified: str | None = None
     site: str | None = None  # the name of the crawl's site it is on (sites file), for per-site counts
     listed_published: str | None = None  # the publication date the sitemap or feed that listed it gives
+    links_depth: int | None = None  # the level its links are on, when the crawl follows them; None: it does not
+
+
+# Sent with ``page=FetchedPage(...)`` and ``links=[...]`` by the extract pipeline for a page whose links the crawl
+# follows (``links_depth`` set): the worker that extracted the page listed them from its own tree.
+links_listed = object()
 
 
 @dataclass

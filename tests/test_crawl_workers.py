@@ -18,14 +18,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ARTICLES = ["harbour-tunnel-vote", "tervel-ice-core", "carrow-cup-rowing"]
 
 
-def slow_page() -> str:
-    """A 7 MB page of 40,000 linked blocks: trafilatura needs well over ten seconds for it."""
+def slow_page(links_to: str = "/x", then: str = "") -> str:
+    """A 7 MB page of 40,000 linked blocks (links to ``links_to`` + a number): trafilatura needs well over ten
+    seconds for it. ``then``: markup after them."""
     blocks = "".join(
         f"<div><p>Paragraph {i} about the harbour tunnel and the council vote on it.</p>"
-        f"<a href='/x{i}.html'>Link number {i} to another story here</a></div>"
+        f"<a href='{links_to}{i}.html'>Link number {i} to another story here</a></div>"
         for i in range(40000)
     )
-    return f"<html><body><main>{blocks}</main></body></html>"
+    return f"<html><body><main>{blocks}</main>{then}</body></html>"
 
 
 @pytest.fixture
@@ -49,6 +50,35 @@ def test_a_page_over_the_time_limit_is_recorded_and_the_crawl_goes_on(tmp_path, 
     assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]
     stats = result.stats()
     assert stats["extract/workers/timeouts"] == 1 and stats["extract/skipped/extraction_timeout"] == 1
+
+
+def test_the_workers_list_a_page_s_links_and_the_crawl_follows_them(tmp_path, site):
+    sites, urls = site
+    base = urls[0].rsplit("/", 1)[0]
+    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
+    (tmp_path / "site" / "herald" / "index.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    result = run_crawl(
+        "news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 1}, {"EXTRACT_WORKERS": 2}
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]
+    linked = [hit for hit in sites.log.hits if hit.path.startswith("/articles/")]
+    assert len(linked) == len(ARTICLES)
+    assert {hit.headers.get("Referer") for hit in linked} == {f"{base}/index.html"}  # as for links a callback yields
+    stats = result.stats()
+    assert stats["timing/extract/links_cpu_s"] > 0 and "crawl/links_listed_by_crawl_process" not in stats
+
+
+def test_the_links_of_a_page_whose_extraction_timed_out_are_still_followed(tmp_path, site):
+    _, urls = site
+    anchors = "".join(f'<a href="articles/{slug}.html">{slug}</a>' for slug in ARTICLES)
+    (tmp_path / "site" / "herald" / "slow.html").write_text(slow_page(links_to="#part", then=anchors))
+    settings = {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 2}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": urls[0], "depth": 1}, settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.rows("SELECT reason FROM pages WHERE url = ?", (urls[0],)) == [("extraction_timeout",)]
+    assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]  # reached only through its links
+    assert result.stats()["crawl/links_listed_by_crawl_process"] == 1
 
 
 def children_of(pid: int) -> list[int]:

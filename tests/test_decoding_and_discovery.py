@@ -8,9 +8,10 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.extract.article import extract_page
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
 from crawler.fetch import discovery
-from crawler.fetch.links import page_links
+from crawler.fetch.links import page_links, pages_among
 from crawler.urls import is_fetchable, normalize_url
 
 RUSSIAN = "Мост через реку открыли после двух лет ремонта, сообщили в городской администрации. " * 5
@@ -193,6 +194,11 @@ def test_page_links_are_scrapys_link_extractor_s_normalised(base, encoding):
     assert "https://news.example/news/map.html" in links  # <area> too
     assert not [url for url in links if url.endswith((".JPG", ".pdf")) or not url.startswith("http")]
     assert (root if base else "https://news.example/news/index.html") in links  # "#top", "": the page, or its base
+    # What a worker lists from the tree it extracts from (the crawl's way): the same.
+    listed = extract_page(
+        body, "https://news.example/news/index.html", response().headers[b"Content-Type"].decode(), list_links=True
+    )
+    assert pages_among(listed.links or []) == links
 
 
 def test_page_links_of_a_page_with_broken_addresses():

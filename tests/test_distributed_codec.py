@@ -41,7 +41,7 @@ def plain(value: Any) -> Any:
 def analysed_demo_page() -> AnalysedPage:
     body = (DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html").read_bytes()
     url = f"{HERALD}/articles/harbour-tunnel-vote.html"
-    analysis = analyse_page(body, url, "text/html", None, None, ExtractOptions(), SCHEME, TEASER_SCHEME)
+    analysis = analyse_page(body, url, "text/html", None, None, False, ExtractOptions(), SCHEME, TEASER_SCHEME)
     return AnalysedPage(url, 200, analysis, '"etag-1"', "Tue, 24 Mar 2026 18:45:00 GMT", "herald")
 
 

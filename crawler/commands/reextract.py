@@ -79,10 +79,18 @@ class Command(ScrapyCommand):
             html = zlib.decompress(compressed)
             chrome = writer.history.site_chrome(site_of(url))
             if pool is not None:
-                pending.append((url, etag, last_modified, pool.submit(html, url, content_type, chrome, listed)))
+                pending.append((url, etag, last_modified, pool.submit(html, url, content_type, chrome, listed, False)))
             else:
                 analysis = analyse_page(
-                    html, url, content_type, chrome, listed, config.options, config.article_scheme, config.teaser_scheme
+                    html,
+                    url,
+                    content_type,
+                    chrome,
+                    listed,
+                    False,
+                    config.options,
+                    config.article_scheme,
+                    config.teaser_scheme,
                 )
                 pending.append((url, etag, last_modified, analysis))
             while len(pending) >= window or (pending and pool is None):

@@ -51,13 +51,15 @@ def analyse_page(
     content_type: str | None,
     chrome: KnownChrome | None,
     listed_published: str | None,
+    list_links: bool,
     options: ExtractOptions,
     article_scheme: SignatureScheme,
     teaser_scheme: SignatureScheme,
 ) -> PageAnalysis:
     """Extract the page, cut the site's known ``chrome`` from its article, then sign the article text
     and each teaser blurb (batch, not per token). ``listed_published``: the publication date the sitemap or
-    feed that listed the page gives (the article's when the page states none).
+    feed that listed the page gives (the article's when the page states none). ``list_links``: the page's
+    links too, for the crawl to follow.
 
     The CPU time of each step is recorded in the result: the crawl reports where its time goes (the
     chrome cut counts with the signing: it works on the paragraphs tokenised for the signature).
@@ -70,7 +72,7 @@ def analyse_page(
     from crawler.extract.signing import sign_paragraphs
 
     started = time.process_time()
-    extraction = extract_page(body, url, content_type, options, listed_published)
+    extraction = extract_page(body, url, content_type, options, listed_published, list_links)
     extracted = time.process_time()
     signed = None
     if extraction.article is not None:

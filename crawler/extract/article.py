@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from crawler.extract.body import extract_body, label_key
 from crawler.extract.boilerplate import is_furniture
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
+from crawler.extract.links import links_in
 from crawler.extract.metadata import MetadataReader
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import normalized_paragraph
@@ -57,29 +58,36 @@ def extract_page(
     content_type: str | None = None,
     options: ExtractOptions = DEFAULT_OPTIONS,
     listed_published: str | None = None,
+    list_links: bool = False,
 ) -> PageExtraction:
     """Extract one fetched page. Never raises for bad input: the result says why there is no article.
 
     The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree.
     ``listed_published``: the publication date a sitemap or feed gives for the page, the article's when
-    the page states none (see :func:`~crawler.extract.dates.published_date`).
+    the page states none (see :func:`~crawler.extract.dates.published_date`). ``list_links``: the result
+    also holds the page's links (the crawl follows them), read from the same tree.
     """
     laps = _Laps()
+    no_links: list[str] | None = [] if list_links else None  # a page that is no HTML links nowhere
     if isinstance(body, str):
         html, encoding = body, None
     else:
         if not body.strip():
-            return PageExtraction("skipped", "empty")
+            return PageExtraction("skipped", "empty", links=no_links)
         if sniff_binary(body):
-            return PageExtraction("skipped", "not_html")
+            return PageExtraction("skipped", "not_html", links=no_links)
         html, encoding = decode_html(body, charset_from_content_type(content_type))
     html = html.replace("\x00", "")  # NUL bytes stop libxml2 in the middle of a page
     if not html.strip():
-        return PageExtraction("skipped", "empty", encoding=encoding)
+        return PageExtraction("skipped", "empty", encoding=encoding, links=no_links)
     tree = parse_html(html)
     laps.done("parse")
     if tree is None:
-        return PageExtraction("skipped", "not_html", encoding=encoding, cpu_s=laps.seconds)
+        return PageExtraction("skipped", "not_html", encoding=encoding, links=no_links, cpu_s=laps.seconds)
+    links = None
+    if list_links:  # before anything reads the tree: nothing may have changed it
+        links = links_in(tree, url, html, encoding)
+        laps.done("links")
     teasers = find_teasers(tree, url)
     laps.done("teasers")
     metadata = MetadataReader(tree, url, listed_published)
@@ -91,11 +99,11 @@ def extract_page(
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
-        return PageExtraction(kind, reason, None, teasers, removed, encoding, laps.seconds)
+        return PageExtraction(kind, reason, None, teasers, removed, encoding, links, laps.seconds)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
     laps.done("metadata")
-    return PageExtraction("article", None, article, teasers, removed, encoding, laps.seconds)
+    return PageExtraction("article", None, article, teasers, removed, encoding, links, laps.seconds)
 
 
 def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Article | None:

@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.conf import build_component_list
@@ -21,8 +22,9 @@ from crawler.config import ExtractConfig, Settings
 from crawler.extract.analysis import analyse_page, analysis_pool, warm_up_workers
 from crawler.extract.results import PageAnalysis, PageExtraction
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+from crawler.fetch.links import page_links, pages_among
 from crawler.handoff import NoHistory, PageHistory, page_history
-from crawler.records import AnalysedPage, FetchedPage
+from crawler.records import AnalysedPage, FetchedPage, links_listed
 from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ class ExtractPipeline:
             return item
         analysis = await self._analyse(item)
         extraction = analysis.extraction
+        if item.links_depth is not None:
+            self._hand_links(item, extraction)
         self.stats.inc_value(f"extract/{extraction.kind}" + (f"/{extraction.reason}" if extraction.reason else ""))
         for key, seconds in (
             ("timing/extract_cpu_s", analysis.extract_cpu_s),
@@ -112,10 +116,22 @@ class ExtractPipeline:
             item.listed_published,
         )
 
+    def _hand_links(self, page: FetchedPage, extraction: PageExtraction) -> None:
+        """The page's links to the spider, which follows them; listed here only when no worker could."""
+        listed, extraction.links = extraction.links, None  # followed now: the writer side has no use for them
+        if listed is not None:
+            links = pages_among(listed)
+        else:  # its extraction crashed or timed out: the page is still a page to follow
+            links = page_links(HtmlResponse(page.url, body=page.body, headers=_content_type(page)))
+            self.stats.inc_value("crawl/links_listed_by_crawl_process")
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(links_listed, page=page, links=links)
+
     async def _analyse(self, page: FetchedPage) -> PageAnalysis:
         """The page's analysis; a page that breaks the extractor gets a reason, never breaks the crawl."""
         config = self.config
         chrome = self.history.site_chrome(site_of(page.url))
+        list_links = page.links_depth is not None
         try:
             if self.pool is None:
                 return analyse_page(
@@ -124,11 +140,12 @@ class ExtractPipeline:
                     page.content_type,
                     chrome,
                     page.listed_published,
+                    list_links,
                     config.options,
                     config.article_scheme,
                     config.teaser_scheme,
                 )
-            task = (page.body, page.url, page.content_type, chrome, page.listed_published)
+            task = (page.body, page.url, page.content_type, chrome, page.listed_published, list_links)
             return await _result_of(self.pool.submit(*task))
         except WorkerTimeout:
             logger.warning("extraction of %s took longer than %g s; its worker was replaced", page.url, config.timeout)
@@ -140,6 +157,10 @@ class ExtractPipeline:
             logger.exception("extraction failed for %s", page.url)
             reason = "extraction_failed"
         return PageAnalysis(PageExtraction("skipped", reason))
+
+
+def _content_type(page: FetchedPage) -> dict[str, str]:
+    return {"Content-Type": page.content_type} if page.content_type else {}
 
 
 async def _result_of(future: Future) -> Any:

@@ -55,6 +55,9 @@ class PageExtraction:
     teasers: list[Teaser] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, "teaser" or "furniture")
     encoding: str | None = None
+    # The page's links (crawler.extract.links), when the crawl asked for them; None when it did not, or when
+    # the page could not be parsed.
+    links: list[str] | None = None
     # CPU seconds of each part of the extraction: "parse", "teasers", "text" (trafilatura), "cleaning"
     # (link labels, teaser lines and furniture cut), "metadata"; counted in the crawl's stats.
     cpu_s: dict[str, float] = field(default_factory=dict)

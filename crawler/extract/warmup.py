@@ -45,7 +45,9 @@ SHORT_SAMPLE = (
 install_stoplist_union()
 CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
 for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp1252"), "brief.html")):
-    analyse_page(sample, f"http://127.0.0.1/{path}", None, CHROME, None, ExtractOptions(), *[SignatureScheme()] * 2)
+    analyse_page(
+        sample, f"http://127.0.0.1/{path}", None, CHROME, None, True, ExtractOptions(), *[SignatureScheme()] * 2
+    )
 # The month names of all of dateparser's locales, which htmldate gathers (loading every locale's data) at
 # the first date string that has neither a year nor an English month; and dateparser with its English
 # patterns, which read a date written in words on a page of any language (0.1 s, where each further

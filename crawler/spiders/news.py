@@ -4,6 +4,7 @@ articles followed after they are stored (revisits, conditional requests)."""
 from __future__ import annotations
 
 import difflib
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import ArgumentError, CrawlConfig
 from crawler.extract.decoding import sniff_binary
+from crawler.extract.pipeline import ExtractPipeline
 from crawler.fetch import discovery
 from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
 from crawler.fetch.failures import describe_failure
@@ -24,7 +26,7 @@ from crawler.fetch.redirects import RedirectLedger, redirect_hops
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import Site, load_sites, sites_from_urls
 from crawler.handoff import KnownPage, NoHistory, PageHistory, SiteRevisits, outcome_recorded, page_history
-from crawler.records import FetchedPage, PageOutcome, SeenAgain
+from crawler.records import FetchedPage, PageOutcome, SeenAgain, links_listed
 from crawler.urls import is_fetchable, normalize_url, normalized_or_none, site_of
 
 TOP_HOSTS = 20  # out-of-scope link targets named in the run's stats
@@ -50,6 +52,9 @@ class NewsSpider(Spider):
     scope: Scope
     depth: int
     _start_pages: set[str]
+    _workers_list_links = False
+    _longest_url = sys.maxsize
+    _send_referer = True
 
     def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", **unknown: Any):
         if unknown:
@@ -91,6 +96,9 @@ class NewsSpider(Spider):
         spider._start_pages = {normalize_url(u) for u in spider.start_urls}
         _politeness(crawler, spider.sites)
         crawler.signals.connect(spider.request_dropped, signals.request_dropped)
+        crawler.signals.connect(spider.follow_links, links_listed)
+        spider._longest_url = crawler.settings.getint("URLLENGTH_LIMIT") or sys.maxsize
+        spider._send_referer = crawler.settings.getbool("REFERER_ENABLED")
         return spider
 
     def _read_sites(self, config: CrawlConfig) -> list[Site]:
@@ -109,6 +117,8 @@ class NewsSpider(Spider):
     # -- what to request ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         self.history = page_history(self.crawler)  # what the writer side has stored
+        # A page's links are listed by the worker that extracts it, from the tree it parses anyway.
+        self._workers_list_links = self.crawler.get_item_pipeline(ExtractPipeline) is not None
         for url in self.start_urls:
             # Start pages, sitemaps and feeds are asked for on every run: they are where news appears.
             # (A run that resumes a stopped crawl from JOBDIR skips those the stopped run fetched.)
@@ -185,6 +195,24 @@ class NewsSpider(Spider):
         site = self.scope.site_for(url)
         return site.name if site is not None else site_of(url)
 
+    def follow_links(self, page: FetchedPage, links: list[str]) -> None:
+        """Requests for the in-scope pages among ``links``, those of ``page`` that the worker which extracted it
+        listed from its own tree (see ``links_listed``): the crawl process does not parse the page again."""
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None or page.links_depth is None:
+            return
+        for link in links:
+            if len(link) > self._longest_url:  # what Scrapy's UrlLengthMiddleware does with what callbacks yield
+                self.crawler.stats.inc_value("urllength/request_ignored_count")
+                continue
+            for record in self._page_request(link, page.links_depth):
+                if isinstance(record, Request):
+                    if self._send_referer and not (page.url.startswith("https:") and link.startswith("http:")):
+                        record.headers["Referer"] = page.url  # as Scrapy's default referrer policy would
+                    engine.crawl(record)
+                else:
+                    self.crawler.signals.send_catch_log(outcome_recorded, outcome=record)
+
     # -- what came back ------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
         url = normalize_url(response.url)
@@ -208,12 +236,21 @@ class NewsSpider(Spider):
         if kind == "html":
             content_type = header(response, "Content-Type")
             listed_published = response.meta.get("listed_published")
-            yield FetchedPage(
-                url, response.status, response.body, content_type, etag, last_modified, site, listed_published
-            )
             page_site = self.scope.site_for(url)
             depth = page_site.depth if page_site is not None else 0
-            if link_depth < depth and isinstance(response, TextResponse):
+            follow = link_depth < depth and isinstance(response, TextResponse)
+            yield FetchedPage(
+                url,
+                response.status,
+                response.body,
+                content_type,
+                etag,
+                last_modified,
+                site,
+                listed_published,
+                link_depth + 1 if follow and self._workers_list_links else None,
+            )
+            if follow and not self._workers_list_links and isinstance(response, TextResponse):  # parsed here
                 for link in page_links(response):
                     yield from self._page_request(link, link_depth + 1)
         elif kind == "sitemap":
