@@ -195,14 +195,21 @@ class CrawlResult:
 
 
 def crawl_corpus(
-    server: LoopbackServer, label: str, db: Path, settings: dict[str, Any], checkout: Path | None = None
+    server: LoopbackServer,
+    label: str,
+    db: Path,
+    settings: dict[str, Any],
+    checkout: Path | None = None,
+    depth: int = 0,
 ) -> CrawlResult:
     """A real `scrapy crawl news -a urls=<base>/sitemap.xml -a depth=0` into ``db``, as a user starts it
-    (``checkout``: as that checkout of the project runs it)."""
+    (``checkout``: as that checkout of the project runs it; ``depth``: another depth, for pages served with
+    ``links_home``)."""
     server.log.clear()
     cpu = time.process_time()
     busy, idle = machine_cpu()
-    pending = Crawl(db, {"urls": f"{server.base_url}/sitemap.xml", "depth": "0"}, settings, checkout=checkout)
+    args = {"urls": f"{server.base_url}/sitemap.xml", "depth": str(depth)}
+    pending = Crawl(db, args, settings, checkout=checkout)
     try:
         run = pending.wait()
     finally:

@@ -32,9 +32,10 @@ def crawl_with(
     pages: list[CorpusPage],
     settings: dict[str, str],
     crawl: str = "default",
+    depth: int = 0,
 ) -> PairedRun:
     """`crawl_throughput`'s ``crawl`` of ``pages`` as ``checkout`` runs it, into ``db``; checked as it checks it."""
-    result = crawl_corpus(server, crawl, db, {**CRAWLS[crawl], **settings}, checkout)
+    result = crawl_corpus(server, crawl, db, {**CRAWLS[crawl], **settings}, checkout, depth)
     check_crawl(result, pages)
     if result.problems or result.first_request_s is None:
         raise RuntimeError(f"{checkout}: the crawl is not to be trusted: {'; '.join(result.problems)}")
@@ -54,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         help="which of crawl_throughput's crawls (default: default); 'fetch only' compares the crawl process alone",
     )
     parser.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        help="-a depth (default 0); 1 is the spider's default: every page's links listed, each page's relative"
+        " links leading to its own site (a <base href> of its address), so all are out of scope",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="extra scrapy setting for every crawl"
     )
     options = parser.parse_args(argv)
@@ -65,17 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(options.set)
     pages = load_corpus(options.limit)
     print(
-        f"paired_crawls: the {options.crawl} crawl of {len(pages)} corpus pages, {len(checkouts)} checkouts,"
+        f"paired_crawls: the {options.crawl} crawl of {len(pages)} corpus pages at depth {options.depth},"
+        f" {len(checkouts)} checkouts,"
         f" {options.rounds} rounds, load average {load_average()} at start"
     )
     runs: dict[Path, list[PairedRun]] = {path: [] for path in checkouts}
-    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages) as server:
+    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages, links_home=options.depth > 0) as server:
         for number in range(options.rounds):
             # The order alternates: a machine growing busier or quieter weighs on every checkout alike.
             order = checkouts if number % 2 == 0 else checkouts[::-1]
             for path in order:
                 db = Path(tmp) / f"round-{number}-{checkouts.index(path)}.db"
-                run = crawl_with(path, server, db, pages, settings, options.crawl)
+                run = crawl_with(path, server, db, pages, settings, options.crawl, options.depth)
                 runs[path].append(run)
                 print(
                     f"[round {number + 1}/{options.rounds}] {path}: wall {run.wall_s:.2f} s, CPU {run.cpu_s:.2f} s,"

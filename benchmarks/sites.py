@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from html import escape
 
 from benchmarks.corpus import CorpusPage, annotated_days
 from crawler.demo.server import LoopbackHandler, LoopbackServer, RequestLog, Route
@@ -51,18 +53,36 @@ def static_site(name: str, log: RequestLog | None = None) -> tuple[LoopbackServe
 
 
 @contextmanager
-def serve_corpus(pages: list[CorpusPage], news_sitemap: bool = False) -> Iterator[LoopbackServer]:
+def serve_corpus(
+    pages: list[CorpusPage], news_sitemap: bool = False, links_home: bool = False
+) -> Iterator[LoopbackServer]:
     """Serve the pages at /p/<index>.html with a /sitemap.xml listing them and a /robots.txt; yields the server
     (its ``base_url``, and its ``log`` of every request received). ``news_sitemap``: the sitemap gives each
-    page's annotated publication day, as a news site's does."""
+    page's annotated publication day, as a news site's does. ``links_home``: each page's relative links lead
+    to its own site (a ``<base href>`` of its original address first in it), not to pages this server does
+    not have: a crawl that follows links finds them all out of its scope, and lists and counts them."""
     server, files = static_site("corpus")
     for page in pages:
+        body = _based_on(page) if links_home else page.html
         # No charset in the header: like many real servers, leave it to the page and the client.
-        files[page.path] = (page.html, "text/html")
+        files[page.path] = (body, "text/html")
     published = annotated_days(pages) if news_sitemap else None
     files["/sitemap.xml"] = (sitemap(server.base_url, [p.path for p in pages], published), "application/xml")
     with server:
         yield server
+
+
+def _based_on(page: CorpusPage) -> bytes:
+    """The page with a ``<base href>`` of its original address before anything else (the first one counts)."""
+    head = re.search(rb"<head[^>]*>", page.html[:8192], re.IGNORECASE)
+    at = head.end() if head else 0
+    return (
+        page.html[:at]
+        + b'<base href="'
+        + escape(page.url).encode("ascii", "xmlcharrefreplace")
+        + b'">'
+        + page.html[at:]
+    )
 
 
 @contextmanager
