@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import random
+from urllib.parse import urljoin
 
 import pytest
 
 from crawler.config import CrawlConfig
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import sites_from_urls
-from crawler.urls import already_normal, is_fetchable, normalize_url, normalized_by_parts, scope_key, site_of
+from crawler.urls import (
+    already_normal,
+    is_fetchable,
+    normal_by_characters,
+    normalize_url,
+    normalized_by_parts,
+    scope_key,
+    site_of,
+)
 from tests.support.store import PROJECT_SETTINGS
 
 CRAWL = CrawlConfig.from_settings(PROJECT_SETTINGS)
@@ -96,3 +105,42 @@ def test_a_url_taken_as_already_normal_is_what_normalising_it_part_by_part_gives
     ]:  # fmt: skip
         assert not already_normal(not_normal), not_normal
         assert normalize_url(not_normal) == normalized_by_parts(not_normal)
+
+
+def test_what_the_characters_of_an_address_say_is_what_normalising_it_part_by_part_gives():
+    # Fragments, a missing path and plain queries (tracking parameters among them) are spelt from the
+    # characters; anything else (encoded, ";", "+", a port, an upper-case host) is left to the full way.
+    rng = random.Random(5)
+    characters = "abXY09._~-=&%+;#?/:@ "
+    taken = 0
+    for _ in range(50000):
+        host = rng.choice(["news.example", "News.example", "x.org.", "a-b.example", "h.example:80", "h.example:8080"])
+        path = rng.choice(["", "/", "/a", "/a/b.html", "/A;b", "/./x", "/a%7e"])
+        tail = rng.choice(["", "?", "#", "?utm_source=x&", "?ref=1&b=2&"])
+        url = f"{rng.choice(['http', 'https'])}://{host}{path}{tail}"
+        url += "".join(rng.choice(characters) for _ in range(rng.randrange(12)))
+        spelt = normal_by_characters(url)
+        if spelt is not None:
+            taken += 1
+            assert spelt == normalized_by_parts(url), url
+    assert taken > 2000
+    assert (
+        normal_by_characters("https://news.example/a?z=1&utm_source=x&b=&a#top") == "https://news.example/a?a=&b=&z=1"
+    )
+    assert normal_by_characters("https://news.example") == "https://news.example/"
+
+
+def test_a_path_on_the_page_s_host_joins_as_urljoin_joins_it():
+    rng = random.Random(3)
+    bases = [
+        "http://h.example", "https://h.example/a/b.html", "http://h.example?x=1", "http://h.example#f",
+        "https://u@h.example:8080/a;p?q#f", "http://h.example/a/b/", "HTTP://H.example/x", "xhttps://h.example/a",
+    ]  # fmt: skip
+    for _ in range(20000):
+        base = rng.choice(bases)
+        href = "/" + "".join(rng.choice("ab/.?#;=&%:@ ") for _ in range(rng.randrange(10)))
+        try:
+            expected = normalized_by_parts(urljoin(base, href.strip()))  # normalize_url strips, then joins
+        except ValueError:
+            continue
+        assert normalize_url(href, base) == expected, (base, href)
