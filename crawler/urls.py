@@ -84,8 +84,9 @@ def _normalize_absolute(url: str) -> str:
 def normal_by_characters(url: str) -> str | None:
     """What :func:`normalized_by_parts` makes of ``url`` where its characters alone say (None elsewhere): a
     normal address but for a fragment (dropped), no path (``/``) or a plain query (tracking parameters
-    dropped, the others sorted by key and value, each written ``key=value``). A third of the links not
-    already normal; the rest are split and canonicalised part by part. tests/test_urls.py holds the two equal.
+    dropped, the others sorted by key and value, each written ``key=value``). More than half of the links
+    not already normal on the corpus pages; the rest are split and canonicalised part by part.
+    tests/test_urls.py holds the two equal.
     """
     address, question, query = url.partition("#")[0].partition("?")
     if not already_normal(address):
