@@ -60,6 +60,7 @@ CRAWLS: dict[str, dict[str, Any]] = {
 STAGES = (
     ("timing/extract_cpu_s", "extract", "worker CPU: trafilatura, teasers, metadata"),
     ("timing/extract/parse_cpu_s", "  parse", "decoding, parsing"),
+    ("timing/extract/links_cpu_s", "  links", "the page's links (--depth 1)"),
     ("timing/extract/teasers_cpu_s", "  teasers", "teaser finder"),
     ("timing/extract/metadata_cpu_s", "  metadata", "title, author, dates, ..."),
     ("timing/extract/text_cpu_s", "  text", "trafilatura: fast, thorough"),
@@ -532,6 +533,13 @@ def main(argv: list[str] | None = None) -> int:
         "spare the crawl htmldate's search on pages that state none)",
     )
     parser.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        help="-a depth for the crawls but fetch only (default 0); 1 is the spider's default: every page's links"
+        " listed, its relative links leading to its own site (a <base href> of its address), out of scope",
+    )
+    parser.add_argument(
         "--trace",
         action="store_true",
         help="sample the engine, downloader, scraper and extraction queues (benchmarks/out/trace-*.jsonl)",
@@ -548,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if extra:
         print(f"extra settings for every crawl: {extra}")
+    if options.depth:
+        print(f"crawls at depth {options.depth} (fetch only at 0): every page's links listed, all out of scope")
     crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
     steps = 6 + len(crawls)
 
@@ -561,7 +571,10 @@ def main(argv: list[str] | None = None) -> int:
     rounds: list[Round] = []
     if options.news_sitemap:
         print(f"a news sitemap: {len(annotated_days(pages))} of the pages listed with their publication day")
-    with tempfile.TemporaryDirectory() as tmp, serve_corpus(pages, options.news_sitemap) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_corpus(pages, options.news_sitemap, links_home=options.depth > 0) as server,
+    ):
         manifest = save_pages(pages, Path(tmp))
         wall, cpu, found = plain_trafilatura_process(manifest)
         process = Plain("a whole process of it (start, import, text only)", wall, cpu)
@@ -580,7 +593,9 @@ def main(argv: list[str] | None = None) -> int:
             if options.trace:
                 OUT.mkdir(parents=True, exist_ok=True)
                 traced = TRACE_SETTINGS(trace)
-            result = crawl_corpus(server, label, Path(tmp) / f"crawl-{step}.db", {**settings, **extra, **traced})
+            depth = 0 if label == "fetch only" else options.depth  # fetching alone lists no links
+            db = Path(tmp) / f"crawl-{step}.db"
+            result = crawl_corpus(server, label, db, {**settings, **extra, **traced}, depth=depth)
             check_crawl(result, pages)
             results.append(result)
             print(f"[{step}/{steps}] scrapy crawl, {label}: {result.run.seconds:.1f} s", flush=True)
@@ -590,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
             # With the fetch-only crawl asked for, each round measures the CPU budget's parts too.
             fetch_only = {**CRAWLS["fetch only"], **extra} if "fetch only" in crawls else None
             rounds = interleaved_rounds(
-                pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra}, fetch_only
+                pages, server, manifest, options.rounds, {**CRAWLS["default"], **extra}, fetch_only, options.depth
             )
 
     baselines = Baselines(text_only, with_metadata, process, fast_process, metadata_process)
@@ -632,6 +647,7 @@ def interleaved_rounds(
     rounds: int,
     settings: dict[str, Any],
     fetch_only: dict[str, Any] | None = None,
+    depth: int = 0,
 ) -> list[Round]:
     """``rounds`` pairs of runs, the two in turn and their order alternating: a machine that grows busier
     or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot. With
@@ -641,7 +657,7 @@ def interleaved_rounds(
     for number in range(rounds):
         plain_first = number % 2 == 0
         plain = plain_trafilatura_process(manifest) if plain_first else None
-        crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings)
+        crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings, depth=depth)
         check_crawl(crawl, pages)
         plain_wall, plain_cpu, _ = plain or plain_trafilatura_process(manifest)
         fast_cpu, fetch = None, None
