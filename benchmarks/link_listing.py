@@ -8,7 +8,8 @@ page a start sitemap or feed lists. The crawl process used to parse each such pa
 now lists them from the tree it parses anyway (``extract_page(list_links=True)``). This runs both on
 every corpus page, in alternating order, each with the normalised-address cache emptied first (a cold
 start for both: a site's pages share most links, so a crawl of one site finds it warmer), sums each
-one's thread CPU, and checks that both give every page the same links.
+one's thread CPU, and checks that both give every page the same links. It also times what the crawl
+process still does with the worker's list: links to files left out, each link's scope checked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import argparse
 import time
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import load_average
+from benchmarks.harness import PROJECT_SETTINGS, load_average
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.http import HtmlResponse
 
     import crawler.extract.warmup  # noqa: F401 -- a worker's process
+    from crawler.config import CrawlConfig
     from crawler.extract.article import extract_page
     from crawler.fetch.links import page_links, pages_among
+    from crawler.fetch.scope import Scope
+    from crawler.spiders.news import NewsSpider
     from crawler.urls import _normalize_absolute, normalize_url
 
     pages = load_corpus(options.limit)
     print(f"link_listing: {len(pages)} corpus pages, {options.rounds} rounds; load average {load_average()} at start")
-    crawl_process = worker = 0.0
+    spider = NewsSpider(urls="http://127.0.0.1:8000/sitemap.xml")  # the crawl's scope: the corpus's loopback site
+    spider.scope = Scope(spider._read_sites(CrawlConfig.from_settings(PROJECT_SETTINGS)))
+    crawl_process = worker = following = 0.0
     links = differ = 0
     for number in range(options.rounds):
         for index, page in enumerate(pages):
@@ -54,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
                     spent[way] = time.thread_time() - started
                 else:
                     extraction = extract_page(page.html, url, "text/html", list_links=True)
-                    found[way] = pages_among(extraction.links or [])
                     spent[way] = extraction.cpu_s.get("links", 0.0)
+                    started = time.thread_time()  # what the crawl process does with the list: files out, scope
+                    found[way] = pages_among(extraction.links or [])
+                    for link in found[way]:
+                        spider._in_scope(link)
+                    following += time.thread_time() - started
             crawl_process += spent["crawl process"]
             worker += spent["worker"]
             links += len(found["worker"])
@@ -65,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"crawl process (parse again, list): {crawl_process * 1000 / count:6.2f} ms/page of the reactor thread")
     print(f"worker (list from its tree):       {worker * 1000 / count:6.2f} ms/page of a worker")
     print(f"CPU a page, worker / crawl process: {worker / crawl_process:.3f}")
+    print(f"crawl process, the worker's list (files left out, scope checked): {following * 1000 / count:.2f} ms/page")
     print(f"check: {'OK, the same links on every page' if not differ else f'{differ} pages listed differently'}")
     return 0 if not differ else 1
 

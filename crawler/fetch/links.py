@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
@@ -28,5 +27,7 @@ def page_links(response: TextResponse) -> list[str]:
 
 
 def pages_among(links: Iterable[str]) -> list[str]:
-    """``links`` but those to files (Scrapy's ``IGNORED_EXTENSIONS``: images, PDFs, archives)."""
-    return [url for url in links if posixpath.splitext(urlsplit(url).path)[1].lower() not in _FILES]
+    """``links`` (normalised: a path, no fragment) but those to files (Scrapy's ``IGNORED_EXTENSIONS``: images,
+    PDFs, archives). The extension is the last path segment's, read up to the query: the host before the
+    path is never the last segment."""
+    return [url for url in links if posixpath.splitext(url.partition("?")[0])[1].lower() not in _FILES]

@@ -145,12 +145,14 @@ class NewsSpider(Spider):
 
     def _in_scope(self, url: str) -> bool:
         """Whether a linked or listed URL may be fetched; the others are counted by site, not recorded."""
-        if url in self.scope:
+        site = self.scope.site_for(url)  # (None for an address that cannot be fetched)
+        if site is None:
+            if is_fetchable(url):
+                self.out_of_scope[site_of(url)] += 1
+            return False
+        if site.allows(url):
             return True
-        if is_fetchable(url) and self.scope.site_for(url) is None:
-            self.out_of_scope[site_of(url)] += 1
-        elif is_fetchable(url):
-            self.crawler.stats.inc_value("scope/denied")  # on one of our sites, but its deny/allow rules exclude it
+        self.crawler.stats.inc_value("scope/denied")  # on one of our sites, but its deny/allow rules exclude it
         return False
 
     def _remember_asked(self, *urls: str) -> None:
