@@ -32,15 +32,17 @@ def normalize_url(url: str, base: str | None = None) -> str:
     return _normalize_absolute(url)
 
 
+_HOST_END = re.compile(r"[/?#]")  # what ends an address's host (and port, and user)
+
+
 def _joined(base: str, url: str) -> str:
     """``urljoin(base, url)`` as normalising spells it; a path on the base's host ("/world/story.html", most
     relative links) without dot segments or parameters (the parts of it urljoin would change; an empty
     fragment, which it drops, normalising drops too) only put after the base's scheme and host."""
     plain_path = url.startswith("/") and not url.startswith("//") and "/." not in url and ";" not in url
     if plain_path and base.startswith(("http://", "https://")):
-        host_at = base.find("://") + 3
-        ends = [at for at in (base.find(mark, host_at) for mark in "/?#") if at != -1]
-        return base[: min(ends, default=len(base))] + url
+        host_end = _HOST_END.search(base, base.find("://") + 3)
+        return base[: host_end.start() if host_end else len(base)] + url
     return urljoin(base, url)
 
 

@@ -237,10 +237,8 @@ class NearDuplicateIndex:
         """The candidates whose stored signature is similar enough, best first."""
         others = self.store.signatures(candidates)
         matches = []
-        for (doc_id, other), jaccard in zip(others.items(), _jaccards(signature, list(others.values())), strict=True):
-            shorter, longer = (
-                (signature.size, other.size) if signature.size <= other.size else (other.size, signature.size)
-            )
+        for (doc_id, other), jaccard in zip(others.items(), signature.jaccards(list(others.values())), strict=True):
+            shorter, longer = sorted((signature.size, other.size))
             shared = containment(jaccard, shorter, longer)
             if jaccard >= self.threshold or (
                 self.containment_threshold is not None
@@ -253,21 +251,6 @@ class NearDuplicateIndex:
     def find(self, signature: Signature) -> list[Match]:
         """query + confirm in one call."""
         return self.confirm(signature, self.query(signature))
-
-
-def _jaccards(signature: Signature, others: list[Signature]) -> list[float]:
-    """:meth:`Signature.jaccard` of ``signature`` with each of ``others``, compared in one array operation: a
-    blurb written from a template has dozens of candidates, and a page may show thousands of such blurbs."""
-    if not others:
-        return []
-    import numpy as np  # here, not at the top, as in dedup.signatures
-
-    width = len(signature.values)
-    for other in others:
-        if len(other.values) != width:
-            raise ValueError(f"signatures differ in length: {width} vs {len(other.values)}")
-    equal = (np.stack([other.values for other in others]) == signature.values).sum(axis=1)
-    return [count / width for count in equal.tolist()]
 
 
 __all__ = ["BandStore", "Match", "MemoryBandStore", "NearDuplicateIndex", "ParameterMismatch", "optimal_bands"]

@@ -45,9 +45,24 @@ class Signature:
 
     def jaccard(self, other: Signature) -> float:
         """Estimated Jaccard similarity of the two shingle sets."""
+        self._require_width(other)
+        return float((self.values == other.values).sum()) / len(self.values)
+
+    def jaccards(self, others: Sequence[Signature]) -> list[float]:
+        """:meth:`jaccard` with each of ``others``, compared in one array operation: a blurb written from a
+        template has dozens of candidates, and a page may show thousands of such blurbs."""
+        if not others:
+            return []
+        import numpy as np  # here, not at the top, as in from_bytes
+
+        for other in others:
+            self._require_width(other)
+        equal = (np.stack([other.values for other in others]) == self.values).sum(axis=1)
+        return [count / len(self.values) for count in equal.tolist()]
+
+    def _require_width(self, other: Signature) -> None:
         if len(self.values) != len(other.values):
             raise ValueError(f"signatures differ in length: {len(self.values)} vs {len(other.values)}")
-        return float((self.values == other.values).sum()) / len(self.values)
 
     def containment_in(self, other: Signature) -> float:
         """Estimated share of this text's shingles found in ``other`` (|A∩B| / |A|), from Jaccard and sizes."""

@@ -109,9 +109,6 @@ def install() -> int:
     knows them; returns in how many places one was put. Idempotent."""
     if _PLACED:
         return 0
-    baseline = sys.modules.get("trafilatura.baseline")
-    if baseline is None:
-        return 0
     core = sys.modules.get("trafilatura.core")
     prepare = getattr(core, "_prepare_tree", None)
     if prepare is not None and source_fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
@@ -120,12 +117,14 @@ def install() -> int:
     clearing = getattr(utils, "remove_control_characters", None)
     if clearing is not None and source_fingerprint(clearing) == _RELEASED_SOURCES["remove_control_characters"]:
         _place_where_found("remove_control_characters", clearing, _kept_when_only_spaces_are_unprintable(clearing))
-    cleaning = baseline.basic_cleaning
+    baseline = sys.modules.get("trafilatura.baseline")
+    cleaning = getattr(baseline, "basic_cleaning", None)
     # As released: crawler.extract.xpath_forms may have put a faster form of it in its place already.
     expression = getattr(baseline, "BASIC_CLEAN_XPATH", None)
     released = xpath_forms.released(expression)
     if (
-        source_fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
+        cleaning is not None
+        and source_fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
         and getattr(released, "path", None) == _RELEASED_BASIC_CLEAN_PATH
     ):
         _place_where_found("basic_cleaning", cleaning, _cleaned_without_banner_test(baseline))
