@@ -230,6 +230,7 @@ class ExtractConfig:
             favor_precision=read.flag("EXTRACT_FAVOR_PRECISION"),
             favor_recall=read.flag("EXTRACT_FAVOR_RECALL"),
             include_tables=read.flag("EXTRACT_INCLUDE_TABLES"),
+            max_teasers=read.integer("EXTRACT_MAX_TEASERS", minimum=1),
         )
         return cls(
             options=options,

@@ -101,6 +101,7 @@ EXTRACT_MIN_WORDS = 25  # fewer words after cleaning: no article (a listing when
 EXTRACT_FAVOR_PRECISION = False
 EXTRACT_FAVOR_RECALL = False
 EXTRACT_INCLUDE_TABLES = True
+EXTRACT_MAX_TEASERS = 1000  # teasers kept from one page (in page order); an archive of every story keeps its first
 EXTRACT_WORKERS = 0  # extraction processes; 0 = one per CPU, 1 = in-process (for debugging; no time limit)
 EXTRACT_TIMEOUT = 20.0  # seconds one page may take; its worker is then killed and the page recorded
 EXTRACT_WORKER_MAX_TASKS = 2000  # pages before a worker is replaced (parsers leak a little)

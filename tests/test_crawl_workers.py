@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from crawler.demo.server import DEMO_SITE, SiteGroup
 from tests.support.crawl import CrawlProcess, committed_articles, wait_for
 from tests.support.crawl import crawl as run_crawl
+from tests.support.faults import WORDS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -79,6 +81,36 @@ def test_the_links_of_a_page_whose_extraction_timed_out_are_still_followed(tmp_p
     assert result.rows("SELECT reason FROM pages WHERE url = ?", (urls[0],)) == [("extraction_timeout",)]
     assert result.rows("SELECT count(*) FROM articles") == [(len(ARTICLES),)]  # reached only through its links
     assert result.stats()["crawl/links_listed_by_crawl_process"] == 1
+
+
+def archive_page(stories: int) -> str:
+    """A listing of ``stories`` teasers, each a headline and a blurb of words of its own (none merge)."""
+    rng = random.Random(7)
+    drawn = [rng.sample(WORDS, 12) for _ in range(stories)]
+    items = "".join(
+        f'<li><h3><a href="/archive/story-{n}.html">{" ".join(words[:5]).capitalize()}</a></h3>'
+        f"<p>{' '.join(words[5:]).capitalize()}.</p></li>"
+        for n, words in enumerate(drawn)
+    )
+    return f"<html><body><h1>Archive</h1><section><h2>Every story</h2><ul>{items}</ul></section></body></html>"
+
+
+def test_a_page_showing_more_teasers_than_the_limit_stores_its_first_ones(tmp_path, site):
+    _, urls = site
+    (tmp_path / "site" / "herald" / "archive.html").write_text(archive_page(30))
+    archive = urls[0].replace("/slow.html", "/archive.html")
+    settings = {"EXTRACT_WORKERS": 2, "EXTRACT_MAX_TEASERS": 10}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": archive, "depth": 0}, settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.pages()[archive][1:] == ("listing", "listing")
+    shown = result.rows(
+        "SELECT t.url FROM teaser_sightings s JOIN teasers t ON t.id = s.teaser_id WHERE s.page_url = ?", (archive,)
+    )
+    base = archive.rsplit("/", 1)[0]
+    assert sorted(url for (url,) in shown) == sorted(f"{base}/archive/story-{n}.html" for n in range(10))
+    stats = result.stats()
+    assert stats["extract/teasers_over_limit"] == 20 and stats["extract/pages_over_teaser_limit"] == 1
+    assert f"{archive} shows 30 teasers: only the first 10 are stored (EXTRACT_MAX_TEASERS)" in result.stderr
 
 
 def children_of(pid: int) -> list[int]:

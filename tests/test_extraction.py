@@ -62,6 +62,16 @@ def test_teasers_of_an_article_page_with_their_blocks():
     assert popular and all(t.title and t.text for t in popular)
 
 
+def test_teasers_over_the_limit_are_left_out_but_still_cut_from_the_text():
+    url = f"{BASE}/articles/harbour-tunnel-vote.html"
+    unlimited = extract_page(demo_page("/articles/harbour-tunnel-vote.html"), url)
+    limited = extract_page(demo_page("/articles/harbour-tunnel-vote.html"), url, options=ExtractOptions(max_teasers=2))
+    assert len(unlimited.teasers) > 2 and unlimited.teasers_over_limit == 0
+    assert limited.teasers == unlimited.teasers[:2]  # the first ones, in page order
+    assert limited.teasers_over_limit == len(unlimited.teasers) - 2
+    assert limited.article.text == unlimited.article.text and limited.removed == unlimited.removed
+
+
 def test_listing_and_pages_without_an_article():
     assert extract_page(demo_page("/index.html"), f"{BASE}/").kind == "listing"
     assert extract_page(demo_page("/section/world.html"), f"{BASE}/section/world.html").reason == "listing"

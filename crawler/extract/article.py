@@ -97,13 +97,18 @@ def extract_page(
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
+    # All of them cut teaser lines from the text and make a listing; only so many are kept for the store:
+    # storing a teaser means looking up its near-duplicates, and an archive page listing every story of a
+    # site (20,000 teasers) would hold the writer, and the downloads with it, for many seconds.
+    kept = teasers[: options.max_teasers]
+    over_limit = len(teasers) - len(kept)
     if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
-        return PageExtraction(kind, reason, None, teasers, removed, encoding, links, laps.seconds)
+        return PageExtraction(kind, reason, None, kept, removed, encoding, links, laps.seconds, over_limit)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
     laps.done("metadata")
-    return PageExtraction("article", None, article, teasers, removed, encoding, links, laps.seconds)
+    return PageExtraction("article", None, article, kept, removed, encoding, links, laps.seconds, over_limit)
 
 
 def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Article | None:

@@ -16,3 +16,4 @@ class ExtractOptions:
     favor_precision: bool = defaults.EXTRACT_FAVOR_PRECISION
     favor_recall: bool = defaults.EXTRACT_FAVOR_RECALL
     include_tables: bool = defaults.EXTRACT_INCLUDE_TABLES
+    max_teasers: int = defaults.EXTRACT_MAX_TEASERS  # kept for the store; all of them still clean the text

@@ -97,6 +97,8 @@ class ExtractPipeline:
         if item.links_depth is not None:
             self._hand_links(item, extraction)
         self.stats.inc_value(f"extract/{extraction.kind}" + (f"/{extraction.reason}" if extraction.reason else ""))
+        if extraction.teasers_over_limit:
+            self._count_teasers_over_limit(item.url, extraction)
         for key, seconds in (
             ("timing/extract_cpu_s", analysis.extract_cpu_s),
             ("timing/sign_cpu_s", analysis.sign_cpu_s),
@@ -115,6 +117,14 @@ class ExtractPipeline:
             item.content_type,
             item.listed_published,
         )
+
+    def _count_teasers_over_limit(self, url: str, extraction: PageExtraction) -> None:
+        kept, over_limit = len(extraction.teasers), extraction.teasers_over_limit
+        logger.warning(
+            "%s shows %d teasers: only the first %d are stored (EXTRACT_MAX_TEASERS)", url, kept + over_limit, kept
+        )
+        self.stats.inc_value("extract/pages_over_teaser_limit")
+        self.stats.inc_value("extract/teasers_over_limit", over_limit)
 
     def _hand_links(self, page: FetchedPage, extraction: PageExtraction) -> None:
         """The page's links to the spider, which follows them; listed here only when no worker could."""
