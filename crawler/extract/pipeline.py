@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
@@ -28,6 +29,7 @@ from crawler.records import AnalysedPage, FetchedPage, links_listed
 from crawler.urls import site_of
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def warm_up_early(settings: BaseSettings) -> None:
@@ -95,7 +97,7 @@ class ExtractPipeline:
         analysis = await self._analyse(item)
         extraction = analysis.extraction
         if item.links_depth is not None:
-            self._hand_links(item, extraction)
+            await self._hand_links(item, extraction)
         self.stats.inc_value(f"extract/{extraction.kind}" + (f"/{extraction.reason}" if extraction.reason else ""))
         if extraction.teasers_over_limit:
             self._count_teasers_over_limit(item.url, extraction)
@@ -126,13 +128,16 @@ class ExtractPipeline:
         self.stats.inc_value("extract/pages_over_teaser_limit")
         self.stats.inc_value("extract/teasers_over_limit", over_limit)
 
-    def _hand_links(self, page: FetchedPage, extraction: PageExtraction) -> None:
+    async def _hand_links(self, page: FetchedPage, extraction: PageExtraction) -> None:
         """The page's links to the spider, which follows them; listed here only when no worker could."""
         listed, extraction.links = extraction.links, None  # followed now: the writer side has no use for them
         if listed is not None:
             links = pages_among(listed)
         else:  # its extraction crashed or timed out: the page is still a page to follow
-            links = page_links(HtmlResponse(page.url, body=page.body, headers=_content_type(page)))
+            response = HtmlResponse(page.url, body=page.body, headers=_content_type(page))
+            # In a thread: such a page is often a huge one (7 MB of 40,000 links take a second to parse and
+            # list), and the reactor goes on downloading meanwhile instead of waiting for it.
+            links = await _in_thread(page_links, response)
             self.stats.inc_value("crawl/links_listed_by_crawl_process")
         if self.crawler is not None:
             self.crawler.signals.send_catch_log(links_listed, page=page, links=links)
@@ -171,6 +176,13 @@ class ExtractPipeline:
 
 def _content_type(page: FetchedPage) -> dict[str, str]:
     return {"Content-Type": page.content_type} if page.content_type else {}
+
+
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the reactor's thread pool, awaited from the reactor."""
+    from twisted.internet.threads import deferToThread  # it finds the reactor Scrapy installed when called
+
+    return await maybe_deferred_to_future(deferToThread(function, *args))
 
 
 async def _result_of(future: Future) -> Any:
