@@ -40,6 +40,18 @@ def test_parse_shows_what_would_be_stored(tmp_path, herald):
     assert not db.exists() and not Path(f"{db}.lock").exists()
 
 
+def test_parse_says_how_many_teasers_the_limit_leaves_out(tmp_path, herald):
+    url = herald.base_url("herald") + "/articles/tervel-ice-core.html"
+    db = tmp_path / "crawl.db"
+    args = ("parse", url, "--spider", "news", "-a", f"urls={url}", "--nolog", "-s", f"SQLITE_PATH={db}")
+    unlimited = scrapy(*args)
+    limited = scrapy(*args, "-s", "EXTRACT_MAX_TEASERS=2")
+    assert limited.returncode == 0, limited.stderr[-2000:]
+    shown = unlimited.stdout.count(" -> ")  # a teaser is shown as "block: headline -> address"
+    assert shown > 2 and limited.stdout.count(" -> ") == 2
+    assert f"'teasers_over_limit': {shown - 2}" in limited.stdout and "teasers_over_limit" not in unlimited.stdout
+
+
 def test_parse_with_pipelines_shows_the_same_and_extracts_the_page_once(tmp_path, herald):
     url = herald.base_url("herald") + "/articles/tervel-ice-core.html"
     db = tmp_path / "crawl.db"

@@ -43,5 +43,7 @@ class Command(LooksOnly, ScrapyParseCommand):
             shown.update({k: v for k, v in asdict(extraction.article).items() if v is not None})
             shown["word_count"] = extraction.article.word_count
         shown["teasers"] = [f"{t.block or '-'}: {t.title} -> {t.url}" for t in extraction.teasers]
+        if extraction.teasers_over_limit:
+            shown["teasers_over_limit"] = extraction.teasers_over_limit  # shown, not stored (EXTRACT_MAX_TEASERS)
         shown["removed"] = [f"{reason}: {text}" for text, reason in extraction.removed]
         return shown
