@@ -104,6 +104,13 @@ def test_nul_bytes_do_not_stop_extraction():
     assert page.kind == "article" and "\x00" not in page.article.text
 
 
+@pytest.mark.parametrize("tag", ["div", "font"])
+def test_a_story_under_a_thousand_unclosed_tags_is_still_found(tag):
+    body = demo_page("/articles/tervel-ice-core.html").replace(b"<article", b"<%b>" % tag.encode() * 1000 + b"<article")
+    page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")  # libxml2 stops at 256 levels unless told
+    assert page.kind == "article" and page.article.word_count > 400
+
+
 XHTML_DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">'
 )

@@ -8,10 +8,15 @@ from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, repair_faulty_html
 
-# trafilatura's parser options (trafilatura.utils.HTML_PARSER). lxml.html's own element class lookup
-# is a Python callback run for every element Python touches (a million calls per thousand pages);
-# one C-level default class gives every element the same HtmlElement methods trafilatura uses.
-_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+# trafilatura's parser options (trafilatura.utils.HTML_PARSER), and libxml2's huge_tree: without it the
+# parser stops at 256 levels of nesting, and a page whose unclosed tags nest its story deeper (a <div> or
+# <font> opened in every post, never closed) loses it; with it, 2,048 (Scrapy's selectors use it too).
+# The page itself is no bigger than DOWNLOAD_MAXSIZE. lxml.html's own element class lookup is a Python
+# callback run for every element Python touches (a million calls per thousand pages); one C-level default
+# class gives every element the same HtmlElement methods trafilatura uses.
+_PARSER = HTMLParser(
+    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+)
 _PARSER.set_element_class_lookup(
     etree.ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
