@@ -85,6 +85,19 @@ def test_a_url_whose_port_is_no_port_keeps_it():
     assert normalize_url("HTTP://X.org:8080/a") == "http://x.org:8080/a"  # a port that is one, as before
 
 
+def random_addresses(
+    seed: int, count: int, hosts: list[str], after_the_host: Callable[[random.Random], str]
+) -> list[str]:
+    """``count`` addresses drawn with ``seed``: one of ``hosts``, what ``after_the_host`` draws, http or https."""
+    rng = random.Random(seed)
+    urls = []
+    for _ in range(count):
+        host = rng.choice(hosts)
+        rest = after_the_host(rng)
+        urls.append(f"{rng.choice(['http', 'https'])}://{host}{rest}")
+    return urls
+
+
 def spelt_as_by_parts(shortcut: Callable[[str], str | None], urls: list[str]) -> int:
     """How many of ``urls`` ``shortcut`` spells (asserting each as :func:`normalized_by_parts` spells it)."""
     taken = 0
@@ -99,13 +112,13 @@ def spelt_as_by_parts(shortcut: Callable[[str], str | None], urls: list[str]) ->
 def test_a_url_taken_as_already_normal_is_what_normalising_it_part_by_part_gives():
     # The shortcut must never spell a page otherwise than the full normalisation: random paths of the
     # characters it lets through, and ones it must not (";", "%", "?", "#", dot and empty segments).
-    rng = random.Random(11)
     characters = "abcXYZ09._~!$&'()*+,=:@-/;%?#"
-    urls = []
-    for _ in range(20000):
-        host = rng.choice(["news.example", "a-b.example.org", "x1.y2", "localhost", "News.example", "x.org."])
-        path = "/" + "".join(rng.choice(characters) for _ in range(rng.randrange(14)))
-        urls.append(f"{rng.choice(['http', 'https'])}://{host}{path}")
+    urls = random_addresses(
+        11,
+        20000,
+        ["news.example", "a-b.example.org", "x1.y2", "localhost", "News.example", "x.org."],
+        lambda rng: "/" + "".join(rng.choice(characters) for _ in range(rng.randrange(14))),
+    )
     assert spelt_as_by_parts(lambda url: url if already_normal(url) else None, urls) > 5000
     for not_normal in [
         "http://news.example/a;", "http://news.example/./a", "http://news.example/a/..", "http://news.example//a",
@@ -119,15 +132,15 @@ def test_a_url_taken_as_already_normal_is_what_normalising_it_part_by_part_gives
 def test_what_the_characters_of_an_address_say_is_what_normalising_it_part_by_part_gives():
     # Fragments, a missing path and plain queries (tracking parameters among them) are spelt from the
     # characters; anything else (encoded, ";", "+", a port, an upper-case host) is left to the full way.
-    rng = random.Random(5)
     characters = "abXY09._~-=&%+;#?/:@ "
-    urls = []
-    for _ in range(50000):
-        host = rng.choice(["news.example", "News.example", "x.org.", "a-b.example", "h.example:80", "h.example:8080"])
+
+    def after_the_host(rng: random.Random) -> str:
         path = rng.choice(["", "/", "/a", "/a/b.html", "/A;b", "/./x", "/a%7e"])
         tail = rng.choice(["", "?", "#", "?utm_source=x&", "?ref=1&b=2&"])
-        ending = "".join(rng.choice(characters) for _ in range(rng.randrange(12)))
-        urls.append(f"{rng.choice(['http', 'https'])}://{host}{path}{tail}{ending}")
+        return path + tail + "".join(rng.choice(characters) for _ in range(rng.randrange(12)))
+
+    hosts = ["news.example", "News.example", "x.org.", "a-b.example", "h.example:80", "h.example:8080"]
+    urls = random_addresses(5, 50000, hosts, after_the_host)
     assert spelt_as_by_parts(normal_by_characters, urls) > 2000
     assert (
         normal_by_characters("https://news.example/a?z=1&utm_source=x&b=&a#top") == "https://news.example/a?a=&b=&z=1"
