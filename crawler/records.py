@@ -20,6 +20,7 @@ class FetchedPage:
     site: str | None = None  # the name of the crawl's site it is on (sites file), for per-site counts
     listed_published: str | None = None  # the publication date the sitemap or feed that listed it gives
     links_depth: int | None = None  # the level its links are on, when the crawl follows them; None: it does not
+    referrer_policy: str | None = None  # its Referrer-Policy header, when the crawl follows its links
 
 
 # Sent with ``page=FetchedPage(...)`` and ``links=[...]`` by the extract pipeline for a page whose links the crawl

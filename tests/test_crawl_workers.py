@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo.server import DEMO_SITE, SiteGroup
+from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from tests.support.crawl import CrawlProcess, committed_articles, wait_for
 from tests.support.crawl import crawl as run_crawl
 from tests.support.faults import WORDS
@@ -69,6 +69,32 @@ def test_the_workers_list_a_page_s_links_and_the_crawl_follows_them(tmp_path, si
     assert {hit.headers.get("Referer") for hit in linked} == {f"{base}/index.html"}  # as for links a callback yields
     stats = result.stats()
     assert stats["timing/extract/links_cpu_s"] > 0 and "crawl/links_listed_by_crawl_process" not in stats
+
+
+@pytest.mark.parametrize(
+    ("policy_header", "settings", "referer"),
+    [
+        (None, {"REFERRER_POLICY": "no-referrer"}, None),
+        (None, {"REFERRER_POLICY": "origin"}, "{base}/"),
+        ("origin", {}, "{base}/"),  # the page's own header rules over the setting, as in Scrapy
+        ("unsafe-url", {"REFERRER_POLICY": "no-referrer"}, "{base}/index.html"),
+        (None, {"REFERER_ENABLED": False}, None),
+    ],
+)
+def test_links_the_workers_list_get_the_referer_scrapy_s_policy_gives(tmp_path, site, policy_header, settings, referer):
+    sites, urls = site
+    base = urls[0].rsplit("/", 1)[0]
+    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
+    (tmp_path / "site" / "herald" / "index.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    if policy_header:
+        sites.files["herald"].overrides["/index.html"] = Override(headers={"Referrer-Policy": policy_header})
+    crawl_settings = {"EXTRACT_WORKERS": 2, **settings}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 1}, crawl_settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    linked = [hit for hit in sites.log.hits if hit.path.startswith("/articles/")]
+    assert len(linked) == len(ARTICLES)
+    expected = referer.format(base=base) if referer else None
+    assert {hit.headers.get("Referer") for hit in linked} == {expected}
 
 
 def test_the_links_of_a_page_whose_extraction_timed_out_are_still_followed(tmp_path, site):

@@ -11,8 +11,12 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.referer import RefererMiddleware
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.config import ArgumentError, CrawlConfig
@@ -54,7 +58,7 @@ class NewsSpider(Spider):
     _start_pages: set[str]
     _workers_list_links = False
     _longest_url = sys.maxsize
-    _send_referer = True
+    _referrers: RefererMiddleware | None = None
 
     def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", **unknown: Any):
         if unknown:
@@ -98,7 +102,7 @@ class NewsSpider(Spider):
         crawler.signals.connect(spider.request_dropped, signals.request_dropped)
         crawler.signals.connect(spider.follow_links, links_listed)
         spider._longest_url = crawler.settings.getint("URLLENGTH_LIMIT") or sys.maxsize
-        spider._send_referer = crawler.settings.getbool("REFERER_ENABLED")
+        spider._referrers = _referrer_middleware(crawler)
         return spider
 
     def _read_sites(self, config: CrawlConfig) -> list[Site]:
@@ -203,14 +207,17 @@ class NewsSpider(Spider):
         engine = self.crawler.engine
         if engine is None or engine.spider is None or page.links_depth is None:
             return
+        # The page as Scrapy's referrer policies see a response: its address and its Referrer-Policy header.
+        policy = {"Referrer-Policy": page.referrer_policy} if page.referrer_policy else {}
+        parent = Response(page.url, headers=Headers(policy))
         for link in links:
             if len(link) > self._longest_url:  # what Scrapy's UrlLengthMiddleware does with what callbacks yield
                 self.crawler.stats.inc_value("urllength/request_ignored_count")
                 continue
             for record in self._page_request(link, page.links_depth):
                 if isinstance(record, Request):
-                    if self._send_referer and not (page.url.startswith("https:") and link.startswith("http:")):
-                        record.headers["Referer"] = page.url  # as Scrapy's default referrer policy would
+                    if self._referrers is not None:  # as for the requests a callback yields
+                        self._referrers.get_processed_request(record, parent)
                     engine.crawl(record)
                 else:
                     self.crawler.signals.send_catch_log(outcome_recorded, outcome=record)
@@ -251,6 +258,7 @@ class NewsSpider(Spider):
                 site,
                 listed_published,
                 link_depth + 1 if follow and self._workers_list_links else None,
+                header(response, "Referrer-Policy") if follow else None,
             )
             if follow and not self._workers_list_links and isinstance(response, TextResponse):  # parsed here
                 for link in page_links(response):
@@ -376,6 +384,23 @@ class NewsSpider(Spider):
         stats.set_value("scope/links_out_of_scope_sites", len(self.out_of_scope))
         if self.out_of_scope:
             stats.set_value("scope/links_out_of_scope_top", dict(self.out_of_scope.most_common(TOP_HOSTS)))
+
+
+def _referrer_middleware(crawler: Crawler) -> RefererMiddleware | None:
+    """The crawl's referrer middleware, as its settings make it (``REFERRER_POLICY``, ``REFERRER_POLICIES``); None
+    when the crawl sends no Referer (``REFERER_ENABLED`` off, or the middleware taken out of ``SPIDER_MIDDLEWARES``).
+
+    The links a worker lists are requested from a pipeline, past the spider middlewares: the spider gives them
+    the Referer through the same middleware, as it would the requests a callback yields.
+    """
+    for path in build_component_list(crawler.settings.getwithbase("SPIDER_MIDDLEWARES")):
+        middleware = load_object(path)
+        if isinstance(middleware, type) and issubclass(middleware, RefererMiddleware):
+            try:
+                return middleware.from_crawler(crawler)
+            except NotConfigured:
+                return None
+    return None
 
 
 def _politeness(crawler: Crawler, sites: list[Site]) -> None:
