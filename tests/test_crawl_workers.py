@@ -137,6 +137,16 @@ def test_a_page_showing_more_teasers_than_the_limit_stores_its_first_ones(tmp_pa
     stats = result.stats()
     assert stats["extract/teasers_over_limit"] == 20 and stats["extract/pages_over_teaser_limit"] == 1
     assert f"{archive} shows 30 teasers: only the first 10 are stored (EXTRACT_MAX_TEASERS)" in result.stderr
+    over_limit = "SELECT teasers_over_limit FROM pages WHERE url = ?"
+    assert result.rows(over_limit, (archive,)) == [(20,)]  # found by a query too
+    # The page changed (unchanged, it is answered 304 and not read again), and the next run, with room for its
+    # teasers, stores them all and clears the mark: the row says what is stored.
+    (tmp_path / "site" / "herald" / "archive.html").write_text(archive_page(30).replace("Archive", "The archive"))
+    settings["EXTRACT_MAX_TEASERS"] = 50
+    again = run_crawl("news", tmp_path / "crawl.db", {"urls": archive, "depth": 0}, settings)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.rows(over_limit, (archive,)) == [(None,)]
+    assert again.rows("SELECT count(*) FROM teaser_sightings WHERE page_url = ?", (archive,)) == [(30,)]
 
 
 def children_of(pid: int) -> list[int]:

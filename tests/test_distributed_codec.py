@@ -64,6 +64,7 @@ def records() -> list[Any]:
             teasers=[Teaser(f"{HERALD}/b", "A headline of four words", "Blurb", "Popular", ("Label", "Other"))],
             removed=[("Read more: elsewhere", "furniture")],
             encoding="shift_jis",
+            teasers_over_limit=7,
         ),
         sign_text(cleaned, SCHEME),  # signed text other than the article's text travels too
         [None],
@@ -174,6 +175,16 @@ def test_the_extraction_parts_timings_travel_and_a_record_without_them_is_read()
     data["analysis"]["extraction"]["cpu_s"] = {"text": "slow"}
     with pytest.raises(RecordError, match="cpu_s"):
         decode_record(json.dumps(data).encode())
+
+
+def test_a_record_without_the_teasers_over_the_limit_is_read_as_none_left_out():
+    data = json.loads(encode_record(records()[1], SCHEME))
+    assert data["analysis"]["extraction"]["teasers_over_limit"] == 7
+    del data["analysis"]["extraction"]["teasers_over_limit"]  # as a crawler of an earlier version sends it
+    assert decode_record(json.dumps(data).encode(), SCHEME).analysis.extraction.teasers_over_limit == 0
+    data["analysis"]["extraction"]["teasers_over_limit"] = "7"
+    with pytest.raises(RecordError, match="teasers_over_limit"):
+        decode_record(json.dumps(data).encode(), SCHEME)
 
 
 # -- requests ---------------------------------------------------------------------------------------

@@ -141,6 +141,7 @@ def _analysis(analysis: PageAnalysis) -> dict[str, Any]:
             "removed": [list(pair) for pair in extraction.removed],
             "encoding": extraction.encoding,
             "cpu_s": extraction.cpu_s,
+            "teasers_over_limit": extraction.teasers_over_limit,
         },
         "article_text": article_text,
         "teaser_signatures": [_signature(s) for s in analysis.teaser_signatures],
@@ -299,6 +300,8 @@ def _read_analysis(value: dict[str, Any]) -> PageAnalysis:
         removed=[_removed(pair) for pair in extraction_fields.listing("removed")],
         encoding=extraction_fields.optional_text("encoding"),
         cpu_s=_read_cpu_s(extraction_fields.optional_mapping("cpu_s")),
+        # Absent in records of older crawlers: none left out, as far as the writer can know.
+        teasers_over_limit=extraction_fields.optional_integer("teasers_over_limit") or 0,
     )
     signed = None
     signed_fields = read.optional_mapping("article_text")

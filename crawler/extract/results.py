@@ -61,8 +61,8 @@ class PageExtraction:
     # CPU seconds of each part of the extraction: "parse", "teasers", "text" (trafilatura), "cleaning"
     # (link labels, teaser lines and furniture cut), "metadata"; counted in the crawl's stats.
     cpu_s: dict[str, float] = field(default_factory=dict)
-    # Teasers the page showed beyond ``ExtractOptions.max_teasers``, left out of ``teasers``; counted by the
-    # crawl side as the page comes back from its worker (the store has no use for the number).
+    # Teasers the page showed beyond ``ExtractOptions.max_teasers``, left out of ``teasers``: counted by the
+    # crawl side as the page comes back from its worker, and kept on the page's row.
     teasers_over_limit: int = 0
 
 

@@ -22,16 +22,30 @@ class Pages:
         last_modified: str | None = None,
         article_id: int | None = None,
         redirect_to: str | None = None,
+        teasers_over_limit: int | None = None,
     ) -> None:
-        """Insert or replace the URL's row; an article id once recorded is kept."""
+        """Insert or replace the URL's row; an article id once recorded is kept. ``teasers_over_limit``: the
+        teasers the page showed beyond ``EXTRACT_MAX_TEASERS`` (None when none)."""
         self.db.write(
             "INSERT INTO pages (url, status, kind, reason, fetched_at, etag, last_modified, article_id, run_id, "
-            "redirect_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "redirect_to, teasers_over_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
             "status = excluded.status, kind = excluded.kind, reason = excluded.reason, "
             "fetched_at = excluded.fetched_at, etag = excluded.etag, last_modified = excluded.last_modified, "
             "article_id = COALESCE(excluded.article_id, pages.article_id), run_id = excluded.run_id, "
-            "redirect_to = excluded.redirect_to",
-            (url, status, kind, reason, utc_now(), etag, last_modified, article_id, run_id, redirect_to),
+            "redirect_to = excluded.redirect_to, teasers_over_limit = excluded.teasers_over_limit",
+            (
+                url,
+                status,
+                kind,
+                reason,
+                utc_now(),
+                etag,
+                last_modified,
+                article_id,
+                run_id,
+                redirect_to,
+                teasers_over_limit,
+            ),
         )
 
     def not_modified(

@@ -252,6 +252,13 @@ def m010_listed_publication(db: sqlite_utils.Database) -> None:
     db.table("page_html").add_column("listed_published", str)
 
 
+@migration
+def m011_teasers_over_limit(db: sqlite_utils.Database) -> None:
+    # A page showing more teasers than EXTRACT_MAX_TEASERS stores its first ones: how many it left out is
+    # on its row, so the pages that went over are found by a query, not in a log.
+    db.table("pages").add_column("teasers_over_limit", int)
+
+
 def migrations() -> sqlite_utils.Migrations:
     """The migrations as sqlite-utils applies them."""
     from sqlite_utils import Migrations  # here: a database whose schema is current never needs it (see is_current)

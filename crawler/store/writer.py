@@ -330,7 +330,15 @@ class Writer:
             last = self.pages.last_fetch(page.url)
             etag, last_modified = (last[1], last[2]) if last else (None, None)
         self._record_page(
-            page.url, page.status, extraction.kind, extraction.reason, site, etag, last_modified, article_id
+            page.url,
+            page.status,
+            extraction.kind,
+            extraction.reason,
+            site,
+            etag,
+            last_modified,
+            article_id,
+            teasers_over_limit=extraction.teasers_over_limit or None,
         )
         if page.html is not None and article_id is not None:
             self.pages.keep_html(page.url, article_id, page.content_type, page.html, page.listed_published)
@@ -464,8 +472,11 @@ class Writer:
         last_modified: str | None = None,
         article_id: int | None = None,
         redirect_to: str | None = None,
+        teasers_over_limit: int | None = None,
     ) -> None:
-        self.pages.record(url, status, kind, reason, self.run_id, etag, last_modified, article_id, redirect_to)
+        self.pages.record(
+            url, status, kind, reason, self.run_id, etag, last_modified, article_id, redirect_to, teasers_over_limit
+        )
         self._touched.add(url)
         self.stats.inc_value(f"pages/{kind}")
         if reason:
