@@ -136,9 +136,11 @@ def test_a_page_showing_more_teasers_than_the_limit_stores_its_first_ones(tmp_pa
     assert sorted(url for (url,) in shown) == sorted(f"{base}/archive/story-{n}.html" for n in range(10))
     stats = result.stats()
     assert stats["extract/teasers_over_limit"] == 20 and stats["extract/pages_over_teaser_limit"] == 1
+    assert stats["teasers/over_limit"] == 20 and stats["teasers/pages_over_limit"] == 1  # the writer's count
     assert f"{archive} shows 30 teasers: only the first 10 are stored (EXTRACT_MAX_TEASERS)" in result.stderr
     over_limit = "SELECT teasers_over_limit FROM pages WHERE url = ?"
     assert result.rows(over_limit, (archive,)) == [(20,)]  # found by a query too
+    assert "20 more not stored: 1 page showed more than EXTRACT_MAX_TEASERS" in result.stdout
     # The page changed (unchanged, it is answered 304 and not read again), and the next run, with room for its
     # teasers, stores them all and clears the mark: the row says what is stored.
     (tmp_path / "site" / "herald" / "archive.html").write_text(archive_page(30).replace("Archive", "The archive"))
@@ -146,6 +148,7 @@ def test_a_page_showing_more_teasers_than_the_limit_stores_its_first_ones(tmp_pa
     again = run_crawl("news", tmp_path / "crawl.db", {"urls": archive, "depth": 0}, settings)
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.rows(over_limit, (archive,)) == [(None,)]
+    assert "not stored" not in again.stdout
     assert again.rows("SELECT count(*) FROM teaser_sightings WHERE page_url = ?", (archive,)) == [(30,)]
 
 

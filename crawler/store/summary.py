@@ -46,6 +46,8 @@ def figures(stats: dict[str, Any], totals: Totals, elapsed: float) -> dict[str, 
         "not_modified": stats.get("requests/not_modified", 0),
         "teasers_new": stats.get("teasers/new", 0),
         "sightings_new": stats.get("teasers/sightings", 0),
+        "teasers_over_limit": stats.get("teasers/over_limit", 0),
+        "pages_over_teaser_limit": stats.get("teasers/pages_over_limit", 0),
         "without_article": dict(sorted(without_article(stats).items())),
         "sites": sites,
         "database": {
@@ -62,6 +64,13 @@ def summarise(summary: dict[str, Any], path: str, what: str = "Crawl") -> str:
     """The summary's lines, from :func:`figures`; ``what`` ended (a crawl, a re-extraction)."""
     s = summary
     skipped = ", ".join(f"{reason} {n}" for reason, n in s["without_article"].items()) or "none"
+    over_limit = ""
+    if s.get("teasers_over_limit"):  # (absent from the figures of runs before the count)
+        pages = s["pages_over_teaser_limit"]
+        over_limit = (
+            f" {s['teasers_over_limit']} more not stored: {pages} page{'s' if pages != 1 else ''} showed more than "
+            "EXTRACT_MAX_TEASERS (pages.teasers_over_limit)."
+        )
     lines = [
         (
             f"{what} finished ({s['finish_reason']}): {s['articles_new']} new articles stored "
@@ -74,7 +83,7 @@ def summarise(summary: dict[str, Any], path: str, what: str = "Crawl") -> str:
         ),
         (
             f"Teasers: {s['teasers_new']} new, kept from {s['sightings_new']} new sightings "
-            f"({s['sightings_new'] - s['teasers_new']} merged into existing teasers)."
+            f"({s['sightings_new'] - s['teasers_new']} merged into existing teasers).{over_limit}"
         ),
         f"Pages without an article: {skipped}.",
     ]

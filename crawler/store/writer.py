@@ -321,6 +321,9 @@ class Writer:
         self.stats.inc_value("teasers/new", new_teasers)
         self.stats.inc_value("teasers/sightings", new_sightings)
         self.stats.inc_value("teasers/merged", new_sightings - new_teasers)
+        if extraction.teasers_over_limit:  # counted here too: a writer on Redis has no crawler's stats
+            self.stats.inc_value("teasers/over_limit", extraction.teasers_over_limit)
+            self.stats.inc_value("teasers/pages_over_limit")
         started = self._lap("store/teasers_s", started)
         site = page.site or site_of(page.url)
         etag, last_modified = page.etag, page.last_modified
