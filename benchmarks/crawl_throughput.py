@@ -622,12 +622,14 @@ def main(argv: list[str] | None = None) -> int:
 
 @dataclass(frozen=True)
 class Round:
-    """One round of the interleaved comparison: plain text-only as a whole process, and the default crawl;
-    with the budget's parts, plain's fast mode as a whole process and the fetch-only crawl too."""
+    """One round of the interleaved comparison: plain text-only as a whole process just before and just after
+    the default crawl (its figures the mean of the two); with the budget's parts, plain's fast mode as a whole
+    process and the fetch-only crawl too."""
 
     plain_wall_s: float
     plain_cpu_s: float
     crawl: CrawlResult
+    plain_drift: float  # plain's CPU after the crawl over its CPU before: how far the machine moved meanwhile
     fast_cpu_s: float | None = None
     fetch: CrawlResult | None = None
     minimal_start_s: float | None = None  # the minimal Scrapy project's first request, in the same minute
@@ -649,27 +651,28 @@ def interleaved_rounds(
     fetch_only: dict[str, Any] | None = None,
     depth: int = 0,
 ) -> list[Round]:
-    """``rounds`` pairs of runs, the two in turn and their order alternating: a machine that grows busier
-    or quieter meanwhile weighs on both alike, and the medians say what a single pair cannot. With
+    """``rounds`` rounds of plain, the crawl, plain again, the crawl set against the mean of the plain runs on
+    either side of it: a machine that grows busier or quieter meanwhile (its speed drifts by a fifth within
+    minutes) weighs on both alike, and the medians say what a single round cannot. With
     ``fetch_only`` (that crawl's settings), each round also runs plain's fast mode as a whole process and
     the fetch-only crawl: the budget's parts measured in the same minutes as the crawl they are set against."""
     done = []
     for number in range(rounds):
-        plain_first = number % 2 == 0
-        plain = plain_trafilatura_process(manifest) if plain_first else None
+        before = plain_trafilatura_process(manifest)
         crawl = crawl_corpus(server, "default", manifest.with_name(f"round-{number}.db"), settings, depth=depth)
         check_crawl(crawl, pages)
-        plain_wall, plain_cpu, _ = plain or plain_trafilatura_process(manifest)
+        after = plain_trafilatura_process(manifest)
+        plain_wall, plain_cpu = (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
         fast_cpu, fetch = None, None
         if fetch_only is not None:
             fast_cpu = plain_trafilatura_process(manifest, fast=True)[1]
             fetch = crawl_corpus(server, "fetch only", manifest.with_name(f"round-{number}-fetch.db"), fetch_only)
             check_crawl(fetch, pages)
         minimal_start = minimal_scrapy_start(server, manifest.with_name("minimal"), pages[0].path)
-        done.append(Round(plain_wall, plain_cpu, crawl, fast_cpu, fetch, minimal_start))
+        done.append(Round(plain_wall, plain_cpu, crawl, after[1] / before[1], fast_cpu, fetch, minimal_start))
         print(
-            f"[round {number + 1}/{rounds}] plain {plain_wall:.1f} s, crawl {crawl.run.seconds:.1f} s"
-            f" ({'plain' if plain_first else 'crawl'} first)",
+            f"[round {number + 1}/{rounds}] plain {before[0]:.1f} s, crawl {crawl.run.seconds:.1f} s,"
+            f" plain {after[0]:.1f} s",
             flush=True,
         )
     return done
@@ -677,8 +680,14 @@ def interleaved_rounds(
 
 def print_rounds(rounds: list[Round], n: int) -> bool:
     """The rounds' table, the median ratios against the targets; False if a round's crawl is not to be trusted."""
-    print(f"interleaved: {len(rounds)} rounds of plain text-only as a whole process and the default crawl")
-    print(f"{'round':>5} {'plain s':>8} {'crawl s':>8} {'wall':>7} {'plain CPU':>10} {'crawl CPU':>10} {'CPU':>7}")
+    print(
+        f"interleaved: {len(rounds)} rounds of plain text-only as a whole process, the default crawl, plain again"
+        " (plain: the mean of the two; drift: plain's CPU after the crawl over before it)"
+    )
+    print(
+        f"{'round':>5} {'plain s':>8} {'crawl s':>8} {'wall':>7} {'plain CPU':>10} {'crawl CPU':>10} {'CPU':>7}"
+        f" {'drift':>6}"
+    )
     walls, cpus = [], []
     for number, one in enumerate(rounds, start=1):
         measured = one.crawl.run.measured
@@ -687,6 +696,7 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
         print(
             f"{number:>5} {one.plain_wall_s:8.1f} {measured.wall_s:8.1f} {walls[-1]:6.2f}x"
             f" {1000 * one.plain_cpu_s / n:10.1f} {1000 * measured.tree_cpu_s / n:10.1f} {cpus[-1]:6.2f}x"
+            f" {one.plain_drift:6.2f}"
         )
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     print(f"targets, default, median of {len(rounds)} interleaved rounds:")
