@@ -21,6 +21,7 @@ class FetchedPage:
     listed_published: str | None = None  # the publication date the sitemap or feed that listed it gives
     links_depth: int | None = None  # the level its links are on, when the crawl follows them; None: it does not
     referrer_policy: str | None = None  # its Referrer-Policy header, when the crawl follows its links
+    depth: int = 0  # Scrapy's depth of its request (DepthMiddleware's): its links are one more
 
 
 # Sent with ``page=FetchedPage(...)`` and ``links=[...]`` by the extract pipeline for a page whose links the crawl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -95,6 +96,30 @@ def test_links_the_workers_list_get_the_referer_scrapy_s_policy_gives(tmp_path, 
     assert len(linked) == len(ARTICLES)
     expected = referer.format(base=base) if referer else None
     assert {hit.headers.get("Referer") for hit in linked} == {expected}
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # extraction in the crawl process, in worker processes: both list links
+@pytest.mark.parametrize(("depth_limit", "articles"), [(0, len(ARTICLES)), (1, 0)])
+def test_links_the_workers_list_obey_scrapy_s_depth_middleware_where_it_is_on(
+    tmp_path, site, workers, depth_limit, articles
+):
+    # The project switches it off (the spider counts its own depth); a project that switches it back on gets
+    # the same depth, priority and limit for the links an extraction lists as for those a callback yields.
+    sites, urls = site
+    base = urls[0].rsplit("/", 1)[0]
+    herald = tmp_path / "site" / "herald"
+    (herald / "index.html").write_text('<html><body><a href="section.html">The section</a></body></html>')
+    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
+    (herald / "section.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    middlewares = json.dumps({"scrapy.spidermiddlewares.depth.DepthMiddleware": 900})
+    settings = {"EXTRACT_WORKERS": workers, "DEPTH_LIMIT": depth_limit, "SPIDER_MIDDLEWARES": middlewares}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 2}, settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sites.log.count("/section.html") == 1
+    assert sum(sites.log.count(f"/articles/{slug}.html") for slug in ARTICLES) == articles
+    stats = result.stats()
+    assert stats["request_depth_max"] == (2 if articles else 1)
+    assert stats.get("depth/request_ignored_count", 0) == len(ARTICLES) - articles
 
 
 def test_the_links_of_a_page_whose_extraction_timed_out_are_still_followed(tmp_path, site):

@@ -4,7 +4,6 @@ articles followed after they are stored (revisits, conditional requests)."""
 from __future__ import annotations
 
 import difflib
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -14,7 +13,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.spidermiddlewares.depth import DepthMiddleware
 from scrapy.spidermiddlewares.referer import RefererMiddleware
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
@@ -57,8 +59,7 @@ class NewsSpider(Spider):
     depth: int
     _start_pages: set[str]
     _workers_list_links = False
-    _longest_url = sys.maxsize
-    _referrers: RefererMiddleware | None = None
+    _shaping: tuple[BaseSpiderMiddleware, ...] | None = None  # see _request_shaping; made once the crawl runs
 
     def __init__(self, urls: str | list[str] = "", depth: int | str = 1, sites: str = "", **unknown: Any):
         if unknown:
@@ -101,8 +102,6 @@ class NewsSpider(Spider):
         _politeness(crawler, spider.sites)
         crawler.signals.connect(spider.request_dropped, signals.request_dropped)
         crawler.signals.connect(spider.follow_links, links_listed)
-        spider._longest_url = crawler.settings.getint("URLLENGTH_LIMIT") or sys.maxsize
-        spider._referrers = _referrer_middleware(crawler)
         return spider
 
     def _read_sites(self, config: CrawlConfig) -> list[Site]:
@@ -207,20 +206,23 @@ class NewsSpider(Spider):
         engine = self.crawler.engine
         if engine is None or engine.spider is None or page.links_depth is None:
             return
-        # The page as Scrapy's referrer policies see a response: its address and its Referrer-Policy header.
+        # The page as Scrapy's middlewares see the response a callback yields requests from: its address, its
+        # Referrer-Policy header and its depth.
         policy = {"Referrer-Policy": page.referrer_policy} if page.referrer_policy else {}
-        parent = Response(page.url, headers=Headers(policy))
+        parent = Response(page.url, headers=Headers(policy), request=Request(page.url, meta={"depth": page.depth}))
+        if self._shaping is None:  # not before: Scrapy's depth middleware needs the crawl's stats
+            self._shaping = _request_shaping(self.crawler)
         for link in links:
-            if len(link) > self._longest_url:  # what Scrapy's UrlLengthMiddleware does with what callbacks yield
-                self.crawler.stats.inc_value("urllength/request_ignored_count")
-                continue
             for record in self._page_request(link, page.links_depth):
-                if isinstance(record, Request):
-                    if self._referrers is not None:  # as for the requests a callback yields
-                        self._referrers.get_processed_request(record, parent)
-                    engine.crawl(record)
-                else:
+                if not isinstance(record, Request):
                     self.crawler.signals.send_catch_log(outcome_recorded, outcome=record)
+                    continue
+                request: Request | None = record
+                for middleware in self._shaping:  # as for the requests a callback yields
+                    if request is not None:
+                        request = middleware.get_processed_request(request, parent)
+                if request is not None:
+                    engine.crawl(request)
 
     # -- what came back ------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
@@ -259,6 +261,7 @@ class NewsSpider(Spider):
                 listed_published,
                 link_depth + 1 if follow and self._workers_list_links else None,
                 header(response, "Referrer-Policy") if follow else None,
+                response.meta.get("depth", 0),
             )
             if follow and not self._workers_list_links and isinstance(response, TextResponse):  # parsed here
                 for link in page_links(response):
@@ -386,21 +389,26 @@ class NewsSpider(Spider):
             stats.set_value("scope/links_out_of_scope_top", dict(self.out_of_scope.most_common(TOP_HOSTS)))
 
 
-def _referrer_middleware(crawler: Crawler) -> RefererMiddleware | None:
-    """The crawl's referrer middleware, as its settings make it (``REFERRER_POLICY``, ``REFERRER_POLICIES``); None
-    when the crawl sends no Referer (``REFERER_ENABLED`` off, or the middleware taken out of ``SPIDER_MIDDLEWARES``).
+SHAPING_MIDDLEWARES = (DepthMiddleware, RefererMiddleware, UrlLengthMiddleware)
 
-    The links a worker lists are requested from a pipeline, past the spider middlewares: the spider gives them
-    the Referer through the same middleware, as it would the requests a callback yields.
+
+def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
+    """Scrapy's spider middlewares that shape or drop the requests a callback yields (depth: ``DEPTH_LIMIT``,
+    ``DEPTH_PRIORITY``; the Referer: ``REFERRER_POLICY``; ``URLLENGTH_LIMIT``), as the crawl's settings make and
+    order them; the ones switched off or taken out of ``SPIDER_MIDDLEWARES`` left out.
+
+    The links a worker lists are requested from a pipeline, past the spider middlewares: the spider passes them
+    through these, so they are requested as they would be had a callback yielded them.
     """
+    shaping = []
     for path in build_component_list(crawler.settings.getwithbase("SPIDER_MIDDLEWARES")):
         middleware = load_object(path)
-        if isinstance(middleware, type) and issubclass(middleware, RefererMiddleware):
+        if isinstance(middleware, type) and issubclass(middleware, SHAPING_MIDDLEWARES):
             try:
-                return middleware.from_crawler(crawler)
+                shaping.append(middleware.from_crawler(crawler))
             except NotConfigured:
-                return None
-    return None
+                continue
+    return tuple(shaping)
 
 
 def _politeness(crawler: Crawler, sites: list[Site]) -> None:
