@@ -394,8 +394,9 @@ SHAPING_MIDDLEWARES = (DepthMiddleware, RefererMiddleware, UrlLengthMiddleware)
 
 def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
     """Scrapy's spider middlewares that shape or drop the requests a callback yields (depth: ``DEPTH_LIMIT``,
-    ``DEPTH_PRIORITY``; the Referer: ``REFERRER_POLICY``; ``URLLENGTH_LIMIT``), as the crawl's settings make and
-    order them; the ones switched off or taken out of ``SPIDER_MIDDLEWARES`` left out.
+    ``DEPTH_PRIORITY``; the Referer: ``REFERRER_POLICY``; ``URLLENGTH_LIMIT``), as the crawl's settings make them,
+    in the order Scrapy passes a callback's output through them (the highest number in ``SPIDER_MIDDLEWARES``, the
+    nearest the spider, first); the ones switched off or taken out left out.
 
     The links a worker lists are requested from a pipeline, past the spider middlewares: the spider passes them
     through these, so they are requested as they would be had a callback yielded them.
@@ -408,7 +409,7 @@ def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
                 shaping.append(middleware.from_crawler(crawler))
             except NotConfigured:
                 continue
-    return tuple(shaping)
+    return tuple(reversed(shaping))
 
 
 def _politeness(crawler: Crawler, sites: list[Site]) -> None:
