@@ -32,6 +32,12 @@ def slow_page(links_to: str = "/x", then: str = "") -> str:
     return f"<html><body><main>{blocks}</main>{then}</body></html>"
 
 
+def article_list() -> str:
+    """A page listing the three stories, by links relative to a page at the site's root."""
+    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
+    return f"<html><body><ul>{anchors}</ul></body></html>"
+
+
 @pytest.fixture
 def site(tmp_path):
     root = tmp_path / "site" / "herald"
@@ -58,8 +64,7 @@ def test_a_page_over_the_time_limit_is_recorded_and_the_crawl_goes_on(tmp_path, 
 def test_the_workers_list_a_page_s_links_and_the_crawl_follows_them(tmp_path, site):
     sites, urls = site
     base = urls[0].rsplit("/", 1)[0]
-    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
-    (tmp_path / "site" / "herald" / "index.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    (tmp_path / "site" / "herald" / "index.html").write_text(article_list())
     result = run_crawl(
         "news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 1}, {"EXTRACT_WORKERS": 2}
     )
@@ -85,8 +90,7 @@ def test_the_workers_list_a_page_s_links_and_the_crawl_follows_them(tmp_path, si
 def test_links_the_workers_list_get_the_referer_scrapy_s_policy_gives(tmp_path, site, policy_header, settings, referer):
     sites, urls = site
     base = urls[0].rsplit("/", 1)[0]
-    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
-    (tmp_path / "site" / "herald" / "index.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    (tmp_path / "site" / "herald" / "index.html").write_text(article_list())
     if policy_header:
         sites.files["herald"].overrides["/index.html"] = Override(headers={"Referrer-Policy": policy_header})
     crawl_settings = {"EXTRACT_WORKERS": 2, **settings}
@@ -109,8 +113,7 @@ def test_links_the_workers_list_obey_scrapy_s_depth_middleware_where_it_is_on(
     base = urls[0].rsplit("/", 1)[0]
     herald = tmp_path / "site" / "herald"
     (herald / "index.html").write_text('<html><body><a href="section.html">The section</a></body></html>')
-    anchors = "".join(f'<li><a href="articles/{slug}.html">{slug}</a></li>' for slug in ARTICLES)
-    (herald / "section.html").write_text(f"<html><body><ul>{anchors}</ul></body></html>")
+    (herald / "section.html").write_text(article_list())
     middlewares = json.dumps({"scrapy.spidermiddlewares.depth.DepthMiddleware": 900})
     settings = {"EXTRACT_WORKERS": workers, "DEPTH_LIMIT": depth_limit, "SPIDER_MIDDLEWARES": middlewares}
     result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 2}, settings)

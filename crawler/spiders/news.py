@@ -210,19 +210,24 @@ class NewsSpider(Spider):
         # Referrer-Policy header and its depth.
         policy = {"Referrer-Policy": page.referrer_policy} if page.referrer_policy else {}
         parent = Response(page.url, headers=Headers(policy), request=Request(page.url, meta={"depth": page.depth}))
-        if self._shaping is None:  # not before: Scrapy's depth middleware needs the crawl's stats
-            self._shaping = _request_shaping(self.crawler)
         for link in links:
             for record in self._page_request(link, page.links_depth):
                 if not isinstance(record, Request):
                     self.crawler.signals.send_catch_log(outcome_recorded, outcome=record)
-                    continue
-                request: Request | None = record
-                for middleware in self._shaping:  # as for the requests a callback yields
-                    if request is not None:
-                        request = middleware.get_processed_request(request, parent)
-                if request is not None:
+                elif (request := self._as_a_callback_yields(record, parent)) is not None:
                     engine.crawl(request)
+
+    def _as_a_callback_yields(self, request: Request, parent: Response) -> Request | None:
+        """``request`` as Scrapy's request-shaping middlewares leave a request a callback yields from ``parent``
+        (with its depth and Referer), or None when one of them drops it (too deep, too long)."""
+        if self._shaping is None:  # not before: Scrapy's depth middleware needs the crawl's stats
+            self._shaping = _request_shaping(self.crawler)
+        for middleware in self._shaping:
+            shaped = middleware.get_processed_request(request, parent)
+            if shaped is None:
+                return None
+            request = shaped
+        return request
 
     # -- what came back ------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
