@@ -12,7 +12,9 @@ from crawler.config import CrawlConfig
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import sites_from_urls
 from crawler.urls import (
+    _normalize_absolute,
     already_normal,
+    forget_spellings,
     is_fetchable,
     normal_by_characters,
     normalize_url,
@@ -41,6 +43,21 @@ CRAWL = CrawlConfig.from_settings(PROJECT_SETTINGS)
 )
 def test_variants_normalise_to_one_url(variant):
     assert normalize_url(variant) == "http://news.example.com/world/story.html"
+
+
+def test_forgetting_the_spellings_works_the_next_ones_out_anew():
+    url = "HTTP://News.Example.COM:80/world/story.html?utm_source=x#top"
+    normalize_url(url)
+    before = _normalize_absolute.cache_info()
+    assert normalize_url(url) == "http://news.example.com/world/story.html"
+    assert _normalize_absolute.cache_info().hits == before.hits + 1  # remembered
+
+    forget_spellings()
+
+    assert _normalize_absolute.cache_info().currsize == 0
+    assert normalize_url(url) == "http://news.example.com/world/story.html"
+    after = _normalize_absolute.cache_info()
+    assert (after.hits, after.misses) == (0, 1)  # worked out anew, with the same result
 
 
 def test_meaningful_query_is_kept_and_sorted():
