@@ -13,6 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
+from scrapy.spidermiddlewares.referer import RefererMiddleware
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
@@ -27,7 +29,7 @@ from crawler.fetch.failures import Refused
 from crawler.fetch.scope import ScopeMiddleware
 from crawler.handoff import outcome_recorded
 from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import NewsSpider, _request_shaping
 from crawler.stats import CrawlStats
 from crawler.store.articles import ArticleItem
 from crawler.store.pipeline import StorePipeline
@@ -58,6 +60,16 @@ def test_scope_middleware_refuses_other_sites_schemes_and_redirects_out():
 
 
 EXTRACTION_PARTS = ("parse", "teasers", "metadata", "text", "cleaning")
+
+
+def test_without_an_engine_the_links_go_through_scrapy_s_request_shaping_middlewares_made_anew():
+    # With a crawl running, the spider asks the engine's own spider middlewares (tests/test_crawl_workers.py).
+    crawler, _ = crawler_with_spider()  # not crawling: no engine
+    shaping = _request_shaping(crawler)
+    # Nearest the spider first; the project switches Scrapy's depth middleware off.
+    assert [type(m) for m in shaping] == [UrlLengthMiddleware, RefererMiddleware]
+    crawler, _ = crawler_with_spider(URLLENGTH_LIMIT=0, REFERER_ENABLED=False)  # both switched off
+    assert _request_shaping(crawler) == ()
 
 
 def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():

@@ -125,6 +125,29 @@ def test_links_the_workers_list_obey_scrapy_s_depth_middleware_where_it_is_on(
     assert stats.get("depth/request_ignored_count", 0) == len(ARTICLES) - articles
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_links_the_workers_list_go_through_a_project_s_own_spider_middleware(tmp_path, site, workers):
+    # Written on BaseSpiderMiddleware.get_processed_request, as Scrapy asks: the very instance the crawl runs sees
+    # the links an extraction lists as it sees those a callback yields, and may change or drop them.
+    sites, urls = site
+    base = urls[0].rsplit("/", 1)[0]
+    herald = tmp_path / "site" / "herald"
+    (herald / "drafts").mkdir()
+    shutil.copy(herald / "articles" / f"{ARTICLES[0]}.html", herald / "drafts" / "unpublished.html")
+    draft = '<li><a href="drafts/unpublished.html">A draft</a></li></ul>'
+    (herald / "index.html").write_text(article_list().replace("</ul>", draft))
+    middlewares = json.dumps({"tests.support.middlewares.SkipDrafts": 950})
+    settings = {"EXTRACT_WORKERS": workers, "SPIDER_MIDDLEWARES": middlewares}
+    result = run_crawl("news", tmp_path / "crawl.db", {"urls": f"{base}/index.html", "depth": 1}, settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sites.log.count("/drafts/unpublished.html") == 0
+    linked = [hit for hit in sites.log.hits if hit.path.startswith("/articles/")]
+    assert len(linked) == len(ARTICLES)
+    assert {hit.headers.get("X-Shaped") for hit in linked} == {"yes"}
+    assert {hit.headers.get("Referer") for hit in linked} == {f"{base}/index.html"}  # Scrapy's own still apply
+    assert result.stats()["skip_drafts/dropped"] == 1
+
+
 def test_the_links_of_a_page_whose_extraction_timed_out_are_still_followed(tmp_path, site):
     _, urls = site
     anchors = "".join(f'<a href="articles/{slug}.html">{slug}</a>' for slug in ARTICLES)

@@ -218,9 +218,9 @@ class NewsSpider(Spider):
                     engine.crawl(request)
 
     def _as_a_callback_yields(self, request: Request, parent: Response) -> Request | None:
-        """``request`` as Scrapy's request-shaping middlewares leave a request a callback yields from ``parent``
-        (with its depth and Referer), or None when one of them drops it (too deep, too long)."""
-        if self._shaping is None:  # not before: Scrapy's depth middleware needs the crawl's stats
+        """``request`` as the crawl's spider middlewares leave a request a callback yields from ``parent`` (with its
+        depth and Referer), or None when one of them drops it (too deep, too long)."""
+        if self._shaping is None:  # not before: the engine builds the middlewares as the crawl starts
             self._shaping = _request_shaping(self.crawler)
         for middleware in self._shaping:
             shaped = middleware.get_processed_request(request, parent)
@@ -398,14 +398,34 @@ SHAPING_MIDDLEWARES = (DepthMiddleware, RefererMiddleware, UrlLengthMiddleware)
 
 
 def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
-    """Scrapy's spider middlewares that shape or drop the requests a callback yields (depth: ``DEPTH_LIMIT``,
-    ``DEPTH_PRIORITY``; the Referer: ``REFERRER_POLICY``; ``URLLENGTH_LIMIT``), as the crawl's settings make them,
-    in the order Scrapy passes a callback's output through them (the highest number in ``SPIDER_MIDDLEWARES``, the
-    nearest the spider, first); the ones switched off or taken out left out.
+    """The spider middlewares that shape or drop the requests a callback yields, in the order Scrapy passes a
+    callback's output through them (the highest number in ``SPIDER_MIDDLEWARES``, the nearest the spider, first).
 
     The links a worker lists are requested from a pipeline, past the spider middlewares: the spider passes them
-    through these, so they are requested as they would be had a callback yielded them.
+    through these, so they are requested as they would be had a callback yielded them. They are the very
+    middlewares the crawl runs (their settings, stats and state): Scrapy's depth (``DEPTH_LIMIT``,
+    ``DEPTH_PRIORITY``), Referer (``REFERRER_POLICY``) and URL length (``URLLENGTH_LIMIT``) middlewares, and a
+    project's own written as Scrapy asks, on ``BaseSpiderMiddleware.get_processed_request``. (One that only
+    rewrites ``process_spider_output`` cannot be asked about one request, and does not see them.)
     """
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # Scrapy's: no crawl running yet
+        engine = None
+    running = getattr(getattr(getattr(engine, "scraper", None), "spidermw", None), "middlewares", None)
+    if running is None:  # no engine running them (or a Scrapy that keeps them elsewhere): Scrapy's own, made anew
+        return _scrapy_request_shaping(crawler)
+    return tuple(
+        middleware
+        for middleware in reversed(running)
+        if isinstance(middleware, BaseSpiderMiddleware)
+        and type(middleware).get_processed_request is not BaseSpiderMiddleware.get_processed_request
+    )
+
+
+def _scrapy_request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
+    """Scrapy's request-shaping spider middlewares as the crawl's settings make them (those switched off or taken
+    out left out), in the order of :func:`_request_shaping`."""
     shaping = []
     for path in build_component_list(crawler.settings.getwithbase("SPIDER_MIDDLEWARES")):
         middleware = load_object(path)
