@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
 
 from benchmarks.corpus import load_corpus
 from benchmarks.harness import PROJECT_SETTINGS, load_average
@@ -31,20 +30,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
 
     from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
 
     import crawler.extract.warmup  # noqa: F401 -- a worker's process
-    from crawler.config import CrawlConfig
     from crawler.extract.article import extract_page
     from crawler.fetch.links import page_links, pages_among
-    from crawler.fetch.scope import Scope
-    from crawler.fetch.sites import sites_from_urls
-    from crawler.urls import forget_spellings, is_fetchable, normalize_url, site_of
+    from crawler.spiders.news import NewsSpider
+    from crawler.urls import forget_spellings, normalize_url
 
     pages = load_corpus(options.limit)
     print(f"link_listing: {len(pages)} corpus pages, {options.rounds} rounds; load average {load_average()} at start")
-    # The crawl's scope: the corpus's loopback site. Links out of it are counted by host, as the spider counts them.
-    scope = Scope(sites_from_urls("http://127.0.0.1:8000/sitemap.xml", 1, CrawlConfig.from_settings(PROJECT_SETTINGS)))
-    out_of_scope: Counter[str] = Counter()
+    # The crawl's own scope check, on the corpus's loopback site (links out of it counted by host).
+    spider = NewsSpider.from_crawler(
+        get_crawler(NewsSpider, PROJECT_SETTINGS), urls="http://127.0.0.1:8000/sitemap.xml"
+    )
     crawl_process = worker = following = 0.0
     links = differ = 0
     for number in range(options.rounds):
@@ -66,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                     started = time.thread_time()  # what the crawl process does with the list: files out, scope
                     found[way] = pages_among(extraction.links or [])
                     for link in found[way]:
-                        if link not in scope and is_fetchable(link):
-                            out_of_scope[site_of(link)] += 1
+                        spider.in_scope(link)
                     following += time.thread_time() - started
             crawl_process += spent["crawl process"]
             worker += spent["worker"]

@@ -146,8 +146,9 @@ class NewsSpider(Spider):
             meta["known_kind"] = known.kind if known else None
         return Request(url, callback=self.parse, errback=self.failed, headers=headers, meta=meta)
 
-    def _in_scope(self, url: str) -> bool:
-        """Whether a linked or listed URL may be fetched; the others are counted by site, not recorded."""
+    def in_scope(self, url: str) -> bool:
+        """Whether a linked or listed URL may be fetched; the others are counted by site (``out_of_scope``), not
+        recorded."""
         site = self.scope.site_for(url)  # (None for an address that cannot be fetched)
         if site is None:
             if is_fetchable(url):
@@ -171,7 +172,7 @@ class NewsSpider(Spider):
         ``changed`` and ``published`` are the dates a sitemap or feed gives for the page's last change and
         its publication.
         """
-        if not self._in_scope(url) or url in self._start_pages:
+        if not self.in_scope(url) or url in self._start_pages:
             return  # start pages are requested at the start of every run
         if url in self._asked:
             self.asked_again += 1
@@ -319,7 +320,7 @@ class NewsSpider(Spider):
             if target is None:
                 continue
             if sitemap_type == "sitemapindex":
-                if self._in_scope(target):
+                if self.in_scope(target):
                     yield self._request(target, link_depth)
             else:
                 yield from self._page_request(target, link_depth, entry.changed, entry.published)
@@ -327,7 +328,7 @@ class NewsSpider(Spider):
     def _named_sitemaps(self, url: str, robots: bytes, link_depth: int) -> Iterator[Request]:
         for location in discovery.robots_sitemaps(robots):
             target = self._listed_url(location, url)
-            if target is not None and self._in_scope(target):
+            if target is not None and self.in_scope(target):
                 yield self._request(target, link_depth)
 
     def _listed_url(self, listed: str, base: str) -> str | None:

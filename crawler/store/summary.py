@@ -65,7 +65,7 @@ def summarise(summary: dict[str, Any], path: str, what: str = "Crawl") -> str:
     s = summary
     skipped = ", ".join(f"{reason} {n}" for reason, n in s["without_article"].items()) or "none"
     over_limit = ""
-    if s.get("teasers_over_limit"):  # (absent from the figures of runs before the count)
+    if s["teasers_over_limit"]:
         pages = s["pages_over_teaser_limit"]
         over_limit = (
             f" {s['teasers_over_limit']} more not stored: {pages} page{'s' if pages != 1 else ''} showed more than "
