@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider, signals
+from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response, TextResponse
@@ -215,14 +216,14 @@ class NewsSpider(Spider):
             for record in self._page_request(link, page.links_depth):
                 if not isinstance(record, Request):
                     self.crawler.signals.send_catch_log(outcome_recorded, outcome=record)
-                elif (request := self._as_a_callback_yields(record, parent)) is not None:
+                elif (request := self._as_a_callback_yields(record, parent, engine)) is not None:
                     engine.crawl(request)
 
-    def _as_a_callback_yields(self, request: Request, parent: Response) -> Request | None:
-        """``request`` as the crawl's spider middlewares leave a request a callback yields from ``parent`` (with its
-        depth and Referer), or None when one of them drops it (too deep, too long)."""
+    def _as_a_callback_yields(self, request: Request, parent: Response, engine: ExecutionEngine) -> Request | None:
+        """``request`` as the spider middlewares the running ``engine`` runs leave a request a callback yields from
+        ``parent`` (with its depth and Referer), or None when one of them drops it (too deep, too long)."""
         if self._shaping is None:  # not before: the engine builds the middlewares as the crawl starts
-            self._shaping = _request_shaping(self.crawler)
+            self._shaping = _request_shaping(self.crawler, engine)
         for middleware in self._shaping:
             shaped = middleware.get_processed_request(request, parent)
             if shaped is None:
@@ -398,7 +399,7 @@ class NewsSpider(Spider):
 SHAPING_MIDDLEWARES = (DepthMiddleware, RefererMiddleware, UrlLengthMiddleware)
 
 
-def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
+def _request_shaping(crawler: Crawler, engine: ExecutionEngine | None = None) -> tuple[BaseSpiderMiddleware, ...]:
     """The spider middlewares that shape or drop the requests a callback yields, in the order Scrapy passes a
     callback's output through them (the highest number in ``SPIDER_MIDDLEWARES``, the nearest the spider, first).
 
@@ -407,13 +408,12 @@ def _request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...]:
     middlewares the crawl runs (their settings, stats and state): Scrapy's depth (``DEPTH_LIMIT``,
     ``DEPTH_PRIORITY``), Referer (``REFERRER_POLICY``) and URL length (``URLLENGTH_LIMIT``) middlewares, and a
     project's own written as Scrapy asks, on ``BaseSpiderMiddleware.get_processed_request``. (One that only
-    rewrites ``process_spider_output`` cannot be asked about one request, and does not see them.)
+    rewrites ``process_spider_output`` cannot be asked about one request, and does not see them.) ``engine``: the
+    running crawl's; without one, Scrapy's own are made anew from the crawl's settings.
     """
-    try:
-        engine = crawler.engine
-    except RuntimeError:  # Scrapy's: no crawl running yet
-        engine = None
-    running = getattr(getattr(getattr(engine, "scraper", None), "spidermw", None), "middlewares", None)
+    # Scrapy keeps them on its scraper's middleware manager: attributes, not a documented API.
+    manager = getattr(getattr(engine, "scraper", None), "spidermw", None)
+    running = getattr(manager, "middlewares", None)
     if running is None:  # no engine running them (or a Scrapy that keeps them elsewhere): Scrapy's own, made anew
         return _scrapy_request_shaping(crawler)
     return tuple(
