@@ -108,7 +108,7 @@ def test_installing_again_changes_nothing_and_removing_restores_trafilatura():
         assert all(") and re:test(" not in x.path and " | " not in x.path for x in OVERALL_DISCARD_XPATH)
     assert [x.path for x in OVERALL_DISCARD_XPATH] == faster_paths
     assert any(") and re:test(" in path for path in faster_paths)
-    assert any(path.startswith(".//div[") and " | .//span[" in path for path in faster_paths)
+    assert any(path.startswith("descendant::div[") and " | descendant::span[" in path for path in faster_paths)
 
 
 def test_a_named_first_step_becomes_one_step_per_name_and_only_when_its_predicates_filter():
@@ -129,9 +129,36 @@ def test_a_named_first_step_becomes_one_step_per_name_and_only_when_its_predicat
         "(.//*[self::div or self::p][@id])[1]",
         ".//*[self::div or self::p]/a",  # a further step
         ".//*[self::div or @id='x']",  # not only names
-        "//*[self::div or self::p]",  # from the document's root
     ):
         assert xpath_forms.named_steps(kept) == kept, kept
+    # From the document's root as well.
+    assert xpath_forms.named_steps("//*[self::div or self::p][@id]") == "//div[@id] | //p[@id]"
+
+
+def test_a_first_step_through_double_slash_walks_the_descendants_once_where_its_predicates_filter():
+    # ".//div[P]" asks every node below for its div children; "descendant::div[P]" is the same elements.
+    assert xpath_forms.descendant_steps(".//div[@id] | .//p[not(.//h1)]") == (
+        "descendant::div[@id] | descendant::p[not(.//h1)]"
+    )
+    assert xpath_forms.descendant_steps("//*[@itemprop]") == "/descendant::*[@itemprop]"
+    assert xpath_forms.descendant_steps(".//a[contains(@href, '|')] | .//b") == (
+        "descendant::a[contains(@href, '|')] | descendant::b"
+    )
+    # In parentheses, with a position taken of the whole: the first in document order either way.
+    assert xpath_forms.descendant_steps("(.//*[self::div or self::main][@id])[1] | (.//main)[1]") == (
+        "(descendant::div[@id] | descendant::main[@id])[1] | (descendant::main)[1]"
+    )
+    for kept in (
+        ".//div[1]",  # the first div child of each element, not the first div
+        ".//div[@id][last()]",
+        ".//div[position() < 3]",
+        "(.//div[1])[1]",
+        ".//div//p",  # a further step
+        "(.//div)[1]//p",
+        "./div[@id]",
+        "string(.//div)",
+    ):
+        assert xpath_forms.descendant_steps(kept) == kept, kept
 
 
 def test_attributes_are_tested_for_presence_first_only_where_their_absence_means_no_match():
@@ -166,6 +193,8 @@ def test_each_rewrite_selects_the_same_elements_on_a_varied_page():
             " or starts-with(@id|@class, 'hid')]"
         ),
         ".//*[contains(translate(@role, 'N', 'n'), 'nav') or contains(@data-component, 'Popular')]",
+        "(.//*[self::section or self::div][@class or @id])[1] | (.//main)[1]",
+        "//*[self::p or self::span][@class]",
     ]
     namespaces = {"re": xpath_forms.REGEXP_NS}
     for path in paths:
