@@ -193,8 +193,8 @@ def attribute_filtered(path: str) -> str:
 
 
 def descendant_steps(path: str) -> str:
-    """``path`` with each of its alternatives that is ``.//E`` followed only by predicates that filter written
-    ``descendant::E``; any other alternative as it is."""
+    """``path`` with each of its alternatives that is ``.//E`` (``//E``) followed only by predicates that filter
+    written ``descendant::E`` (``/descendant::E``), in parentheses too (``(.//E)[1]``); any other as it is."""
     branches = _alternatives(path)
     if branches is None:
         return path
