@@ -194,7 +194,8 @@ def attribute_filtered(path: str) -> str:
 
 def descendant_steps(path: str) -> str:
     """``path`` with each of its alternatives that is ``.//E`` (``//E``) followed only by predicates that filter
-    written ``descendant::E`` (``/descendant::E``), in parentheses too (``(.//E)[1]``); any other as it is."""
+    written ``descendant::E`` (``/descendant::E``); a path in parentheses (``(.//E)[1]``) gets every rewrite of
+    this module after the guard; any other alternative stays as it is."""
     branches = _alternatives(path)
     if branches is None:
         return path
@@ -202,7 +203,8 @@ def descendant_steps(path: str) -> str:
     for branch in branches:
         inner = _PARENTHESIZED.match(branch)
         if inner is not None and _alternatives(inner.group(1)) is not None:
-            rewritten.append(f"({descendant_steps(named_steps(inner.group(1)))}){inner.group(2)}")
+            # The path inside gets every rewrite a whole path gets (the guard has been put in the text already).
+            rewritten.append(f"({_unguarded_rewrites(inner.group(1))}){inner.group(2)}")
             continue
         step = _DESCENDANT_STEP.match(branch)
         predicates = _predicates(branch[step.end() :]) if step else None
@@ -216,7 +218,12 @@ def descendant_steps(path: str) -> str:
 
 def faster(path: str) -> str:
     """``path`` with every rewrite of this module that applies to it."""
-    return descendant_steps(attribute_filtered(named_steps(guarded(path))))
+    return _unguarded_rewrites(guarded(path))
+
+
+def _unguarded_rewrites(path: str) -> str:
+    """The rewrites that follow ``guarded``, in their order."""
+    return descendant_steps(attribute_filtered(named_steps(path)))
 
 
 def among(path: str, elements: str, variable: str) -> str | None:
