@@ -12,7 +12,8 @@ from lxml.html import HtmlElement
 # of elements; the metadata reader asked about twenty of them. One walk collecting the few elements
 # they look at, then plain tests on those, answers the same questions in document order.
 _TAGS = ("meta", "link", "title", "h1", "h2", "time", "script")
-_WITH_ITEMPROP = etree.XPath("//*[@itemprop]")  # any tag may carry microdata: a walk of its own, when asked
+# Any tag may carry microdata: a walk of its own, when asked ("//*", without its node set of every node).
+_WITH_ITEMPROP = etree.XPath("/descendant::*[@itemprop]")
 _TEXT_NODES = etree.XPath("text()")
 
 

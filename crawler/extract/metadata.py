@@ -90,16 +90,17 @@ def _decode_characters(text: str) -> str:
     )
 
 
-def _with_characters_decoded(tree: HtmlElement, elements: PageElements) -> HtmlElement:
-    """The tree for trafilatura's JSON-LD reader: itself, or, when a JSON-LD script writes a character as
-    a named reference, an element holding the page's JSON-LD scripts with such characters decoded."""
-    structured = [script for script in elements.scripts if script.get("type") in _STRUCTURED_TYPES]
-    decoded = [_decode_characters(script.text or "") for script in structured]
-    if all(text == (script.text or "") for script, text in zip(structured, decoded, strict=True)):
-        return tree
+def _structured_scripts(elements: PageElements) -> HtmlElement:
+    """What trafilatura's JSON-LD reader is given: an element holding the page's JSON-LD scripts, in order,
+    with each character a script writes as a named reference decoded.
+
+    The reader finds its scripts with an XPath over what it is given: over the whole page, a walk of
+    every node, where the page's elements already know its scripts."""
     holder = etree.Element("div")
-    for script, text in zip(structured, decoded, strict=True):
-        etree.SubElement(holder, "script", type=script.get("type")).text = text
+    for script in elements.scripts:
+        kind = script.get("type")
+        if kind in _STRUCTURED_TYPES:
+            etree.SubElement(holder, "script", type=kind).text = _decode_characters(script.text or "")
     return holder
 
 
@@ -129,7 +130,7 @@ class MetadataReader:
         # is most often the company ("Prisma Média; Marie Merlet", "Condé Nast; Fiona Bornhöft").
         metadata.author = None
         try:
-            metadata = extract_meta_json(_with_characters_decoded(self.tree, self.elements), metadata)
+            metadata = extract_meta_json(_structured_scripts(self.elements), metadata)
         except Exception:  # a bug in trafilatura's JSON-LD reader costs only the JSON-LD
             logger.debug("JSON-LD metadata unreadable", exc_info=True)
         metadata.author = metadata.author or tagged_author
