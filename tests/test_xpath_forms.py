@@ -1,4 +1,4 @@
-"""trafilatura's XPath expressions in their faster forms select the same elements, in the same order."""
+"""XPath expressions in faster forms, trafilatura's and the project's, select the same elements in the same order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from lxml import etree
 
 import crawler.extract.body  # noqa: F401  (installs the faster forms, as every extraction does)
-from crawler.extract import xpath_forms
+from crawler.extract import author_boxes, elements, step_forms, xpath_forms
 from crawler.extract.parsing import parse_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "magazine_article.html"
@@ -203,6 +203,30 @@ def test_each_rewrite_selects_the_same_elements_on_a_varied_page():
         expected = etree.XPath(path, namespaces=namespaces)(page)
         assert expected, path  # the page has such elements
         assert etree.XPath(faster, namespaces=namespaces)(page) == expected, path
+
+
+def test_the_projects_own_whole_page_expressions_select_what_their_double_slash_spelling_selects():
+    spelled = {
+        elements._WITH_ITEMPROP: "//*[@itemprop]",
+        author_boxes._MAYBE_A_BOX: "//*[contains(@class, 'uthor') or contains(@class, 'utor')]",
+        step_forms._BASIC_CLEAN_WITHOUT_BANNERS: step_forms._WITHOUT_BANNERS_PATH,
+    }
+    marked = (
+        '<div itemprop="author" class="autor-box"><span itemprop="name">Ann Example</span></div>'
+        '<aside><svg><title>icon</title></svg></aside><div id="site-footer">f</div><div class="a footer">g</div>'
+        "<footer>h</footer><script>var x;</script><style>p {}</style><template>t</template><fencedframe></fencedframe>"
+    )
+    pages = [parse_html(varied_page().replace("<main>", "<main>" + marked)), parse_html(FIXTURE.read_text("utf-8"))]
+    for form, path in spelled.items():
+        assert form.path != path
+        selected = 0
+        for page in pages:
+            assert page is not None
+            for context in (page, *page.iter("main", "article")):  # basic cleaning runs on parts of pages
+                expected = etree.XPath(path)(context)
+                assert form(context) == expected, path
+                selected += len(expected)
+        assert selected > 3, path  # the pages exercise the expression
 
 
 def test_the_strings_a_pattern_requires():
