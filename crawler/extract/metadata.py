@@ -297,32 +297,35 @@ def _unescape(text: str) -> str:
 def _headline_text(heading: HtmlElement) -> str:
     """An <h1>'s headline: its words, without a kicker above it, a subtitle after it or text meant for
     screen readers."""
-    heading = _marked_headline(heading)
     parts: list[str] = []
-    kicker_cut = False
-
-    def walk(element: HtmlElement, top: bool) -> None:
-        nonlocal kicker_cut
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
-            skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
-            # Only a kicker that is followed by more of the heading: otherwise it is the headline. A
-            # part marked as a subtitle after the headline is its deck ("<small class="article-subtitle">").
-            kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
-            subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
-            kicker_cut = kicker_cut or bool(kicker)
-            shown = isinstance(child.tag, str) and child.tag not in NOT_SHOWN
-            if shown and not (skip or kicker or subtitle):
-                walk(child, top and len(element) == 1)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(heading, True)
+    kicker_cut = _gather_headline(_marked_headline(heading), True, parts)
     text = clean("".join(_spaced(parts)))
     # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
+
+
+def _gather_headline(element: HtmlElement, top: bool, parts: list[str]) -> bool:
+    """Add the shown text of ``element`` (a heading, or a part of one) to ``parts``; whether a kicker was cut.
+    ``top``: the heading itself, or its only child (all the way down). (Not nested in its caller: a nested
+    function calling itself is a reference cycle, which keeps the page's tree alive until the garbage
+    collector finds it.)"""
+    kicker_cut = False
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
+        skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
+        # Only a kicker that is followed by more of the heading: otherwise it is the headline. A
+        # part marked as a subtitle after the headline is its deck ("<small class="article-subtitle">").
+        kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
+        subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
+        kicker_cut = kicker_cut or bool(kicker)
+        shown = isinstance(child.tag, str) and child.tag not in NOT_SHOWN
+        if shown and not (skip or kicker or subtitle):
+            kicker_cut = _gather_headline(child, top and len(element) == 1, parts) or kicker_cut
+        if child.tail:
+            parts.append(child.tail)
+    return kicker_cut
 
 
 def _spaced(parts: list[str]) -> Iterator[str]:

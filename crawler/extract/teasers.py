@@ -304,24 +304,29 @@ class _TeaserFinder:
     def _blurb_and_labels(self, container: HtmlElement, headline: HtmlElement) -> tuple[str, tuple[str, ...]]:
         parts: list[str] = []
         labels: list[str] = []
-
-        def walk(element: HtmlElement) -> None:
-            if element is headline or not isinstance(element.tag, str) or element.tag in SKIPPED:
-                return
-            own = self.text(element)
-            is_meta = element.tag == "time" or META_CLASS.search(element.get("class", "")) is not None
-            if element is not container and own and (is_meta or words(own) <= MAX_LABEL_WORDS) and element.tag != "p":
-                labels.append(own)  # a section name, badge or time stamp: not part of the blurb
-                return
-            if element.text:
-                parts.append(element.text)
-            for child in element:
-                walk(child)
-                if child.tail:
-                    parts.append(child.tail)
-
-        walk(container)
+        self._gather(container, container, headline, parts, labels)
         return clean(" ".join(parts)), tuple(dict.fromkeys(labels))
+
+    def _gather(
+        self, element: HtmlElement, container: HtmlElement, headline: HtmlElement, parts: list[str], labels: list[str]
+    ) -> None:
+        """Add the text of ``element`` (the teaser's container or a part of it) to the blurb's ``parts``, and its
+        short parts to ``labels``; the headline is left out. (A method, not a function nested in the caller: a
+        nested function calling itself is a reference cycle, which keeps the finder and with it the page's tree
+        alive until the garbage collector finds it.)"""
+        if element is headline or not isinstance(element.tag, str) or element.tag in SKIPPED:
+            return
+        own = self.text(element)
+        is_meta = element.tag == "time" or META_CLASS.search(element.get("class", "")) is not None
+        if element is not container and own and (is_meta or words(own) <= MAX_LABEL_WORDS) and element.tag != "p":
+            labels.append(own)  # a section name, badge or time stamp: not part of the blurb
+            return
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            self._gather(child, container, headline, parts, labels)
+            if child.tail:
+                parts.append(child.tail)
 
     def _block_labels(self, items: set[HtmlElement]) -> dict[HtmlElement, str]:
         """For each teaser, the nearest heading before it within a few levels up that is no teaser's own.
