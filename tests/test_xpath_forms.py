@@ -164,7 +164,11 @@ def test_a_first_step_through_double_slash_walks_the_descendants_once_where_its_
 def test_attributes_are_tested_for_presence_first_only_where_their_absence_means_no_match():
     predicate = "@class='x' or contains(@style, 'none') or starts-with(@id|@class, 'r')"
     assert xpath_forms.attribute_filtered(f".//*[{predicate}]") == f".//*[@class or @id or @style][{predicate}]"
+    # From the document's root as well.
+    assert xpath_forms.attribute_filtered(f"//*[{predicate}]") == f"//*[@class or @id or @style][{predicate}]"
     for kept in (
+        ".//*[@class or @id]",  # the presence test already
+        "//*[@itemprop]",
         ".//*[not(@class)]",  # true on an element without the attribute
         ".//*[@class='' or string(@id)='']",  # so is this
         ".//*[@class='x' or text()='y']",  # reads more than attributes

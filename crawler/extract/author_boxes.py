@@ -7,12 +7,13 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract import xpath_forms
 from crawler.extract.author_links import inside_aside
 from crawler.extract.authors import looks_like_a_person
 
-# Elements whose class may name an author box ("author-bio", "autor-box"): XPath narrows them down in C.
-# ("/descendant::" is "//" without its node set of every node; "[@class]" first, as most elements have none.)
-_MAYBE_A_BOX = etree.XPath("/descendant::*[@class][contains(@class, 'uthor') or contains(@class, 'utor')]")
+# Elements whose class may name an author box ("author-bio", "autor-box"): XPath narrows them down in C
+# (in the form lxml evaluates faster).
+_MAYBE_A_BOX = etree.XPath(xpath_forms.faster("//*[contains(@class, 'uthor') or contains(@class, 'utor')]"))
 # The class of a box about the story's author (not "author" alone, which bylines and comments use too).
 _BOX = re.compile(
     r"(?:^|[\s_-])(?:author|autor)[-_]?(?:bio|box|info|card|details|profile|about)(?:$|[\s_-])"

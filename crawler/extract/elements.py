@@ -8,12 +8,14 @@ from functools import cached_property
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract import xpath_forms
+
 # Each `//tag[...]` XPath walks the whole tree, a fraction of a millisecond on a news page's thousands
 # of elements; the metadata reader asked about twenty of them. One walk collecting the few elements
 # they look at, then plain tests on those, answers the same questions in document order.
 _TAGS = ("meta", "link", "title", "h1", "h2", "time", "script")
-# Any tag may carry microdata: a walk of its own, when asked ("//*", without its node set of every node).
-_WITH_ITEMPROP = etree.XPath("/descendant::*[@itemprop]")
+# Any tag may carry microdata: a walk of its own, when asked (in the form lxml evaluates faster).
+_WITH_ITEMPROP = etree.XPath(xpath_forms.faster("//*[@itemprop]"))
 _TEXT_NODES = etree.XPath("text()")
 
 

@@ -18,7 +18,7 @@ REGEXP_NS = "http://exslt.org/regular-expressions"
 _TEST = re.compile(r"(?<!\) and )re:test\(\s*(@[\w-]+(?:\s*\|\s*@[\w-]+)*)\s*,\s*'([^']*)'\s*(?:,\s*'([^']*)'\s*)?\)")
 # A path's first step when it names the elements it wants by a predicate: .//*[self::div or self::p].
 _NAMES_STEP = re.compile(r"^\s*(\.?//)\*\[\s*(self::[\w-]+(?:\s+or\s+self::[\w-]+)*)\s*\]")
-_ANY_ELEMENT_STEP = re.compile(r"^\s*\.//\*(?=\[)")
+_ANY_ELEMENT_STEP = re.compile(r"^\s*(\.?//)\*(?=\[)")
 # A path's first step through "//": ".//div", "//*".
 _DESCENDANT_STEP = re.compile(r"^\s*(\.?)//(\*|[\w-]+)")
 # A path in parentheses and what filters it: "(.//main)[1]".
@@ -173,8 +173,8 @@ def named_steps(path: str) -> str:
 
 
 def attribute_filtered(path: str) -> str:
-    """``.//*[P]``, where ``P`` reads only attributes and is false on an element with none of them, with
-    those attributes' presence tested first; any other path as it is."""
+    """``.//*[P]`` (``//*[P]``), where ``P`` reads only attributes and is false on an element with none of them,
+    with those attributes' presence tested first; any other path (and ``P`` that is that test already) as it is."""
     step = _ANY_ELEMENT_STEP.match(path)
     predicates = _predicates(path[step.end() :]) if step else None
     if step is None or predicates is None or len(predicates) != 1:
@@ -182,14 +182,15 @@ def attribute_filtered(path: str) -> str:
     predicate = predicates[0]
     bare = _QUOTED.sub("''", predicate)
     names = sorted(set(re.findall(r"@([\w-]+)", bare)))
-    if not names or _positional(predicate) or _NOT_ONLY_ATTRIBUTES.search(bare):
+    presence = " or ".join(f"@{name}" for name in names)
+    if not names or predicate.strip() == presence or _positional(predicate) or _NOT_ONLY_ATTRIBUTES.search(bare):
         return path
     try:
         if etree.XPath(f"self::*[{predicate}]", namespaces={"re": REGEXP_NS})(etree.Element("x")):
             return path  # true without the attributes ("not(@class)"): the filter would drop elements
     except etree.XPathError:
         return path
-    return ".//*[" + " or ".join(f"@{name}" for name in names) + f"][{predicate}]"
+    return f"{step.group(1)}*[{presence}][{predicate}]"
 
 
 def descendant_steps(path: str) -> str:
