@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import re
+import sys
 
 import pytest
 from trafilatura.utils import repair_faulty_html
@@ -128,6 +130,54 @@ def test_a_story_under_a_thousand_unclosed_tags_is_still_found(tag):
     body = demo_page("/articles/tervel-ice-core.html").replace(b"<article", b"<%b>" % tag.encode() * 1000 + b"<article")
     page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")  # libxml2 stops at 256 levels unless told
     assert page.kind == "article" and page.article.word_count > 400
+
+
+def test_a_headline_and_a_blurb_nested_deeper_than_pythons_recursion_limit_are_read():
+    # libxml2 keeps up to 2,048 levels; the walks over a heading's and a teaser's parts must not stop at
+    # Python's 1,000 frames (the page was "extraction_failed", its article lost).
+    depth = sys.getrecursionlimit() + 200
+    opened, closed = b"<span>" * depth, b"</span>" * depth
+    body = demo_page("/articles/tervel-ice-core.html")
+    headline = b"Ice core from Mount Tervel holds 60,000-year climate record, scientists say"
+    body = body.replace(b"<h1>" + headline, b"<h1>" + opened + headline + closed, 1)
+    blurb_start = b'<p class="promo__summary">Delegations'
+    body = body.replace(blurb_start, opened + blurb_start, 1)
+    body = body.replace(b"restored in 2011.</p>", b"restored in 2011.</p>" + closed, 1)
+    assert body.count(b"<span><span>") > depth - 10
+    page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")
+    assert page.kind == "article" and page.article.title == headline.decode()
+    blurbs = {t.url.rsplit("/", 1)[-1]: t.text for t in page.teasers}
+    assert blurbs["kestrovia-lunmark-border-talks.html"].startswith("Delegations meeting in Orvel")
+
+
+def test_a_heading_hiding_a_script_deep_inside_and_a_title_of_thousands_of_kickers_are_read():
+    depth = sys.getrecursionlimit() + 200
+    headline = "Ice core from Mount Tervel holds 60,000-year climate record, scientists say"
+    heading = "<span>" * depth + "<noscript>Turn on scripts</noscript>" + "</span>" * depth
+    body = demo_page("/articles/tervel-ice-core.html").decode()
+    body = body.replace(f"<h1>{headline}", f"<h1>{heading}{headline}", 1)
+    body = re.sub(r"<title>", "<title>" + "Kicker: " * 3 * depth, body, count=1)
+    page = extract_page(body.encode(), f"{BASE}/articles/tervel-ice-core.html")
+    assert page.kind == "article" and page.article.title == headline
+
+
+def test_a_story_holding_lists_nested_deeper_than_trafilatura_can_read_is_still_found():
+    # trafilatura reads nested lists by calling itself: 600 unclosed <ul>s in the story ran out of frames.
+    body = demo_page("/articles/tervel-ice-core.html")
+    start = body.index(b"<p>", body.index(b"<article")) + len(b"<p>")
+    body = body[:start] + b"<ul><li>" * 600 + b"A menu left open" + body[start:]
+    page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html")
+    assert page.kind == "article" and page.article.word_count > 400
+
+
+def test_a_link_that_cannot_be_an_address_is_left_out_of_the_pages_links():
+    # Not ASCII, so percent-encoded first, and with an unclosed IPv6 bracket: w3lib raises for it.
+    body = demo_page("/articles/tervel-ice-core.html").replace(
+        b"<h1>", '<a href="http://[::1é/story">a link to nowhere</a><h1>'.encode(), 1
+    )
+    page = extract_page(body, f"{BASE}/articles/tervel-ice-core.html", list_links=True)
+    assert page.kind == "article" and f"{BASE}/articles/halvard-sea-cod-quotas.html" in page.links
+    assert not any("[" in link for link in page.links)
 
 
 XHTML_DOCTYPE = (

@@ -16,6 +16,7 @@ from trafilatura.settings import Document
 
 from crawler.extract import step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
+from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, count_words
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
@@ -36,6 +37,7 @@ PROSE_WORDS = 8  # a line of prose has at least this many words
 # It stopped early when the page's <p> elements hold this many times its words, and this many more.
 EARLY_STOP_FACTOR = 4
 EARLY_STOP_MISSING_WORDS = 1000
+MAX_NESTING = 100  # levels of elements trafilatura reads when a page nests deeper than it can (see _extracted)
 
 
 @lru_cache(maxsize=1024)
@@ -68,14 +70,27 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
         "favor_recall": options.favor_recall,
         "with_metadata": False,
     }
-    fast = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=True, **settings)))
+    fast = paragraphs_of(_text(_extracted(tree, True, settings)))
     shape = Shape.of(fast, link_labels)
     if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
         return fast
-    thorough = paragraphs_of(_text(trafilatura.bare_extraction(tree, fast=False, **settings)))
+    thorough = paragraphs_of(_text(_extracted(tree, False, settings)))
     if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
         return thorough
     return fast
+
+
+def _extracted(tree: HtmlElement, fast: bool, settings: dict[str, Any]) -> Document | dict | None:
+    """trafilatura's ``bare_extraction`` of the page, in fast mode or not.
+
+    trafilatura reads nested lists (and a few other parts) with functions that call themselves: a page
+    nesting them some hundreds deep (unclosed <ul>s) runs out of Python's frames. Such a page is read
+    again with what lies deeper than MAX_NESTING levels unwrapped, its text kept at that depth.
+    """
+    try:
+        return trafilatura.bare_extraction(tree, fast=fast, **settings)
+    except RecursionError:
+        return trafilatura.bare_extraction(nesting_cut(tree, MAX_NESTING), fast=fast, **settings)
 
 
 def _text(document: Document | dict | None) -> str:

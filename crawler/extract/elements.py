@@ -120,9 +120,26 @@ def visible_text(element: HtmlElement) -> str:
         return ""
     if next(element.iter(*NOT_SHOWN), None) is None:
         return element.text_content()  # the common case: lxml looks for those tags, in one call
+    # A walk with a stack of its own, not a function calling itself: a page may nest elements deeper
+    # than Python's recursion limit. Each element entered, with its children still to come.
     parts = [element.text or ""]
-    for child in element:
-        parts += [visible_text(child), child.tail or ""]
+    entered: list[tuple[HtmlElement, Iterator[HtmlElement]]] = [(element, iter(element))]
+    while entered:
+        parent, children = entered[-1]
+        child = next(children, None)
+        if child is None:
+            entered.pop()
+            if entered:  # the tail of an element entered; the element's own is not its text
+                parts.append(parent.tail or "")
+            continue
+        if isinstance(child.tag, str) and child.tag not in NOT_SHOWN:
+            if next(child.iter(*NOT_SHOWN), None) is None:
+                parts.append(child.text_content())
+            else:
+                parts.append(child.text or "")
+                entered.append((child, iter(child)))
+                continue  # its tail once it is finished
+        parts.append(child.tail or "")
     return "".join(parts)
 
 

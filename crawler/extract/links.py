@@ -30,7 +30,10 @@ def links_in(root: etree._Element, url: str, html: str, encoding: str | None) ->
         if href.startswith(NOT_PAGE_SCHEMES):  # ("" and "#top" are links: to the page, or its <base>)
             continue
         if not href.isascii():  # percent-encoded as the browser would: in the page's own encoding
-            href = safe_url_string(href, encoding=encoding or "utf-8")
+            try:
+                href = safe_url_string(href, encoding=encoding or "utf-8")
+            except ValueError:  # an address that cannot be one ("http://[::1é"): a link to nowhere
+                continue
         link = normalized_or_none(href, base)
         if link is not None and is_fetchable(link):
             links[link] = None

@@ -304,15 +304,28 @@ def _headline_text(heading: HtmlElement) -> str:
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
 
 
-def _gather_headline(element: HtmlElement, top: bool, parts: list[str]) -> bool:
-    """Add the shown text of ``element`` (a heading, or a part of one) to ``parts``; whether a kicker was cut.
-    ``top``: the heading itself, or its only child (all the way down). (Not nested in its caller: a nested
-    function calling itself is a reference cycle, which keeps the page's tree alive until the garbage
-    collector finds it.)"""
+def _gather_headline(heading: HtmlElement, top: bool, parts: list[str]) -> bool:
+    """Add the shown text of ``heading`` (a heading, or a part of one) to ``parts``; whether a kicker was cut.
+    ``top``: the heading itself, or its only child (all the way down).
+
+    A walk with a stack of its own, in document order, not a function calling itself: a page may nest a
+    heading's parts deeper than Python's recursion limit. (Nor a nested function: one calling itself is a
+    reference cycle, which keeps the page's tree alive until the garbage collector finds it.)
+    """
     kicker_cut = False
-    if element.text:
-        parts.append(element.text)
-    for child in element:
+    if heading.text:
+        parts.append(heading.text)
+    # The elements entered and not finished: each with its children still to come and whether it is at the
+    # top. A child is decided on when reached, not when its parent is entered: a subtitle follows some headline.
+    entered: list[tuple[HtmlElement, Iterator[HtmlElement], bool]] = [(heading, iter(heading), top)]
+    while entered:
+        element, children, top = entered[-1]
+        child = next(children, None)
+        if child is None:
+            entered.pop()
+            if entered and element.tail:  # the heading's own tail is no part of it
+                parts.append(element.tail)
+            continue
         attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
         skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
         # Only a kicker that is followed by more of the heading: otherwise it is the headline. A
@@ -322,8 +335,10 @@ def _gather_headline(element: HtmlElement, top: bool, parts: list[str]) -> bool:
         kicker_cut = kicker_cut or bool(kicker)
         shown = isinstance(child.tag, str) and child.tag not in NOT_SHOWN
         if shown and not (skip or kicker or subtitle):
-            kicker_cut = _gather_headline(child, top and len(element) == 1, parts) or kicker_cut
-        if child.tail:
+            if child.text:
+                parts.append(child.text)
+            entered.append((child, iter(child), top and len(element) == 1))  # its tail when it is finished
+        elif child.tail:
             parts.append(child.tail)
     return kicker_cut
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -84,3 +85,21 @@ def _repaired_utf8(html: str, beginning: str) -> bytes:
             repaired = FAULTY_HTML.sub(r"\1>", repaired, count=1)
             break
     return data if repaired is html else repaired.encode("utf-8", "surrogatepass")
+
+
+def nesting_cut(tree: HtmlElement, levels: int) -> HtmlElement:
+    """A copy of ``tree`` in which the elements nested deeper than ``levels`` below it are unwrapped: their
+    text and tails stay where they were, inside the element at that depth."""
+    copied: HtmlElement = copy.deepcopy(tree)
+    deeper: list[HtmlElement] = []
+    below: list[tuple[HtmlElement, int]] = [(copied, 0)]  # a walk with a stack: the nesting is what is too deep
+    while below:
+        element, level = below.pop()
+        for child in element:
+            if isinstance(child.tag, str):
+                if level + 1 > levels:
+                    deeper.append(child)
+                below.append((child, level + 1))
+    for element in reversed(deeper):  # the innermost first: each is unwrapped with no element left inside it
+        element.drop_tag()
+    return copied

@@ -25,6 +25,7 @@ EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-"
 # A kicker before a headline in the structured title, written as a label with a colon ("Brexit: ...",
 # "Corona-Lockerungen: ..."); only believed when the page's <h1> is the rest.
 KICKER_BEFORE = re.compile(r"^[^:|]{2,40}:\s+(.{3,})$")
+MAX_KICKERS = 5  # "Sport: Football: Premier League: ...": kickers read before a headline, one after another
 MIN_HEADLINE_CHARS = 3
 # Exactly what str.isalnum() rejects (re's \w is isalnum() plus "_"); one regex pass, not a test per character.
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
@@ -266,14 +267,19 @@ def _cut_short(headline: str, heading: str) -> bool:
 def _edge_run_keys(text: str) -> set[str]:
     """The keys of a title and of each run of its parts from either end ('A | B | C': A, A B, B C, C),
     and of what follows a kicker ("Climate: Drilling until it gets hot": the part after the colon)."""
-    parts = split_title(text)
-    keys = {name_key(text)}
-    for cut in range(1, len(parts)):
-        keys.add(name_key(" ".join(parts[:cut])))
-        keys.add(name_key(" ".join(parts[cut:])))
-    kicked = KICKER_BEFORE.match(text)
-    if kicked:
-        keys |= _edge_run_keys(kicked.group(1))
+    keys: set[str] = set()
+    # Kicker after kicker in a loop, up to a few: a page's title may hold thousands of "Word: ", more than
+    # Python has frames for a function calling itself, and each costs a pass over the rest of the title.
+    for _ in range(MAX_KICKERS + 1):
+        parts = split_title(text)
+        keys.add(name_key(text))
+        for cut in range(1, len(parts)):
+            keys.add(name_key(" ".join(parts[:cut])))
+            keys.add(name_key(" ".join(parts[cut:])))
+        kicked = KICKER_BEFORE.match(text)
+        if kicked is None:
+            break
+        text = kicked.group(1)
     return keys
 
 
