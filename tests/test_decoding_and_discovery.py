@@ -120,6 +120,26 @@ def test_broken_feeds_yield_nothing_rather_than_fail():
     assert discovery.sitemap_entries(b"<urlset><url><loc>") == ("urlset", [])
 
 
+def test_listings_with_an_undeclared_prefix_or_a_reference_to_a_surrogate_are_read():
+    listed = discovery.Listed
+    # A feed that forgot its xmlns:rdf, and an item's dc:date without xmlns:dc: the recovering parser keeps
+    # the prefixes in the names, which lxml's QName refused (the feed's URLs were lost).
+    forgetful = RDF.replace(b' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"', b"").replace(
+        b"</link>", b"</link><dc:date>2026-03-01T09:30:00Z</dc:date>"
+    )
+    assert discovery.feed_entries(forgetful) == [
+        listed("https://x.org/c.html", "2026-03-01T09:30:00+00:00", "2026-03-01T09:30:00+00:00")
+    ]
+    # A character reference to a surrogate is kept by the parser as bytes no text can be read from.
+    surrogate = URLSET.replace(b"https://x.org/b.html", b"https://x.org/b&#xD800;.html").replace(
+        b"sitemap/0.9", b"sitemap/0.9&#55296;"
+    )
+    assert discovery.sitemap_entries(surrogate) == (
+        "urlset",
+        [listed("https://x.org/a.html", "2026-03-01T00:00:00+00:00"), listed("https://x.org/b.html")],
+    )
+
+
 def test_news_sitemap_publication_dates_and_unreadable_dates():
     news = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
       xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">

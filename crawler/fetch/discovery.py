@@ -20,6 +20,7 @@ FEED_ROOTS = {"rss", "feed", "rdf"}
 FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
 FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change, not the publication
 SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
+CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
 
 
@@ -92,7 +93,7 @@ def sitemap_entries(body: bytes) -> tuple[str, list[Listed]]:
     root = _xml_root(body)
     if root is None:
         return "urlset", []
-    kind = lxml.etree.QName(root).localname
+    kind = _local_name(root)
     entries = []
     for element in root.iter("{*}url", "{*}sitemap"):
         loc = element.find("{*}loc")
@@ -116,9 +117,9 @@ def feed_entries(body: bytes) -> list[Listed]:
         link = _feed_link(element)
         if link:
             stated = [
-                (lxml.etree.QName(child).localname, child.text)
+                (_local_name(child), child.text)
                 for child in element
-                if isinstance(child.tag, str) and lxml.etree.QName(child).localname in FEED_DATES
+                if isinstance(child.tag, str) and _local_name(child) in FEED_DATES
             ]
             dates = [listed_date(text) for _, text in stated]
             published = next((text for name, text in stated if name in FEED_PUBLISHED), None)
@@ -139,7 +140,7 @@ def _each_its_own_date(entries: list[Listed]) -> list[Listed]:
 
 def _feed_link(element: lxml.etree._Element) -> str | None:
     for child in element:
-        if not isinstance(child.tag, str) or lxml.etree.QName(child).localname != "link":
+        if not isinstance(child.tag, str) or _local_name(child) != "link":
             continue
         href = child.get("href")
         if href and child.get("rel", "alternate") == "alternate":
@@ -152,9 +153,25 @@ def _feed_link(element: lxml.etree._Element) -> str | None:
     return None
 
 
+def _without_surrogate(reference: re.Match[bytes]) -> bytes:
+    """A character reference as it is, but none to a surrogate ("&#xD800;"): the recovering parser keeps what it
+    names as bytes that are no UTF-8, and reading the text or name that holds them raises."""
+    digits = reference.group(1)
+    code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    return b"" if 0xD800 <= code <= 0xDFFF else reference.group(0)
+
+
+def _local_name(element: lxml.etree._Element) -> str:
+    """An element's name without its namespace, also where the prefix was never declared: the recovering
+    parser keeps it in the name ("rdf:RDF" of a feed that forgot its xmlns:rdf), which lxml's QName refuses."""
+    return str(element.tag).rpartition("}")[2].rpartition(":")[2]
+
+
 def _xml_root(body: bytes) -> lxml.etree._Element | None:
     # No entities, no network, no huge trees: a hostile sitemap costs no more than its bytes.
     parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    if b"&#" in body:
+        body = CHARACTER_REFERENCE.sub(_without_surrogate, body)
     try:
         return lxml.etree.parse(BytesIO(body), parser).getroot()
     except lxml.etree.XMLSyntaxError:
