@@ -11,6 +11,7 @@ import pytest
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.spidermiddlewares.referer import RefererMiddleware
@@ -211,6 +212,18 @@ def test_no_spider_callback_is_a_generator_returning_a_value():
     assert ("news", "parse") in generators
     returning = [where for where, function in generators.items() if is_generator_with_return_value(function)]
     assert returning == []
+
+
+def test_a_response_the_spider_fails_to_read_is_recorded_as_an_error_and_the_crawl_goes_on(caplog):
+    # Whatever goes wrong in reading a response (here a link depth another component set to text), its page
+    # gets a row saying so, rather than only a traceback in the log.
+    _, spider = crawler_with_spider()
+    url = f"{HERALD}/articles/a.html"
+    request = Request(url, meta={"link_depth": "one"})
+    response = HtmlResponse(url, body=b"<html><body><p>A story</p></body></html>", request=request)
+    records = list(spider.parse(response))
+    assert records[-1] == PageOutcome(url, 200, "error", "parse_failed", site="127.0.0.1:8371")
+    assert "could not read" in caplog.text and "TypeError" in caplog.text
 
 
 def test_the_crawl_stats_take_calls_without_scrapys_per_call_wrapper():

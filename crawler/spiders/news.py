@@ -233,6 +233,16 @@ class NewsSpider(Spider):
 
     # -- what came back ------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
+        try:
+            yield from self._read(response)
+        except Exception:
+            # Whatever a response holds, its page is recorded and the crawl goes on: a defect in reading it
+            # is logged with its traceback, and the page kept as an error, not left out of the pages table.
+            self.logger.exception("could not read %s", response.url)
+            url = normalize_url(response.url)
+            yield PageOutcome(url, response.status, "error", "parse_failed", site=self._site_name(url))
+
+    def _read(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
         url = normalize_url(response.url)
         link_depth = response.meta.get("link_depth", 0)
         site = self._site_name(url)
