@@ -20,7 +20,7 @@ FEED_ROOTS = {"rss", "feed", "rdf"}
 FEED_DATES = {"pubDate", "updated", "published", "date"}  # RSS 2.0, Atom, RSS 1.0 (dc:date)
 FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change, not the publication
 SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
-CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")  # "&#xD800;", "&#55296;"
 DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
 
 

@@ -239,7 +239,7 @@ class NewsSpider(Spider):
             # Whatever a response holds, its page is recorded and the crawl goes on: a defect in reading it
             # is logged with its traceback, and the page kept as an error, not left out of the pages table.
             self.logger.exception("could not read %s", response.url)
-            url = normalize_url(response.url)
+            url = normalized_or_none(response.url) or response.url  # the defect may be in its address
             yield PageOutcome(url, response.status, "error", "parse_failed", site=self._site_name(url))
 
     def _read(self, response: Response) -> Iterator[Request | FetchedPage | PageOutcome | SeenAgain]:
