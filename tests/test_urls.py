@@ -19,6 +19,7 @@ from crawler.urls import (
     normal_by_characters,
     normalize_url,
     normalized_by_parts,
+    normalized_or_none,
     scope_key,
     site_of,
 )
@@ -163,6 +164,28 @@ def test_what_the_characters_of_an_address_say_is_what_normalising_it_part_by_pa
         normal_by_characters("https://news.example/a?z=1&utm_source=x&b=&a#top") == "https://news.example/a?a=&b=&z=1"
     )
     assert normal_by_characters("https://news.example") == "https://news.example/"
+
+
+def test_any_address_a_page_may_hold_is_normalised_or_refused_without_an_error():
+    # Links are whatever a page's author typed: brackets, ports that are none, encodings, controls, other
+    # scripts. normalized_or_none answers None for what is no address; what it answers, the crawl asks the
+    # site and the fetchability of without a second thought.
+    pieces = [
+        "http://", "https://", "//", "/", "..", ".", "?", "#", "&", "=", ";", ":", "@", "[", "]", "::1", "%", "%zz",
+        "%2F", "\x00", " ", "\t", "\n", "é", "\u200b", "\ud800", "ß", "ｆ", "xn--", "-", "99999", ":0", ":65536",
+        "javascript:", "\\", "\uff0e", "localhost", "1.2.3.4", "[v1.x]", "utm_source=1", "€", "www.", "\u2028",
+    ]  # fmt: skip
+    bases = [None, "http://a.example/x/y.html", "https://user:pw@host.example:443/p;q?a=1#f", "http://[::1]:8080/a"]
+    rng = random.Random(7)
+    normalised = 0
+    for _ in range(20000):
+        typed = rng.choice(["", "http://", "https://"]) + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        url = normalized_or_none(typed, rng.choice(bases))
+        if url is not None:
+            normalised += 1
+            site_of(url)
+            is_fetchable(url)
+    assert normalised > 5000
 
 
 def test_a_path_on_the_page_s_host_joins_as_urljoin_joins_it():
