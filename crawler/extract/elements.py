@@ -113,34 +113,43 @@ def _inside_head(element: HtmlElement) -> bool:
 NOT_SHOWN = frozenset(("script", "style", "noscript", "template"))
 
 
-def visible_text(element: HtmlElement) -> str:
-    """The text ``element`` shows: ``text_content()`` without what the ``NOT_SHOWN`` elements inside it hold
-    (their tails are shown), and none for such an element itself or a comment."""
-    if not isinstance(element.tag, str) or element.tag in NOT_SHOWN:
-        return ""
-    if next(element.iter(*NOT_SHOWN), None) is None:
-        return element.text_content()  # the common case: lxml looks for those tags, in one call
-    # A walk with a stack of its own, not a function calling itself: a page may nest elements deeper
-    # than Python's recursion limit. Each element entered, with its children still to come.
-    parts = [element.text or ""]
-    entered: list[tuple[HtmlElement, Iterator[HtmlElement]]] = [(element, iter(element))]
+def text_pieces(root: HtmlElement, enter: Callable[[HtmlElement], bool]) -> Iterator[str]:
+    """The text pieces of ``root`` in document order: its text, then for each child its pieces the same way if
+    ``enter(child)``, and its tail either way (``root``'s own tail is no part of it). Only pieces with text.
+
+    ``enter`` is asked when the child is reached, after the pieces before it were given. A walk with a stack of
+    its own, not a function calling itself: a page may nest elements deeper than Python's recursion limit.
+    """
+    if root.text:
+        yield root.text
+    entered: list[tuple[HtmlElement, Iterator[HtmlElement]]] = [(root, iter(root))]  # with children still to come
     while entered:
         parent, children = entered[-1]
         child = next(children, None)
         if child is None:
             entered.pop()
-            if entered:  # the tail of an element entered; the element's own is not its text
-                parts.append(parent.tail or "")
-            continue
-        if isinstance(child.tag, str) and child.tag not in NOT_SHOWN:
-            if next(child.iter(*NOT_SHOWN), None) is None:
-                parts.append(child.text_content())
-            else:
-                parts.append(child.text or "")
-                entered.append((child, iter(child)))
-                continue  # its tail once it is finished
-        parts.append(child.tail or "")
-    return "".join(parts)
+            if entered and parent.tail:
+                yield parent.tail
+        elif enter(child):
+            if child.text:
+                yield child.text
+            entered.append((child, iter(child)))  # its tail once it is finished
+        elif child.tail:
+            yield child.tail
 
 
-__all__ = ["NOT_SHOWN", "PageElements", "visible_text"]
+def _shown(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag not in NOT_SHOWN
+
+
+def visible_text(element: HtmlElement) -> str:
+    """The text ``element`` shows: ``text_content()`` without what the ``NOT_SHOWN`` elements inside it hold
+    (their tails are shown), and none for such an element itself or a comment."""
+    if not _shown(element):
+        return ""
+    if next(element.iter(*NOT_SHOWN), None) is None:
+        return element.text_content()  # the common case: lxml looks for those tags, in one call
+    return "".join(text_pieces(element, _shown))
+
+
+__all__ = ["NOT_SHOWN", "PageElements", "text_pieces", "visible_text"]

@@ -23,7 +23,7 @@ from crawler.extract.byline_lines import byline_line_author
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
 from crawler.extract.dates import modified_date, published_date
-from crawler.extract.elements import NOT_SHOWN, PageElements, visible_text
+from crawler.extract.elements import NOT_SHOWN, PageElements, text_pieces, visible_text
 from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
 from crawler.extract.terms import kind_links, linked_terms
@@ -298,48 +298,38 @@ def _headline_text(heading: HtmlElement) -> str:
     """An <h1>'s headline: its words, without a kicker above it, a subtitle after it or text meant for
     screen readers."""
     parts: list[str] = []
-    kicker_cut = _gather_headline(_marked_headline(heading), True, parts)
+    kicker_cut = _gather_headline(_marked_headline(heading), parts)
     text = clean("".join(_spaced(parts)))
     # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
 
 
-def _gather_headline(heading: HtmlElement, top: bool, parts: list[str]) -> bool:
-    """Add the shown text of ``heading`` (a heading, or a part of one) to ``parts``; whether a kicker was cut.
-    ``top``: the heading itself, or its only child (all the way down).
-
-    A walk with a stack of its own, in document order, not a function calling itself: a page may nest a
-    heading's parts deeper than Python's recursion limit. (Nor a nested function: one calling itself is a
-    reference cycle, which keeps the page's tree alive until the garbage collector finds it.)
-    """
+def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
+    """Add the shown text of ``heading`` (a heading, or a part of one) to ``parts``; whether a kicker was cut."""
     kicker_cut = False
-    if heading.text:
-        parts.append(heading.text)
-    # The elements entered and not finished: each with its children still to come and whether it is at the
-    # top. A child is decided on when reached, not when its parent is entered: a subtitle follows some headline.
-    entered: list[tuple[HtmlElement, Iterator[HtmlElement], bool]] = [(heading, iter(heading), top)]
-    while entered:
-        element, children, top = entered[-1]
-        child = next(children, None)
-        if child is None:
-            entered.pop()
-            if entered and element.tail:  # the heading's own tail is no part of it
-                parts.append(element.tail)
-            continue
+    # Whether an element entered is at the top: the heading, or its only child (all the way down).
+    tops = {heading: True}
+
+    def headline_part(child: HtmlElement) -> bool:
+        nonlocal kicker_cut
+        parent = child.getparent()
+        top = tops[parent]
         attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
         skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
-        # Only a kicker that is followed by more of the heading: otherwise it is the headline. A
-        # part marked as a subtitle after the headline is its deck ("<small class="article-subtitle">").
+        # Only a kicker that is followed by more of the heading: otherwise it is the headline. A part marked as
+        # a subtitle after the headline (decided when reached: after some of it) is its deck
+        # ("<small class="article-subtitle">").
         kicker = top and (child.tag == "small" or _KICKER.search(attributes)) and _rest_of(child)
         subtitle = top and not kicker and _SUBTITLE.search(attributes) and "".join(parts).strip()
         kicker_cut = kicker_cut or bool(kicker)
         shown = isinstance(child.tag, str) and child.tag not in NOT_SHOWN
         if shown and not (skip or kicker or subtitle):
-            if child.text:
-                parts.append(child.text)
-            entered.append((child, iter(child), top and len(element) == 1))  # its tail when it is finished
-        elif child.tail:
-            parts.append(child.tail)
+            tops[child] = top and len(parent) == 1
+            return True
+        return False
+
+    for piece in text_pieces(heading, headline_part):
+        parts.append(piece)  # one at a time: a subtitle is told by the pieces before it
     return kicker_cut
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.elements import NOT_SHOWN
+from crawler.extract.elements import NOT_SHOWN, text_pieces
 from crawler.extract.results import Teaser
 from crawler.extract.words import WORD, clean
 from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalized_or_none
@@ -325,40 +324,24 @@ class _TeaserFinder:
 
     def _blurb_and_labels(self, container: HtmlElement, headline: HtmlElement) -> tuple[str, tuple[str, ...]]:
         """The text of the teaser's container without its headline, and its short parts (a section name, badge
-        or time stamp), which are no part of the blurb.
-
-        A walk with a stack of its own, in document order, not a function calling itself: a page may nest a
-        container's parts deeper than Python's recursion limit. (Nor a nested function: one calling itself is
-        a reference cycle, which keeps the finder and with it the page's tree alive until the garbage
-        collector finds it.)
-        """
+        or time stamp), which are no part of the blurb."""
         if container is headline or container.tag in SKIPPED:
             return "", ()  # a headline link that is all of its item: no blurb
-        parts: list[str] = [container.text] if container.text else []
         labels: list[str] = []
-        # The elements taken in and not finished, each with its children still to come.
-        entered: list[tuple[HtmlElement, Iterator[HtmlElement]]] = [(container, iter(container))]
-        while entered:
-            parent, children = entered[-1]
-            element = next(children, None)
-            if element is None:
-                entered.pop()
-                if entered and parent.tail:  # the container's own tail is no part of it
-                    parts.append(parent.tail)
-                continue
-            if element is not headline and isinstance(element.tag, str) and element.tag not in SKIPPED:
-                own = self.text(element)
-                is_meta = element.tag == "time" or META_CLASS.search(element.get("class", "")) is not None
-                if own and (is_meta or words(own) <= MAX_LABEL_WORDS) and element.tag != "p":
-                    labels.append(own)  # a section name, badge or time stamp: not part of the blurb
-                else:
-                    if element.text:
-                        parts.append(element.text)
-                    entered.append((element, iter(element)))
-                    continue  # its tail once it is finished
-            if element.tail:
-                parts.append(element.tail)
-        return clean(" ".join(parts)), tuple(dict.fromkeys(labels))
+
+        def blurb_part(element: HtmlElement) -> bool:
+            if element is headline or not isinstance(element.tag, str) or element.tag in SKIPPED:
+                return False
+            own = self.text(element)
+            is_meta = element.tag == "time" or META_CLASS.search(element.get("class", "")) is not None
+            if own and (is_meta or words(own) <= MAX_LABEL_WORDS) and element.tag != "p":
+                labels.append(own)  # a section name, badge or time stamp: not part of the blurb
+                return False
+            return True
+
+        # (A function nested here that calls itself would be a reference cycle, keeping the finder and the page's
+        # tree alive until the garbage collector finds it; this one does not.)
+        return clean(" ".join(text_pieces(container, blurb_part))), tuple(dict.fromkeys(labels))
 
     def _block_labels(self, items: set[HtmlElement]) -> dict[HtmlElement, str]:
         """For each teaser, the nearest heading before it within a few levels up that is no teaser's own.
