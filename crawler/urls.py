@@ -16,6 +16,8 @@ TRACKING_PARAM = re.compile(
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
 FETCHABLE_SCHEMES = ("http", "https")
+# A host's full stops: IDNA spells the ideographic and full-width ones (in "example。org") as ".".
+HOST_FULL_STOPS = ".\u3002\uff0e\uff61"
 # Links that lead to no page: a script, an e-mail, a phone number, inline data.
 NOT_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
 
@@ -39,6 +41,7 @@ def forget_spellings() -> None:
 
 
 _HOST_END = re.compile(r"[/?#]")  # what ends an address's host (and port, and user)
+_QUERY_OR_FRAGMENT = re.compile(r"[?#]")
 
 
 def _joined(base: str, url: str) -> str:
@@ -112,14 +115,24 @@ def normal_by_characters(url: str) -> str | None:
 
 def normalized_by_parts(url: str) -> str:
     """An absolute URL normalised part by part (scheme, host, port, path, query), whatever its spelling."""
+    # A backslash before the query is a slash to browsers, and to w3lib's canonicalising below: made one
+    # first, so the host is the one they would ask ("http://a.example\\b/" is a.example's page /b/).
+    query_at = _QUERY_OR_FRAGMENT.search(url)
+    cut = query_at.start() if query_at else len(url)
+    url = url[:cut].replace("\\", "/") + url[cut:]
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
+    host = (parts.hostname or "").rstrip(HOST_FULL_STOPS)
+    if not host and scheme in FETCHABLE_SCHEMES:  # no page ("https:///a", "https://../a"): is_fetchable refuses
+        # it. Not canonicalised, nor put together by urlunsplit: both take a path's "//x" for a host, and
+        # normalising what this returns must change nothing.
+        path = parts.path if parts.path.startswith("/") else "/" + parts.path
+        return (f"{scheme}://{path}" + (f"?{parts.query}" if parts.query else "")).strip()
     try:
         port = parts.port
     except ValueError:  # no port ("x.org:99999", "a:b:c"): kept as written, not dropped, which would name the
         # host's default port, another page. is_fetchable refuses the URL; w3lib would refuse to canonicalise it.
-        return urlunsplit((scheme, parts.netloc.rpartition("@")[2].lower(), parts.path or "/", parts.query, ""))
+        return urlunsplit((scheme, parts.netloc.rpartition("@")[2].lower(), parts.path or "/", parts.query, "")).strip()
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
         netloc = f"[{host}]" + netloc[len(host) :]

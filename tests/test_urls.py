@@ -169,7 +169,8 @@ def test_what_the_characters_of_an_address_say_is_what_normalising_it_part_by_pa
 def test_any_address_a_page_may_hold_is_normalised_or_refused_without_an_error():
     # Links are whatever a page's author typed: brackets, ports that are none, encodings, controls, other
     # scripts. normalized_or_none answers None for what is no address; what it answers, the crawl asks the
-    # site and the fetchability of without a second thought.
+    # site and the fetchability of without a second thought, and an http(s) address normalises again (a
+    # redirect's hops, a response's address) to the same spelling.
     pieces = [
         "http://", "https://", "//", "/", "..", ".", "?", "#", "&", "=", ";", ":", "@", "[", "]", "::1", "%", "%zz",
         "%2F", "\x00", " ", "\t", "\n", "é", "\u200b", "\ud800", "ß", "ｆ", "xn--", "-", "99999", ":0", ":65536",
@@ -185,6 +186,8 @@ def test_any_address_a_page_may_hold_is_normalised_or_refused_without_an_error()
             normalised += 1
             site_of(url)
             is_fetchable(url)
+            if url.startswith(("http://", "https://")):  # one spelling: normalising it again changes nothing
+                assert normalize_url(url) == url, typed
     assert normalised > 5000
 
 
