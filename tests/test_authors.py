@@ -118,6 +118,20 @@ def test_a_user_name_and_a_site_name_are_given_as_the_page_writes_them():
     assert tidy_authors("Ann Example", URL, SITE, addresses) == "Ann Example"
 
 
+def test_a_user_name_keeps_the_figures_trafilatura_cuts_it_at():
+    # trafilatura cuts a name at its first figure: "Bo2man" comes out as "Bo".
+    assert tidy_authors("Bo", URL, SITE, ["Author: Bo2man am 29.12.2010, 13:36 Uhr"]) == "Bo2man"
+    assert tidy_authors("Happyface", URL, SITE, ['{"author": {"name": "happyface313"}}']) == "happyface313"
+    # Only a word of its own: not an address, a file's name, a hyphenated word, or figures after a space.
+    others = ["https://x.example/tim3/", "tim@x.example", "tim2020.jpg", "pic-tim2", "Tim 2 comments"]
+    assert tidy_authors("Tim", URL, SITE, others) == "Tim"
+
+
+def test_a_user_name_with_figures_is_read_from_a_page():
+    html = page('<meta name="x" content="1">', '<div class="byline">Author: <b>Bo2man</b> am 29.12.2010</div>')
+    assert read_metadata(parse_html(html), URL).author == "Bo2man"
+
+
 def page(head: str, body: str = "") -> str:
     return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
 

@@ -137,9 +137,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if not _is_job_title(n)] or names
     if not names:
         return None
-    if any(len(n.split()) > 1 for n in names):  # only then are the page's strings read
-        sources = list(sources)
-        names = [_as_written(n, sources) for n in names]
+    sources = list(sources)
+    names = [_as_written(n, sources) for n in names]
     return "; ".join(dict.fromkeys(names))
 
 
@@ -247,10 +246,11 @@ def _has_initials(name: str) -> bool:
 
 def _as_written(name: str, sources: list[str]) -> str:
     """The name as the page writes it: initials with their full stops ("Leah C. Stokes"), a user name's
-    words joined by "_" or "." ("Herr_Rein", "Isabella.DiBiase"; trafilatura makes them spaces)."""
+    words joined by "_" or "." ("Herr_Rein", "Isabella.DiBiase"; trafilatura makes them spaces), a user
+    name with its figures ("Bo2man", "happyface313"; trafilatura cuts a name at its first figure)."""
     words = name.split()
     if len(words) < 2:
-        return name
+        return _with_its_figures(name, sources)
     initials = _has_initials(name)
     # Initials are matched in any case (trafilatura capitalises them); other names as spelt, so a
     # substring test passes over the sources that do not hold them before any pattern is built.
@@ -264,4 +264,20 @@ def _as_written(name: str, sources: list[str]) -> str:
         found = written.search(source)
         if found:
             return " ".join(found.group(0).split())
+    return name
+
+
+def _with_its_figures(name: str, sources: list[str]) -> str:
+    """A one-word name as a source writes it with the figures and letters run on after it, the user name
+    trafilatura cut at its first figure ("Bo" of "Bo2man"); else as it is."""
+    folded = name.casefold()
+    holding = [s for s in sources if folded in s.casefold()]  # most pages: none, and no pattern is built
+    if not holding:
+        return name
+    # A word of its own: not part of an address, a file's name ("tim2020.jpg") or a hyphenated word.
+    written = re.compile(rf"(?<![\w@./-]){re.escape(name)}\d\w*(?![\w@./-])", re.IGNORECASE)
+    for source in holding:
+        found = written.search(source)
+        if found:
+            return found.group(0)
     return name
