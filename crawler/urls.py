@@ -132,6 +132,7 @@ def normalized_by_parts(url: str) -> str:
         port = parts.port
     except ValueError:  # no port ("x.org:99999", "a:b:c"): kept as written, not dropped, which would name the
         # host's default port, another page. is_fetchable refuses the URL; w3lib would refuse to canonicalise it.
+        # Stripped as normalize_url strips what it is given ("x.org:99999/a\u2028#f" ends in a space once cut).
         return urlunsplit((scheme, parts.netloc.rpartition("@")[2].lower(), parts.path or "/", parts.query, "")).strip()
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
