@@ -103,6 +103,30 @@ def test_teasers_over_the_limit_are_left_out_but_still_cut_from_the_text():
     assert limited.article.text == unlimited.article.text and limited.removed == unlimited.removed
 
 
+def test_an_archive_of_every_story_is_a_listing_whose_text_is_not_read():
+    # 6,000 teasers, each a headline and a blurb, below a story: an archive page, read in a second, its
+    # teasers and links kept (trafilatura alone took 20 s on 20,000, past the time a page may take).
+    story = "<p>" + "The council voted on the tunnel after years of debate and the mayor spoke. " * 5 + "</p>"
+
+    def archive(teasers: int) -> bytes:
+        items = "".join(
+            f'<div class="teaser"><a href="/story-{n}.html"><h3>Story number {n} about the harbour</h3></a>'
+            f"<p>A short blurb about story {n} and the council.</p></div>"
+            for n in range(teasers)
+        )
+        return f'<html><body><h1>Archive</h1>{story * 5}<div id="all">{items}</div></body></html>'.encode()
+
+    page = extract_page(archive(6000), f"{BASE}/archive.html", list_links=True)
+    assert (page.kind, page.reason, page.article) == ("listing", "listing", None)
+    assert len(page.teasers) == ExtractOptions().max_teasers and page.teasers_over_limit == 6000 - len(page.teasers)
+    assert page.teasers[0].url == f"{BASE}/story-0.html" and len(page.links or []) == 6000
+    assert "text" not in page.cpu_s  # trafilatura never ran
+    # With fewer teasers the same page's text is read, its story an article.
+    fewer = extract_page(archive(100), f"{BASE}/archive.html")
+    assert "text" in fewer.cpu_s and len(fewer.teasers) == 100
+    assert fewer.article is not None and "mayor spoke" in fewer.article.text
+
+
 def test_listing_and_pages_without_an_article():
     assert extract_page(demo_page("/index.html"), f"{BASE}/").kind == "listing"
     assert extract_page(demo_page("/section/world.html"), f"{BASE}/section/world.html").reason == "listing"

@@ -26,6 +26,10 @@ from crawler.urls import scope_key
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
+# A page showing this many teasers is an archive of every story, a listing whatever else it holds (the
+# corpus's most on an article page: 431). Its text is not read: trafilatura took 20 s on one of 20,000,
+# past EXTRACT_TIMEOUT, and the page was lost with the links a deeper crawl would follow.
+ARCHIVE_TEASERS = 5000
 LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is an index page
 # The last segment of a URL path that names a site's service pages rather than a story. ("About us"
 # pages are prose the site wrote about itself, and stay articles.)
@@ -90,6 +94,13 @@ def extract_page(
         laps.done("links")
     teasers = find_teasers(tree, url)
     laps.done("teasers")
+    # All of them cut teaser lines from the text and make a listing; only so many are kept for the store:
+    # storing a teaser means looking up its near-duplicates, and an archive page listing every story of a
+    # site (20,000 teasers) would hold the writer, and the downloads with it, for many seconds.
+    kept = teasers[: options.max_teasers]
+    over_limit = len(teasers) - len(kept)
+    if len(teasers) >= ARCHIVE_TEASERS:
+        return PageExtraction("listing", "listing", None, kept, [], encoding, links, laps.seconds, over_limit)
     metadata = MetadataReader(tree, url, listed_published)
     title = metadata.title
     laps.done("metadata")
@@ -97,11 +108,6 @@ def extract_page(
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
-    # All of them cut teaser lines from the text and make a listing; only so many are kept for the store:
-    # storing a teaser means looking up its near-duplicates, and an archive page listing every story of a
-    # site (20,000 teasers) would hold the writer, and the downloads with it, for many seconds.
-    kept = teasers[: options.max_teasers]
-    over_limit = len(teasers) - len(kept)
     if not text or count_words(text) < options.min_words:
         kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
         return PageExtraction(kind, reason, None, kept, removed, encoding, links, laps.seconds, over_limit)
