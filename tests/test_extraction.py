@@ -127,6 +127,16 @@ def test_an_archive_of_every_story_is_a_listing_whose_text_is_not_read():
     assert fewer.article is not None and "mayor spoke" in fewer.article.text
 
 
+def test_a_page_long_site_map_is_no_article_and_its_text_is_not_read():
+    # 25,000 links, one after another, below a story: a site map, not the story's page.
+    story = "<p>" + "The council voted on the tunnel after years of debate and the mayor spoke. " * 5 + "</p>"
+    links = " ".join(f'<a href="/story-{n}.html">Story {n}</a>' for n in range(25000))
+    html = f"<html><body><h1>All our stories</h1>{story * 5}<p>{links}</p></body></html>".encode()
+    page = extract_page(html, f"{BASE}/sitemap.html", list_links=True)
+    assert (page.kind, page.reason, page.article) == ("skipped", "no_article", None)
+    assert len(page.links or []) == 25000 and "text" not in page.cpu_s
+
+
 def test_listing_and_pages_without_an_article():
     assert extract_page(demo_page("/index.html"), f"{BASE}/").kind == "listing"
     assert extract_page(demo_page("/section/world.html"), f"{BASE}/section/world.html").reason == "listing"

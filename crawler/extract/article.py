@@ -26,10 +26,13 @@ from crawler.urls import scope_key
 from dedup.shingles import normalize_text
 
 MIN_LISTING_TEASERS = 3
-# A page showing this many teasers is an archive of every story, a listing whatever else it holds (the
-# corpus's most on an article page: 431). Its text is not read: trafilatura took 20 s on one of 20,000,
-# past EXTRACT_TIMEOUT, and the page was lost with the links a deeper crawl would follow.
+# A page showing this many teasers, or holding this many links, is an index of a site's stories (an
+# archive of every story, a page-long site map), whatever else it holds: the corpus's article pages show
+# at most 431 teasers and hold at most 2,215 links. Its text is not read: trafilatura took 20 s on 20,000
+# teasers and 22 s on 100,000 links, past EXTRACT_TIMEOUT, and the page was lost with the links a deeper
+# crawl would follow.
 ARCHIVE_TEASERS = 5000
+INDEX_LINKS = 20000
 LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is an index page
 # The last segment of a URL path that names a site's service pages rather than a story. ("About us"
 # pages are prose the site wrote about itself, and stay articles.)
@@ -99,12 +102,15 @@ def extract_page(
     # site (20,000 teasers) would hold the writer, and the downloads with it, for many seconds.
     kept = teasers[: options.max_teasers]
     over_limit = len(teasers) - len(kept)
-    if len(teasers) >= ARCHIVE_TEASERS:
-        return PageExtraction("listing", "listing", None, kept, [], encoding, links, laps.seconds, over_limit)
+    labels, link_count = _link_labels(tree)
+    laps.done("cleaning")
+    if len(teasers) >= ARCHIVE_TEASERS or link_count >= INDEX_LINKS:
+        kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
+        return PageExtraction(kind, reason, None, kept, [], encoding, links, laps.seconds, over_limit)
     metadata = MetadataReader(tree, url, listed_published)
     title = metadata.title
     laps.done("metadata")
-    text, removed = _article_text(tree, url, teasers, title, options, laps)
+    text, removed = _article_text(tree, url, teasers, title, labels, options, laps)
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
@@ -123,11 +129,16 @@ def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAU
 
 
 def _article_text(
-    tree: HtmlElement, url: str, teasers: list[Teaser], title: str | None, options: ExtractOptions, laps: _Laps
+    tree: HtmlElement,
+    url: str,
+    teasers: list[Teaser],
+    title: str | None,
+    labels: set[str],
+    options: ExtractOptions,
+    laps: _Laps,
 ) -> tuple[str, list[tuple[str, str]]]:
-    """The story's text with teasers and furniture cut out (empty when there is none), and what was cut."""
-    labels = _link_labels(tree)
-    laps.done("cleaning")
+    """The story's text with teasers and furniture cut out (empty when there is none), and what was cut.
+    ``labels``: the page's link labels (:func:`_link_labels`)."""
     paragraphs = extract_body(tree, url, options, labels)
     laps.done("text")
     if not paragraphs:
@@ -224,18 +235,21 @@ def strip_teasers(
     return kept, removed
 
 
-def _link_labels(tree: HtmlElement) -> set[str]:
-    """The words of every link on the page: a paragraph that is one of them is a link label."""
+def _link_labels(tree: HtmlElement) -> tuple[set[str], int]:
+    """The words of every link on the page (a paragraph that is one of them is a link label), and how
+    many links it holds."""
     # Each distinct text keyed once (menus repeat links), and a link without child elements read
     # without itertext: 1.4 -> 0.8 ms a page.
     texts = set()
+    links = 0
     for a in tree.iter("a"):
+        links += 1
         text = " ".join(a.itertext()) if len(a) else a.text
         if text:
             texts.add(text)
     labels = {label_key(text) for text in texts}
     labels.discard("")
-    return labels
+    return labels, links
 
 
 def _mostly_links(labels: set[str], paragraphs: list[str]) -> bool:
