@@ -114,7 +114,16 @@ def normal_by_characters(url: str) -> str | None:
 
 
 def normalized_by_parts(url: str) -> str:
-    """An absolute URL normalised part by part (scheme, host, port, path, query), whatever its spelling."""
+    """An absolute URL normalised part by part (scheme, host, port, path, query), whatever its spelling.
+    ValueError for what is no address, also once normalised: a user name taken off may leave an address
+    with one bracket ("https://[v1.x]@h.example:0]]" would be "https://h.example:0]]/", which no URL parser
+    reads)."""
+    normal = _spelt_by_parts(url)
+    urlsplit(normal)  # raises ValueError where it cannot be read again
+    return normal
+
+
+def _spelt_by_parts(url: str) -> str:
     # A backslash before the query is a slash to browsers, and to w3lib's canonicalising below: made one
     # first, so the host is the one they would ask ("http://a.example\\b/" is a.example's page /b/).
     query_at = _QUERY_OR_FRAGMENT.search(url)
@@ -123,17 +132,19 @@ def normalized_by_parts(url: str) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(HOST_FULL_STOPS)
+    # Where the address is kept as written, its query and its end are stripped as normalize_url strips what it
+    # is given (a fragment cut off can leave a space before it), so that normalising it again changes nothing.
     if not host and scheme in FETCHABLE_SCHEMES:  # no page ("https:///a", "https://../a"): is_fetchable refuses
-        # it. Not canonicalised, nor put together by urlunsplit: both take a path's "//x" for a host, and
-        # normalising what this returns must change nothing.
+        # it. Not canonicalised, nor put together by urlunsplit: both take a path's "//x" for a host.
         path = parts.path if parts.path.startswith("/") else "/" + parts.path
-        return (f"{scheme}://{path}" + (f"?{parts.query}" if parts.query else "")).strip()
+        query = parts.query.strip()
+        return (f"{scheme}://{path}" + (f"?{query}" if query else "")).strip()
     try:
         port = parts.port
     except ValueError:  # no port ("x.org:99999", "a:b:c"): kept as written, not dropped, which would name the
         # host's default port, another page. is_fetchable refuses the URL; w3lib would refuse to canonicalise it.
-        # Stripped as normalize_url strips what it is given ("x.org:99999/a\u2028#f" ends in a space once cut).
-        return urlunsplit((scheme, parts.netloc.rpartition("@")[2].lower(), parts.path or "/", parts.query, "")).strip()
+        netloc = parts.netloc.rpartition("@")[2].lower()
+        return urlunsplit((scheme, netloc, parts.path or "/", parts.query.strip(), "")).strip()
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
         netloc = f"[{host}]" + netloc[len(host) :]

@@ -189,6 +189,15 @@ def test_any_address_a_page_may_hold_is_normalised_or_refused_without_an_error()
             if url.startswith(("http://", "https://")):  # one spelling: normalising it again changes nothing
                 assert normalize_url(url) == url, typed
     assert normalised > 5000
+    # Found by longer runs of the same pieces: each was normalised to an address that could not be read
+    # again, or that normalised to another.
+    for typed in [
+        "https://..\\/:-1]http://", "http:///\\_::1=&=", "http://? #!ß%", "http://javascript:http://éjavascript:?\u2028#!?",
+        "http://%\uff0e/%2F%2F\n:0", "https://[v1.x]@h.example:0]]",
+    ]:  # fmt: skip
+        url = normalized_or_none(typed)
+        if url is not None:
+            assert site_of(url) is not None and normalize_url(url) == url, typed
 
 
 def test_a_path_on_the_page_s_host_joins_as_urljoin_joins_it():
