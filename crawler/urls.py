@@ -132,19 +132,14 @@ def _spelt_by_parts(url: str) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(HOST_FULL_STOPS)
-    # Where the address is kept as written, its query and its end are stripped as normalize_url strips what it
-    # is given (a fragment cut off can leave a space before it), so that normalising it again changes nothing.
     if not host and scheme in FETCHABLE_SCHEMES:  # no page ("https:///a", "https://../a"): is_fetchable refuses
-        # it. Not canonicalised, nor put together by urlunsplit: both take a path's "//x" for a host.
-        path = parts.path if parts.path.startswith("/") else "/" + parts.path
-        query = parts.query.strip()
-        return (f"{scheme}://{path}" + (f"?{query}" if query else "")).strip()
+        # it. Not canonicalised: w3lib would take a path's "//x" for a host.
+        return _kept_as_written(scheme, "", parts.path, parts.query)
     try:
         port = parts.port
     except ValueError:  # no port ("x.org:99999", "a:b:c"): kept as written, not dropped, which would name the
         # host's default port, another page. is_fetchable refuses the URL; w3lib would refuse to canonicalise it.
-        netloc = parts.netloc.rpartition("@")[2].lower()
-        return urlunsplit((scheme, netloc, parts.path or "/", parts.query.strip(), "")).strip()
+        return _kept_as_written(scheme, parts.netloc.rpartition("@")[2].lower(), parts.path, parts.query)
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if ":" in host and not host.startswith("["):
         netloc = f"[{host}]" + netloc[len(host) :]
@@ -153,6 +148,15 @@ def _spelt_by_parts(url: str) -> str:
     )
     path = parts.path or "/"
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+
+
+def _kept_as_written(scheme: str, netloc: str, path: str, query: str) -> str:
+    """An address put back together from its parts as they are written (not by urlunsplit, which takes a path's
+    "//x" for a host where there is none). Its query and its end are stripped as normalize_url strips what it is
+    given (a fragment cut off can leave a space before it): normalising it again changes nothing."""
+    path = path if path.startswith("/") else "/" + path
+    query = query.strip()
+    return ((f"{scheme}:" if scheme else "") + f"//{netloc}{path}" + (f"?{query}" if query else "")).strip()
 
 
 @lru_cache(maxsize=65536)  # the writer asks for it for every teaser's link, the spider for every page's links

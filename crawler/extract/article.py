@@ -105,8 +105,7 @@ def extract_page(
     labels, link_count = _link_labels(tree)
     laps.done("cleaning")
     if len(teasers) >= ARCHIVE_TEASERS or link_count >= INDEX_LINKS:
-        kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
-        return PageExtraction(kind, reason, None, kept, [], encoding, links, laps.seconds, over_limit)
+        return PageExtraction(*_no_article(teasers), None, kept, [], encoding, links, laps.seconds, over_limit)
     metadata = MetadataReader(tree, url, listed_published)
     title = metadata.title
     laps.done("metadata")
@@ -115,12 +114,16 @@ def extract_page(
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     if not text or count_words(text) < options.min_words:
-        kind, reason = ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
-        return PageExtraction(kind, reason, None, kept, removed, encoding, links, laps.seconds, over_limit)
+        return PageExtraction(*_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
     laps.done("metadata")
     return PageExtraction("article", None, article, kept, removed, encoding, links, laps.seconds, over_limit)
+
+
+def _no_article(teasers: list[Teaser]) -> tuple[str, str]:
+    """The kind and reason of a page without an article: a listing when it shows teasers."""
+    return ("listing", "listing") if len(teasers) >= MIN_LISTING_TEASERS else ("skipped", "no_article")
 
 
 def extract_article(html: bytes | str, url: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Article | None:
