@@ -255,6 +255,38 @@ def test_bare_titles_of_a_site():
     assert bare_titles(["Only one | Herald"]) == ["Only one | Herald"]
 
 
+# Chinese and Japanese sites set their name off without spaces around the separator.
+UNSPACED_DECORATIONS = {
+    "-新华网": ["武汉的声音：有英勇的你，才有英雄的城！", "国务院召开常务会议", "北京新增本地病例通报", "全国两会开幕"],
+    "_新浪新闻": ["美国大选最新消息", "中国经济数据发布", "北京天气预报", "上海地铁新线开通"],
+    "：朝日新聞デジタル": ["首相が会見で表明", "株価が大幅に上昇", "台風が九州に接近"],
+    "--国际--人民网": ["新冠疫苗接种进展", "美国大选结果揭晓", "G20峰会在罗马开幕"],
+    "｜聯合新聞網": ["台股收盤上漲", "颱風明天登陸", "立法院三讀通過"],
+}
+
+
+@pytest.mark.parametrize("suffix", UNSPACED_DECORATIONS, ids=["xinhua", "sina", "asahi", "people", "udn"])
+def test_learn_the_decoration_of_a_site_writing_without_spaces(suffix):
+    headlines = UNSPACED_DECORATIONS[suffix]
+    titles = [headline + suffix for headline in headlines]
+    decoration = learn_decoration(titles)
+    assert decoration == TitleDecoration("", suffix)
+    assert [decoration.undecorate(t) for t in titles] == headlines
+
+
+def test_a_dash_between_latin_letters_or_digits_is_no_separator_beside_chinese():
+    headlines = ["COVID-19疫情最新通报", "iPhone发布会举行", "e-mail诈骗案告破", "5G网络建设提速"]
+    assert bare_titles([headline + "-新华网" for headline in headlines]) == headlines
+    assert split_title("COVID-19疫情最新通报") == ["COVID-19疫情最新通报"]
+
+
+def test_a_page_naming_its_site_after_an_unspaced_separator():
+    sources = TitleSources(title_tag="首相が会見で表明：朝日新聞デジタル", site_names=["朝日新聞デジタル"])
+    assert page_title(sources) == "首相が会見で表明"
+    sources = TitleSources(title_tag="台股收盤上漲｜聯合新聞網", site_names=["聯合新聞網"])
+    assert page_title(sources) == "台股收盤上漲"
+
+
 def test_an_h1_sharing_no_word_with_the_structured_headline_title_or_address_is_no_visible_headline():
     # A slogan a site shows on every page, not the story's headline.
     sources = TitleSources(og_title="Tunnel plan approved by the council", h1=["Good news every single day"])

@@ -15,13 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.words import clean, count_words, visible
+from crawler.extract.words import IDEOGRAPHS, clean, count_words, visible
 
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
-# around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common).
-SEPARATOR = re.compile(r"\s+(?:[|»«›‹·•⋆/~:–—-]|::|\\\\|-{2})\s+|\s*\|\s*")
+# around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common). Chinese and
+# Japanese titles, written without spaces, set them off with a dash, an underscore or a full-width
+# colon or bar that touches the characters ("标题-新华网", "标题_新浪新闻", "見出し：朝日新聞デジタル",
+# "標題｜聯合新聞網"); only beside such a character, so that "COVID-19" and "e-mail" stay whole.
+SEPARATOR = re.compile(
+    r"\s+(?:[|»«›‹·•⋆/~:–—－-]|::|\\\\|-{2})\s+|\s*[|｜丨]\s*"
+    rf"|(?<=[{IDEOGRAPHS}])(?:-{{1,2}}|[_－：])|(?:-{{1,2}}|[_－：])(?=[{IDEOGRAPHS}])"
+)
 # Separator characters left at either end once a part is cut off.
-EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-"
+EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-｜丨_－："
 # A kicker before a headline in the structured title, written as a label with a colon ("Brexit: ...",
 # "Corona-Lockerungen: ..."); only believed when the page's <h1> is the rest.
 KICKER_BEFORE = re.compile(r"^[^:|]{2,40}:\s+(.{3,})$")
