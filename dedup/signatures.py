@@ -21,6 +21,9 @@ PERMUTATION_SCHEME = "affine32"
 # zlib.crc32 is a single C call per shingle (sha1, datasketch's default, costs several times more);
 # datasketch's affine32 scheme pre-mixes every input hash with the MurmurHash3 finalizer.
 TOKEN_HASH = "crc32"
+# How word shingles read Chinese and Japanese: each ideograph and kana a word (dedup.shingles.shingle_words).
+# Signatures stored without this parameter read a clause as one word.
+IDEOGRAPH_WORDS = "characters"
 
 
 class ParameterMismatch(ValueError):
@@ -116,6 +119,7 @@ class SignatureScheme:
             "seed": self.seed,
             "permutation_scheme": PERMUTATION_SCHEME,
             "token_hash": TOKEN_HASH,
+            "ideographs": IDEOGRAPH_WORDS,
             "shingle_kind": self.shingle_kind,
             "shingle_size": self.shingle_size,
             "datasketch_version": version("datasketch"),

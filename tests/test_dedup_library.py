@@ -51,6 +51,16 @@ def test_word_and_char_shingles():
         shingles("a b c", 2, kind="line")
 
 
+def test_chinese_and_japanese_are_shingled_a_character_at_a_time():
+    blurb = "记者从有关部门获悉，今年以来各项工作稳步推进"
+    assert len(shingles(blurb, 3)) == 19 and "部 门 获".encode() in shingles(blurb, 3)
+    assert shingles("iPhone发布会", 3) == {"iphone 发 布".encode(), "发 布 会".encode()}
+    assert shingles("見出しです", 2) == {w.encode() for w in ("見 出", "出 し", "し で", "で す")}
+    scheme = SignatureScheme()
+    edited = scheme.signature(blurb.replace("今年", "去年"))
+    assert edited is not None and edited.jaccard(scheme.signature(blurb)) > 0.6
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

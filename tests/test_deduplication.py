@@ -6,14 +6,14 @@ import itertools
 
 import pytest
 
-from crawler.extract.results import Article
+from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import SignedText, sign_text
 from crawler.store.duplicates import ArticleDecision
 from crawler.store.writer import Writer
-from dedup import SignatureScheme
+from dedup import SignatureScheme, tokens
 from dedup.index import BUCKET_LIMIT, CONFIRM_LIMIT
 from tests.support.store import open_writer
-from tests.support.texts import template_family
+from tests.support.texts import chinese_story, template_family, with_characters_changed
 
 SCHEME = SignatureScheme()
 
@@ -129,3 +129,44 @@ def test_teasers_that_share_a_sites_template_are_looked_up_in_bounded_work(tmp_p
     read = index.store.candidates(keys, BUCKET_LIMIT)
     assert len(read) <= BUCKET_LIMIT * len(keys)
     assert [m.doc_id for m in index.find(scheme.signature(text))] == [1]
+
+
+def test_a_chinese_copy_with_characters_changed_is_a_near_duplicate(tmp_path):
+    # Read a clause at a time, ten changed characters left the copy a third of the original's shingles.
+    writer = deduplicator(tmp_path)
+    story = chinese_story()
+    original, _ = store(writer, "http://a.cn/1", page(story))
+    _, decision = store(writer, "http://b.cn/1", page(with_characters_changed(story, 10)))
+    assert decision.match == "near" and decision.root_id == original and decision.similarity > 0.8
+
+
+def _signed_as_before(text: str):
+    """The signature a text had when a clause of Chinese was one word."""
+    words = tokens(text)
+    return SCHEME.from_shingles({" ".join(run).encode() for run in zip(words, words[1:], words[2:], strict=False)})
+
+
+def test_a_database_signed_before_has_its_chinese_texts_signed_again(tmp_path):
+    writer = deduplicator(tmp_path)
+    story, english = chinese_story(), TEXTS["A"]
+    chinese_id, _ = store(writer, "http://a.cn/1", page(story))
+    english_id, _ = store(writer, "http://a.org/1", page(english))
+    blurb = "记者从有关部门获悉，今年以来各项工作稳步推进"  # two clauses: no signature, read a clause at a time
+    writer.dedup.store_teasers("http://a.cn/", [Teaser("http://a.cn/2", "标题", blurb, "main")], [None])
+    # The database as the crawler left it before: the story signed a clause at a time, no "ideographs" param.
+    writer.article_index.remove(chinese_id)
+    writer.article_index.add(chinese_id, _signed_as_before(story))
+    writer.db.write("UPDATE dedup_params SET params = json_remove(params, '$.ideographs')")
+    english_signature = writer.article_index.store.signatures([english_id])[english_id].to_bytes()
+    writer.finish("finished")
+
+    writer = deduplicator(tmp_path)
+    signatures = writer.article_index.store.signatures([chinese_id, english_id])
+    assert signatures[chinese_id].to_bytes() == SCHEME.signature(story).to_bytes()
+    assert signatures[english_id].to_bytes() == english_signature
+    teaser_id = writer.db.read("SELECT id FROM teasers").fetchone()[0]
+    assert list(writer.teaser_index.store.signatures([teaser_id])) == [teaser_id]
+    params = dict(writer.db.read("SELECT namespace, json_extract(params, '$.ideographs') FROM dedup_params"))
+    assert params == {"article": "characters", "teaser": "characters"}
+    _, decision = store(writer, "http://b.cn/1", page(with_characters_changed(story, 10)))
+    assert decision.match == "near" and decision.root_id == chinese_id

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and CJK ideographs (a regex class's ranges)
+from dedup.shingles import IDEOGRAPHS  # where each character is a word
+
 WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]+")
 WORD = re.compile(r"\w+")  # a run of letters and digits, for matching texts word by word
 

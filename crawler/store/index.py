@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable, Iterator
 
 from crawler.config import IndexConfig
 from crawler.store.database import Database
 from dedup import NearDuplicateIndex, Signature
+from dedup.shingles import IDEOGRAPHS
+from dedup.signatures import IDEOGRAPH_WORDS
+
+logger = logging.getLogger(__name__)
 
 NAMESPACES = ("article", "teaser")
+# The table whose texts each index signs: an article's text, a teaser's blurb.
+SIGNED_TABLES = {"article": "articles", "teaser": "teasers"}
+_IDEOGRAPH = re.compile(f"[{IDEOGRAPHS}]")
+_BATCH = 1000  # texts read at a time when all are signed again
 
 
 class SQLiteBandStore:
@@ -73,6 +83,11 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     would be compared with new ones.
     """
     stored = load_params(db, namespace)
+    # Signatures stored before Chinese and Japanese were shingled character by character: only the texts
+    # in those scripts sign differently, and they are signed again below.
+    outdated = stored is not None and "ideographs" not in stored
+    if stored is not None and outdated:
+        stored = {**stored, "ideographs": IDEOGRAPH_WORDS}
     if stored is not None:
         config.scheme.check_stored(stored)  # before anything else: other params make other band keys
     bands, rows = config.bands, config.rows
@@ -92,4 +107,34 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
         save_params(db, namespace, index.params())
     else:
         index.check_stored(stored)
+    if outdated:
+        assert stored is not None
+        sign_ideographic_texts_again(db, namespace, index)
+        save_params(db, namespace, stored)  # in the same transaction: a run killed before it commits does it again
     return index
+
+
+def sign_ideographic_texts_again(db: Database, namespace: str, index: NearDuplicateIndex) -> int:
+    """Sign each stored text of the namespace that holds Chinese or Japanese again, as the index signs now,
+    and index it anew (texts once too short to sign may be signed now); returns how many were."""
+    table = SIGNED_TABLES[namespace]
+    total = db.read(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if not total:
+        return 0
+    logger.info("Reading the %d stored %s texts for Chinese and Japanese, to sign them again (once)", total, namespace)
+    last_id, count = -1, 0
+    while True:
+        # Read in batches, searched here: SQLite's GLOB tests a character class seven times slower.
+        rows = db.read(f"SELECT id, text FROM {table} WHERE id > ? ORDER BY id LIMIT ?", (last_id, _BATCH)).fetchall()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        for doc_id, text in rows:
+            if text and _IDEOGRAPH.search(text):
+                index.remove(doc_id)
+                signature = index.scheme.signature(text)
+                if signature is not None:
+                    index.add(doc_id, signature)
+                count += 1
+    logger.info("Signed %d %s texts in Chinese or Japanese again", count, namespace)
+    return count

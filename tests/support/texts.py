@@ -14,3 +14,29 @@ def template_family(size: int, seed: int = 3) -> tuple[str, str, list[str]]:
     copy = template + own[:45] + [next(words) for _ in range(5)]
     others = [template + [next(words) for _ in range(50)] for _ in range(size)]
     return " ".join(template + own), " ".join(copy), [" ".join(o) for o in others]
+
+
+# Common characters of Chinese news writing, for stories of a given length in a script without spaces.
+_HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后"
+    "多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合"
+    "还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只"
+)
+
+
+def chinese_story(clauses: int = 40, seed: int = 1) -> str:
+    """A made-up story in Chinese: ``clauses`` clauses of 8 to 16 characters, in paragraphs of ten."""
+    rng = random.Random(seed)
+    parts = ["".join(rng.choice(_HAN) for _ in range(rng.randint(8, 16))) for _ in range(clauses)]
+    sentences = ["，".join(parts[i : i + 2]) + "。" for i in range(0, clauses, 2)]
+    return "\n\n".join("".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
+
+
+def with_characters_changed(text: str, count: int, seed: int = 2) -> str:
+    """``text`` with ``count`` of its Chinese characters, each in another clause, replaced by another one."""
+    rng = random.Random(seed)
+    characters = list(text)
+    clauses = [i for i, c in enumerate(characters) if c in _HAN and (i == 0 or characters[i - 1] in "，。\n")]
+    for position in rng.sample(clauses, count):
+        characters[position] = next(c for c in "某甲乙丙" if c != characters[position])
+    return "".join(characters)
