@@ -202,6 +202,18 @@ def test_a_sites_teaser_blurb_inside_an_article_is_cut_but_its_own_lede_is_not(t
     assert chrome.strip("http://y.org/other-story", text) == (text, [])  # another site's teaser
 
 
+def test_a_chinese_teaser_blurb_inside_an_article_is_cut(tmp_path):
+    # Two clauses: two words when a clause was one, too few for a prefix to look the teaser up by.
+    chrome, writer = learner(tmp_path)
+    blurb = "今年的河灯节将于本月十五日晚在滨江公园举行，届时数百盏河灯将顺流而下。"
+    cut = blurb[:20] + "…"
+    title, festival = "河灯节回归", "http://x.cn/festival"
+    teaser = writer.teasers.insert(title, cut, festival, None, prefix_hash(cut), "http://x.cn/", "热门")
+    writer.teasers.add_sighting(teaser, "http://x.cn/news", "热门", title, cut)
+    body = "市政府今天召开新闻发布会，介绍了今年城市建设的主要成果和明年的工作计划。"
+    assert chrome.strip("http://x.cn/other-story", f"{body}\n\n{blurb}") == (body, [(blurb, "teaser_blurb")])
+
+
 def test_bad_parameters(tmp_path):
     chrome, writer = learner(tmp_path)
     with pytest.raises(ValueError, match="min_stories"):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from crawler.extract.paragraphs import prefix_hash
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import sign_text
 from crawler.store.articles import ArticleRow
@@ -71,6 +72,25 @@ def test_the_schema_is_current_exactly_when_sqlite_utils_has_nothing_pending(tmp
     assert is_current(conn) and not migrations().pending(schema)
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", (MIGRATIONS[4].__name__,))
     assert not is_current(conn) and migrations().pending(schema)  # one missing in the middle
+
+
+def test_an_older_database_gets_prefixes_for_its_chinese_and_japanese_teasers(tmp_path):
+    writer = open_writer(tmp_path / "crawl.db")
+    blurbs = [
+        "记者从有关部门获悉，今年以来各项工作稳步推进",
+        "見出しの記事です",
+        "A blurb in English, stored without a prefix, which the migration leaves alone.",
+    ]
+    for n, blurb in enumerate(blurbs):
+        writer.teasers.insert("t", blurb, f"http://x.org/{n}", None, None, "http://x.org/", "main")
+    # As the crawler left it before: no prefix for a blurb of two clauses (two words then), and the
+    # migration that gives blurbs of Chinese and Japanese their prefixes not applied yet.
+    writer.db.write("DELETE FROM _sqlite_migrations WHERE name = 'm012_blurb_prefixes_by_character'")
+    writer.finish("finished")
+    writer = open_writer(tmp_path / "crawl.db")
+    prefixes = [row[0] for row in writer.db.read("SELECT prefix_hash FROM teasers ORDER BY id")]
+    assert prefixes == [prefix_hash(blurbs[0]), prefix_hash(blurbs[1]), None]  # the English one left as it was
+    assert None not in prefixes[:2] and prefix_hash(blurbs[2]) is not None
 
 
 def test_a_database_whose_schema_is_current_opens_without_sqlite_utils_or_numpy(tmp_path):

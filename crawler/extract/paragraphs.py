@@ -7,8 +7,11 @@ import hashlib
 from typing import NamedTuple
 
 from dedup import normalize_text, tokens
+from dedup.shingles import shingle_words
 
-PREFIX_WORDS = 8  # a blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start
+# A blurb is matched by its first words: it is shown cut at many lengths, never trimmed at the start. In
+# Chinese and Japanese each character is a word (as the near-duplicate shingles read them).
+PREFIX_WORDS = 8
 
 
 def text_hash(normalized: str) -> int:
@@ -36,6 +39,8 @@ def prefix_hash(text: str) -> int | None:
 
 def prefix_hash_of_tokens(words: list[str]) -> int | None:
     """:func:`prefix_hash` of a text whose :func:`dedup.tokens` are ``words``."""
+    # Its start only: a token of Chinese is a clause, and a blurb's first is as many words as it needs.
+    words = shingle_words(words[:PREFIX_WORDS])
     return text_hash(" ".join(words[:PREFIX_WORDS])) if len(words) >= PREFIX_WORDS else None
 
 

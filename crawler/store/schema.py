@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -257,6 +258,19 @@ def m011_teasers_over_limit(db: sqlite_utils.Database) -> None:
     # A page showing more teasers than EXTRACT_MAX_TEASERS stores its first ones: how many it left out is
     # on its row, so the pages that went over are found by a query, not in a log.
     db.table("pages").add_column("teasers_over_limit", int)
+
+
+@migration
+def m012_blurb_prefixes_by_character(db: sqlite_utils.Database) -> None:
+    # A blurb's first words are characters in Chinese and Japanese now, as the crawler counts words: read a
+    # clause at a time, most such blurbs had too few words for a prefix, and their teasers none.
+    from crawler.extract.paragraphs import prefix_hash
+    from dedup.shingles import IDEOGRAPHS
+
+    ideograph = re.compile(f"[{IDEOGRAPHS}]")
+    rows = db.execute("SELECT id, text FROM teasers")
+    changed = [(prefix_hash(text), teaser) for teaser, text in rows if text and ideograph.search(text)]
+    db.conn.executemany("UPDATE teasers SET prefix_hash = ? WHERE id = ?", changed)
 
 
 def migrations() -> sqlite_utils.Migrations:
