@@ -128,6 +128,17 @@ def test_modified_date_takes_the_first_stated_in_the_document():
     assert read_metadata(tree_of(swapped), URL).modified == "2024-05-02"
 
 
+def test_title_author_and_description_are_stored_composed_as_the_text_is():
+    # "\u09dc" (Bengali RRA, one character as some pages write it) is "\u09a1\u09bc" composed; "e\u0301" is "é".
+    head = (
+        "<title>এমপির বা\u09dcির সামনে হত্যা</title>"
+        '<meta name="author" content="Rene\u0301e Dupont"><meta name="description" content="Cafe\u0301 news">'
+    )
+    metadata = read_metadata(tree_of(page(head)), URL)
+    assert metadata.title == "এমপির বা\u09a1\u09bcির সামনে হত্যা"
+    assert (metadata.author, metadata.description) == ("Renée Dupont", "Café news")
+
+
 LD_DATE = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "%s"}</script>'
 OG_DATE = '<meta property="article:published_time" content="%s">'
 
