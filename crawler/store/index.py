@@ -86,9 +86,8 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     # Signatures stored before Chinese and Japanese were shingled character by character: only the texts
     # in those scripts sign differently, and they are signed again below.
     outdated = stored is not None and "ideographs" not in stored
-    if stored is not None and outdated:
-        stored = {**stored, "ideographs": IDEOGRAPH_WORDS}
     if stored is not None:
+        stored.setdefault("ideographs", IDEOGRAPH_WORDS)
         config.scheme.check_stored(stored)  # before anything else: other params make other band keys
     bands, rows = config.bands, config.rows
     if stored is not None and bands is None:
@@ -107,8 +106,7 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
         save_params(db, namespace, index.params())
     else:
         index.check_stored(stored)
-    if outdated:
-        assert stored is not None
+    if outdated and stored is not None:
         sign_ideographic_texts_again(db, namespace, index)
         save_params(db, namespace, stored)  # in the same transaction: a run killed before it commits does it again
     return index
