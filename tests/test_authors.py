@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract.article import extract_page
-from crawler.extract.authors import tidy_authors
+from crawler.extract.authors import looks_like_a_person, tidy_authors
 from crawler.extract.metadata import MetadataReader, read_metadata
 from crawler.extract.parsing import parse_html
 
@@ -130,6 +130,28 @@ def test_a_user_name_keeps_the_figures_trafilatura_cuts_it_at():
 def test_a_user_name_with_figures_is_read_from_a_page():
     html = page('<meta name="x" content="1">', '<div class="byline">Author: <b>Bo2man</b> am 29.12.2010</div>')
     assert read_metadata(parse_html(html), URL).author == "Bo2man"
+
+
+def test_chinese_and_japanese_bylines():
+    # A name written as one word; the reporter's role and the outlet that sent them before it; "、" between names.
+    assert tidy_authors("新华社记者 张三", URL, SITE, []) == "张三"
+    assert tidy_authors("本报记者张三、李四", URL, SITE, []) == "张三; 李四"
+    assert tidy_authors("記者 山田太郎", URL, SITE, []) == "山田太郎"
+    assert tidy_authors("文/王五", URL, SITE, []) == "王五"
+    assert tidy_authors("文天祥", URL, SITE, []) == "文天祥"  # a name that begins as the label "文/" does
+    assert looks_like_a_person("欧阳修远") and looks_like_a_person("唐纳德·特朗普")
+    assert not looks_like_a_person("人民日报") and not looks_like_a_person("新华网") and not looks_like_a_person("本")
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [("张三", "张三"), ("山田太郎", "山田太郎"), ("新华网", None), ("新华社", None)],
+    ids=["chinese", "japanese", "a-site", "an-agency"],
+)
+def test_a_chinese_or_japanese_name_in_the_author_meta_tag_is_kept_but_not_a_sites(content, expected):
+    # trafilatura drops a one-word author of the meta tags as a site's or a user's name.
+    html = page(f'<meta name="author" content="{content}">')
+    assert read_metadata(parse_html(html), "https://news.example.cn/a/1.html").author == expected
 
 
 def page(head: str, body: str = "") -> str:

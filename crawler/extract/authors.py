@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from crawler.extract.titles import host_names, name_key
+from crawler.extract.words import IDEOGRAPHS
 
 # The word a byline puts before the name ("By", "Von", "Por", "Door" ...), as a regular expression. (Not
 # the list _BY_PHRASE takes off the front of a name: there "di" would cut "Di Maria".)
@@ -24,9 +25,20 @@ _BY_PHRASE = re.compile(
     rf"^(?:{ARCHIVE_PHRASE}|zum profil von"
     r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
     r"|by|von|vom|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
-    r"|^(?:责任编辑|编辑|作者|记者)\s*[:：]\s*",
+    r"|^(?:责任编辑|責任編輯|编辑|編輯|作者|撰文|文|图文|文/图)\s*[:：/／]\s*"
+    # A reporter, after the outlet that sent them ("本报记者", "新华社记者"): "记者张三", "記者 山田太郎".
+    rf"|^[{IDEOGRAPHS}]{{0,6}}?(?:记者|記者|通讯员|通訊員)\s*[:：]?\s*",
     re.IGNORECASE,
 )
+# A person's name in Chinese or Japanese, written without a space: two to four characters (张三, 欧阳修远,
+# 山田太郎), or a foreign name spelt with a middle dot (唐纳德·特朗普, ドナルド・トランプ); not an organisation,
+# whose name ends in what it is (新华网, 新华社, 人民日报, 中央电视台).
+_IDEOGRAPHIC_PERSON = re.compile(rf"^[{IDEOGRAPHS}]{{2,4}}$|^[{IDEOGRAPHS}]{{1,10}}(?:[·・][{IDEOGRAPHS}]{{1,10}})+$")
+_ORGANISATION_END = re.compile(
+    r"(?:网|網|社|报|報|台|刊|部|局|院|所|会|會|中心|新闻|新聞|频道|頻道|杂志|雜誌|集团|集團|公司|媒体|媒體|放送)$"
+)
+# Between the names of a Chinese or Japanese byline ("张三、李四").
+_IDEOGRAPHIC_COMMA = re.compile("[、，]")
 # A role written before a person's name ("Rechtsanwalt Sebastian Einbock", "FOCUS-Online-Experte Robin Tschöpe"):
 # the name is who wrote the story. Only before two words or more: alone, it is no name to keep.
 _ROLE = re.compile(
@@ -123,7 +135,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     parts = (
         part
         for name in authors.split(";")
-        for person in _IN_CONVERSATION_WITH.split(name)
+        for listed in _IDEOGRAPHIC_COMMA.split(name)
+        for person in _IN_CONVERSATION_WITH.split(listed)
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
@@ -190,8 +203,13 @@ def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]
 
 
 def looks_like_a_person(authors: str) -> bool:
-    """Whether tidied ``authors`` are one person's name as bylines write it: two or three capitalised words."""
-    return ";" not in authors and _PERSON.match(authors) is not None
+    """Whether tidied ``authors`` are one person's name as bylines write it: two or three capitalised words, or
+    a name in Chinese or Japanese (see _IDEOGRAPHIC_PERSON)."""
+    if ";" in authors:
+        return False
+    if _PERSON.match(authors) is not None:
+        return True
+    return _IDEOGRAPHIC_PERSON.match(authors) is not None and _ORGANISATION_END.search(authors) is None
 
 
 def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:

@@ -131,8 +131,10 @@ class MetadataReader:
     def structured(self) -> Document:
         """What OpenGraph, the meta tags and JSON-LD say, as trafilatura reads them."""
         metadata = examine_meta(self.tree)
-        # trafilatura drops a one-word author from the meta tags (a site or user name, not a person).
-        tagged_author = metadata.author if metadata.author and " " in metadata.author else None
+        # trafilatura drops a one-word author from the meta tags (a site or user name, not a person); but
+        # Chinese and Japanese write a person's name as one word ("张三").
+        author = metadata.author
+        tagged_author = author if author and (" " in author or looks_like_a_person(author)) else None
         # The people JSON-LD names replace the meta tags' author rather than join it: beside them, that
         # is most often the company ("Prisma Média; Marie Merlet", "Condé Nast; Fiona Bornhöft").
         metadata.author = None
