@@ -141,12 +141,15 @@ def test_chinese_and_japanese_bylines():
     assert tidy_authors("文天祥", URL, SITE, []) == "文天祥"  # a name that begins as the label "文/" does
     assert looks_like_a_person("欧阳修远") and looks_like_a_person("唐纳德·特朗普")
     assert not looks_like_a_person("人民日报") and not looks_like_a_person("新华网") and not looks_like_a_person("本")
+    # Labels and placeholders beside a byline, or an author box's heading.
+    assert not any(looks_like_a_person(label) for label in ("作者简介", "关于我们", "小编", "佚名", "责任编辑"))
+    assert tidy_authors("小编", URL, SITE, []) is None
 
 
 @pytest.mark.parametrize(
     "content, expected",
-    [("张三", "张三"), ("山田太郎", "山田太郎"), ("新华网", None), ("新华社", None)],
-    ids=["chinese", "japanese", "a-site", "an-agency"],
+    [("张三", "张三"), ("山田太郎", "山田太郎"), ("新华网", None), ("新华社", None), ("小编", None)],
+    ids=["chinese", "japanese", "a-site", "an-agency", "a-placeholder"],
 )
 def test_a_chinese_or_japanese_name_in_the_author_meta_tag_is_kept_but_not_a_sites(content, expected):
     # trafilatura drops a one-word author of the meta tags as a site's or a user's name.

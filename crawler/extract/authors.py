@@ -37,6 +37,11 @@ _IDEOGRAPHIC_PERSON = re.compile(rf"^[{IDEOGRAPHS}]{{2,4}}$|^[{IDEOGRAPHS}]{{1,1
 _ORGANISATION_END = re.compile(
     r"(?:网|網|社|报|報|台|刊|部|局|院|所|会|會|中心|新闻|新聞|频道|頻道|杂志|雜誌|集团|集團|公司|媒体|媒體|放送)$"
 )
+# Words of the labels and headings around a byline, never of a name ("作者简介", "关于我们", "小编", "佚名").
+_LABEL_WORDS = re.compile(
+    "作者|简介|簡介|关于|關於|我们|我們|编辑|編輯|记者|記者|小编|小編|佚名|匿名|未知|管理|本站|网友|網友|来源|來源"
+    "|责任|責任|更多|相关|相關|推荐|推薦|热门|熱門|首页|首頁|新闻|新聞"
+)
 # Between the names of a Chinese or Japanese byline ("张三、李四").
 _IDEOGRAPHIC_COMMA = re.compile("[、，]")
 # A role written before a person's name ("Rechtsanwalt Sebastian Einbock", "FOCUS-Online-Experte Robin Tschöpe"):
@@ -65,7 +70,8 @@ _SITE_CREDIT = re.compile(
 # What content management systems and templates fill the author field with when nobody is named.
 _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
-     "follow", "datum", "date", "unknown", "text", "human")
+     "follow", "datum", "date", "unknown", "text", "human", "小编", "小編", "佚名", "匿名", "未知", "管理员",
+     "管理員", "本站", "网友", "網友")
 )  # fmt: skip
 # The label of a date that follows a byline ("Sara Example  Stand: 05.02.2020", "Team X vor 5 Stunden"):
 # trafilatura drops the date's digits and leaves the label as a last word of the name, or as a name.
@@ -209,7 +215,11 @@ def looks_like_a_person(authors: str) -> bool:
         return False
     if _PERSON.match(authors) is not None:
         return True
-    return _IDEOGRAPHIC_PERSON.match(authors) is not None and _ORGANISATION_END.search(authors) is None
+    return (
+        _IDEOGRAPHIC_PERSON.match(authors) is not None
+        and _ORGANISATION_END.search(authors) is None
+        and _LABEL_WORDS.search(authors) is None
+    )
 
 
 def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:
