@@ -146,6 +146,23 @@ def test_chinese_and_japanese_bylines():
     assert tidy_authors("小编", URL, SITE, []) is None
 
 
+def test_korean_bylines_give_the_role_after_the_names():
+    assert tidy_authors("홍길동 기자", URL, SITE, []) == "홍길동"
+    assert tidy_authors("홍길동·김철수 특파원", URL, SITE, []) == "홍길동; 김철수"
+    assert tidy_authors("唐纳德·特朗普", URL, SITE, []) == "唐纳德·特朗普"  # one name: the dot is inside it
+
+
+@pytest.mark.parametrize(
+    "byline, expected",
+    [("By Jane Doe jane.doe@example.com", "Jane Doe"), ("홍길동 기자 hong@yna.co.kr", "홍길동")],
+    ids=["english", "korean"],
+)
+def test_an_address_after_the_name_in_a_byline_is_no_part_of_it(byline, expected):
+    # trafilatura's reader made its parts words of the name: "Jane Doe jane doe com".
+    html = page('<meta name="x" content="1">', f'<div class="byline">{byline}</div>')
+    assert read_metadata(parse_html(html), URL).author == expected
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [("张三", "张三"), ("山田太郎", "山田太郎"), ("新华网", None), ("新华社", None), ("小编", None)],

@@ -44,6 +44,9 @@ _LABEL_WORDS = re.compile(
 )
 # Between the names of a Chinese or Japanese byline ("张三、李四").
 _IDEOGRAPHIC_COMMA = re.compile("[、，]")
+# A Korean byline gives the role after the names ("홍길동 기자", "홍길동·김철수 특파원"), a middle dot between them.
+_KOREAN_ROLE_AFTER = re.compile(r"\s*(?:선임|객원|수습|인턴)?(?:기자|특파원|통신원|논설위원|편집위원)$")
+_BETWEEN_HANGUL = re.compile(r"(?<=[\uac00-\ud7a3])\s*[·ㆍ]\s*(?=[\uac00-\ud7a3])")
 # A role written before a person's name ("Rechtsanwalt Sebastian Einbock", "FOCUS-Online-Experte Robin Tschöpe"):
 # the name is who wrote the story. Only before two words or more: alone, it is no name to keep.
 _ROLE = re.compile(
@@ -142,7 +145,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         part
         for name in authors.split(";")
         for listed in _IDEOGRAPHIC_COMMA.split(name)
-        for person in _IN_CONVERSATION_WITH.split(listed)
+        for korean in _BETWEEN_HANGUL.split(_KOREAN_ROLE_AFTER.sub("", listed.strip(edges)))
+        for person in _IN_CONVERSATION_WITH.split(korean)
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]

@@ -64,6 +64,9 @@ _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _KEPT_REFERENCES = frozenset(("amp", "quot", "lt", "gt"))
 # The header of a reader's comment that byline markup matched ("Ann Example says:", "ann said, on
 # August 3, 2019 at 3:12 pm"): a commenter, not the story's author.
+# An address after the name in a byline ("Jane Doe jane.doe@example.com", "홍길동 기자 hong@yna.co.kr"):
+# trafilatura's reader makes its parts words of the name ("Jane Doe jane doe com").
+_EMAIL_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _COMMENT_HEADER = re.compile(r"^\s*\S.{0,60}?\s(?:says|said|sagt|schreibt|schrieb)\b\s*(?:[:,]|$)", re.IGNORECASE)
 _STRUCTURED_TYPES = ("application/ld+json", "application/settings+json")  # what trafilatura's reader reads
 
@@ -185,7 +188,7 @@ class MetadataReader:
         # site ("Von Matthias Lauerer" in the text, "Isabell Angele" in the JSON-LD).
         yield tidy_authors(byline_line_author(text), self.url, site_names, ())
         yield tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
-        written = byline_text(self.tree)
+        written = _EMAIL_ADDRESS.sub(" ", byline_text(self.tree) or "").strip()
         if written and not _COMMENT_HEADER.match(written):
             # The byline as written is a source too: it spells initials with their full stops.
             sources = [written, *elements.metadata_strings()]
