@@ -62,11 +62,11 @@ _HIDDEN = re.compile(r"visually-hidden|sr-only|screen-reader|hiddendash|visually
 # names at the semicolon ("Redacci; Oacute; n"). Those that could change the JSON or its markup stay.
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _KEPT_REFERENCES = frozenset(("amp", "quot", "lt", "gt"))
-# The header of a reader's comment that byline markup matched ("Ann Example says:", "ann said, on
-# August 3, 2019 at 3:12 pm"): a commenter, not the story's author.
 # An address after the name in a byline ("Jane Doe jane.doe@example.com", "홍길동 기자 hong@yna.co.kr"):
 # trafilatura's reader makes its parts words of the name ("Jane Doe jane doe com").
 _EMAIL_ADDRESS = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# The header of a reader's comment that byline markup matched ("Ann Example says:", "ann said, on
+# August 3, 2019 at 3:12 pm"): a commenter, not the story's author.
 _COMMENT_HEADER = re.compile(r"^\s*\S.{0,60}?\s(?:says|said|sagt|schreibt|schrieb)\b\s*(?:[:,]|$)", re.IGNORECASE)
 _STRUCTURED_TYPES = ("application/ld+json", "application/settings+json")  # what trafilatura's reader reads
 
