@@ -57,6 +57,11 @@ def shingles(text: str, size: int, kind: str = "word") -> set[bytes]:
     return shingles_of_tokens(tokens(text), size, kind)
 
 
+def holds_ideographs(text: str) -> bool:
+    """Whether ``text`` holds a kana or CJK ideograph (see IDEOGRAPHS)."""
+    return _IDEOGRAPH.search(text) is not None
+
+
 def shingle_words(words: list[str]) -> list[str]:
     """The words word shingles are runs of: ``words`` with each ideograph and kana a word of its own.
 
@@ -64,9 +69,9 @@ def shingle_words(words: list[str]) -> list[str]:
     changed every shingle over the clause, and a teaser's blurb of two clauses made no shingle at all.
     Each character counts as a word, as it does where the crawler counts words.
     """
-    if _IDEOGRAPH.search(" ".join(words)) is None:  # one scan in C: most texts hold none
+    if not holds_ideographs(" ".join(words)):  # one scan in C: most texts hold none
         return words
-    return [part for word in words for part in (_IDEOGRAPH_OR_RUN.findall(word) if _IDEOGRAPH.search(word) else [word])]
+    return [part for word in words for part in (_IDEOGRAPH_OR_RUN.findall(word) if holds_ideographs(word) else [word])]
 
 
 def shingles_of_tokens(words: list[str], size: int, kind: str = "word") -> set[bytes]:

@@ -23,7 +23,7 @@ PERMUTATION_SCHEME = "affine32"
 TOKEN_HASH = "crc32"
 # How word shingles read Chinese and Japanese: each ideograph and kana a word (dedup.shingles.shingle_words).
 # Signatures stored without this parameter read a clause as one word.
-IDEOGRAPH_WORDS = "characters"
+IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS = "ideographs", "characters"
 
 
 class ParameterMismatch(ValueError):
@@ -119,7 +119,7 @@ class SignatureScheme:
             "seed": self.seed,
             "permutation_scheme": PERMUTATION_SCHEME,
             "token_hash": TOKEN_HASH,
-            "ideographs": IDEOGRAPH_WORDS,
+            IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS,
             "shingle_kind": self.shingle_kind,
             "shingle_size": self.shingle_size,
             "datasketch_version": version("datasketch"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +16,7 @@ from trafilatura.settings import Document
 from crawler.extract import step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
-from crawler.extract.words import WORD, clean, count_words
+from crawler.extract.words import WORD, clean, composed, count_words
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
@@ -50,7 +49,7 @@ def label_key(text: str) -> str:
 
 def paragraphs_of(text: str | None) -> list[str]:
     """Non-empty lines of trafilatura's text, NFC-normalised (bare_extraction does not normalise)."""
-    return [clean(unicodedata.normalize("NFC", line)) for line in (text or "").splitlines() if line.strip()]
+    return [clean(composed(line)) for line in (text or "").splitlines() if line.strip()]
 
 
 def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> list[str]:

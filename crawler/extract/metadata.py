@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,7 +28,7 @@ from crawler.extract.headline_bylines import headline_byline_author
 from crawler.extract.language import guess_language, normalize_tag
 from crawler.extract.terms import kind_links, linked_terms
 from crawler.extract.titles import TitleSources, name_key, page_title, usable_headings
-from crawler.extract.words import clean, count_words
+from crawler.extract.words import clean, composed, count_words
 from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -108,12 +107,6 @@ def _structured_scripts(elements: PageElements) -> HtmlElement:
     return holder
 
 
-def _composed(text: str | None) -> str | None:
-    """``text`` in Unicode's composed form (NFC), as the article's text is: a search for a word written
-    one way finds it in every field ("ড়" is one character on some Bengali pages, two in NFC)."""
-    return unicodedata.normalize("NFC", text) if text else text
-
-
 def read_metadata(tree: HtmlElement, url: str) -> PageMetadata:
     """The page's metadata, structured data first: OpenGraph, meta tags and JSON-LD (read by
     trafilatura's own readers), then the markup (``<h1>``, bylines, htmldate) only where they say nothing.
@@ -157,7 +150,7 @@ class MetadataReader:
 
     @cached_property
     def title(self) -> str | None:
-        return _composed(page_title(_title_sources(self.elements, self.structured, self.site_names), self.url))
+        return composed(page_title(_title_sources(self.elements, self.structured, self.site_names), self.url))
 
     def author(self, text: str = "") -> str | None:
         """The person a byline line of the article's ``text`` names, else the authors the structured data
@@ -217,10 +210,10 @@ class MetadataReader:
             published, modified = self.published, modified_date(self.tree, self.elements)
         return PageMetadata(
             title=self.title,
-            author=_composed(self.author(text)),
+            author=composed(self.author(text)),
             published=published,
-            description=_composed(clean(structured.description) or None),
-            sitename=_composed(clean(structured.sitename) or None),
+            description=composed(clean(structured.description) or None),
+            sitename=composed(clean(structured.sitename) or None),
             language=declared or (guess_language(text) if text else None),
             canonical_url=canonical_url(self.tree, self.url, self.elements),
             image=_absolute(structured.image, self.url),

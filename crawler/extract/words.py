@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from dedup.shingles import IDEOGRAPHS  # where each character is a word
 
 WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]+")
 WORD = re.compile(r"\w+")  # a run of letters and digits, for matching texts word by word
+
+
+def composed(text: str | None) -> str | None:
+    """``text`` in Unicode's composed form (NFC), as every text the crawler stores is: a search for a word written
+    one way finds it in every field ("ড়" is one character on some Bengali pages, two in NFC)."""
+    return unicodedata.normalize("NFC", text) if text else text
 
 
 def clean(text: str | None) -> str:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 
 from crawler.config import IndexConfig
 from crawler.store.database import Database
 from dedup import NearDuplicateIndex, Signature
-from dedup.shingles import IDEOGRAPHS
-from dedup.signatures import IDEOGRAPH_WORDS
+from dedup.shingles import holds_ideographs
+from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM
 
 logger = logging.getLogger(__name__)
 
 NAMESPACES = ("article", "teaser")
 # The table whose texts each index signs: an article's text, a teaser's blurb.
 SIGNED_TABLES = {"article": "articles", "teaser": "teasers"}
-_IDEOGRAPH = re.compile(f"[{IDEOGRAPHS}]")
 _BATCH = 1000  # texts read at a time when all are signed again
 
 
@@ -85,9 +83,9 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     stored = load_params(db, namespace)
     # Signatures stored before Chinese and Japanese were shingled character by character: only the texts
     # in those scripts sign differently, and they are signed again below.
-    outdated = stored is not None and "ideographs" not in stored
+    outdated = stored is not None and IDEOGRAPHS_PARAM not in stored
     if stored is not None:
-        stored.setdefault("ideographs", IDEOGRAPH_WORDS)
+        stored.setdefault(IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS)
         config.scheme.check_stored(stored)  # before anything else: other params make other band keys
     bands, rows = config.bands, config.rows
     if stored is not None and bands is None:
@@ -128,7 +126,7 @@ def sign_ideographic_texts_again(db: Database, namespace: str, index: NearDuplic
             break
         last_id = rows[-1][0]
         for doc_id, text in rows:
-            if text and _IDEOGRAPH.search(text):
+            if text and holds_ideographs(text):
                 index.remove(doc_id)
                 signature = index.scheme.signature(text)
                 if signature is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -265,11 +264,10 @@ def m012_blurb_prefixes_by_character(db: sqlite_utils.Database) -> None:
     # A blurb's first words are characters in Chinese and Japanese now, as the crawler counts words: read a
     # clause at a time, most such blurbs had too few words for a prefix, and their teasers none.
     from crawler.extract.paragraphs import prefix_hash
-    from dedup.shingles import IDEOGRAPHS
+    from dedup.shingles import holds_ideographs
 
-    ideograph = re.compile(f"[{IDEOGRAPHS}]")
     rows = db.execute("SELECT id, text FROM teasers")
-    changed = [(prefix_hash(text), teaser) for teaser, text in rows if text and ideograph.search(text)]
+    changed = [(prefix_hash(text), teaser) for teaser, text in rows if text and holds_ideographs(text)]
     db.conn.executemany("UPDATE teasers SET prefix_hash = ? WHERE id = ?", changed)
 
 
