@@ -24,6 +24,9 @@ TOKEN_HASH = "crc32"
 # How word shingles read Chinese and Japanese: each ideograph and kana a word (dedup.shingles.shingle_words).
 # Signatures stored without this parameter read a clause as one word.
 IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS = "ideographs", "characters"
+# How words read combining marks (dedup.marks): as part of the word. Signatures stored without this parameter
+# split a word of Hindi or Bengali at each vowel sign, and left the signs out.
+MARKS_PARAM, MARKS_IN_WORDS = "marks", "in words"
 
 
 class ParameterMismatch(ValueError):
@@ -120,6 +123,7 @@ class SignatureScheme:
             "permutation_scheme": PERMUTATION_SCHEME,
             "token_hash": TOKEN_HASH,
             IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS,
+            MARKS_PARAM: MARKS_IN_WORDS,
             "shingle_kind": self.shingle_kind,
             "shingle_size": self.shingle_size,
             "datasketch_version": version("datasketch"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import pytest
 
@@ -15,10 +16,13 @@ from dedup import (
     content_hash,
     normalize_text,
     shingles,
+    tokens,
 )
 from dedup.index import CONFIRM_LIMIT
+from dedup.marks import MARK_RANGES, UNICODE_VERSION, ranges_in_unicodedata
+from dedup.shingles import holds_marks
 from tests.support.fresh_python import run_python
-from tests.support.texts import template_family
+from tests.support.texts import hindi_story, template_family
 
 
 def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
@@ -59,6 +63,42 @@ def test_chinese_and_japanese_are_shingled_a_character_at_a_time():
     scheme = SignatureScheme()
     edited = scheme.signature(blurb.replace("今年", "去年"))
     assert edited is not None and edited.jaccard(scheme.signature(blurb)) > 0.6
+
+
+def test_a_word_keeps_its_combining_marks():
+    # Hindi's vowel signs, Bengali's: \w matches none of them, and read with it "भारत" was "भ", "रत".
+    assert tokens("भारत की नीति, ভারতের প্রধানমন্ত্রী ภาษาไทย") == [
+        "भारत",
+        "की",
+        "नीति",
+        "ভারতের",
+        "প্রধানমন্ত্রী",
+        "ภาษาไทย",
+    ]
+    # "की" and "के", "है" and "हैं" were one word: a correction between them changed no hash.
+    assert content_hash("यह नीति की है") != content_hash("यह नीति के है")
+    assert content_hash("सरकार तैयार है") != content_hash("सरकार तैयार हैं")
+    assert tokens("I ❤️ NY; naïve café") == ["i", "ny", "naïve", "café"]  # a mark after no letter is no word
+    assert holds_marks("भारत") and holds_marks("क़") and not holds_marks("naïve café, 中文")
+    # Thai, written without spaces between words, is still split at its signs: kept, they would join a phrase.
+    assert tokens("รัฐบาลไทย ประกาศ") == ["ร", "ฐบาลไทย", "ประกาศ"] and not holds_marks("รัฐบาล")
+
+
+def test_a_hindi_copy_with_a_word_changed_is_near_and_another_story_is_not():
+    scheme = SignatureScheme()
+    story, other = " ".join(hindi_story("one")), " ".join(hindi_story("two"))
+    edited = scheme.signature(story.replace("सरकार", "बाजार", 1))
+    assert edited.jaccard(scheme.signature(story)) > 0.9
+    assert scheme.signature(other).jaccard(scheme.signature(story)) < 0.2
+
+
+def test_the_table_of_combining_marks_is_unicodes():
+    found = ranges_in_unicodedata()
+    if unicodedata.unidata_version == UNICODE_VERSION:
+        assert list(MARK_RANGES) == found
+    else:  # another Python: every mark of the table is one there too (Unicode adds marks, it does not unmake them)
+        marked = {code for first, last in found for code in range(first, last + 1)}
+        assert all(code in marked for first, last in MARK_RANGES for code in range(first, last + 1))
 
 
 @pytest.mark.parametrize(

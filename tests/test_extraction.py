@@ -16,7 +16,10 @@ from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import _repaired_utf8, parse_html
 from crawler.extract.results import Teaser
 from crawler.extract.teasers import find_teasers
+from crawler.extract.words import count_words
+from tests.support.changing_site import article_page
 from tests.support.sites import FIXTURES
+from tests.support.texts import hindi_story
 
 BASE = "http://127.0.0.1:8371"
 MAGAZINE_URL = "https://weekly.example.org/culture/glassworks-revival"
@@ -321,6 +324,13 @@ def test_min_words_option():
     url = f"{BASE}/articles/tervel-ice-core.html"
     page = extract_page(demo_page("/articles/tervel-ice-core.html"), url, options=ExtractOptions(min_words=5000))
     assert page.article is None and page.kind != "article"
+
+
+def test_a_hindi_article_counts_its_words_as_they_are_written():
+    # Read with re's \w, each vowel sign cut a word of Hindi in two or three: "भारत" counted "भ", "रत".
+    assert count_words("भारत की नीति") == 3 and count_words("ภาษาไทย 中文") == 3
+    page = extract_page(article_page("सरकार की नई नीति", hindi_story("counted")).encode(), f"{BASE}/hindi.html")
+    assert page.kind == "article" and page.article.word_count == len(page.article.text.split()) > 150
 
 
 def test_find_teasers_on_a_listing_page():

@@ -18,12 +18,13 @@ from tests.support.store import open_writer
 SCHEME = SignatureScheme()
 
 # Texts where tokenising paragraph by paragraph could differ from tokenising the whole: a combining
-# accent opening a paragraph, characters the tokeniser folds, runs of newlines, ideographs, NBSP,
-# compatibility forms NFKC rewrites, empty paragraphs.
+# accent or a Hindi vowel sign opening a paragraph, characters the tokeniser folds, runs of newlines,
+# ideographs, NBSP, compatibility forms NFKC rewrites, empty paragraphs.
 AWKWARD = [
     "Caf\u00e9 owners met on Tuesday.\n\n\u0301accent first, then words\n\nLast one here.",
     "\u201cQuoted\u201d \u2013 words\u00a0with nbsp\n\n\n\nafter four newlines\n\n\n\n\nand five",
     ("\u6e2f\u306e\u30c8\u30f3\u30cd\u30eb\u8a08\u753b\n\n\uff26\uff55\uff4c\uff4c\uff57 letters \ufb01ne"),
+    "भारत की नीति\n\n\u093eकी: a vowel sign first\n\nภาษาไทย",
     "\n\nstarts empty\n\n",
     "one paragraph only, no break at all",
     "",

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.changing_site import ChangingSite, story
 from tests.support.crawl import CrawlProcess, crawl, scrapy
+from tests.support.texts import hindi_story
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +87,27 @@ def test_an_edit_dated_by_the_sitemap_becomes_a_new_version(tmp_path):
     assert hits == [(before["id"],)]
     assert second.stats()["articles/updated"] == 1
     assert third.rows("SELECT count(*) FROM article_versions") == [(1,)]
+
+
+def test_a_correction_of_one_hindi_vowel_sign_is_a_new_version(tmp_path):
+    # "की" and "के" differ by a vowel sign: read as one word, the correction changed no hash, and the
+    # database kept the text as it was first stored.
+    db = tmp_path / "crawl.db"
+    paragraphs = hindi_story("correction")
+    corrected = [paragraphs[0].replace(" की ", " के ", 1), *paragraphs[1:]]
+    with ChangingSite() as site:
+        news_site(site)
+        site.article("/news/hindi.html", "सरकार की नई नीति", paragraphs)
+        first = run(site, db)
+        before = article(first, "/news/hindi.html")
+        site.next_second()
+        site.article("/news/hindi.html", "सरकार की नई नीति", corrected)
+        second = run(site, db)
+    after = article(second, "/news/hindi.html")
+    assert before["version"] == 1 and paragraphs[0] in before["text"]
+    assert after["version"] == 2 and corrected[0] in after["text"] and paragraphs[0] not in after["text"]
+    assert second.rows("SELECT article_id, text FROM article_versions") == [(before["id"], before["text"])]
+    assert second.stats()["articles/updated"] == 1
 
 
 def test_an_edit_without_a_new_lastmod_is_found_by_a_revisit(tmp_path):

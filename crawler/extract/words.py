@@ -6,10 +6,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from dedup.marks import COMBINING_MARKS
 from dedup.shingles import IDEOGRAPHS  # where each character is a word
+from dedup.shingles import WORD as WORD  # letters and digits with their marks, for matching texts word by word
 
-WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]+")
-WORD = re.compile(r"\w+")  # a run of letters and digits, for matching texts word by word
+# Each ideograph or kana, or a run of other letters and digits with the combining marks written in them (a
+# word of Hindi or Bengali goes on past its vowel signs). Unrolled and possessive: as fast as it was without marks.
+WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]++(?:[{COMBINING_MARKS}][^\W{IDEOGRAPHS}]*+)*+")
 
 
 def composed(text: str | None) -> str | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from crawler.config import IndexConfig
 from crawler.store.database import Database
 from dedup import NearDuplicateIndex, Signature
-from dedup.shingles import holds_ideographs
-from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM
+from dedup.shingles import holds_ideographs, holds_marks
+from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM, MARKS_IN_WORDS, MARKS_PARAM
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,22 @@ NAMESPACES = ("article", "teaser")
 # The table whose texts each index signs: an article's text, a teaser's blurb.
 SIGNED_TABLES = {"article": "articles", "teaser": "teasers"}
 _BATCH = 1000  # texts read at a time when all are signed again
+
+
+class Retokenised(NamedTuple):
+    """A change in how texts of some scripts are read into words, recorded as a parameter of the signatures: a
+    database signed before it has those texts (and only those) signed again as it is opened."""
+
+    param: str
+    value: str
+    reads_otherwise: Callable[[str], bool]  # whether a text is one of those
+    described: str
+
+
+RETOKENISED = (
+    Retokenised(IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS, holds_ideographs, "in Chinese or Japanese"),
+    Retokenised(MARKS_PARAM, MARKS_IN_WORDS, holds_marks, "with combining marks (Hindi, Bengali, ...)"),
+)
 
 
 class SQLiteBandStore:
@@ -81,11 +98,10 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     would be compared with new ones.
     """
     stored = load_params(db, namespace)
-    # Signatures stored before Chinese and Japanese were shingled character by character: only the texts
-    # in those scripts sign differently, and they are signed again below.
-    outdated = stored is not None and IDEOGRAPHS_PARAM not in stored
+    outdated = [change for change in RETOKENISED if stored is not None and change.param not in stored]
     if stored is not None:
-        stored.setdefault(IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS)
+        for change in outdated:
+            stored[change.param] = change.value  # as they will be, once the texts it changes are signed again
         config.scheme.check_stored(stored)  # before anything else: other params make other band keys
     bands, rows = config.bands, config.rows
     if stored is not None and bands is None:
@@ -105,19 +121,20 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     else:
         index.check_stored(stored)
     if outdated and stored is not None:
-        sign_ideographic_texts_again(db, namespace, index)
+        sign_texts_again(db, namespace, index, outdated)
         save_params(db, namespace, stored)  # in the same transaction: a run killed before it commits does it again
     return index
 
 
-def sign_ideographic_texts_again(db: Database, namespace: str, index: NearDuplicateIndex) -> int:
-    """Sign each stored text of the namespace that holds Chinese or Japanese again, as the index signs now,
-    and index it anew (texts once too short to sign may be signed now); returns how many were."""
+def sign_texts_again(db: Database, namespace: str, index: NearDuplicateIndex, changes: list[Retokenised]) -> int:
+    """Sign each stored text of the namespace that one of ``changes`` reads otherwise again, as the index signs
+    now, and index it anew (texts once too short to sign may be signed now); returns how many were."""
     table = SIGNED_TABLES[namespace]
     total = db.read(f"SELECT count(*) FROM {table}").fetchone()[0]
     if not total:
         return 0
-    logger.info("Reading the %d stored %s texts for Chinese and Japanese, to sign them again (once)", total, namespace)
+    described = " or ".join(change.described for change in changes)
+    logger.info("Reading the %d stored %s texts for those %s, to sign them again (once)", total, namespace, described)
     last_id, count = -1, 0
     while True:
         # Read in batches, searched here: SQLite's GLOB tests a character class seven times slower.
@@ -126,11 +143,11 @@ def sign_ideographic_texts_again(db: Database, namespace: str, index: NearDuplic
             break
         last_id = rows[-1][0]
         for doc_id, text in rows:
-            if text and holds_ideographs(text):
+            if text and any(change.reads_otherwise(text) for change in changes):
                 index.remove(doc_id)
                 signature = index.scheme.signature(text)
                 if signature is not None:
                     index.add(doc_id, signature)
                 count += 1
-    logger.info("Signed %d %s texts in Chinese or Japanese again", count, namespace)
+    logger.info("Signed %d %s texts %s again", count, namespace, described)
     return count

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+logger = logging.getLogger(__name__)
 
 MIGRATION_SET = "storyonce"
 # Where sqlite-utils' Migrations records what it applied (its ``migrations_table``).
@@ -269,6 +272,49 @@ def m012_blurb_prefixes_by_character(db: sqlite_utils.Database) -> None:
     rows = db.execute("SELECT id, text FROM teasers")
     changed = [(prefix_hash(text), teaser) for teaser, text in rows if text and holds_ideographs(text)]
     db.conn.executemany("UPDATE teasers SET prefix_hash = ? WHERE id = ?", changed)
+
+
+@migration
+def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
+    # A word of Hindi, Bengali or Tamil keeps its vowel signs now (dedup.marks): before, "की" and "के" were one
+    # word, and a correction between them no new version. The hashes of texts holding such marks are made
+    # again as the crawl makes them now, or each such story seen again would be taken for edited.
+    from crawler.extract.paragraphs import block_hash, prefix_hash
+    from crawler.extract.words import count_words
+    from dedup import content_hash
+    from dedup.shingles import holds_marks
+
+    logger.info("Reading the stored texts for those with combining marks, to make their hashes again (once)")
+
+    def marked(table: str, columns: str) -> Iterator[list[tuple]]:
+        """The rows of ``table`` whose last column (a text) holds a combining mark, a batch at a time: a database
+        of a million stories in Hindi is not read into memory at once."""
+        last = -1
+        while rows := db.execute(
+            f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1000", [last]
+        ).fetchall():
+            last = rows[-1][0]
+            yield [row[1:] for row in rows if row[-1] and holds_marks(row[-1])]
+
+    for articles in marked("articles", "id, text"):
+        db.conn.executemany(
+            "UPDATE articles SET content_hash = ?, word_count = ? WHERE id = ?",
+            [(content_hash(text), count_words(text), article) for article, text in articles],
+        )
+    for versions in marked("article_versions", "article_id, version, text"):
+        db.conn.executemany(
+            "UPDATE article_versions SET content_hash = ? WHERE article_id = ? AND version = ?",
+            [(content_hash(text), article, version) for article, version, text in versions],
+        )
+    for teasers in marked("teasers", "id, text"):
+        db.conn.executemany(
+            "UPDATE teasers SET prefix_hash = ? WHERE id = ?", [(prefix_hash(text), teaser) for teaser, text in teasers]
+        )
+    for blocks in marked("site_blocks", "site, hash, text"):
+        db.conn.executemany(
+            "UPDATE site_blocks SET hash = ? WHERE site = ? AND hash = ?",
+            [(block_hash(text), site, old) for site, old, text in blocks],
+        )
 
 
 def migrations() -> sqlite_utils.Migrations:

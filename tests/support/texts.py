@@ -40,3 +40,22 @@ def with_characters_changed(text: str, count: int, seed: int = 2) -> str:
     for position in rng.sample(clauses, count):
         characters[position] = next(c for c in "某甲乙丙" if c != characters[position])
     return "".join(characters)
+
+
+# Hindi words, most with the vowel signs (matras) that re's \w does not take for letters.
+_HINDI = (
+    "सरकार नीति किसान विकास योजना देश राज्य मंत्री घोषणा बैठक अधिकारी शहर गांव पानी बिजली सड़क स्कूल अस्पताल "
+    "बाजार कीमत लोग नागरिक चुनाव अदालत पुलिस रिपोर्ट समिति बजट निवेश उद्योग रोजगार मौसम बारिश नदी पुल परियोजना"
+).split()
+_HINDI_JOINING = "की के को में से पर ने और".split()
+
+
+def hindi_story(seed: str, sentences: int = 20) -> list[str]:
+    """A made-up story in Hindi, as paragraphs of five sentences; each sentence holds "की" at least once."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(sentences):
+        words = [rng.choice(_HINDI) if n % 2 == 0 else rng.choice(_HINDI_JOINING) for n in range(rng.randint(9, 13))]
+        words[1] = "की"
+        lines.append(" ".join(words) + " है।")
+    return [" ".join(lines[i : i + 5]) for i in range(0, sentences, 5)]
