@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract.article import extract_page
-from crawler.extract.authors import looks_like_a_person, tidy_authors
+from crawler.extract.authors import looks_like_a_person, people_named, tidy_authors
 from crawler.extract.metadata import MetadataReader, read_metadata
 from crawler.extract.parsing import parse_html
 
@@ -150,6 +150,11 @@ def test_korean_bylines_give_the_role_after_the_names():
     assert tidy_authors("홍길동 기자", URL, SITE, []) == "홍길동"
     assert tidy_authors("홍길동·김철수 특파원", URL, SITE, []) == "홍길동; 김철수"
     assert tidy_authors("唐纳德·特朗普", URL, SITE, []) == "唐纳德·特朗普"  # one name: the dot is inside it
+
+
+def test_names_in_hindi_and_bengali_look_like_peoples():
+    assert people_named("राहुल शर्मा, प्रिया सिंह") == "राहुल शर्मा; प्रिया सिंह"
+    assert looks_like_a_person("সুরেশ কুমার") and not looks_like_a_person("राहुल")  # a first name alone is not
 
 
 @pytest.mark.parametrize(
@@ -527,6 +532,8 @@ BIO = "<p>" + "Writes about leasing, loans and the cars people drive to work, af
         (f'<div class="author-info"><h3><a href="/in/ih">Inga Hoeltmann</a><a href="/login">Follow</a></h3>{BIO}</div>',
          "Inga Hoeltmann"),
         (f'<div class="about-the-author"><h4>About Ann Example</h4>{BIO}</div>', "Ann Example"),
+        # Hindi: no capitals, and vowel signs that re's \w does not take for letters.
+        (f'<div class="author-bio"><h3>राहुल शर्मा</h3>{BIO}</div>', "राहुल शर्मा"),
         # A first name alone, a box among the comments: no author.
         (f'<div class="author-box"><h3>Über Kathrin</h3>{BIO}</div>', None),
         (f'<div class="comments"><div class="author-info"><b>Helmut Kruse</b>{BIO}</div></div>', None),

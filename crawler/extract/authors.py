@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from crawler.extract.titles import host_names, name_key
 from crawler.extract.words import IDEOGRAPHS
+from dedup.marks import COMBINING_MARKS
 
 # The word a byline puts before the name ("By", "Von", "Por", "Door" ...), as a regular expression. (Not
 # the list _BY_PHRASE takes off the front of a name: there "di" would cut "Di Maria".)
@@ -112,7 +113,10 @@ _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ",
 # (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
 _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
-_CAPITALISED_WORD = r"[^\W\d_a-z][^\W\d_]*(?:[-'’.][^\W\d_]+)*\.?"
+# A letter, or a vowel sign of Hindi or Bengali after one: "राहुल शर्मा" is two words of letters (scripts without
+# capitals begin theirs with any letter).
+_LETTER = rf"(?:[^\W\d_]|[{COMBINING_MARKS}])"
+_CAPITALISED_WORD = rf"[^\W\d_a-z]{_LETTER}*(?:[-'’.]{_LETTER}+)*\.?"
 _PERSON = re.compile(rf"^{_CAPITALISED_WORD}(?: {_CAPITALISED_WORD}){{1,2}}$")
 # Between the people a byline names: a comma, an "and", or a slash (agencies write "Peter Maahn/SP-X").
 _BETWEEN_NAMES = re.compile(rf"\s*[,/]\s*|\s+(?:(?i:and|und)|&|{_OTHER_ANDS})\s+")
