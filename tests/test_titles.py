@@ -142,6 +142,10 @@ def test_the_pages_one_h1_before_a_differing_structured_headline():
     h1 = "Der Nervenkrieg um den Brexit geht in die nächste Runde"
     sources = TitleSources(og_title="Brexit: Nervenkrieg geht in nächste Runde", h1=[h1])
     assert page_title(sources, URL) == h1
+    # In Hindi, whose words hold vowel signs between their letters ("किसानों": four letters, three signs).
+    h1 = "सरकार ने किसानों के लिए नई योजना की घोषणा की"
+    sources = TitleSources(og_title="किसानों के लिए नई योजना: सरकार का बड़ा फैसला", h1=[h1])
+    assert page_title(sources, URL) == h1
     # Several <h1>s, or a short one (a section's name): the structured headline.
     sources = TitleSources(headline="Tunnel plan approved", h1=["Live: the council debate", "More from the region"])
     assert page_title(sources, URL) == "Tunnel plan approved"

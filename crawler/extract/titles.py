@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crawler.extract.words import IDEOGRAPHS, clean, count_words, visible
+from dedup.marks import COMBINING_MARKS
 
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
 # around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common). Chinese and
@@ -44,7 +45,8 @@ MIN_DECORATED_TITLES = 3
 MIN_VISIBLE_HEADLINE_WORDS = 3  # a page's one <h1> of fewer words is more often a section's name
 _GOES_ON_IN_WORDS = re.compile(r"^(?:[:,–-]\s*)?[^\W\d_]")  # a word next, after a colon or dash at most
 _SEPARATOR = re.compile(r"[|•·»]")  # between a title's parts, not inside a headline
-_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+# Four letters and more, each with the vowel signs written on it ("सरकार": स र का र).
+_LONG_WORD = re.compile(rf"(?:[^\W\d_][{COMBINING_MARKS}]*){{4,}}")
 _BAR = re.compile(r"\s*\|\s*")
 _COLON = re.compile(r"^([^:]{3,}):\s+([^:]{3,})$")  # one colon, a space after it, three characters either side
 # Beside a headline between bars, a part of this many words at most is a section's name ("Story | iPhone |
