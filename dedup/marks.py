@@ -9,7 +9,7 @@ UNICODE_VERSION = "14.0.0"  # of the table below: Python 3.11's unicodedata, rea
 
 # A fixed table, not read from unicodedata as a process starts (20 ms of a core), so that a text tokenises the
 # same under every Python: its hashes and signatures are stored and compared run after run. The marks of the
-# Basic Multilingual Plane only, where re tests a class with one look-up: with the 60 ranges beyond it (Brahmi,
+# Basic Multilingual Plane only, where re tests a class with one look-up: with the 110 ranges beyond it (Brahmi,
 # Chakma, Adlam and other scripts little news is written in) it tests them one by one, and tokenising took
 # three times as long.
 # fmt: off
