@@ -166,6 +166,24 @@ def test_a_record_without_paragraph_hashes_is_read_and_they_are_made_where_neede
     assert signed.hashes() == page.analysis.article_text.paragraph_hashes
 
 
+def test_a_record_of_a_crawler_reading_words_otherwise_is_signed_again_by_the_writer():
+    # A crawler of an earlier version (a shared crawl upgraded one machine at a time) read words otherwise: a
+    # word of Hindi split at each vowel sign. Its record says nothing of words; its hashes and signatures,
+    # stored as they came, would not match the stored ones, and each story seen again would be a new version.
+    page = analysed_demo_page()
+    assert page.analysis.extraction.teasers
+    data = json.loads(encode_record(page, SCHEME))
+    del data["words"]
+    signed = data["analysis"]["article_text"]
+    signed.update(content_hash="0" * 40, word_count=1, signature=None, paragraph_hashes=None)
+    data["analysis"]["teaser_signatures"] = [None] * len(page.analysis.extraction.teasers)
+    assert plain(decode_record(json.dumps(data).encode(), SCHEME)) == plain(page)
+    # A record that reads words as the writer does is taken as it is.
+    data["words"] = json.loads(encode_record(page, SCHEME))["words"]
+    kept = decode_record(json.dumps(data).encode(), SCHEME).analysis.article_text
+    assert (kept.content_hash, kept.word_count, kept.signature) == ("0" * 40, 1, None)
+
+
 def test_the_extraction_parts_timings_travel_and_a_record_without_them_is_read():
     page = analysed_demo_page()
     data = json.loads(encode_record(page, SCHEME))

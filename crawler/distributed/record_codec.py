@@ -5,15 +5,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from typing import Any
 
+from crawler.config import TEASER_SCHEME
 from crawler.extract.paragraphs import ParagraphHashes
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
-from crawler.extract.signing import SignedText
+from crawler.extract.signing import SignedText, sign_text
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
 from dedup import Signature, SignatureScheme
+from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM, MARKS_IN_WORDS, MARKS_PARAM
 
 FORMAT = 1  # bumped when the JSON changes; a writer refuses records of another format
+# How the crawler read texts into words, as a page record says: a record that says otherwise, or nothing (a
+# crawler of an earlier version, while a shared crawl is upgraded one machine at a time), has its hashes and
+# signatures made again by the writer from the texts it carries, or they would not match the stored ones.
+WORDS = f"{IDEOGRAPHS_PARAM}={IDEOGRAPH_WORDS};{MARKS_PARAM}={MARKS_IN_WORDS}"
 
 
 class RecordError(ValueError):
@@ -36,6 +43,7 @@ def encode_record(record: Record, article_scheme: SignatureScheme | None = None)
             "last_modified": record.last_modified,
             "site": record.site,
             "analysis": _analysis(record.analysis),
+            "words": WORDS,
         }
         if article_scheme is not None:
             fields["scheme"] = scheme_tag(article_scheme)
@@ -78,10 +86,13 @@ def decode_record(data: bytes, article_scheme: SignatureScheme | None = None) ->
                 f"signatures made with DEDUP_* parameters {tag}, the writer's are {scheme_tag(article_scheme)}: "
                 "give the crawlers the writer's settings"
             )
+        analysis = _read_analysis(read.mapping("analysis"))
+        if article_scheme is not None and read.optional_text("words") != WORDS:
+            analysis = _signed_again(analysis, article_scheme)
         return AnalysedPage(
             read.text("url"),
             read.integer("status"),
-            _read_analysis(read.mapping("analysis")),
+            analysis,
             read.optional_text("etag"),
             read.optional_text("last_modified"),
             read.optional_text("site"),
@@ -286,6 +297,17 @@ def _read_cpu_s(value: dict[str, Any] | None) -> dict[str, float]:
     """The CPU seconds of each part of an extraction (absent in records of older crawlers)."""
     parts = _Fields(value or {}, "extraction.cpu_s")
     return {part: parts.number(part) for part in parts.fields}
+
+
+def _signed_again(analysis: PageAnalysis, article_scheme: SignatureScheme) -> PageAnalysis:
+    """``analysis`` with the hashes and signatures of its article text and teasers made as this writer makes them."""
+    signed = analysis.article_text
+    teasers = analysis.extraction.teasers
+    return replace(
+        analysis,
+        article_text=sign_text(signed.text, article_scheme) if signed is not None else None,
+        teaser_signatures=TEASER_SCHEME.signatures([teaser.text for teaser in teasers]) if teasers else [],
+    )
 
 
 def _read_analysis(value: dict[str, Any]) -> PageAnalysis:
