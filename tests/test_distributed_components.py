@@ -308,6 +308,25 @@ def test_an_entry_that_is_no_record_is_logged_and_skipped(tmp_path, config, capl
     assert stats["store/stream/rejected"] == 1
 
 
+def test_a_page_signed_with_other_parameters_is_stored_signed_again_and_said_once(tmp_path, config, caplog):
+    client = config.connect()
+    stream = config.keys.stream
+    client.xadd(stream, {"type": "start", "run": "r", "spider": "news", "args": "{}"})
+    other = SignatureScheme(num_perm=64)
+    for seq, slug in enumerate(("one", "two"), start=1):
+        analysis = PageAnalysis(PageExtraction("article", article=Article(text(slug))), sign_text(text(slug), other))
+        data = encode_record(AnalysedPage(f"{SITE}/{slug}", 200, analysis), other)
+        client.xadd(stream, {"type": "record", "run": "r", "crawler": "c1", "seq": seq, "data": data})
+    client.xadd(stream, {"type": "end", "run": "r", "reason": "finished"})
+    assert stream_store(config, tmp_path / "crawl.db").run()
+    stats = json.loads(query(tmp_path / "crawl.db", "SELECT stats FROM runs")[0][0])
+    assert stats["store/stream/signed_again"] == 2 and stats["store/articles/new"] == 2
+    assert "store/stream/rejected" not in stats
+    assert caplog.text.count("signed again here: signatures made with DEDUP_* parameters 64/") == 1
+    signatures = query(tmp_path / "crawl.db", "SELECT size, length(minhash) FROM article_signatures")
+    assert len(signatures) == 2 and all(length == 4 * SCHEME.num_perm for _, length in signatures)
+
+
 def test_one_writer_per_stream_and_a_dead_one_on_this_machine_is_taken_over(config):
     client = config.connect()
     first = WriterLock(client, config)

@@ -164,6 +164,7 @@ class StreamStore:
         self.remirror: set[str] = set()
         self.sequences: dict[str, int] = {}  # the last record number stored from each crawler
         self.seen_again: set[str] = set()
+        self.signed_again_for: set[str] = set()  # why pages were signed again, each said once in the log
         self.first_unacked = 0.0
         self.runs_ended = 0
         self.stopping = False
@@ -343,7 +344,7 @@ class StreamStore:
             return
         self.sequences[crawler] = int(sequence)
         assert self.writer is not None
-        record = decode_record(fields.get(b"data", b""), self.writer.article_index.scheme)
+        record = decode_record(fields.get(b"data", b""), self.writer.article_index.scheme, self._signed_again)
         if self.crawl_run is None:
             # A crawler that fell behind its run (it was taken for gone) goes on handing records over.
             logger.warning("records of the shared run %s arrive after it ended", _text(fields, b"run"))
@@ -426,6 +427,14 @@ class StreamStore:
             canonical = record.analysis.extraction.article.canonical_url
             if canonical:
                 self.remirror.add(canonical)
+
+    def _signed_again(self, why: str) -> None:
+        """A page record whose hashes and signatures the writer made again (see decode_record): counted, and
+        said once per reason, not once per page."""
+        self._count("store/stream/signed_again")
+        if why not in self.signed_again_for:
+            self.signed_again_for.add(why)
+            logger.warning("pages whose signatures do not fit this writer's are signed again here: %s", why)
 
     def _count(self, key: str) -> None:
         if self.writer is not None and self.crawl_run is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -68,9 +69,18 @@ def encode_record(record: Record, article_scheme: SignatureScheme | None = None)
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def decode_record(data: bytes, article_scheme: SignatureScheme | None = None) -> Record:
-    """The record ``data`` holds; :class:`RecordError` if it is not one, or (with ``article_scheme``, the
-    writer's) if its signatures were made with other parameters."""
+def decode_record(
+    data: bytes,
+    article_scheme: SignatureScheme | None = None,
+    signed_again: Callable[[str], None] | None = None,
+) -> Record:
+    """The record ``data`` holds; :class:`RecordError` if it is not one.
+
+    With ``article_scheme`` (the writer's): a page whose signatures were made with other ``DEDUP_*`` parameters,
+    or whose crawler read texts into words otherwise, has its hashes and signatures made again here from the
+    texts it carries, and ``signed_again`` is told why: stored as they came, they could not be compared with the
+    stored ones; refused, the page would have no row at all.
+    """
     try:
         fields = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -80,15 +90,13 @@ def decode_record(data: bytes, article_scheme: SignatureScheme | None = None) ->
         raise RecordError(f"record format {fields.get('v')!r}, this writer reads format {FORMAT}")
     kind = read.text("type")
     if kind == "page":
-        tag = read.optional_text("scheme")
-        if article_scheme is not None and tag is not None and tag != scheme_tag(article_scheme):
-            raise RecordError(
-                f"signatures made with DEDUP_* parameters {tag}, the writer's are {scheme_tag(article_scheme)}: "
-                "give the crawlers the writer's settings"
-            )
         analysis = _read_analysis(read.mapping("analysis"))
-        if article_scheme is not None and read.optional_text("words") != WORDS:
-            analysis = _signed_again(analysis, article_scheme)
+        if article_scheme is not None:
+            why = _why_sign_again(read.optional_text("scheme"), read.optional_text("words"), article_scheme)
+            if why is not None:
+                analysis = _signed_again(analysis, article_scheme)
+                if signed_again is not None:
+                    signed_again(why)
         return AnalysedPage(
             read.text("url"),
             read.integer("status"),
@@ -297,6 +305,18 @@ def _read_cpu_s(value: dict[str, Any] | None) -> dict[str, float]:
     """The CPU seconds of each part of an extraction (absent in records of older crawlers)."""
     parts = _Fields(value or {}, "extraction.cpu_s")
     return {part: parts.number(part) for part in parts.fields}
+
+
+def _why_sign_again(tag: str | None, words: str | None, article_scheme: SignatureScheme) -> str | None:
+    """Why a page record's hashes and signatures do not fit the writer's (None when they do)."""
+    if tag is not None and tag != scheme_tag(article_scheme):
+        return (
+            f"signatures made with DEDUP_* parameters {tag}, the writer's are {scheme_tag(article_scheme)}: "
+            "give the crawlers the writer's settings"
+        )
+    if words != WORDS:
+        return "a crawler of an earlier version read texts into words otherwise"
+    return None
 
 
 def _signed_again(analysis: PageAnalysis, article_scheme: SignatureScheme) -> PageAnalysis:
