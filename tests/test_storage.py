@@ -93,6 +93,54 @@ def test_an_older_database_gets_prefixes_for_its_chinese_and_japanese_teasers(tm
     assert None not in prefixes[:2] and prefix_hash(blurbs[2]) is not None
 
 
+HINDI_ROWS = [
+    ("http://x.in/rome", "रोम में बैठक हुई"),
+    ("http://x.in/ram", "राम ने कहा"),
+    ("http://x.in/ka", "यह उस का काम"),
+]
+
+
+def _searched(db, query: str) -> list[str]:
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT a.url FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY a.url",
+            (query,),
+        )
+    ]
+
+
+def test_a_search_in_hindi_finds_the_word_with_its_vowel_signs(tmp_path):
+    # With combining marks taken for separators, "राम" (Ram) was "र म" and found "रोम" (Rome), "की" was "क".
+    writer = open_writer(tmp_path / "crawl.db")
+    for url, text in HINDI_ROWS:
+        writer.articles.insert(article(url, text, title="समाचार"), writer.run_id)
+    writer.finish("finished")
+    db = sqlite3.connect(tmp_path / "crawl.db")
+    assert _searched(db, "राम") == ["http://x.in/ram"]
+    assert _searched(db, "की") == [] and _searched(db, "का") == ["http://x.in/ka"]
+    assert _searched(db, "समाचार") == [url for url, _ in sorted(HINDI_ROWS)]
+
+
+def test_an_older_databases_search_index_is_made_again_with_the_vowel_signs(tmp_path):
+    path = tmp_path / "crawl.db"
+    schema = sqlite_utils.Database(path)
+    migrations().apply(schema, stop_before="m014_search_words_keep_their_marks")  # the schema as it was before
+    for n, (url, text) in enumerate(HINDI_ROWS, start=1):
+        schema.execute(
+            "INSERT INTO articles (id, url, site, title, text, content_hash, word_count, first_seen, last_seen) "
+            "VALUES (?, ?, 'x.in', 'समाचार', ?, 'h', 3, '2026', '2026')",
+            (n, url, text),
+        )
+    schema.conn.commit()
+    assert _searched(schema.conn, "राम") == ["http://x.in/ram", "http://x.in/rome"]  # as it was
+    schema.conn.close()
+    open_writer(path).finish("finished")
+    db = sqlite3.connect(path)
+    assert _searched(db, "राम") == ["http://x.in/ram"] and _searched(db, "रोम") == ["http://x.in/rome"]
+
+
 def test_a_database_whose_schema_is_current_opens_without_sqlite_utils_or_numpy(tmp_path):
     """A scheduled run's writer opens its up-to-date database before the crawl fetches anything: loading
     sqlite-utils, and numpy with it, would hold the first request back 0.1-0.2 s."""
