@@ -284,7 +284,8 @@ def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     from dedup import content_hash
     from dedup.shingles import holds_marks
 
-    logger.info("Reading the stored texts for those with combining marks, to make their hashes again (once)")
+    if _has_articles(db):  # a new database has nothing to read, nor to say
+        logger.info("Reading the stored texts for those with combining marks, to make their hashes again (once)")
 
     def marked(table: str, columns: str) -> Iterator[list[tuple]]:
         """The rows of ``table`` whose last column (a text) holds a combining mark, a batch at a time: a database
@@ -317,8 +318,8 @@ def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
         )
 
 
-# FTS5's unicode61 tokenizer takes letters, digits and private-use characters for a word's, and everything else for
-# separators; combining marks are a word's too (see m014).
+# FTS5's unicode61 tokenizer reads letters, digits and private-use characters as parts of words, everything else as
+# separators; combining marks are parts of words too (see m014).
 SEARCH_TOKENIZER = "unicode61 categories 'L* N* Co M*'"
 
 
@@ -327,12 +328,17 @@ def m014_search_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     # The full-text index cut words at every combining mark and left the marks out: a search for "राम" (Ram) found
     # "रोम" (Rome), and one for "की" every "का", "के" and "को". It is made again with marks as part of words,
     # from the articles (a few minutes, once, for a million).
-    logger.info("Making the full-text index again, with words that keep their vowel signs (once)")
+    if _has_articles(db):
+        logger.info("Making the full-text index again, with words that keep their vowel signs (once)")
     db.execute("DROP TABLE articles_fts")  # the triggers that fill it stay: they name it, and it is back below
     db.execute(
         f'CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles", tokenize="{SEARCH_TOKENIZER}")'
     )
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+def _has_articles(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
 
 
 def migrations() -> sqlite_utils.Migrations:
