@@ -11,6 +11,7 @@ import sqlite_utils
 from crawler.extract.paragraphs import prefix_hash
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import sign_text
+from crawler.store import schema
 from crawler.store.articles import ArticleRow
 from crawler.store.database import Database, utc_now
 from crawler.store.duplicates import ArticleDecision
@@ -139,6 +140,17 @@ def test_an_older_databases_search_index_is_made_again_with_the_vowel_signs(tmp_
     open_writer(path).finish("finished")
     db = sqlite3.connect(path)
     assert _searched(db, "राम") == ["http://x.in/ram"] and _searched(db, "रोम") == ["http://x.in/rome"]
+
+
+def test_an_sqlite_refusing_the_tokenizer_option_keeps_the_index_as_it_was(tmp_path, monkeypatch, caplog):
+    # An SQLite before 3.25 knows no "categories" option; here one it knows no better, refused the same way.
+    monkeypatch.setattr(schema, "SEARCH_TOKENIZER", "unicode61 categories_of_a_later_release 'L*'")
+    writer = open_writer(tmp_path / "crawl.db")
+    for url, text in HINDI_ROWS:
+        writer.articles.insert(article(url, text, title="समाचार"), writer.run_id)
+    writer.finish("finished")
+    assert "keeps cutting words at combining marks" in caplog.text
+    assert _searched(sqlite3.connect(tmp_path / "crawl.db"), "राम") == ["http://x.in/ram", "http://x.in/rome"]
 
 
 def test_a_database_whose_schema_is_current_opens_without_sqlite_utils_or_numpy(tmp_path):

@@ -331,9 +331,12 @@ def m014_search_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     if _has_articles(db):
         logger.info("Making the full-text index again, with words that keep their vowel signs (once)")
     db.execute("DROP TABLE articles_fts")  # the triggers that fill it stay: they name it, and it is back below
-    db.execute(
-        f'CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles", tokenize="{SEARCH_TOKENIZER}")'
-    )
+    index = 'CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles"'
+    try:
+        db.execute(f'{index}, tokenize="{SEARCH_TOKENIZER}")')
+    except sqlite3.OperationalError as exc:  # an SQLite without the categories option (before 3.25): as it was
+        logger.warning("The full-text index keeps cutting words at combining marks: this SQLite says %s", exc)
+        db.execute(f"{index})")
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
 
 
