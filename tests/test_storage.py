@@ -143,7 +143,7 @@ def test_an_older_databases_search_index_is_made_again_with_the_vowel_signs(tmp_
 
 
 def test_an_sqlite_refusing_the_tokenizer_option_keeps_the_index_as_it_was(tmp_path, monkeypatch, caplog):
-    # An SQLite before 3.25 knows no "categories" option; here one it knows no better, refused the same way.
+    # An older SQLite knows no "categories" option; here an option this one knows no better, refused the same way.
     monkeypatch.setattr(schema, "SEARCH_TOKENIZER", "unicode61 categories_of_a_later_release 'L*'")
     writer = open_writer(tmp_path / "crawl.db")
     for url, text in HINDI_ROWS:

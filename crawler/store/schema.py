@@ -334,7 +334,7 @@ def m014_search_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     index = 'CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles"'
     try:
         db.execute(f'{index}, tokenize="{SEARCH_TOKENIZER}")')
-    except sqlite3.OperationalError as exc:  # an SQLite without the categories option (before 3.25): as it was
+    except sqlite3.OperationalError as exc:  # an older SQLite, without the categories option: the index as it was
         logger.warning("The full-text index keeps cutting words at combining marks: this SQLite says %s", exc)
         db.execute(f"{index})")
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
