@@ -3,9 +3,7 @@ Arabic points. They belong to the word they are written in, but re's \\w matches
 
 from __future__ import annotations
 
-import unicodedata
-
-UNICODE_VERSION = "14.0.0"  # of the table below: Python 3.11's unicodedata, read by ranges_in_unicodedata()
+UNICODE_VERSION = "14.0.0"  # of the table below, read from Python 3.11's unicodedata (its test reads it again)
 
 # A fixed table, not read from unicodedata as a process starts (20 ms of a core), so that a text tokenises the
 # same under every Python: its hashes and signatures are stored and compared run after run. The marks of the
@@ -67,15 +65,3 @@ COMBINING_MARKS = "".join(
     for first, last in MARK_RANGES
     if not any(start <= first and last <= end for start, end in UNSPACED_BLOCKS)
 )
-
-
-def ranges_in_unicodedata() -> list[tuple[int, int]]:
-    """The combining marks of the Basic Multilingual Plane in this Python's unicodedata, as MARK_RANGES lists them."""
-    found: list[tuple[int, int]] = []
-    for code in range(0x10000):
-        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
-            if found and found[-1][1] == code - 1:
-                found[-1] = (found[-1][0], code)
-            else:
-                found.append((code, code))
-    return found

@@ -27,6 +27,8 @@ IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS = "ideographs", "characters"
 # How words read combining marks (dedup.marks): as part of the word. Signatures stored without this parameter
 # split a word of Hindi or Bengali at each vowel sign, and left the signs out.
 MARKS_PARAM, MARKS_IN_WORDS = "marks", "in words"
+# How texts are read into words, as signatures record it (and the shared crawl's records, of their crawler).
+WORDS_PARAMS = {IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS, MARKS_PARAM: MARKS_IN_WORDS}
 
 
 class ParameterMismatch(ValueError):
@@ -122,8 +124,7 @@ class SignatureScheme:
             "seed": self.seed,
             "permutation_scheme": PERMUTATION_SCHEME,
             "token_hash": TOKEN_HASH,
-            IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS,
-            MARKS_PARAM: MARKS_IN_WORDS,
+            **WORDS_PARAMS,
             "shingle_kind": self.shingle_kind,
             "shingle_size": self.shingle_size,
             "datasketch_version": version("datasketch"),

@@ -15,13 +15,13 @@ from crawler.extract.results import Article, PageAnalysis, PageExtraction, Tease
 from crawler.extract.signing import SignedText, sign_text
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
 from dedup import Signature, SignatureScheme
-from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM, MARKS_IN_WORDS, MARKS_PARAM
+from dedup.signatures import WORDS_PARAMS
 
 FORMAT = 1  # bumped when the JSON changes; a writer refuses records of another format
 # How the crawler read texts into words, as a page record says: a record that says otherwise, or nothing (a
 # crawler of an earlier version, while a shared crawl is upgraded one machine at a time), has its hashes and
 # signatures made again by the writer from the texts it carries, or they would not match the stored ones.
-WORDS = f"{IDEOGRAPHS_PARAM}={IDEOGRAPH_WORDS};{MARKS_PARAM}={MARKS_IN_WORDS}"
+WORDS = ";".join(f"{param}={value}" for param, value in WORDS_PARAMS.items())
 
 
 class RecordError(ValueError):

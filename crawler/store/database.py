@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +38,17 @@ def padded(values: Sequence[T]) -> list[T | None]:
 
 class StorageError(CannotStart, RuntimeError):
     """The database cannot be written: read-only, disk full, I/O error, a folder that cannot be made."""
+
+
+def in_batches(conn: sqlite3.Connection, table: str, columns: str, size: int = 1000) -> Iterator[list[tuple]]:
+    """The rows of ``table`` (``columns``), a batch of ``size`` at a time in rowid order: a table of a million
+    stories is read whole without being held in memory at once (as a migration or a re-signing reads one)."""
+    last = -1
+    while rows := conn.execute(
+        f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, size)
+    ).fetchall():
+        last = rows[-1][0]
+        yield [row[1:] for row in rows]
 
 
 def utc_now() -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from crawler.config import IndexConfig
-from crawler.store.database import Database
+from crawler.store.database import Database, in_batches
 from dedup import NearDuplicateIndex, Signature
 from dedup.shingles import holds_ideographs, holds_marks
 from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM, MARKS_IN_WORDS, MARKS_PARAM
@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 NAMESPACES = ("article", "teaser")
 # The table whose texts each index signs: an article's text, a teaser's blurb.
 SIGNED_TABLES = {"article": "articles", "teaser": "teasers"}
-_BATCH = 1000  # texts read at a time when all are signed again
 
 
 class Retokenised(NamedTuple):
@@ -135,13 +134,9 @@ def sign_texts_again(db: Database, namespace: str, index: NearDuplicateIndex, ch
         return 0
     described = " or ".join(change.described for change in changes)
     logger.info("Reading the %d stored %s texts for those %s, to sign them again (once)", total, namespace, described)
-    last_id, count = -1, 0
-    while True:
-        # Read in batches, searched here: SQLite's GLOB tests a character class seven times slower.
-        rows = db.read(f"SELECT id, text FROM {table} WHERE id > ? ORDER BY id LIMIT ?", (last_id, _BATCH)).fetchall()
-        if not rows:
-            break
-        last_id = rows[-1][0]
+    count = 0
+    # Read in batches, searched here: SQLite's GLOB tests a character class seven times slower.
+    for rows in in_batches(db.conn, table, "id, text"):
         for doc_id, text in rows:
             if text and any(change.reads_otherwise(text) for change in changes):
                 index.remove(doc_id)

@@ -281,6 +281,7 @@ def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     # again as the crawl makes them now, or each such story seen again would be taken for edited.
     from crawler.extract.paragraphs import block_hash, prefix_hash
     from crawler.extract.words import count_words
+    from crawler.store.database import in_batches  # here: the database module imports this one
     from dedup import content_hash
     from dedup.shingles import holds_marks
 
@@ -288,14 +289,9 @@ def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
         logger.info("Reading the stored texts for those with combining marks, to make their hashes again (once)")
 
     def marked(table: str, columns: str) -> Iterator[list[tuple]]:
-        """The rows of ``table`` whose last column (a text) holds a combining mark, a batch at a time: a database
-        of a million stories in Hindi is not read into memory at once."""
-        last = -1
-        while rows := db.execute(
-            f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1000", [last]
-        ).fetchall():
-            last = rows[-1][0]
-            yield [row[1:] for row in rows if row[-1] and holds_marks(row[-1])]
+        """The rows of ``table`` whose last column (a text) holds a combining mark, a batch at a time."""
+        for rows in in_batches(db.conn, table, columns):
+            yield [row for row in rows if row[-1] and holds_marks(row[-1])]
 
     for articles in marked("articles", "id, text"):
         db.conn.executemany(
