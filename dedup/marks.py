@@ -48,8 +48,9 @@ MARK_RANGES: tuple[tuple[int, int], ...] = (
 # fmt: on
 
 # Blocks of scripts written without spaces between words: Thai, Lao, Myanmar (and its extensions), Khmer, Tai Tham,
-# Tai Viet. Their marks are left out of words: a word would run on to the next space, a whole phrase, and one
-# changed letter would break every shingle over it. Split at each sign, as \w splits them, they read as before.
+# Tai Viet. Their marks do not join letters into words: a word would run on to the next space, a whole phrase, and
+# one changed letter would break every shingle over it. Each ends the piece of a word it is written in instead
+# (UNSPACED_MARKS): split where \w splits them, as many words as before, but a tone mark or vowel sign is read.
 UNSPACED_BLOCKS = (
     (0x0E00, 0x0EFF),
     (0x1000, 0x109F),
@@ -59,9 +60,16 @@ UNSPACED_BLOCKS = (
     (0xAA60, 0xAADF),
 )
 
+
+def _class_of(inside_unspaced_blocks: bool) -> str:
+    return "".join(
+        chr(first) if first == last else f"{chr(first)}-{chr(last)}"
+        for first, last in MARK_RANGES
+        if any(start <= first and last <= end for start, end in UNSPACED_BLOCKS) == inside_unspaced_blocks
+    )
+
+
 # The marks that words keep, as the inside of a regex character class.
-COMBINING_MARKS = "".join(
-    chr(first) if first == last else f"{chr(first)}-{chr(last)}"
-    for first, last in MARK_RANGES
-    if not any(start <= first and last <= end for start, end in UNSPACED_BLOCKS)
-)
+COMBINING_MARKS = _class_of(inside_unspaced_blocks=False)
+# The marks of the scripts written without spaces, as the inside of a regex character class: each ends a word.
+UNSPACED_MARKS = _class_of(inside_unspaced_blocks=True)

@@ -6,13 +6,16 @@ import hashlib
 import re
 import unicodedata
 
-from dedup.marks import COMBINING_MARKS
+from dedup.marks import COMBINING_MARKS, UNSPACED_MARKS
 
 # A word: letters and digits with the combining marks written in it. \w alone stops at every vowel sign of
-# Hindi or Bengali: "भारत" read as "भ", "रत", and "की" and "के" as the same word. A mark after no letter (an
+# Hindi or Bengali: "भारत" read as "भ", "रत", and "की" and "के" as the same word. In Thai, Lao, Khmer and Burmese,
+# written without spaces, a sign ends the word it is written in ("ไม่ใช่" reads "ไม่", "ใช่"): where \w alone split
+# them too, but dropped the sign, so that "ไม่" (not) and "ไม้" (wood) were one word. A mark after no letter (an
 # emoji's variation selector) is no word. Possessive (nothing to backtrack): as fast as \w+ was.
-WORD = re.compile(rf"\w++(?:[{COMBINING_MARKS}]\w*+)*+")
+WORD = re.compile(rf"\w++(?:[{COMBINING_MARKS}]\w*+)*+[{UNSPACED_MARKS}]*+")
 _MARK = re.compile(f"[{COMBINING_MARKS}]")
+_UNSPACED_MARK = re.compile(f"[{UNSPACED_MARKS}]")
 # Kana and CJK ideographs, as a regex class's ranges: scripts written without spaces (Chinese, Japanese),
 # where \w+ reads a whole clause as one token.
 IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -73,6 +76,12 @@ def holds_marks(text: str) -> bool:
     texts whose tokens lost their marks before words kept them."""
     # NFKC as tokens() takes it: it composes most Latin accents, and takes the nukta out of "क़" (U+0958).
     return not text.isascii() and _MARK.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def holds_unspaced_marks(text: str) -> bool:
+    """Whether the words of ``text`` hold a mark of Thai, Lao, Khmer or Burmese (see dedup.marks), as :func:`tokens`
+    reads them: the texts whose tokens lost their signs before each sign ended a word."""
+    return not text.isascii() and _UNSPACED_MARK.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def shingle_words(words: list[str]) -> list[str]:

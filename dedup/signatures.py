@@ -27,8 +27,15 @@ IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS = "ideographs", "characters"
 # How words read combining marks (dedup.marks): as part of the word. Signatures stored without this parameter
 # split a word of Hindi or Bengali at each vowel sign, and left the signs out.
 MARKS_PARAM, MARKS_IN_WORDS = "marks", "in words"
+# How words read the signs of Thai, Lao, Khmer and Burmese (dedup.marks): each ends the word it is written in.
+# Signatures stored without this parameter left the signs out: a correction of a tone mark changed no word.
+UNSPACED_MARKS_PARAM, UNSPACED_MARKS_END_WORDS = "unspaced_marks", "end words"
 # How texts are read into words, as signatures record it (and the shared crawl's records, of their crawler).
-WORDS_PARAMS = {IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS, MARKS_PARAM: MARKS_IN_WORDS}
+WORDS_PARAMS = {
+    IDEOGRAPHS_PARAM: IDEOGRAPH_WORDS,
+    MARKS_PARAM: MARKS_IN_WORDS,
+    UNSPACED_MARKS_PARAM: UNSPACED_MARKS_END_WORDS,
+}
 
 
 class ParameterMismatch(ValueError):

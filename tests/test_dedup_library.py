@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 import pytest
@@ -20,9 +21,9 @@ from dedup import (
 )
 from dedup.index import CONFIRM_LIMIT
 from dedup.marks import MARK_RANGES, UNICODE_VERSION
-from dedup.shingles import holds_marks
+from dedup.shingles import holds_marks, holds_unspaced_marks
 from tests.support.fresh_python import run_python
-from tests.support.texts import hindi_story, template_family
+from tests.support.texts import hindi_story, template_family, thai_story
 
 
 def words_with_jaccard(jaccard: float, size: int = 400, seed: int = 7) -> tuple[str, str]:
@@ -80,8 +81,25 @@ def test_a_word_keeps_its_combining_marks():
     assert content_hash("सरकार तैयार है") != content_hash("सरकार तैयार हैं")
     assert tokens("I ❤️ NY; naïve café") == ["i", "ny", "naïve", "café"]  # a mark after no letter is no word
     assert holds_marks("भारत") and holds_marks("क़") and not holds_marks("naïve café, 中文")
-    # Thai, written without spaces between words, is still split at its signs: kept, they would join a phrase.
-    assert tokens("รัฐบาลไทย ประกาศ") == ["ร", "ฐบาลไทย", "ประกาศ"] and not holds_marks("รัฐบาล")
+    assert not holds_marks("รัฐบาล")  # Thai's signs do not join its words: see the next test
+
+
+def test_a_sign_of_thai_lao_khmer_or_burmese_ends_the_word_it_is_written_in():
+    # Written without spaces between words: a sign that joined letters would make a phrase of one word. It ends the
+    # piece of a word \w splits there, which kept no sign: "ข้าว" (rice) and "ข่าว" (news) were one word.
+    assert tokens("รัฐบาลไทย ประกาศ") == ["รั", "ฐบาลไทย", "ประกาศ"]
+    assert content_hash("ราคาข้าว สูงขึ้น") != content_hash("ราคาข่าว สูงขึ้น")
+    assert content_hash("ไม่ใช่") != content_hash("ไม้ใช่")
+    for text in ("รัฐบาลไทยประกาศนโยบายใหม่ ทำ", "ພາສາລາວ ຄຳ", "ព្រះរាជាណាចក្រកម្ពុជា", "မြန်မာနိုင်ငံ"):
+        assert len(tokens(text)) == len(re.findall(r"\w+", unicodedata.normalize("NFKC", text)))  # as many words
+        assert holds_unspaced_marks(text) and not holds_marks(text)
+    assert holds_unspaced_marks("ทำ")  # SARA AM: a sign once NFKC-decomposed, as tokens() reads it
+    assert not holds_unspaced_marks("भारत की नीति, naïve café")
+    scheme = SignatureScheme()
+    story, other = " ".join(thai_story("one")), " ".join(thai_story("two"))
+    edited = scheme.signature(story.replace("ข้าว", "ข่าว", 1))
+    assert edited.jaccard(scheme.signature(story)) > 0.9
+    assert scheme.signature(other).jaccard(scheme.signature(story)) < 0.2
 
 
 def test_a_hindi_copy_with_a_word_changed_is_near_and_another_story_is_not():

@@ -17,7 +17,7 @@ from crawler.store.writer import Writer
 from dedup import SignatureScheme, content_hash, tokens
 from dedup.index import BUCKET_LIMIT, CONFIRM_LIMIT
 from tests.support.store import open_writer
-from tests.support.texts import chinese_story, hindi_story, template_family, with_characters_changed
+from tests.support.texts import chinese_story, hindi_story, template_family, thai_story, with_characters_changed
 
 SCHEME = SignatureScheme()
 
@@ -181,33 +181,56 @@ def _words_as_before(text: str) -> list[str]:
     return re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
 
 
-def test_a_database_stored_before_words_kept_their_marks_is_brought_up_to_date(tmp_path):
+# A database stored before words were read as they are now, by script: its story, a teaser's blurb, a line of site
+# chrome, a word to change in a near copy, the signatures' parameter and the migration that came with the change.
+SCRIPTS_READ_OTHERWISE = {
+    "hindi": (
+        "\n\n".join(hindi_story("stored")),
+        "सरकार की नई नीति से किसानों को लाभ होगा और बाजार में कीमत घटेगी",
+        "मौसम की रिपोर्ट यहाँ पढ़ें",
+        ("सरकार", "अदालत"),
+        ("marks", "in words"),
+        "m013_words_keep_their_marks",
+    ),
+    "thai": (
+        "\n\n".join(thai_story("stored")),
+        "รัฐบาลประกาศนโยบายใหม่ ราคาข้าวสูงขึ้นในตลาดกรุงเทพ เกษตรกรได้ประโยชน์",
+        "อ่านรายงานสภาพอากาศที่นี่",
+        ("ข้าว", "ฝนตก"),
+        ("unspaced_marks", "end words"),
+        "m015_unspaced_words_keep_their_signs",
+    ),
+}
+
+
+@pytest.mark.parametrize("script", SCRIPTS_READ_OTHERWISE)
+def test_a_database_stored_before_words_kept_their_marks_is_brought_up_to_date(tmp_path, script):
+    story, blurb, line, (word, other_word), (param, value), migration = SCRIPTS_READ_OTHERWISE[script]
+    english = TEXTS["A"]
     writer = deduplicator(tmp_path)
-    story, english = "\n\n".join(hindi_story("stored")), TEXTS["A"]
-    hindi_id, _ = store(writer, "http://a.in/1", page(story))
+    story_id, _ = store(writer, "http://a.example/1", page(story))
     english_id, _ = store(writer, "http://a.org/1", page(english))
-    blurb, line = "सरकार की नई नीति से किसानों को लाभ होगा और बाजार में कीमत घटेगी", "मौसम की रिपोर्ट यहाँ पढ़ें"
-    writer.dedup.store_teasers("http://a.in/", [Teaser("http://a.in/2", "नीति", blurb, "main")], [None])
+    writer.dedup.store_teasers("http://a.example/", [Teaser("http://a.example/2", "-", blurb, "main")], [None])
     # The database as the crawler left it before: hashes, word counts and signatures of the words read
-    # without their marks, no "marks" parameter, and migration m013 not applied.
+    # without their marks, no parameter for them, and the migration that came with them not applied.
     old = _words_as_before(story)
     writer.db.write(
         "UPDATE articles SET content_hash = ?, word_count = ? WHERE id = ?",
-        (hashlib.sha1(" ".join(old).encode()).hexdigest(), len(old), hindi_id),
+        (hashlib.sha1(" ".join(old).encode()).hexdigest(), len(old), story_id),
     )
-    writer.article_index.remove(hindi_id)
+    writer.article_index.remove(story_id)
     old_shingles = {" ".join(run).encode() for run in zip(old, old[1:], old[2:], strict=False)}
-    writer.article_index.add(hindi_id, SCHEME.from_shingles(old_shingles))
+    writer.article_index.add(story_id, SCHEME.from_shingles(old_shingles))
     old_prefix = text_hash(" ".join(_words_as_before(blurb)[:8]))
     writer.db.write("UPDATE teasers SET prefix_hash = ?", (old_prefix,))
     old_block = text_hash(" ".join(_words_as_before(line)))
     writer.db.write(
         "INSERT INTO site_blocks (site, hash, text, stories, story_ids, article_ids, is_chrome) "
-        "VALUES ('a.in', ?, ?, 3, '[]', '[]', 1)",
+        "VALUES ('a.example', ?, ?, 3, '[]', '[]', 1)",
         (old_block, line),
     )
-    writer.db.write("UPDATE dedup_params SET params = json_remove(params, '$.marks')")
-    writer.db.write("DELETE FROM _sqlite_migrations WHERE name = 'm013_words_keep_their_marks'")
+    writer.db.write(f"UPDATE dedup_params SET params = json_remove(params, '$.{param}')")
+    writer.db.write("DELETE FROM _sqlite_migrations WHERE name = ?", (migration,))
     english_row = writer.db.read("SELECT content_hash, word_count FROM articles WHERE id = ?", (english_id,)).fetchone()
     english_signature = writer.article_index.store.signatures([english_id])[english_id].to_bytes()
     writer.finish("finished")
@@ -215,17 +238,19 @@ def test_a_database_stored_before_words_kept_their_marks_is_brought_up_to_date(t
     writer = deduplicator(tmp_path)
     rows = dict(writer.db.read("SELECT id, content_hash || ' ' || word_count FROM articles"))
     signed = sign_text(story, SCHEME)
-    assert rows[hindi_id] == f"{signed.content_hash} {signed.word_count}"
-    assert signed.content_hash == content_hash(story) and signed.word_count == len(story.split())
+    assert rows[story_id] == f"{signed.content_hash} {signed.word_count}"
+    assert signed.content_hash == content_hash(story) != hashlib.sha1(" ".join(old).encode()).hexdigest()
+    if script == "hindi":  # a word of Hindi is no longer cut in two or three at its signs
+        assert signed.word_count == len(story.split())
     assert rows[english_id] == f"{english_row[0]} {english_row[1]}"  # left as it was
-    signatures = writer.article_index.store.signatures([hindi_id, english_id])
-    assert signatures[hindi_id].to_bytes() == SCHEME.signature(story).to_bytes()
+    signatures = writer.article_index.store.signatures([story_id, english_id])
+    assert signatures[story_id].to_bytes() == SCHEME.signature(story).to_bytes()
     assert signatures[english_id].to_bytes() == english_signature
     assert writer.db.read("SELECT prefix_hash FROM teasers").fetchall() == [(prefix_hash(blurb),)] != [(old_prefix,)]
     assert writer.db.read("SELECT hash FROM site_blocks").fetchall() == [(block_hash(line),)] != [(old_block,)]
-    params = dict(writer.db.read("SELECT namespace, json_extract(params, '$.marks') FROM dedup_params"))
-    assert params == {"article": "in words", "teaser": "in words"}
+    params = dict(writer.db.read(f"SELECT namespace, json_extract(params, '$.{param}') FROM dedup_params"))
+    assert params == {"article": value, "teaser": value}
     # The same story seen again is the stored one, and a copy with one word changed its near-duplicate.
-    assert decide(writer, "http://b.in/1", page(story)).match == "exact"
-    _, decision = store(writer, "http://b.in/2", page(story.replace("सरकार", "अदालत", 1)))
-    assert decision.match == "near" and decision.root_id == hindi_id
+    assert decide(writer, "http://b.example/1", page(story)).match == "exact"
+    _, decision = store(writer, "http://b.example/2", page(story.replace(word, other_word, 1)))
+    assert decision.match == "near" and decision.root_id == story_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 from trafilatura.utils import repair_faulty_html
@@ -17,9 +18,10 @@ from crawler.extract.parsing import _repaired_utf8, parse_html
 from crawler.extract.results import Teaser
 from crawler.extract.teasers import find_teasers
 from crawler.extract.words import count_words
+from dedup import tokens
 from tests.support.changing_site import article_page
 from tests.support.sites import FIXTURES
-from tests.support.texts import hindi_story
+from tests.support.texts import hindi_story, thai_story
 
 BASE = "http://127.0.0.1:8371"
 MAGAZINE_URL = "https://weekly.example.org/culture/glassworks-revival"
@@ -331,6 +333,13 @@ def test_a_hindi_article_counts_its_words_as_they_are_written():
     assert count_words("भारत की नीति") == 3 and count_words("ภาษาไทย 中文") == 3
     page = extract_page(article_page("सरकार की नई नीति", hindi_story("counted")).encode(), f"{BASE}/hindi.html")
     assert page.kind == "article" and page.article.word_count == len(page.article.text.split()) > 150
+
+
+def test_a_thai_text_counts_as_many_words_as_before_its_signs_were_read():
+    # A sign of Thai ends the word it is written in, for the hashes: no more words, neither counted nor hashed.
+    text = " ".join(thai_story("counted"))
+    assert count_words(text) == len(re.findall(r"\w+", text))
+    assert len(tokens(text)) == len(re.findall(r"\w+", unicodedata.normalize("NFKC", text)))
 
 
 def test_find_teasers_on_a_listing_page():

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.changing_site import ChangingSite, story
 from tests.support.crawl import CrawlProcess, crawl, scrapy
-from tests.support.texts import hindi_story
+from tests.support.texts import hindi_story, thai_story
 
 pytestmark = pytest.mark.e2e
 
@@ -89,21 +89,30 @@ def test_an_edit_dated_by_the_sitemap_becomes_a_new_version(tmp_path):
     assert third.rows("SELECT count(*) FROM article_versions") == [(1,)]
 
 
-def test_a_correction_of_one_hindi_vowel_sign_is_a_new_version(tmp_path):
-    # "की" and "के" differ by a vowel sign: read as one word, the correction changed no hash, and the
-    # database kept the text as it was first stored.
+# A correction of one sign, by script: the story, its title, and the word corrected.
+CORRECTED_SIGNS = {
+    # "की" and "के" differ by a vowel sign: read as one word, the correction changed no hash, and the database
+    # kept the text as it was first stored.
+    "hindi": (hindi_story("correction"), "सरकार की नई नीति", " की ", " के "),
+    # "ข้าว" (rice) and "ข่าว" (news) differ by a tone mark, which a word of Thai left out: read as one word.
+    "thai": (thai_story("correction"), "ราคาข้าวสูงขึ้น", "ข้าว", "ข่าว"),
+}
+
+
+@pytest.mark.parametrize("script", CORRECTED_SIGNS)
+def test_a_correction_of_one_vowel_sign_or_tone_mark_is_a_new_version(tmp_path, script):
     db = tmp_path / "crawl.db"
-    paragraphs = hindi_story("correction")
-    corrected = [paragraphs[0].replace(" की ", " के ", 1), *paragraphs[1:]]
+    paragraphs, title, written, corrected_to = CORRECTED_SIGNS[script]
+    corrected = [paragraphs[0].replace(written, corrected_to, 1), *paragraphs[1:]]
     with ChangingSite() as site:
         news_site(site)
-        site.article("/news/hindi.html", "सरकार की नई नीति", paragraphs)
+        site.article("/news/story.html", title, paragraphs)
         first = run(site, db)
-        before = article(first, "/news/hindi.html")
+        before = article(first, "/news/story.html")
         site.next_second()
-        site.article("/news/hindi.html", "सरकार की नई नीति", corrected)
+        site.article("/news/story.html", title, corrected)
         second = run(site, db)
-    after = article(second, "/news/hindi.html")
+    after = article(second, "/news/story.html")
     assert before["version"] == 1 and paragraphs[0] in before["text"]
     assert after["version"] == 2 and corrected[0] in after["text"] and paragraphs[0] not in after["text"]
     assert second.rows("SELECT article_id, text FROM article_versions") == [(before["id"], before["text"])]

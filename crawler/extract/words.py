@@ -12,6 +12,7 @@ from dedup.shingles import WORD as WORD  # letters and digits with their marks, 
 
 # Each ideograph or kana, or a run of other letters and digits with the combining marks written in them (a
 # word of Hindi or Bengali goes on past its vowel signs). Unrolled and possessive: as fast as it was without marks.
+# The signs of Thai, Lao, Khmer and Burmese, which end a word in WORD, are left out: they change no count.
 WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]++(?:[{COMBINING_MARKS}][^\W{IDEOGRAPHS}]*+)*+")
 
 

@@ -10,8 +10,15 @@ from typing import NamedTuple
 from crawler.config import IndexConfig
 from crawler.store.database import Database, in_batches
 from dedup import NearDuplicateIndex, Signature
-from dedup.shingles import holds_ideographs, holds_marks
-from dedup.signatures import IDEOGRAPH_WORDS, IDEOGRAPHS_PARAM, MARKS_IN_WORDS, MARKS_PARAM
+from dedup.shingles import holds_ideographs, holds_marks, holds_unspaced_marks
+from dedup.signatures import (
+    IDEOGRAPH_WORDS,
+    IDEOGRAPHS_PARAM,
+    MARKS_IN_WORDS,
+    MARKS_PARAM,
+    UNSPACED_MARKS_END_WORDS,
+    UNSPACED_MARKS_PARAM,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ class Retokenised(NamedTuple):
 RETOKENISED = (
     Retokenised(IDEOGRAPHS_PARAM, IDEOGRAPH_WORDS, holds_ideographs, "in Chinese or Japanese"),
     Retokenised(MARKS_PARAM, MARKS_IN_WORDS, holds_marks, "with combining marks (Hindi, Bengali, ...)"),
+    Retokenised(UNSPACED_MARKS_PARAM, UNSPACED_MARKS_END_WORDS, holds_unspaced_marks, "in Thai, Lao, Khmer or Burmese"),
 )
 
 

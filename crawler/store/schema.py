@@ -279,35 +279,41 @@ def m013_words_keep_their_marks(db: sqlite_utils.Database) -> None:
     # A word of Hindi, Bengali or Tamil keeps its vowel signs now (dedup.marks): before, "की" and "के" were one
     # word, and a correction between them no new version. The hashes of texts holding such marks are made
     # again as the crawl makes them now, or each such story seen again would be taken for edited.
-    from crawler.extract.paragraphs import block_hash, prefix_hash
-    from crawler.extract.words import count_words
-    from crawler.store.database import in_batches  # here: the database module imports this one
-    from dedup import content_hash
     from dedup.shingles import holds_marks
 
     if _has_articles(db):  # a new database has nothing to read, nor to say
         logger.info("Reading the stored texts for those with combining marks, to make their hashes again (once)")
+    _hash_texts_again(db, holds_marks)
 
-    def marked(table: str, columns: str) -> Iterator[list[tuple]]:
-        """The rows of ``table`` whose last column (a text) holds a combining mark, a batch at a time."""
+
+def _hash_texts_again(db: sqlite_utils.Database, reads_otherwise: Callable[[str], bool]) -> None:
+    """Make the hashes (and word counts) of the stored texts that the crawl now reads into other words, as it makes
+    them now: articles and their earlier versions, teasers' blurbs, site blocks."""
+    from crawler.extract.paragraphs import block_hash, prefix_hash
+    from crawler.extract.words import count_words
+    from crawler.store.database import in_batches  # here: the database module imports this one
+    from dedup import content_hash
+
+    def picked(table: str, columns: str) -> Iterator[list[tuple]]:
+        """The rows of ``table`` whose last column (a text) is read otherwise, a batch at a time."""
         for rows in in_batches(db.conn, table, columns):
-            yield [row for row in rows if row[-1] and holds_marks(row[-1])]
+            yield [row for row in rows if row[-1] and reads_otherwise(row[-1])]
 
-    for articles in marked("articles", "id, text"):
+    for articles in picked("articles", "id, text"):
         db.conn.executemany(
             "UPDATE articles SET content_hash = ?, word_count = ? WHERE id = ?",
             [(content_hash(text), count_words(text), article) for article, text in articles],
         )
-    for versions in marked("article_versions", "article_id, version, text"):
+    for versions in picked("article_versions", "article_id, version, text"):
         db.conn.executemany(
             "UPDATE article_versions SET content_hash = ? WHERE article_id = ? AND version = ?",
             [(content_hash(text), article, version) for article, version, text in versions],
         )
-    for teasers in marked("teasers", "id, text"):
+    for teasers in picked("teasers", "id, text"):
         db.conn.executemany(
             "UPDATE teasers SET prefix_hash = ? WHERE id = ?", [(prefix_hash(text), teaser) for teaser, text in teasers]
         )
-    for blocks in marked("site_blocks", "site, hash, text"):
+    for blocks in picked("site_blocks", "site, hash, text"):
         db.conn.executemany(
             "UPDATE site_blocks SET hash = ? WHERE site = ? AND hash = ?",
             [(block_hash(text), site, old) for site, old, text in blocks],
@@ -334,6 +340,18 @@ def m014_search_words_keep_their_marks(db: sqlite_utils.Database) -> None:
         logger.warning("The full-text index keeps cutting words at combining marks: this SQLite says %s", exc)
         db.execute(f"{index})")
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+@migration
+def m015_unspaced_words_keep_their_signs(db: sqlite_utils.Database) -> None:
+    # A sign of Thai, Lao, Khmer or Burmese ends the word it is written in now (dedup.shingles.WORD): before, it was
+    # left out, "ไม่" (not) and "ไม้" (wood) were one word, and a correction of a tone mark no new version. The hashes
+    # of texts in those scripts are made again, as for m013.
+    from dedup.shingles import holds_unspaced_marks
+
+    if _has_articles(db):
+        logger.info("Reading the stored texts for those in Thai, Lao, Khmer or Burmese, to hash them again (once)")
+    _hash_texts_again(db, holds_unspaced_marks)
 
 
 def _has_articles(db: sqlite_utils.Database) -> bool:

@@ -59,3 +59,26 @@ def hindi_story(seed: str, sentences: int = 20) -> list[str]:
         words[1] = "की"
         lines.append(" ".join(words) + " है।")
     return [" ".join(lines[i : i + 5]) for i in range(0, sentences, 5)]
+
+
+# Thai words, most with the vowel signs and tone marks re's \w does not take for letters. Thai writes a phrase's
+# words without spaces between them, and a space between phrases.
+_THAI = (
+    "รัฐบาล ประกาศ นโยบาย ใหม่ เกษตรกร ราคา สูงขึ้น ประชาชน กรุงเทพ ฝนตก น้ำท่วม ถนน โรงเรียน โรงพยาบาล ตลาด "
+    "เศรษฐกิจ การเลือกตั้ง ศาล ตำรวจ รายงาน คณะกรรมการ งบประมาณ การลงทุน อุตสาหกรรม สภาพอากาศ แม่น้ำ สะพาน โครงการ"
+).split()
+_THAI_JOINING = "ว่า และ ของ ใน ที่ จะ ได้ ไม่".split()
+
+
+def thai_story(seed: str, sentences: int = 20) -> list[str]:
+    """A made-up story in Thai, as paragraphs of five sentences; each sentence speaks of rice ("ข้าว")."""
+    rng = random.Random(seed)
+    sentences_made = []
+    for _ in range(sentences):
+        phrases = [
+            "".join(rng.choice(_THAI) if n % 2 == 0 else rng.choice(_THAI_JOINING) for n in range(rng.randint(3, 5)))
+            for _ in range(rng.randint(3, 4))
+        ]
+        phrases[0] = "ข้าว" + phrases[0]
+        sentences_made.append(" ".join(phrases))
+    return [" ".join(sentences_made[i : i + 5]) for i in range(0, sentences, 5)]
