@@ -348,6 +348,24 @@ def test_find_teasers_on_a_listing_page():
     assert {"Top stories", "Latest", "Editor's choice", "Popular"} <= blocks
 
 
+def test_teasers_are_stored_composed_however_the_page_wrote_them():
+    # "é" written as "e" and a combining accent (NFD), as some editors save it: stored as every other text, NFC.
+    items = "".join(
+        f'<li><h3><a href="/story-{n}.html">Le cafe\u0301 nume\u0301ro {n} rouvre ses portes</a></h3>'
+        f"<p>Un re\u0301sume\u0301 de l'histoire {n}, du cafe\u0301 et du quartier.</p>"
+        "<span>Socie\u0301te\u0301</span></li>"
+        for n in range(3)
+    )
+    block = f"<section><h2>A\u0300 lire</h2><ul>{items}</ul></section>"
+    html = f"<html><body><article><h1>Titre</h1><p>Texte.</p></article>{block}</body></html>"
+    teasers = find_teasers(parse_html(html), f"{BASE}/page.html")
+    assert len(teasers) == 3
+    for n, teaser in enumerate(sorted(teasers, key=lambda t: t.url)):
+        assert teaser.title == f"Le café numéro {n} rouvre ses portes"
+        assert teaser.text == f"Un résumé de l'histoire {n}, du café et du quartier."
+        assert teaser.block == "À lire" and teaser.labels == ("Société",)
+
+
 def test_furniture_lines_in_several_languages():
     from crawler.extract.boilerplate import is_furniture
 

@@ -9,7 +9,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.elements import NOT_SHOWN, text_pieces
 from crawler.extract.results import Teaser
-from crawler.extract.words import WORD, clean
+from crawler.extract.words import WORD, clean, composed
 from crawler.urls import NOT_PAGE_SCHEMES, is_fetchable, normalized_or_none
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -251,10 +251,11 @@ class _TeaserFinder:
         teasers: dict[tuple[str, str], Teaser] = {}
         for container, target, title, headline_element in found:
             text, labels = self._blurb_and_labels(container, headline_element)
-            block = blocks[container]
+            block = composed(blocks[container])
             key = (target, block)
             if key not in teasers or len(text) > len(teasers[key].text):
-                teasers[key] = Teaser(target, title, text, block, labels)
+                # Composed (NFC), as every text the crawler stores: a query finds a word however the page wrote it.
+                teasers[key] = Teaser(target, composed(title), composed(text), block, tuple(map(composed, labels)))
         return list(teasers.values())
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import overload
 
 from dedup.marks import COMBINING_MARKS
 from dedup.shingles import IDEOGRAPHS  # where each character is a word
@@ -16,6 +17,10 @@ from dedup.shingles import WORD as WORD  # letters and digits with their marks, 
 WORD_OR_IDEOGRAPH = re.compile(rf"[{IDEOGRAPHS}]|[^\W{IDEOGRAPHS}]++(?:[{COMBINING_MARKS}][^\W{IDEOGRAPHS}]*+)*+")
 
 
+@overload
+def composed(text: str) -> str: ...
+@overload
+def composed(text: None) -> None: ...
 def composed(text: str | None) -> str | None:
     """``text`` in Unicode's composed form (NFC), as every text the crawler stores is: a search for a word written
     one way finds it in every field ("ড়" is one character on some Bengali pages, two in NFC)."""
