@@ -12,7 +12,7 @@ from typing import Any
 from crawler.config import TEASER_SCHEME
 from crawler.extract.paragraphs import ParagraphHashes
 from crawler.extract.results import Article, PageAnalysis, PageExtraction, Teaser
-from crawler.extract.signing import SignedText, sign_text
+from crawler.extract.signing import SignedText, sign_teasers, sign_text
 from crawler.records import AnalysedPage, PageOutcome, Record, SeenAgain
 from dedup import Signature, SignatureScheme
 from dedup.signatures import WORDS_PARAMS
@@ -322,11 +322,10 @@ def _why_sign_again(tag: str | None, words: str | None, article_scheme: Signatur
 def _signed_again(analysis: PageAnalysis, article_scheme: SignatureScheme) -> PageAnalysis:
     """``analysis`` with the hashes and signatures of its article text and teasers made as this writer makes them."""
     signed = analysis.article_text
-    teasers = analysis.extraction.teasers
     return replace(
         analysis,
         article_text=sign_text(signed.text, article_scheme) if signed is not None else None,
-        teaser_signatures=TEASER_SCHEME.signatures([teaser.text for teaser in teasers]) if teasers else [],
+        teaser_signatures=sign_teasers(analysis.extraction.teasers, TEASER_SCHEME),
     )
 
 

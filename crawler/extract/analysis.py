@@ -69,7 +69,7 @@ def analyse_page(
     from crawler.extract.article import extract_page
     from crawler.extract.chrome import cut_chrome
     from crawler.extract.paragraphs import split_paragraphs
-    from crawler.extract.signing import sign_paragraphs
+    from crawler.extract.signing import sign_paragraphs, sign_teasers
 
     started = time.process_time()
     extraction = extract_page(body, url, content_type, options, listed_published, list_links)
@@ -88,6 +88,6 @@ def analyse_page(
             extraction.removed = [*extraction.removed, *cut]
         else:  # the very string: the record carries it once
             signed = sign_paragraphs(paragraphs, article_scheme, extraction.article.text)
-    teaser_signatures = teaser_scheme.signatures(t.text for t in extraction.teasers)
+    teaser_signatures = sign_teasers(extraction.teasers, teaser_scheme)
     signed_at = time.process_time()
     return PageAnalysis(extraction, signed, teaser_signatures, extracted - started, signed_at - extracted)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crawler.extract.paragraphs import Paragraph, ParagraphHashes, paragraph_hashes, split_paragraphs
 from crawler.extract.words import count_words
 from dedup import Signature, SignatureScheme, hash_of_tokens
+
+if TYPE_CHECKING:
+    from crawler.extract.results import Teaser
 
 
 @dataclass(frozen=True)
@@ -38,3 +43,8 @@ def sign_paragraphs(paragraphs: list[Paragraph], scheme: SignatureScheme, text: 
     words = [word for paragraph in paragraphs for word in paragraph.words]
     hashes = tuple(paragraph.hashes for paragraph in paragraphs)
     return SignedText(text, count_words(text), hash_of_tokens(words), scheme.signature_of_tokens(words), hashes)
+
+
+def sign_teasers(teasers: Iterable[Teaser], scheme: SignatureScheme) -> list[Signature | None]:
+    """The signature of each teaser's blurb, in one batch: what the teaser index finds its near-duplicates by."""
+    return scheme.signatures(teaser.text for teaser in teasers)
