@@ -74,14 +74,19 @@ def holds_ideographs(text: str) -> bool:
 def holds_marks(text: str) -> bool:
     """Whether the words of ``text`` hold a combining mark (see dedup.marks), as :func:`tokens` reads them: the
     texts whose tokens lost their marks before words kept them."""
-    # NFKC as tokens() takes it: it composes most Latin accents, and takes the nukta out of "क़" (U+0958).
-    return not text.isascii() and _MARK.search(unicodedata.normalize("NFKC", text)) is not None
+    return _read_in_words(_MARK, text)
 
 
 def holds_unspaced_marks(text: str) -> bool:
     """Whether the words of ``text`` hold a mark of Thai, Lao, Khmer or Burmese (see dedup.marks), as :func:`tokens`
     reads them: the texts whose tokens lost their signs before each sign ended a word."""
-    return not text.isascii() and _UNSPACED_MARK.search(unicodedata.normalize("NFKC", text)) is not None
+    return _read_in_words(_UNSPACED_MARK, text)
+
+
+def _read_in_words(mark: re.Pattern[str], text: str) -> bool:
+    # NFKC as tokens() takes it: it composes most Latin accents, takes the nukta out of "क़" (U+0958) and puts a sign
+    # into Thai's SARA AM ("ำ"). isascii() reads a flag: an ASCII text is not scanned.
+    return not text.isascii() and mark.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def shingle_words(words: list[str]) -> list[str]:

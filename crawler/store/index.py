@@ -105,7 +105,7 @@ def open_index(db: Database, namespace: str, config: IndexConfig) -> NearDuplica
     would be compared with new ones.
     """
     stored = load_params(db, namespace)
-    outdated = [change for change in RETOKENISED if stored is not None and change.param not in stored]
+    outdated = [change for change in RETOKENISED if change.param not in stored] if stored is not None else []
     if stored is not None:
         for change in outdated:
             stored[change.param] = change.value  # as they will be, once the texts it changes are signed again
