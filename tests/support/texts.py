@@ -55,10 +55,10 @@ def hindi_story(seed: str, sentences: int = 20) -> list[str]:
     rng = random.Random(seed)
     lines = []
     for _ in range(sentences):
-        words = [rng.choice(_HINDI) if n % 2 == 0 else rng.choice(_HINDI_JOINING) for n in range(rng.randint(9, 13))]
+        words = _alternating(rng, _HINDI, _HINDI_JOINING, rng.randint(9, 13))
         words[1] = "की"
         lines.append(" ".join(words) + " है।")
-    return [" ".join(lines[i : i + 5]) for i in range(0, sentences, 5)]
+    return _in_paragraphs(lines)
 
 
 # Thai words, most with the vowel signs and tone marks re's \w does not take for letters. Thai writes a phrase's
@@ -76,9 +76,18 @@ def thai_story(seed: str, sentences: int = 20) -> list[str]:
     sentences_made = []
     for _ in range(sentences):
         phrases = [
-            "".join(rng.choice(_THAI) if n % 2 == 0 else rng.choice(_THAI_JOINING) for n in range(rng.randint(3, 5)))
-            for _ in range(rng.randint(3, 4))
+            "".join(_alternating(rng, _THAI, _THAI_JOINING, rng.randint(3, 5))) for _ in range(rng.randint(3, 4))
         ]
         phrases[0] = "ข้าว" + phrases[0]
         sentences_made.append(" ".join(phrases))
-    return [" ".join(sentences_made[i : i + 5]) for i in range(0, sentences, 5)]
+    return _in_paragraphs(sentences_made)
+
+
+def _alternating(rng: random.Random, words: list[str], joining: list[str], count: int) -> list[str]:
+    """``count`` words drawn at random: a word of ``words``, then one of ``joining``, in turn."""
+    return [rng.choice(words) if n % 2 == 0 else rng.choice(joining) for n in range(count)]
+
+
+def _in_paragraphs(sentences: list[str]) -> list[str]:
+    """The sentences as paragraphs of five."""
+    return [" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5)]
