@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from trafilatura.utils import repair_faulty_html
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract import teasers as teasers_module
+from crawler.extract import titles as titles_module
 from crawler.extract.article import extract_article, extract_page, strip_teasers
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import _repaired_utf8, parse_html
@@ -208,6 +210,38 @@ def test_a_heading_hiding_a_script_deep_inside_and_a_title_of_thousands_of_kicke
     body = re.sub(r"<title>", "<title>" + "Kicker: " * 3 * depth, body, count=1)
     page = extract_page(body.encode(), f"{BASE}/articles/tervel-ice-core.html")
     assert page.kind == "article" and page.article.title == headline
+
+
+@pytest.mark.parametrize("swollen", ["a <title> left open", "og:title holding the story"])
+def test_a_title_as_long_as_a_page_is_none_and_read_in_linear_work(monkeypatch, swollen):
+    # A <title> left open holds the rest of the document (libxml2 reads it so, as browsers do), and a CMS may
+    # write a whole story into its headline field. Cutting such a text into its parts and keying each run of
+    # them cost the square of its length: pages of this kind held a worker past its 20 s limit, a timeout
+    # instead of the page, where trafilatura took a hundredth of a second.
+    headline = "Ice core from Mount Tervel holds 60,000-year climate record, scientists say"
+    body = demo_page("/articles/tervel-ice-core.html").decode()
+    menu = " | ".join(f"Section {n}" for n in range(300))
+    body = re.sub(r"(<body[^>]*>)", lambda m: f"{m.group(1)}<nav><p>{menu}</p></nav>", body, count=1)
+    if swollen == "a <title> left open":
+        body = body.replace("</title>", "", 1)
+    else:
+        story = " - ".join(re.findall(r"<p>(.*?)</p>", body))
+        body = body.replace("<head>", f'<head><meta property="og:title" content="{html.escape(story)}">', 1)
+    keyed = 0
+    name_key = titles_module.name_key
+
+    def counted(text: str) -> str:
+        nonlocal keyed
+        keyed += len(text)
+        return name_key(text)
+
+    monkeypatch.setattr(titles_module, "name_key", counted)
+    page = extract_page(body.encode(), f"{BASE}/articles/tervel-ice-core.html")
+    assert keyed < len(body)  # quadratic: 15 million characters for a <title> of 18,000
+    if swollen == "a <title> left open":  # the whole page is its title: no story, as trafilatura finds
+        assert (page.kind, page.reason) == ("skipped", "no_article")
+    else:
+        assert page.kind == "article" and page.article.title == headline
 
 
 def test_a_story_holding_lists_nested_deeper_than_trafilatura_can_read_is_still_found():

@@ -37,6 +37,13 @@ MIN_HEADLINE_CHARS = 3
 # Exactly what str.isalnum() rejects (re's \w is isalnum() plus "_"); one regex pass, not a test per character.
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 MAX_TITLE_CHARS = 400
+# A title or a site's name stated at more than this is none: a <title> left open holds the rest of the
+# document (libxml2 reads it so, as browsers do), and a CMS may write a whole story into its headline field.
+# Cutting a title into its parts and keying each run of them costs the square of its length: such a page
+# held its worker for minutes, past the time limit, where trafilatura took a hundredth of a second. The
+# longest stated on the evaluation corpus is 258 characters.
+MAX_STATED_CHARS = 1000
+MAX_NAME_PARTS = 4  # a site's name spelt with separators of its own spans this many of a title's parts at most
 # What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
 TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
@@ -130,8 +137,9 @@ def _site_parts(parts: list[str], names: list[str], keys: set[str], from_end: bo
     taken = 0
     while len(ordered) - taken > 1:
         rest = ordered[taken:]
-        # Runs of parts in reading order, the longest first.
-        runs = ((n, rest[:n][::-1] if from_end else rest[:n]) for n in range(len(rest) - 1, 1, -1))
+        # Runs of parts in reading order, the longest first; a name is spelt over a few at most.
+        longest = min(len(rest) - 1, MAX_NAME_PARTS)
+        runs = ((n, rest[:n][::-1] if from_end else rest[:n]) for n in range(longest, 1, -1))
         whole = next((n for n, run in runs if name_key("".join(run)) in keys), None)
         if whole is not None:
             taken += whole
@@ -197,8 +205,8 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     date), else the structured headline, then the <h1>, then <title>, each without the site's name
     before or after it.
     """
-    names = {clean(n) for n in sources.site_names if clean(n)} | host_names(url)
-    title_tag = clean(visible(sources.title_tag))
+    names = {n for n in map(_stated, sources.site_names) if n} | host_names(url)
+    title_tag = _stated(visible(sources.title_tag))
     h1s = usable_headings(sources.h1)
     # An <h1> that is the last part of <title> is the site's name ("Post | Blog name"); not after a
     # shorter label, where it is the headline ("News - Elder: From the ghetto to Augusta").
@@ -206,7 +214,7 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     if len(title_parts) > 1:
         before = count_words(" ".join(title_parts[:-1]))
         names |= {h for h in h1s if name_key(h) == name_key(title_parts[-1]) and before >= count_words(h)}
-    stated = (clean(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title))
+    stated = (_stated(visible(t)) for t in (sources.headline, sources.og_title, sources.twitter_title))
     structured = [t for t in stated if t]
     # An <h1> the structured headline states whole is a headline even when it begins with the site's
     # name ("Welpen kaufen – Tipps zu jeder Hunderasse" on the site "Welpen").
@@ -250,6 +258,12 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
         candidates.append(bare_title)
     candidates = [c for c in candidates if len(c) >= MIN_HEADLINE_CHARS]
     return candidates[0][:MAX_TITLE_CHARS] if candidates else None
+
+
+def _stated(text: str) -> str:
+    """``text`` tidied, or "" when it is too long to be a title or a name (see MAX_STATED_CHARS)."""
+    text = clean(text)
+    return text if len(text) <= MAX_STATED_CHARS else ""
 
 
 def _shares_a_word(heading: str, others: list[str]) -> bool:
