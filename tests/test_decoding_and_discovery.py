@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 
 import pytest
@@ -77,6 +78,10 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(RDF) == "feed"
     assert discovery.classify(b"<!DOCTYPE html>\n<html><body>x</body></html>") == "html"
     assert discovery.classify(b"  <div>fragment</div>") == "html"
+    # UTF-16 with its byte order mark, either way round, as browsers read it.
+    assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
+    assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"
+    assert discovery.classify(URLSET.decode().encode("utf-16")) == "sitemap"
     assert discovery.classify(b"User-agent: *\nDisallow: /private/\nSitemap: https://x.org/s.xml\n") == "robots"
     assert discovery.classify(b"%PDF-1.4 binary") == "other"
     assert discovery.classify(b"") == "other"

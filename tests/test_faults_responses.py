@@ -49,6 +49,7 @@ GOOD_ROUTES = [
     "/nul",
     "/meta-charset",
     "/no-charset",
+    "/utf-16",
     "/chain/3",
     "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
@@ -142,6 +143,14 @@ def test_charset_from_meta_and_from_the_bytes(crawls):
     ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/no-charset"),))
     assert title == "Le tunnel sous le port est approuvé"
     assert "« C'est un projet prioritaire pour la région »" in text
+
+
+def test_a_page_in_utf16_with_its_byte_order_mark_is_read(crawls):
+    # Browsers read it; its markup is no ASCII bytes, and it was skipped as "unsupported".
+    server, result = crawls["servers"]["bad"], crawls["bad"]
+    ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/utf-16"),))
+    assert title == "Городской совет одобрил туннель под гаванью"
+    assert "«Это приоритетный проект для всего региона»" in text
 
 
 def test_redirect_loop_and_long_chain_cost_bounded_requests(crawls):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change
 SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
 CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")  # "&#xD800;", "&#55296;"
 DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+HEAD_BYTES = 4096  # what classify reads of a body
 
 
 class TooLarge(ValueError):
@@ -55,7 +58,7 @@ def unpack(body: bytes, max_size: int) -> bytes:
 
 def classify(body: bytes) -> str:
     """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL."""
-    head = body[:4096]
+    head = _head(body)
     prologue = PROLOGUE.match(head)  # matches always, if only the empty string
     match = FIRST_TAG.match(head, prologue.end() if prologue else 0)
     if match:
@@ -72,6 +75,14 @@ def classify(body: bytes) -> str:
     if lines and sum(bool(ROBOTS_LINE.match(line)) for line in lines) >= max(1, len(lines) // 2):
         return "robots"
     return "other"
+
+
+def _head(body: bytes) -> bytes:
+    """The body's beginning, in UTF-8 when it is UTF-16 with a byte order mark: browsers read such a page (and
+    the extraction does), but its markup is no ASCII byte pattern. It was skipped as unsupported."""
+    if body.startswith(UTF16_BOMS):
+        return body[: 2 * HEAD_BYTES].decode("utf-16", "ignore").encode("utf-8")[:HEAD_BYTES]
+    return body[:HEAD_BYTES]
 
 
 @dataclass(frozen=True)

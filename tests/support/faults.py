@@ -21,6 +21,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /nul                         an article with NUL bytes in it
   /meta-charset                a windows-1251 article; the charset only in <meta>, not in Content-Type
   /no-charset                  a windows-1252 article with no charset anywhere
+  /utf-16                      a Russian article in UTF-16 with a byte order mark, no charset anywhere
   /listing                     teasers linking to articles, no article of its own
   /loop/a  /loop/b             redirect to each other
   /chain/{n}                   redirects to /chain/{n-1}; /chain/0 is an article
@@ -119,7 +120,7 @@ FRENCH = (
 
 
 def foreign_article(story: tuple[str, list[str]], lang: str, charset: str, in_meta: bool) -> bytes:
-    """A non-English article in a single-byte charset, declared in <meta> or not at all."""
+    """A non-English article in ``charset``, declared in <meta> or not at all."""
     title, paragraphs = story
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if in_meta else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -281,6 +282,9 @@ class FaultServer(ServedByLoopback):
     def no_charset(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(FRENCH, "fr", "windows-1252", in_meta=False), "text/html")
 
+    def utf_16(self, h: LoopbackHandler) -> None:
+        h.send(200, foreign_article(RUSSIAN, "ru", "utf-16", in_meta=False), "text/html")  # Python writes the mark
+
     def listing(self, h: LoopbackHandler) -> None:
         teasers = "".join(
             f'<div class="teaser"><h3><a href="/article/listed-{i}">Listed story {i} about the harbour</a></h3>'
@@ -402,6 +406,7 @@ ROUTES = [
     (r"/nul", "nul"),
     (r"/meta-charset", "meta_charset"),
     (r"/no-charset", "no_charset"),
+    (r"/utf-16", "utf_16"),
     (r"/listing", "listing"),
     (r"/loop/(a|b)", "loop"),
     (r"/chain/(\d+)", "chain"),
