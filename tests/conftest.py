@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from crawler.demo.server import DEMO_SITE, SiteGroup
+from crawler.extract import titles
 from tests.support import sites
 
 
@@ -17,3 +20,22 @@ def demo_sites():
 @pytest.fixture(scope="session")
 def manifest() -> dict:
     return sites.manifest()
+
+
+@dataclass
+class Keyed:
+    characters: int = 0  # of the texts titles.name_key was asked to key
+
+
+@pytest.fixture
+def title_keying(monkeypatch) -> Keyed:
+    """How much text the title reader keys (its work: a title read in linear work keys each part a few times)."""
+    keyed = Keyed()
+    name_key = titles.name_key
+
+    def counted(text: str) -> str:
+        keyed.characters += len(text)
+        return name_key(text)
+
+    monkeypatch.setattr(titles, "name_key", counted)
+    return keyed

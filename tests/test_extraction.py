@@ -13,7 +13,6 @@ from trafilatura.utils import repair_faulty_html
 
 from crawler.demo.server import DEMO_SITE
 from crawler.extract import teasers as teasers_module
-from crawler.extract import titles as titles_module
 from crawler.extract.article import extract_article, extract_page, strip_teasers
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import _repaired_utf8, parse_html
@@ -213,7 +212,7 @@ def test_a_heading_hiding_a_script_deep_inside_and_a_title_of_thousands_of_kicke
 
 
 @pytest.mark.parametrize("swollen", ["a <title> left open", "og:title holding the story"])
-def test_a_title_as_long_as_a_page_is_none_and_read_in_linear_work(monkeypatch, swollen):
+def test_a_title_as_long_as_a_page_is_none_and_read_in_linear_work(title_keying, swollen):
     # A <title> left open holds the rest of the document (libxml2 reads it so, as browsers do), and a CMS may
     # write a whole story into its headline field. Cutting such a text into its parts and keying each run of
     # them cost the square of its length: pages of this kind held a worker past its 20 s limit, a timeout
@@ -227,17 +226,8 @@ def test_a_title_as_long_as_a_page_is_none_and_read_in_linear_work(monkeypatch, 
     else:
         story = " - ".join(re.findall(r"<p>(.*?)</p>", body))
         body = body.replace("<head>", f'<head><meta property="og:title" content="{html.escape(story)}">', 1)
-    keyed = 0
-    name_key = titles_module.name_key
-
-    def counted(text: str) -> str:
-        nonlocal keyed
-        keyed += len(text)
-        return name_key(text)
-
-    monkeypatch.setattr(titles_module, "name_key", counted)
     page = extract_page(body.encode(), f"{BASE}/articles/tervel-ice-core.html")
-    assert keyed < len(body)  # quadratic: 15 million characters for a <title> of 18,000
+    assert title_keying.characters < len(body)  # quadratic: 15 million characters for a <title> of 18,000
     if swollen == "a <title> left open":  # the whole page is its title: no story, as trafilatura finds
         assert (page.kind, page.reason) == ("skipped", "no_article")
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import titles as titles_module
 from crawler.extract.titles import (
     TitleDecoration,
     TitleSources,
@@ -20,21 +19,12 @@ from crawler.extract.titles import (
 URL = "https://www.daily-herald.example/news/2024/tunnel-vote.html"
 
 
-def test_a_title_of_a_hundred_parts_naming_the_site_is_cut_in_linear_work(monkeypatch):
+def test_a_title_of_a_hundred_parts_naming_the_site_is_cut_in_linear_work(title_keying):
     # Each run of parts was keyed to look for the site's name spelt over several of them: every run, at every
     # part cut off, a million characters keyed for this title of 900 (one stated at a page's length took minutes).
     title = " | ".join(["Herald"] * 100) + " | Tunnel vote passes"
-    keyed = 0
-    name_key = titles_module.name_key
-
-    def counted(text: str) -> str:
-        nonlocal keyed
-        keyed += len(text)
-        return name_key(text)
-
-    monkeypatch.setattr(titles_module, "name_key", counted)
     assert strip_site_name(title, ["Herald"]) == "Tunnel vote passes"
-    assert keyed < 20 * len(title)
+    assert title_keying.characters < 20 * len(title)
 
 
 def test_split_title_at_separators_only():
