@@ -79,7 +79,7 @@ def classify(body: bytes) -> str:
 
 def _head(body: bytes) -> bytes:
     """The body's beginning, in UTF-8 when it is UTF-16 with a byte order mark: browsers read such a page (and
-    the extraction does), but its markup is no ASCII byte pattern. It was skipped as unsupported."""
+    so does the extraction), but the patterns of :func:`classify` read bytes, and UTF-16 markup is no ASCII."""
     if body.startswith(UTF16_BOMS):
         return body[: 2 * HEAD_BYTES].decode("utf-16", "ignore").encode("utf-8")[:HEAD_BYTES]
     return body[:HEAD_BYTES]
