@@ -41,6 +41,16 @@ def test_charset_declared_only_in_meta_is_honoured():
     assert encoding == "cp1251" and "Мост" in text
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_a_byte_order_mark_names_the_encoding(encoding):
+    page = f"<html><body><p>{RUSSIAN}</p></body></html>"
+    marks = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-32-be": codecs.BOM_UTF32_BE}
+    body = marks.get(encoding, b"") + page.encode(encoding)  # Python writes the mark for utf-16 and utf-32
+    assert sniff_binary(body) is None  # UTF-32 is mostly NUL bytes
+    text, used = decode_html(body, None)
+    assert text == page and used == encoding[:6]
+
+
 def test_valid_utf8_wins_over_a_single_byte_declaration():
     text, encoding = decode_html("<p>Zürich – naïve café</p>".encode(), "iso-8859-1")
     assert encoding == "utf-8" and "Zürich" in text
@@ -82,6 +92,7 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"
     assert discovery.classify(URLSET.decode().encode("utf-16")) == "sitemap"
+    assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-32")) == "html"
     assert discovery.classify(b"User-agent: *\nDisallow: /private/\nSitemap: https://x.org/s.xml\n") == "robots"
     assert discovery.classify(b"%PDF-1.4 binary") == "other"
     assert discovery.classify(b"") == "other"

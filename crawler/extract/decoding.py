@@ -25,7 +25,14 @@ MAGIC_NUMBERS = {
     b"ID3": "mp3",
 }
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
-BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Byte order marks and the encodings they name; UTF-32's little-endian mark begins with UTF-16's, so it is first.
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def sniff_binary(body: bytes) -> str | None:
@@ -35,11 +42,16 @@ def sniff_binary(body: bytes) -> str | None:
         if head.startswith(magic):
             return name
     sample = body[:2048]
-    if not sample or any(sample.startswith(bom) for bom, _ in BOMS):
+    if not sample or bom_encoding(sample) is not None:
         return None
     # Text has almost no control bytes; a handful of stray NULs in a page is damage, not a format.
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return "binary" if control > len(sample) * 0.10 else None
+
+
+def bom_encoding(body: bytes) -> str | None:
+    """The encoding the byte order mark ``body`` begins with names, or None without one."""
+    return next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
 
 
 def _codec(name: str | None) -> str | None:
@@ -67,9 +79,9 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     a single-byte charset decodes anything); then the HTTP charset, the ``<meta>`` charset and a
     statistical guess are tried strictly; only as a last resort are undecodable bytes replaced.
     """
-    for bom, encoding in BOMS:
-        if body.startswith(bom):
-            return body.decode(encoding, errors="replace"), encoding
+    encoding = bom_encoding(body)
+    if encoding is not None:
+        return body.decode(encoding, errors="replace"), encoding
     text = _decodes(body, "utf-8")
     if text is not None:
         return text, "utf-8"

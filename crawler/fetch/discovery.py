@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 import zlib
 from dataclasses import dataclass, replace
@@ -10,6 +9,7 @@ from io import BytesIO
 
 import lxml.etree
 
+from crawler.extract.decoding import bom_encoding
 from crawler.fetch.dates import as_utc, parse_moment
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -23,7 +23,6 @@ FEED_PUBLISHED = FEED_DATES - {"updated"}  # Atom's <updated> is the last change
 SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment: the listing's own date
 CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")  # "&#xD800;", "&#55296;"
 DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
-UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 HEAD_BYTES = 4096  # what classify reads of a body
 
 
@@ -78,10 +77,11 @@ def classify(body: bytes) -> str:
 
 
 def _head(body: bytes) -> bytes:
-    """The body's beginning, in UTF-8 when it is UTF-16 with a byte order mark: browsers read such a page (and
-    so does the extraction), but the patterns of :func:`classify` read bytes, and UTF-16 markup is no ASCII."""
-    if body.startswith(UTF16_BOMS):
-        return body[: 2 * HEAD_BYTES].decode("utf-16", "ignore").encode("utf-8")[:HEAD_BYTES]
+    """The body's beginning, in UTF-8 when it is UTF-16 or UTF-32 with a byte order mark: the extraction reads
+    such a page (browsers read UTF-16), but the patterns of :func:`classify` read bytes, and that markup is no ASCII."""
+    encoding = bom_encoding(body)
+    if encoding in ("utf-16", "utf-32"):
+        return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES]
     return body[:HEAD_BYTES]
 
 
