@@ -88,6 +88,8 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(RDF) == "feed"
     assert discovery.classify(b"<!DOCTYPE html>\n<html><body>x</body></html>") == "html"
     assert discovery.classify(b"  <div>fragment</div>") == "html"
+    assert discovery.classify(b"<<style>" + b"p { margin: 0 }\n" * 400 + b"</style><p>A story</p>") == "html"
+    assert discovery.classify(b"Warning: x\n" + RSS) != "html"  # its <title> and <link> are no HTML
     # UTF-16 with its byte order mark, either way round, as browsers read it.
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"

@@ -15,6 +15,8 @@ from crawler.fetch.dates import as_utc, parse_moment
 GZIP_MAGIC = b"\x1f\x8b"
 PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)*", re.DOTALL | re.IGNORECASE)
 FIRST_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
+# Elements of HTML and of no feed or sitemap (feeds have their <title> and <link>).
+HTML_ELEMENT = re.compile(rb"<(?:!doctype\s+html|html|head|meta|style|script|body|div|p)\b", re.IGNORECASE)
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
@@ -67,7 +69,9 @@ def classify(body: bytes) -> str:
         if root in FEED_ROOTS:
             return "feed"
         return "html"
-    if FIRST_TAG.search(head) and re.search(rb"<(html|head|body|div|p)\b", head, re.IGNORECASE):
+    # Text before the first tag (a stray "<", a server's warning): HTML when an element only HTML has follows, in
+    # the head too (a page may open with 4 KB of <style>).
+    if HTML_ELEMENT.search(head):
         return "html"
     text = head.decode("utf-8", "replace")
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
