@@ -69,6 +69,7 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://x.org/s1.xml.gz</loc></sitemap></sitemapindex>"""
+PHP_WARNING = b"<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/feed.php</b> on line <b>12</b><br />\n"
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
 <item><title>A</title><link>https://x.org/a.html</link><pubDate>Sun, 01 Mar 2026 10:30:00 +0100</pubDate></item>
 <item><title>B</title><guid isPermaLink="true">https://x.org/b.html</guid></item></channel></rss>"""
@@ -89,7 +90,11 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(b"<!DOCTYPE html>\n<html><body>x</body></html>") == "html"
     assert discovery.classify(b"  <div>fragment</div>") == "html"
     assert discovery.classify(b"<<style>" + b"p { margin: 0 }\n" * 400 + b"</style><p>A story</p>") == "html"
-    assert discovery.classify(b"Warning: x\n" + RSS) != "html"  # its <title> and <link> are no HTML
+    assert discovery.classify(b"Warning: x\n" + RSS) == "feed"  # its <title> and <link> are no HTML
+    # A server's warning printed before a sitemap or feed that declares itself XML: read from the declaration.
+    assert discovery.classify(PHP_WARNING + URLSET) == "sitemap"
+    assert discovery.sitemap_entries(PHP_WARNING + URLSET) == discovery.sitemap_entries(URLSET)
+    assert discovery.feed_entries(PHP_WARNING + RSS) == discovery.feed_entries(RSS)
     # UTF-16 with its byte order mark, either way round, as browsers read it.
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"

@@ -53,6 +53,7 @@ GOOD_ROUTES = [
     "/chain/3",
     "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
+LISTED_AFTER_A_WARNING = "/article/listed-after-a-warning"  # by /sitemap-after-warning
 RESOURCE_ROUTES = {
     "/gzip-bomb": ("skipped", "too_large"),
     "/gzip-file-bomb": ("skipped", "too_large"),
@@ -73,7 +74,7 @@ def crawls(tmp_path_factory):
         FaultServer() as calendar,
         FaultServer() as grow,
     ):
-        bad.index_links = [*BAD_ROUTES, *GOOD_ROUTES]
+        bad.index_links = [*BAD_ROUTES, *GOOD_ROUTES, "/sitemap-after-warning"]
         heavy.index_links = [*RESOURCE_ROUTES, "/article/after-the-bombs"]
         jobs = {
             "bad": lambda: crawl(
@@ -122,6 +123,7 @@ def test_only_real_articles_are_stored(crawls):
     server, result = crawls["servers"]["bad"], crawls["bad"]
     stored = {url for (url,) in result.rows("SELECT url FROM articles")}
     expected = {server.url(r) for r in GOOD_ROUTES if r != "/chain/3"} | {server.url("/chain/0")}
+    expected.add(server.url(LISTED_AFTER_A_WARNING))
     assert stored == expected
     for (text,) in result.rows("SELECT text FROM articles"):
         assert "\x00" not in text and len(text.split()) > 50
@@ -151,6 +153,14 @@ def test_a_page_in_utf16_with_its_byte_order_mark_is_read(crawls):
     ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/utf-16"),))
     assert title == "Городской совет одобрил туннель под гаванью"
     assert "«Это приоритетный проект для всего региона»" in text
+
+
+def test_a_sitemap_a_server_printed_a_warning_before_is_read(crawls):
+    # The XML declaration may only begin a document: what comes before it is the server's, not the sitemap's.
+    server, result = crawls["servers"]["bad"], crawls["bad"]
+    sitemap, listed = server.url("/sitemap-after-warning"), server.url(LISTED_AFTER_A_WARNING)
+    assert result.rows("SELECT kind FROM pages WHERE url = ?", (sitemap,)) == [("sitemap",)]
+    assert result.rows("SELECT count(*) FROM articles WHERE url = ?", (listed,)) == [(1,)]
 
 
 def test_redirect_loop_and_long_chain_cost_bounded_requests(crawls):

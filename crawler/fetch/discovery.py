@@ -60,14 +60,11 @@ def unpack(body: bytes, max_size: int) -> bytes:
 def classify(body: bytes) -> str:
     """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL."""
     head = _head(body)
+    listing = _listing_kind(head) or _listing_kind(head[_output_before_declaration(head) :])
+    if listing is not None:
+        return listing
     prologue = PROLOGUE.match(head)  # matches always, if only the empty string
-    match = FIRST_TAG.match(head, prologue.end() if prologue else 0)
-    if match:
-        root = match.group(1).decode("ascii", "ignore").split(":")[-1].lower()
-        if root in SITEMAP_ROOTS:
-            return "sitemap"
-        if root in FEED_ROOTS:
-            return "feed"
+    if FIRST_TAG.match(head, prologue.end() if prologue else 0):
         return "html"
     # Text before the first tag (a stray "<", a server's warning): HTML when an element only HTML has follows, in
     # the head too (a page may open with 4 KB of <style>).
@@ -78,6 +75,21 @@ def classify(body: bytes) -> str:
     if lines and sum(bool(ROBOTS_LINE.match(line)) for line in lines) >= max(1, len(lines) // 2):
         return "robots"
     return "other"
+
+
+def _listing_kind(head: bytes) -> str | None:
+    """'sitemap' or 'feed' when the document ``head`` begins is one (its first tag after the prologue), else None."""
+    prologue = PROLOGUE.match(head)  # matches always, if only the empty string
+    match = FIRST_TAG.match(head, prologue.end() if prologue else 0)
+    root = match.group(1).decode("ascii", "ignore").split(":")[-1].lower() if match else ""
+    return "sitemap" if root in SITEMAP_ROOTS else "feed" if root in FEED_ROOTS else None
+
+
+def _output_before_declaration(body: bytes) -> int:
+    """Where an XML declaration begins after other bytes (a server's warning printed before a sitemap or feed:
+    the declaration may only begin a document, so what precedes it is not the document's), else 0."""
+    declaration = body.find(b"<?xml", 1)
+    return max(declaration, 0)
 
 
 def _head(body: bytes) -> bytes:
@@ -187,6 +199,14 @@ def _xml_root(body: bytes) -> lxml.etree._Element | None:
     parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     if b"&#" in body:
         body = CHARACTER_REFERENCE.sub(_without_surrogate, body)
+    root = _parsed_xml(body, parser)
+    start = _output_before_declaration(body)
+    if start and (root is None or _local_name(root).lower() not in SITEMAP_ROOTS | FEED_ROOTS):
+        return _parsed_xml(body[start:], parser)  # a server's output before the document: read from its declaration
+    return root
+
+
+def _parsed_xml(body: bytes, parser: lxml.etree.XMLParser) -> lxml.etree._Element | None:
     try:
         return lxml.etree.parse(BytesIO(body), parser).getroot()
     except lxml.etree.XMLSyntaxError:

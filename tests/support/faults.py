@@ -22,6 +22,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /meta-charset                a windows-1251 article; the charset only in <meta>, not in Content-Type
   /no-charset                  a windows-1252 article with no charset anywhere
   /utf-16                      a Russian article in UTF-16 with a byte order mark, no charset anywhere
+  /sitemap-after-warning       a sitemap listing /article/listed-after-a-warning, a PHP warning printed before it
   /listing                     teasers linking to articles, no article of its own
   /loop/a  /loop/b             redirect to each other
   /chain/{n}                   redirects to /chain/{n-1}; /chain/0 is an article
@@ -282,6 +283,16 @@ class FaultServer(ServedByLoopback):
     def no_charset(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(FRENCH, "fr", "windows-1252", in_meta=False), "text/html")
 
+    def sitemap_after_warning(self, h: LoopbackHandler) -> None:
+        warning = (
+            "<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/sitemap.php</b> on line <b>12</b><br />\n"
+        )
+        sitemap = (
+            '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            "<url><loc>/article/listed-after-a-warning</loc></url></urlset>"
+        )
+        h.send(200, (warning + sitemap).encode(), "application/xml")
+
     def utf_16(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(RUSSIAN, "ru", "utf-16", in_meta=False), "text/html")  # Python writes the mark
 
@@ -407,6 +418,7 @@ ROUTES = [
     (r"/meta-charset", "meta_charset"),
     (r"/no-charset", "no_charset"),
     (r"/utf-16", "utf_16"),
+    (r"/sitemap-after-warning", "sitemap_after_warning"),
     (r"/listing", "listing"),
     (r"/loop/(a|b)", "loop"),
     (r"/chain/(\d+)", "chain"),
