@@ -60,7 +60,8 @@ def unpack(body: bytes, max_size: int) -> bytes:
 def classify(body: bytes) -> str:
     """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL."""
     head = _head(body)
-    listing = _listing_kind(head) or _listing_kind(head[_output_before_declaration(head) :])
+    start = _output_before_declaration(head)
+    listing = _listing_kind(head) or (_listing_kind(head[start:]) if start else None)
     if listing is not None:
         return listing
     prologue = PROLOGUE.match(head)  # matches always, if only the empty string
