@@ -60,12 +60,12 @@ def unpack(body: bytes, max_size: int) -> bytes:
 def classify(body: bytes) -> str:
     """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL."""
     head = _head(body)
+    root = _root_name(head)
     start = _output_before_declaration(head)
-    listing = _listing_kind(head) or (_listing_kind(head[start:]) if start else None)
+    listing = _listing_kind(root) or (_listing_kind(_root_name(head[start:])) if start else None)
     if listing is not None:
         return listing
-    prologue = PROLOGUE.match(head)  # matches always, if only the empty string
-    if FIRST_TAG.match(head, prologue.end() if prologue else 0):
+    if root is not None:
         return "html"
     # Text before the first tag (a stray "<", a server's warning): HTML when an element only HTML has follows, in
     # the head too (a page may open with 4 KB of <style>).
@@ -78,11 +78,16 @@ def classify(body: bytes) -> str:
     return "other"
 
 
-def _listing_kind(head: bytes) -> str | None:
-    """'sitemap' or 'feed' when the document ``head`` begins is one (its first tag after the prologue), else None."""
+def _root_name(head: bytes) -> str | None:
+    """The name of the first tag after the prologue of the document ``head`` begins (lower case, without a namespace
+    prefix), or None when text comes first."""
     prologue = PROLOGUE.match(head)  # matches always, if only the empty string
     match = FIRST_TAG.match(head, prologue.end() if prologue else 0)
-    root = match.group(1).decode("ascii", "ignore").split(":")[-1].lower() if match else ""
+    return match.group(1).decode("ascii", "ignore").split(":")[-1].lower() if match else None
+
+
+def _listing_kind(root: str | None) -> str | None:
+    """'sitemap' or 'feed' for a document whose first tag is ``root``, else None."""
     return "sitemap" if root in SITEMAP_ROOTS else "feed" if root in FEED_ROOTS else None
 
 
@@ -201,10 +206,10 @@ def _xml_root(body: bytes) -> lxml.etree._Element | None:
     if b"&#" in body:
         body = CHARACTER_REFERENCE.sub(_without_surrogate, body)
     root = _parsed_xml(body, parser)
-    start = _output_before_declaration(body)
-    if start and (root is None or _local_name(root).lower() not in SITEMAP_ROOTS | FEED_ROOTS):
-        return _parsed_xml(body[start:], parser)  # a server's output before the document: read from its declaration
-    return root
+    if root is not None and _listing_kind(_local_name(root).lower()) is not None:
+        return root
+    start = _output_before_declaration(body)  # a server's output before the document: read from its declaration
+    return _parsed_xml(body[start:], parser) if start else root
 
 
 def _parsed_xml(body: bytes, parser: lxml.etree.XMLParser) -> lxml.etree._Element | None:
