@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from crawler.extract.workers import WorkerCrashed, WorkerPool, WorkerTimeout
-from tests.support.crawl import wait_for
+from tests.support.crawl import REPO, wait_for
 from tests.support.pool_tasks import behave
 
 LIMITS = {"workers": 2, "timeout": 2.0, "max_tasks": 1000, "max_memory_mb": 1024.0}
@@ -95,6 +96,36 @@ def test_workers_start_before_the_first_task(pool):
     workers = pool(workers=2)
     wait_for(lambda: workers.started == 2, timeout=30)
     assert all(slot.process is not None and slot.process.is_alive() for slot in workers.slots)
+
+
+MAIN_SCRIPT = """
+import os
+if __name__ == "__main__":
+    from crawler.extract.workers import WorkerPool
+    from tests.support.pool_tasks import behave
+    pool = WorkerPool(behave, ("!",), workers=2, timeout=30.0, max_tasks=1, max_memory_mb=1024.0)
+    print([pool.submit(f"page{n}").result(timeout=60) for n in range(4)])
+    pool.close()
+    print(pool.started, os.path.basename(__file__))
+else:  # run again, by a worker as it starts
+    with open(os.environ["RUNS_LOG"], "a") as log:
+        log.write(__name__ + "\\n")
+"""
+
+
+def test_workers_do_not_run_the_main_script_again(tmp_path):
+    """``scrapy`` is a console script, which multiprocessing ran again in every worker it started (importing
+    Scrapy: 0.2 s of a core before the worker's first page, and again after each recycling)."""
+    script, runs = tmp_path / "main_script.py", tmp_path / "runs.log"
+    script.write_text(MAIN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RUNS_LOG": str(runs)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results, started = done.stdout.splitlines()
+    assert results == str([f"page{n}!" for n in range(4)])
+    count, name = started.split()
+    assert int(count) >= 4 and name == "main_script.py"  # a worker recycled after each page; the script's name kept
+    assert not runs.exists()
 
 
 WARM_UP_CHECK = """

@@ -9,12 +9,14 @@ import multiprocessing.forkserver
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
+from types import ModuleType
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -22,6 +24,45 @@ logger = logging.getLogger(__name__)
 _STOP = None  # sent to a worker (and to a slot's thread) to end it
 IN_FLIGHT = 2  # tasks each worker holds: the one it is on and the next
 FILL_SLICE_S = 0.005  # with room for a task, look for new ones this often while waiting for a result
+
+
+class _MainScriptHidden:
+    """While workers start, the main module names no file, so that they do not run the main script again.
+
+    multiprocessing runs the parent's main module again in every new worker (functions defined there
+    must be found by name) when it was started as a file, as the ``scrapy`` console script is: each
+    worker then imported Scrapy, 0.15 to 0.25 s of a core before its first page, again whenever one was
+    recycled (``python -m scrapy`` names a module, which it skips). A worker's function is one of a module it
+    imports by name, never of the main script. The file is what multiprocessing decides by, and nothing else
+    of the crawl reads it: hidden from the first of the workers starting at once to the last (each may wait
+    for the fork server's warm-up), then put back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._starting = 0
+        self._hidden: tuple[ModuleType, str] | None = None  # the main module, and the file it names
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            main = sys.modules.get("__main__")
+            if self._starting == 0 and main is not None and main.__spec__ is None:  # a spec: run as a module
+                path = main.__dict__.pop("__file__", None)
+                self._hidden = (main, path) if path is not None else None
+            self._starting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._starting -= 1
+                if self._starting == 0 and self._hidden is not None:
+                    main, path = self._hidden
+                    main.__file__ = path
+                    self._hidden = None
+
+
+_main_script_not_run_by_workers = _MainScriptHidden()
 
 
 class WorkerCrashed(RuntimeError):
@@ -91,7 +132,8 @@ class _Slot:
             name=f"extract-worker-{self.number}",
             daemon=True,
         )
-        self.process.start()
+        with _main_script_not_run_by_workers():
+            self.process.start()
         child_end.close()
         self.conn = parent_end
         self.tasks_sent = 0
