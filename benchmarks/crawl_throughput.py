@@ -29,6 +29,7 @@ from benchmarks.harness import (
     libraries_as_released,
     load_average,
     parse_settings,
+    scrapy_command,
 )
 from benchmarks.sites import serve_corpus
 from crawler.demo.server import LoopbackServer
@@ -132,7 +133,7 @@ def minimal_scrapy_start(server: LoopbackServer, folder: Path, path: str) -> flo
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(text)
     server.log.clear()
-    command = [sys.executable, "-m", "scrapy", "crawl", "one", "-a", f"url={server.base_url}{path}"]
+    command = scrapy_command("crawl", "one", "-a", f"url={server.base_url}{path}")
     measured = MeasuredProcess(command, cwd=folder).wait()
     first = min((hit.at for hit in server.log.hits), default=None)
     if measured.returncode != 0 or first is None:

@@ -28,6 +28,7 @@ from benchmarks.harness import (
     open_writer,
     parse_settings,
     process_cpu,
+    scrapy_command,
     store_config,
     tree_cpu,
 )
@@ -295,7 +296,7 @@ def memory_part(server: RedisServer, requests: int) -> dict[str, float]:
 
 # -- crawlers ----------------------------------------------------------------------------------------
 def command(kind: str, settings: dict[str, Any], args: dict[str, Any] | None = None) -> list[str]:
-    line = [sys.executable, "-m", "scrapy", *(["crawl", "news"] if kind == "crawl" else ["store"])]
+    line = scrapy_command(*(["crawl", "news"] if kind == "crawl" else ["store"]))
     for name, value in (args or {}).items():
         line += ["-a", f"{name}={value}"]
     for name, value in settings.items():
