@@ -51,6 +51,16 @@ def test_a_byte_order_mark_names_the_encoding(encoding):
     assert text == page and used == encoding[:6]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_declared_utf16_or_utf32_page_without_a_byte_order_mark_is_read(encoding):
+    page = f"<html><body><p>{RUSSIAN}</p></body></html>"
+    body = page.encode(encoding)
+    assert sniff_binary(body) == "binary"  # half of it NUL bytes, when nothing says otherwise
+    assert sniff_binary(body, encoding[:6]) is None
+    assert decode_html(body, encoding[:6]) == (page, encoding)  # the byte order as the bytes have it
+    assert decode_html(page.encode(), "utf-16") == (page, "utf-8")  # a server's wrong word: the page is UTF-8
+
+
 def test_valid_utf8_wins_over_a_single_byte_declaration():
     text, encoding = decode_html("<p>Zürich – naïve café</p>".encode(), "iso-8859-1")
     assert encoding == "utf-8" and "Zürich" in text
@@ -100,6 +110,11 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"
     assert discovery.classify(URLSET.decode().encode("utf-16")) == "sitemap"
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-32")) == "html"
+    # Without the mark, as the server's charset says, either way round; a page that is not, as if nothing were said.
+    assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16-le"), "utf-16") == "html"
+    assert discovery.classify("<html><body>x</body></html>".encode("utf-16-be"), "UTF-16") == "html"
+    assert discovery.classify(URLSET.decode().encode("utf-32-le"), "utf-32") == "sitemap"
+    assert discovery.classify(URLSET, "utf-16") == "sitemap"
     assert discovery.classify(b"User-agent: *\nDisallow: /private/\nSitemap: https://x.org/s.xml\n") == "robots"
     assert discovery.classify(b"%PDF-1.4 binary") == "other"
     assert discovery.classify(b"") == "other"

@@ -50,6 +50,7 @@ GOOD_ROUTES = [
     "/meta-charset",
     "/no-charset",
     "/utf-16",
+    "/unmarked-utf-16",
     "/chain/3",
     "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
@@ -151,6 +152,15 @@ def test_a_page_in_utf16_with_its_byte_order_mark_is_read(crawls):
     # Browsers read it; its markup is no ASCII bytes, and it was skipped as "unsupported".
     server, result = crawls["servers"]["bad"], crawls["bad"]
     ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url("/utf-16"),))
+    assert title == "Городской совет одобрил туннель под гаванью"
+    assert "«Это приоритетный проект для всего региона»" in text
+
+
+def test_a_page_in_utf16_without_a_byte_order_mark_is_read_as_its_content_type_says(crawls):
+    # Its markup is ASCII with a NUL byte beside each character: it was taken for a binary file, and skipped.
+    server, result = crawls["servers"]["bad"], crawls["bad"]
+    url = server.url("/unmarked-utf-16")
+    ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (url,))
     assert title == "Городской совет одобрил туннель под гаванью"
     assert "«Это приоритетный проект для всего региона»" in text
 

@@ -81,9 +81,10 @@ def extract_page(
     else:
         if not body.strip():
             return PageExtraction("skipped", "empty", links=no_links)
-        if sniff_binary(body):
+        declared = charset_from_content_type(content_type)
+        if sniff_binary(body, declared):
             return PageExtraction("skipped", "not_html", links=no_links)
-        html, encoding = decode_html(body, charset_from_content_type(content_type))
+        html, encoding = decode_html(body, declared)
     html = html.replace("\x00", "")  # NUL bytes stop libxml2 in the middle of a page
     if not html.strip():
         return PageExtraction("skipped", "empty", encoding=encoding, links=no_links)

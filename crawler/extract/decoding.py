@@ -35,14 +35,18 @@ BOMS = (
 )
 
 
-def sniff_binary(body: bytes) -> str | None:
-    """The name of the binary format ``body`` is in, or None if it may be text."""
+WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")  # as codecs names them
+
+
+def sniff_binary(body: bytes, declared: str | None = None) -> str | None:
+    """The name of the binary format ``body`` is in, or None if it may be text (``declared``: the charset the
+    server sent)."""
     head = body[:16]
     for magic, name in MAGIC_NUMBERS.items():
         if head.startswith(magic):
             return name
     sample = body[:2048]
-    if not sample or bom_encoding(sample) is not None:
+    if not sample or bom_encoding(sample) is not None or declared_wide_encoding(sample, declared) is not None:
         return None
     # Text has almost no control bytes; a handful of stray NULs in a page is damage, not a format.
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
@@ -52,6 +56,28 @@ def sniff_binary(body: bytes) -> str | None:
 def bom_encoding(body: bytes) -> str | None:
     """The encoding the byte order mark ``body`` begins with names, or None without one."""
     return next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
+
+
+def declared_wide_encoding(body: bytes, declared: str | None) -> str | None:
+    """For a body without a byte order mark whose ``declared`` charset (the server's) is UTF-16 or UTF-32, the
+    encoding in the byte order its first character is written in ("utf-16-le", ...); else None.
+
+    Markup begins with ASCII ("<", white space), each character of it a byte beside NUL bytes, first in
+    big-endian order: a body that does not begin so is not in the encoding declared (servers declare
+    UTF-16 for UTF-8 pages too), and is read as if nothing were declared.
+    """
+    codec = _codec(declared)
+    if codec not in WIDE_ENCODINGS or bom_encoding(body) is not None:
+        return None
+    width = 2 if codec.startswith("utf-16") else 4
+    first = body[:width]
+    if len(first) < width:
+        return None
+    if first[0] < 0x80 and first[0] and not any(first[1:]):
+        return f"{codec[:6]}-le"
+    if first[-1] < 0x80 and first[-1] and not any(first[:-1]):
+        return f"{codec[:6]}-be"
+    return None
 
 
 def _codec(name: str | None) -> str | None:
@@ -79,7 +105,7 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     a single-byte charset decodes anything); then the HTTP charset, the ``<meta>`` charset and a
     statistical guess are tried strictly; only as a last resort are undecodable bytes replaced.
     """
-    encoding = bom_encoding(body)
+    encoding = bom_encoding(body) or declared_wide_encoding(body, declared)
     if encoding is not None:
         return body.decode(encoding, errors="replace"), encoding
     text = _decodes(body, "utf-8")

@@ -9,7 +9,7 @@ from io import BytesIO
 
 import lxml.etree
 
-from crawler.extract.decoding import bom_encoding
+from crawler.extract.decoding import bom_encoding, declared_wide_encoding
 from crawler.fetch.dates import as_utc, parse_moment
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -57,9 +57,10 @@ def unpack(body: bytes, max_size: int) -> bytes:
     return data
 
 
-def classify(body: bytes) -> str:
-    """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL."""
-    head = _head(body)
+def classify(body: bytes, declared: str | None = None) -> str:
+    """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL (``declared``: the
+    charset the server sent, which names UTF-16 or UTF-32 without a byte order mark)."""
+    head = _head(body, declared)
     root = _root_name(head)
     start = _output_before_declaration(head)
     listing = _listing_kind(root) or (_listing_kind(_root_name(head[start:])) if start else None)
@@ -98,11 +99,12 @@ def _output_before_declaration(body: bytes) -> int:
     return max(declaration, 0)
 
 
-def _head(body: bytes) -> bytes:
-    """The body's beginning, in UTF-8 when it is UTF-16 or UTF-32 with a byte order mark: the extraction reads
-    such a page (browsers read UTF-16), but the patterns of :func:`classify` read bytes, and that markup is no ASCII."""
-    encoding = bom_encoding(body)
-    if encoding in ("utf-16", "utf-32"):
+def _head(body: bytes, declared: str | None) -> bytes:
+    """The body's beginning, in UTF-8 when it is UTF-16 or UTF-32 (with a byte order mark, or as ``declared``): the
+    extraction reads such a page (browsers read UTF-16), but the patterns of :func:`classify` read bytes, and that
+    markup is no ASCII."""
+    encoding = bom_encoding(body) or declared_wide_encoding(body, declared)
+    if encoding is not None and encoding.startswith(("utf-16", "utf-32")):
         return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES]
     return body[:HEAD_BYTES]
 

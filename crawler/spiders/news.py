@@ -23,7 +23,7 @@ from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.config import ArgumentError, CrawlConfig
-from crawler.extract.decoding import sniff_binary
+from crawler.extract.decoding import charset_from_content_type, sniff_binary
 from crawler.extract.pipeline import ExtractPipeline
 from crawler.fetch import discovery
 from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
@@ -258,11 +258,12 @@ class NewsSpider(Spider):
         except discovery.BadCompression:
             yield PageOutcome(url, response.status, "skipped", "bad_compression", site=site)
             return
-        kind = discovery.classify(body)
+        content_type = header(response, "Content-Type")
+        charset = charset_from_content_type(content_type)
+        kind = discovery.classify(body, charset)
         etag = header(response, "ETag")
         last_modified = header(response, "Last-Modified")
         if kind == "html":
-            content_type = header(response, "Content-Type")
             listed_published = response.meta.get("listed_published")
             page_site = self.scope.site_for(url)
             depth = page_site.depth if page_site is not None else 0
@@ -299,7 +300,7 @@ class NewsSpider(Spider):
             yield PageOutcome(url, response.status, "robots", None, etag, last_modified, site=site, body=body)
             yield from self._named_sitemaps(url, body, link_depth)
         else:
-            reason = "empty" if not body.strip() else ("not_html" if sniff_binary(body) else "unsupported")
+            reason = "empty" if not body.strip() else ("not_html" if sniff_binary(body, charset) else "unsupported")
             yield PageOutcome(url, response.status, "skipped", reason, site=site)
 
     def _not_modified(

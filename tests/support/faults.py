@@ -22,6 +22,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /meta-charset                a windows-1251 article; the charset only in <meta>, not in Content-Type
   /no-charset                  a windows-1252 article with no charset anywhere
   /utf-16                      a Russian article in UTF-16 with a byte order mark, no charset anywhere
+  /unmarked-utf-16             a Russian article in UTF-16 (little-endian) without one, the charset in Content-Type
   /sitemap-after-warning       a sitemap listing /article/listed-after-a-warning, a PHP warning printed before it
   /listing                     teasers linking to articles, no article of its own
   /loop/a  /loop/b             redirect to each other
@@ -296,6 +297,9 @@ class FaultServer(ServedByLoopback):
     def utf_16(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(RUSSIAN, "ru", "utf-16", in_meta=False), "text/html")  # Python writes the mark
 
+    def unmarked_utf_16(self, h: LoopbackHandler) -> None:
+        h.send(200, foreign_article(RUSSIAN, "ru", "utf-16-le", in_meta=False), "text/html; charset=utf-16")
+
     def listing(self, h: LoopbackHandler) -> None:
         teasers = "".join(
             f'<div class="teaser"><h3><a href="/article/listed-{i}">Listed story {i} about the harbour</a></h3>'
@@ -418,6 +422,7 @@ ROUTES = [
     (r"/meta-charset", "meta_charset"),
     (r"/no-charset", "no_charset"),
     (r"/utf-16", "utf_16"),
+    (r"/unmarked-utf-16", "unmarked_utf_16"),
     (r"/sitemap-after-warning", "sitemap_after_warning"),
     (r"/listing", "listing"),
     (r"/loop/(a|b)", "loop"),
