@@ -80,6 +80,21 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://x.org/s1.xml.gz</loc></sitemap></sitemapindex>"""
 PHP_WARNING = b"<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/feed.php</b> on line <b>12</b><br />\n"
+# Xdebug prints a warning as a table of its call stack: three of them before a sitemap are over 4 KB.
+_FRAME = (
+    "<tr><td bgcolor='#eeeeec' align='center'>{n}</td><td bgcolor='#eeeeec' align='center'>0.0{n}12</td>"
+    "<td bgcolor='#eeeeec' align='right'>36{n}112</td><td bgcolor='#eeeeec'>do_action( )</td>"
+    "<td title='/var/www/wp-includes/plugin.php' bgcolor='#eeeeec'>.../plugin.php<b>:</b>{n}84</td></tr>\n"
+)
+XDEBUG_WARNING = (
+    "<br />\n<font size='1'><table class='xdebug-error xe-warning' dir='ltr' border='1' cellspacing='0' "
+    "cellpadding='1'>"
+    "<tr><th align='left' bgcolor='#f57900' colspan=\"5\"><span style='background-color: #cc0000; color: #fce94f; "
+    "font-size: x-large;'>( ! )</span> Warning: Undefined variable $date in /var/www/sitemap.php on line <i>12</i>"
+    "</th></tr>\n<tr><th align='left' bgcolor='#e9b96e' colspan='5'>Call Stack</th></tr>\n"
+    + "".join(_FRAME.format(n=n) for n in range(1, 9))
+    + "</table></font>\n"
+).encode() * 3
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
 <item><title>A</title><link>https://x.org/a.html</link><pubDate>Sun, 01 Mar 2026 10:30:00 +0100</pubDate></item>
 <item><title>B</title><guid isPermaLink="true">https://x.org/b.html</guid></item></channel></rss>"""
@@ -105,6 +120,10 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(PHP_WARNING + URLSET) == "sitemap"
     assert discovery.sitemap_entries(PHP_WARNING + URLSET) == discovery.sitemap_entries(URLSET)
     assert discovery.feed_entries(PHP_WARNING + RSS) == discovery.feed_entries(RSS)
+    assert len(XDEBUG_WARNING) > discovery.HEAD_BYTES  # past what is read of a page to know what it is
+    assert discovery.classify(XDEBUG_WARNING + URLSET) == "sitemap"
+    assert discovery.sitemap_entries(XDEBUG_WARNING + URLSET) == discovery.sitemap_entries(URLSET)
+    assert discovery.classify(XDEBUG_WARNING + RSS) == "feed"
     # UTF-16 with its byte order mark, either way round, as browsers read it.
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"

@@ -26,6 +26,9 @@ SAME_DATE_ENTRIES = 3  # this many entries, or more, with one publication moment
 CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")  # "&#xD800;", "&#55296;"
 DAY_CHARS = len("2022-05-03")  # a listed publication date this long gives the day, no time
 HEAD_BYTES = 4096  # what classify reads of a body
+# How far classify looks for a sitemap's or feed's XML declaration after a server's output: PHP's warnings are
+# a line each, but Xdebug prints each as a table of its call stack, some kilobytes.
+OUTPUT_BYTES = 65536
 
 
 class TooLarge(ValueError):
@@ -60,10 +63,9 @@ def unpack(body: bytes, max_size: int) -> bytes:
 def classify(body: bytes, declared: str | None = None) -> str:
     """'sitemap', 'feed', 'robots', 'html' or 'other', from what the bytes hold, not from the URL (``declared``: the
     charset the server sent, which names UTF-16 or UTF-32 without a byte order mark)."""
-    head = _head(body, declared)
+    head, decoded = _head(body, declared)
     root = _root_name(head)
-    start = _output_before_declaration(head)
-    listing = _listing_kind(root) or (_listing_kind(_root_name(head[start:])) if start else None)
+    listing = _listing_kind(root) or _listing_after_output(head if decoded else body)
     if listing is not None:
         return listing
     if root is not None:
@@ -92,21 +94,28 @@ def _listing_kind(root: str | None) -> str | None:
     return "sitemap" if root in SITEMAP_ROOTS else "feed" if root in FEED_ROOTS else None
 
 
-def _output_before_declaration(body: bytes) -> int:
+def _output_before_declaration(body: bytes, within: int | None = None) -> int:
     """Where an XML declaration begins after other bytes (a server's warning printed before a sitemap or feed:
-    the declaration may only begin a document, so what precedes it is not the document's), else 0."""
-    declaration = body.find(b"<?xml", 1)
+    the declaration may only begin a document, so what precedes it is not the document's), else 0. ``within``:
+    look no further than this many bytes."""
+    declaration = body.find(b"<?xml", 1, within)
     return max(declaration, 0)
 
 
-def _head(body: bytes, declared: str | None) -> bytes:
-    """The body's beginning, in UTF-8 when it is UTF-16 or UTF-32 (with a byte order mark, or as ``declared``): the
-    extraction reads such a page (browsers read UTF-16), but the patterns of :func:`classify` read bytes, and that
-    markup is no ASCII."""
+def _listing_after_output(body: bytes) -> str | None:
+    """'sitemap' or 'feed' when one begins at an XML declaration after other bytes, within OUTPUT_BYTES."""
+    start = _output_before_declaration(body, OUTPUT_BYTES)
+    return _listing_kind(_root_name(body[start : start + HEAD_BYTES])) if start else None
+
+
+def _head(body: bytes, declared: str | None) -> tuple[bytes, bool]:
+    """The body's beginning, and whether it was decoded: in UTF-8 when it is UTF-16 or UTF-32 (with a byte order
+    mark, or as ``declared``): the extraction reads such a page (browsers read UTF-16), but the patterns of
+    :func:`classify` read bytes, and that markup is no ASCII."""
     encoding = bom_encoding(body) or declared_wide_encoding(body, declared)
     if encoding is not None and encoding.startswith(("utf-16", "utf-32")):
-        return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES]
-    return body[:HEAD_BYTES]
+        return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES], True
+    return body[:HEAD_BYTES], False
 
 
 @dataclass(frozen=True)
