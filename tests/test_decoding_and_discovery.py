@@ -124,6 +124,8 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(XDEBUG_WARNING + URLSET) == "sitemap"
     assert discovery.sitemap_entries(XDEBUG_WARNING + URLSET) == discovery.sitemap_entries(URLSET)
     assert discovery.classify(XDEBUG_WARNING + RSS) == "feed"
+    quoting = b"<!DOCTYPE html><html><head><script>const sample = '" + RSS.replace(b"\n", b" ") + b"';</script></head>"
+    assert discovery.classify(quoting + b"<body><p>How to write a feed</p></body></html>") == "html"
     # UTF-16 with its byte order mark, either way round, as browsers read it.
     assert discovery.classify("<!DOCTYPE html>\n<html><body>x</body></html>".encode("utf-16")) == "html"
     assert discovery.classify(codecs.BOM_UTF16_BE + "<html><body>x</body></html>".encode("utf-16-be")) == "html"

@@ -17,6 +17,7 @@ PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)
 FIRST_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 # Elements of HTML and of no feed or sitemap (feeds have their <title> and <link>).
 HTML_ELEMENT = re.compile(rb"<(?:!doctype\s+html|html|head|meta|style|script|body|div|p)\b", re.IGNORECASE)
+HTML_DOCUMENT = re.compile(rb"<(?:html|head|body)\b", re.IGNORECASE)  # none of them in a server's warning
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
@@ -103,9 +104,12 @@ def _output_before_declaration(body: bytes, within: int | None = None) -> int:
 
 
 def _listing_after_output(body: bytes) -> str | None:
-    """'sitemap' or 'feed' when one begins at an XML declaration after other bytes, within OUTPUT_BYTES."""
+    """'sitemap' or 'feed' when one begins at an XML declaration after other bytes, within OUTPUT_BYTES, and those
+    bytes are no HTML document's beginning (a page may quote a feed in a script)."""
     start = _output_before_declaration(body, OUTPUT_BYTES)
-    return _listing_kind(_root_name(body[start : start + HEAD_BYTES])) if start else None
+    if not start or HTML_DOCUMENT.search(body, 0, start):
+        return None
+    return _listing_kind(_root_name(body[start : start + HEAD_BYTES]))
 
 
 def _head(body: bytes, declared: str | None) -> tuple[bytes, bool]:
