@@ -62,9 +62,9 @@ def declared_wide_encoding(body: bytes, declared: str | None) -> str | None:
     """For a body without a byte order mark whose ``declared`` charset (the server's) is UTF-16 or UTF-32, the
     encoding in the byte order its first character is written in ("utf-16-le", ...); else None.
 
-    Markup begins with ASCII ("<", white space), each character of it a byte beside NUL bytes, first in
-    big-endian order: a body that does not begin so is not in the encoding declared (servers declare
-    UTF-16 for UTF-8 pages too), and is read as if nothing were declared.
+    Markup begins with ASCII ("<", white space): in these encodings a byte of it beside NUL bytes (the NULs
+    first in big-endian order). A body that does not begin so is not in the encoding declared (servers
+    declare UTF-16 for UTF-8 pages too), and is read as if nothing were declared.
     """
     codec = _codec(declared)
     if codec not in WIDE_ENCODINGS or bom_encoding(body) is not None:
