@@ -46,12 +46,20 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120, message: str |
         time.sleep(0.02)
 
 
+def scrapy_command(*args: str) -> list[str]:
+    """``scrapy args...`` as users run it: the console script installed beside this interpreter, run by it.
+
+    Not ``python -m scrapy``: multiprocessing treats a main module started as a file otherwise (each
+    extraction worker ran it again, see crawler.extract.workers).
+    """
+    script = Path(sys.executable).with_name("scrapy")
+    return [sys.executable, str(script), *args] if script.exists() else [sys.executable, "-m", "scrapy", *args]
+
+
 def scrapy(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """A short ``scrapy`` command run to its end, its output captured."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run(scrapy_command(*args), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 class ScrapyProcess:
@@ -70,7 +78,7 @@ class ScrapyProcess:
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
         environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", *command],
+            scrapy_command(*command),
             cwd=cwd,
             stdout=self._out,
             stderr=self._err,
