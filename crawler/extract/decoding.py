@@ -46,7 +46,7 @@ def sniff_binary(body: bytes, declared: str | None = None) -> str | None:
         if head.startswith(magic):
             return name
     sample = body[:2048]
-    if not sample or bom_encoding(sample) is not None or declared_wide_encoding(sample, declared) is not None:
+    if not sample or stated_encoding(sample, declared) is not None:
         return None
     # Text has almost no control bytes; a handful of stray NULs in a page is damage, not a format.
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
@@ -58,16 +58,19 @@ def bom_encoding(body: bytes) -> str | None:
     return next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
 
 
-def declared_wide_encoding(body: bytes, declared: str | None) -> str | None:
-    """For a body without a byte order mark whose ``declared`` charset (the server's) is UTF-16 or UTF-32, the
-    encoding in the byte order its first character is written in ("utf-16-le", ...); else None.
+def stated_encoding(body: bytes, declared: str | None = None) -> str | None:
+    """The encoding ``body`` is in beyond doubt, or None: the one its byte order mark names, else UTF-16 or
+    UTF-32 as ``declared`` (the charset the server sent) in the byte order its first character is written in.
 
-    Markup begins with ASCII ("<", white space): in these encodings a byte of it beside NUL bytes (the NULs
+    Markup begins with ASCII ("<", white space): in those encodings a byte of it beside NUL bytes (the NULs
     first in big-endian order). A body that does not begin so is not in the encoding declared (servers
     declare UTF-16 for UTF-8 pages too), and is read as if nothing were declared.
     """
+    marked = bom_encoding(body)
+    if marked is not None:
+        return marked
     codec = _codec(declared)
-    if codec not in WIDE_ENCODINGS or bom_encoding(body) is not None:
+    if codec not in WIDE_ENCODINGS:
         return None
     width = 2 if codec.startswith("utf-16") else 4
     first = body[:width]
@@ -105,7 +108,7 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     a single-byte charset decodes anything); then the HTTP charset, the ``<meta>`` charset and a
     statistical guess are tried strictly; only as a last resort are undecodable bytes replaced.
     """
-    encoding = bom_encoding(body) or declared_wide_encoding(body, declared)
+    encoding = stated_encoding(body, declared)
     if encoding is not None:
         return body.decode(encoding, errors="replace"), encoding
     text = _decodes(body, "utf-8")

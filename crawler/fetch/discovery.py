@@ -9,7 +9,7 @@ from io import BytesIO
 
 import lxml.etree
 
-from crawler.extract.decoding import bom_encoding, declared_wide_encoding
+from crawler.extract.decoding import stated_encoding
 from crawler.fetch.dates import as_utc, parse_moment
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -17,7 +17,9 @@ PROLOGUE = re.compile(rb"^(\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\xef\xbb\xbf)
 FIRST_TAG = re.compile(rb"<([A-Za-z][\w:.-]*)")
 # Elements of HTML and of no feed or sitemap (feeds have their <title> and <link>).
 HTML_ELEMENT = re.compile(rb"<(?:!doctype\s+html|html|head|meta|style|script|body|div|p)\b", re.IGNORECASE)
-HTML_DOCUMENT = re.compile(rb"<(?:html|head|body)\b", re.IGNORECASE)  # none of them in a server's warning
+# An HTML document's own elements: none of them in a server's warning.
+DOCUMENT_ROOTS = ("html", "head", "body")
+HTML_DOCUMENT = re.compile(rb"<(?:" + "|".join(DOCUMENT_ROOTS).encode() + rb")\b", re.IGNORECASE)
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
@@ -66,7 +68,7 @@ def classify(body: bytes, declared: str | None = None) -> str:
     charset the server sent, which names UTF-16 or UTF-32 without a byte order mark)."""
     head, decoded = _head(body, declared)
     root = _root_name(head)
-    listing = _listing_kind(root) or _listing_after_output(head if decoded else body)
+    listing = _listing_kind(root) or _listing_after_output(head if decoded else body, root)
     if listing is not None:
         return listing
     if root is not None:
@@ -103,9 +105,11 @@ def _output_before_declaration(body: bytes, within: int | None = None) -> int:
     return max(declaration, 0)
 
 
-def _listing_after_output(body: bytes) -> str | None:
+def _listing_after_output(body: bytes, root: str | None) -> str | None:
     """'sitemap' or 'feed' when one begins at an XML declaration after other bytes, within OUTPUT_BYTES, and those
-    bytes are no HTML document's beginning (a page may quote a feed in a script)."""
+    bytes are no HTML document's beginning (a page may quote a feed in a script). ``root``: the body's first tag."""
+    if root in DOCUMENT_ROOTS:
+        return None  # a document from its first tag: no declaration after it begins one (nor is looked for)
     start = _output_before_declaration(body, OUTPUT_BYTES)
     if not start or HTML_DOCUMENT.search(body, 0, start):
         return None
@@ -116,7 +120,7 @@ def _head(body: bytes, declared: str | None) -> tuple[bytes, bool]:
     """The body's beginning, and whether it was decoded: in UTF-8 when it is UTF-16 or UTF-32 (with a byte order
     mark, or as ``declared``): the extraction reads such a page (browsers read UTF-16), but the patterns of
     :func:`classify` read bytes, and that markup is no ASCII."""
-    encoding = bom_encoding(body) or declared_wide_encoding(body, declared)
+    encoding = stated_encoding(body, declared)
     if encoding is not None and encoding.startswith(("utf-16", "utf-32")):
         return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES], True
     return body[:HEAD_BYTES], False
