@@ -8,7 +8,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,6 +21,7 @@ from crawler import settings as project_settings
 from crawler.config import StoreConfig
 from crawler.demo.spider import LOOPBACK_SETTINGS
 from crawler.store.writer import CountingStats, Writer
+from tests.support.crawl import scrapy_command  # `scrapy` run as a user runs it, by the tests and the benchmarks
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
@@ -30,16 +30,6 @@ PROJECT_SETTINGS = {name: getattr(project_settings, name) for name in dir(projec
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_S = 0.02  # how often the watcher reads the process's peak RSS and checks whether it ended
 TREE_POLL_S = 0.25  # how often it walks /proc for the CPU time of the process's descendants
-
-
-def scrapy_command(*args: str) -> list[str]:
-    """``scrapy args...`` as a user runs it: the console script installed beside this interpreter, run by it.
-
-    Not ``python -m scrapy``: multiprocessing treats a main module started as a file otherwise (it ran
-    it again in every extraction worker), and a benchmark must meet what users meet.
-    """
-    script = Path(sys.executable).with_name("scrapy")
-    return [sys.executable, str(script), *args] if script.exists() else [sys.executable, "-m", "scrapy", *args]
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:

@@ -50,7 +50,8 @@ def scrapy_command(*args: str) -> list[str]:
     """``scrapy args...`` as users run it: the console script installed beside this interpreter, run by it.
 
     Not ``python -m scrapy``: multiprocessing treats a main module started as a file otherwise (each
-    extraction worker ran it again, see crawler.extract.workers).
+    extraction worker ran it again, see crawler.extract.workers). The benchmarks run it so too: a figure
+    must meet what users meet.
     """
     script = Path(sys.executable).with_name("scrapy")
     return [sys.executable, str(script), *args] if script.exists() else [sys.executable, "-m", "scrapy", *args]
