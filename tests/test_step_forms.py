@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from copy import deepcopy
 from pathlib import Path
 
+import pytest
 import trafilatura
 from lxml import etree
 
@@ -154,3 +156,27 @@ def test_control_characters_are_cleared_as_trafilatura_clears_them():
     assert [form(string) for string in CONTROL_STRINGS] == wanted
     assert wanted[2] == CONTROL_STRINGS[2] and wanted[6] == "bell and null and escape[0m"  # the cases differ
     assert sys.modules["trafilatura.baseline"].remove_control_characters is form  # where block spacing reads it
+
+
+@pytest.mark.parametrize("kelvin", ["coo\u212aie-law", "COOKIE-LAW"], ids=["not-ascii", "ascii"])
+def test_banners_inside_other_removed_parts_and_on_the_cleaned_element_itself_are_cleaned_as_released(kelvin):
+    # A banner in an aside (both go), one named by its class and its id (it goes once), one named in capitals
+    # or with the Kelvin sign for "k" (the page's values then not all ASCII), tails after each; the element
+    # cleaned names a banner itself and stays, as trafilatura's ".//" leaves it.
+    baseline = sys.modules["trafilatura.baseline"]
+    html = (
+        '<html><body><div class="cookie-notice" id="page">lead<aside>x<div class="CookieBot">in</div>after</aside>'
+        f'one<p class="cookie-bar" id="onetrust-banner">twice</p>two<span id="{kelvin}">law</span>three'
+        '<p class="story">Story text.</p>four<div id="site-footer">f</div>five</div></body></html>'
+    )
+    cleaned = {}
+    for released in (True, False):
+        tree = parse_html(html)
+        assert tree is not None
+        root = tree.find(".//div")
+        with step_forms.removed() if released else contextlib.nullcontext():
+            cleaned[released] = etree.tostring(baseline.basic_cleaning(root), encoding=str)
+        assert root.getparent() is not None
+    assert cleaned[False] == cleaned[True]
+    assert cleaned[True].startswith('<div class="cookie-notice" id="page">leadonetwothree<p class="story">')
+    assert cleaned[True].endswith("fourfive</div>")

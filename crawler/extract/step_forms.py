@@ -18,7 +18,10 @@ from crawler.extract.released import Placed, as_released, modules_of, source_fin
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
 # or id names a cookie banner, with a regular expression called from XPath for each element that has a
 # class or an id: 3 of its 6 ms a page. A page whose class and id values hold none of the words every
-# banner name holds (two thirds of the corpus pages) is cleaned of the rest alone; the others as before.
+# banner name holds (two thirds of the corpus pages) is cleaned of the rest alone. On the others, the
+# banners are found by one search of their class and id values joined (ASCII text lowered, for a pattern
+# without re.IGNORECASE: the selection on such a page 2.9 -> 1.2 ms) and deleted after the rest, not among
+# them in document order, which changes nothing: each deleted element's tail joins the text before it.
 #
 # Before extracting, it cleans a copy of the page's tree and keeps a copy of that as a backup for the
 # fallback extractors and the comments; in fast mode without comments nothing reads the backup, and it
@@ -44,8 +47,8 @@ _BANNER_PATTERN = (
     "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
     "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr"
 )
-# What BASIC_CLEAN_XPATH selects besides the banners; a page without banners is cleaned with this
-# (both select in document order: the same elements, the same order), in its faster form.
+# What BASIC_CLEAN_XPATH selects besides the banners, in its faster form: a page without banners is
+# cleaned of these alone, in the same order; a page with banners, of these and then of them.
 _WITHOUT_BANNERS_PATH = (
     ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
 )
@@ -58,9 +61,13 @@ _RELEASED_BASIC_CLEAN_PATH = (
 # also lets "İ" match "i" and "K" (Kelvin) match "k", hence the whole pattern where a value is not ASCII).
 _BANNER_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
 _BANNER = re.compile(_BANNER_PATTERN, re.IGNORECASE)
+_LOWERED_BANNER = re.compile(_BANNER_PATTERN)  # the same matches in ASCII text lowered: its letters are lowercase
 # Plain strings, not lxml's "smart" ones that know their element, and no union to sort in document order.
 _CLASSES = etree.XPath(".//@class", smart_strings=False)
 _IDS = etree.XPath(".//@id", smart_strings=False)
+# Smart strings: each value's element is its getparent(). Below the element, as trafilatura's ".//*" reads.
+_NAMED_CLASSES = etree.XPath("descendant::*/@class")
+_NAMED_IDS = etree.XPath("descendant::*/@id")
 
 _PLACED: list[Placed] = []
 
@@ -75,11 +82,23 @@ def may_name_a_banner(tree: HtmlElement) -> bool:
     return any(word in values for word in _BANNER_WORDS)
 
 
+def named_banners(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements below ``tree`` whose class or id the cookie-banner pattern matches as trafilatura's
+    ``re:test`` reads them (a search, ignoring case), each once, in no particular order."""
+    values = _NAMED_CLASSES(tree) + _NAMED_IDS(tree)
+    # Joined with NUL, which no attribute value holds (libxml2 reads it as U+FFFD, lxml refuses to set it):
+    # no match crosses from one value into the next, and each value that matches holds a match of its own.
+    joined = "\x00".join(values)
+    matches = _LOWERED_BANNER.finditer(joined.lower()) if joined.isascii() else _BANNER.finditer(joined)
+    return list(dict.fromkeys(values[joined.count("\x00", 0, m.start())].getparent() for m in matches))
+
+
 def _cleaned_without_banner_test(baseline: Any) -> Callable[[HtmlElement], HtmlElement]:
     def basic_cleaning(tree: HtmlElement) -> HtmlElement:
-        # The module's expression, read at each call: crawler.extract.xpath_forms may have put its faster form there.
-        expression = baseline.BASIC_CLEAN_XPATH if may_name_a_banner(tree) else _BASIC_CLEAN_WITHOUT_BANNERS
-        for element in expression(tree):
+        doomed = _BASIC_CLEAN_WITHOUT_BANNERS(tree)
+        if may_name_a_banner(tree):
+            doomed += named_banners(tree)
+        for element in doomed:
             baseline.delete_element(element)
         return tree
 
