@@ -90,7 +90,13 @@ def named_banners(tree: HtmlElement) -> list[HtmlElement]:
     # no match crosses from one value into the next, and each value that matches holds a match of its own.
     joined = "\x00".join(values)
     matches = _LOWERED_BANNER.finditer(joined.lower()) if joined.isascii() else _BANNER.finditer(joined)
-    return list(dict.fromkeys(values[joined.count("\x00", 0, m.start())].getparent() for m in matches))
+    found: dict[HtmlElement, None] = {}
+    index = counted_to = 0  # the value the last match is in, counted on from the last match (in order)
+    for match in matches:
+        index += joined.count("\x00", counted_to, match.start())
+        counted_to = match.start()
+        found[values[index].getparent()] = None
+    return list(found)
 
 
 def _cleaned_without_banner_test(baseline: Any) -> Callable[[HtmlElement], HtmlElement]:
