@@ -68,7 +68,12 @@ def pages() -> list[str]:
 def test_every_step_is_in_place_on_the_trafilatura_this_project_installs():
     # A new trafilatura whose steps read differently keeps its own: this fails then, to have them checked.
     step_forms.install()
-    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning", "remove_control_characters"}
+    assert set(step_forms.installed()) == {
+        "_prepare_tree",
+        "basic_cleaning",
+        "prune_unwanted_nodes",
+        "remove_control_characters",
+    }
     assert step_forms.install() == 0
     baseline = sys.modules["trafilatura.baseline"]
     faster = baseline.basic_cleaning
@@ -90,7 +95,12 @@ def test_a_page_is_searched_for_banners_whenever_a_class_or_id_could_name_one():
 
 
 def test_the_page_measure_and_the_extractions_are_trafilaturas_own():
-    assert set(step_forms.installed()) == {"_prepare_tree", "basic_cleaning", "remove_control_characters"}
+    assert set(step_forms.installed()) == {
+        "_prepare_tree",
+        "basic_cleaning",
+        "prune_unwanted_nodes",
+        "remove_control_characters",
+    }
     compared = 0
     for html in pages():
         results = []
@@ -180,3 +190,44 @@ def test_banners_inside_other_removed_parts_and_on_the_cleaned_element_itself_ar
     assert cleaned[False] == cleaned[True]
     assert cleaned[True].startswith('<div class="cookie-notice" id="page">leadonetwothree<p class="story">')
     assert cleaned[True].endswith("fourfive</div>")
+
+
+# Each of OVERALL_DISCARD_XPATH's tests once; "@id|@class" is the first of the two in source order.
+DISCARD_CASES = [
+    '<div id="cookie-x" class="story">id first</div>',
+    '<div class="story" id="cookie-x">class first</div>',
+    '<span class="reply-1" id="x">reply class</span>',
+    '<p id="x" class="reply-1">reply after id</p>',
+    '<section style="color:red" id="hidden-1">style first</section>',
+    '<div id="a" style="hidden">id before style</div>',
+    '<div role="Navigation">role</div>',
+    '<div role="NAVbar">capitals</div>',  # only "N" is lowered
+    '<div data-lp-replacement-content="">replaced</div>',
+    '<b aria-hidden="true">aria</b>',
+    '<b class="comments-title">comments</b>',
+    '<div style="display: none">display</div>',
+    '<i id="akismet-x">akismet</i>',
+    '<div class="X hide">hide</div>',
+    '<div class="nav">nav</div>',
+]
+
+
+@pytest.mark.parametrize("with_backup", [True, False])
+def test_the_discarded_sections_are_trafilaturas_own(with_backup):
+    main_extractor = sys.modules["trafilatura.main_extractor"]
+    body = "".join(f"{case} tail {n}." for n, case in enumerate(DISCARD_CASES)) + f"<p>{PARAGRAPH * 3}</p>"
+    pruned = {}
+    for released in (True, False):
+        tree = parse_html(f'<html><body><div class="story">{body}</div></body></html>')
+        assert tree is not None
+        with step_forms.removed() if released else contextlib.nullcontext():
+            prune = main_extractor.prune_unwanted_nodes
+            pruned[released] = etree.tostring(prune(tree, main_extractor.OVERALL_DISCARD_XPATH, with_backup))
+    assert pruned[False] == pruned[True]
+    kept = pruned[True].decode()
+    # Only the first of "@id|@class" (or "@id|@style") in source order is read: these four stay...
+    assert all(case in kept for case in ("class first", "reply after id", "style first", "id before style", "capitals"))
+    # ...and these go, the first two by that attribute.
+    gone = ("id first", "reply class", "role", "replaced", "aria", "comments", "display", "akismet", "hide", "nav")
+    assert not any(f">{text}<" in kept for text in gone)
+    assert "tail 0." in kept and "harbour council" in kept
