@@ -143,12 +143,11 @@ def _kept_when_only_spaces_are_unprintable(released: Callable[[str], str]) -> Ca
     return remove_control_characters
 
 
-def _first_of(element: HtmlElement, one: str, other: str) -> str:
-    """XPath's string of "@one|@other": the first of the two attributes in the element's source order."""
-    for name, value in element.items():
-        if name in (one, other):
-            return value
-    return ""
+def _first_of(element: HtmlElement, one: str, one_value: str | None, other: str, other_value: str | None) -> str:
+    """XPath's string of "@one|@other" (their values given): the first of the two in the element's source order."""
+    if one_value is None or other_value is None:
+        return (one_value if other_value is None else other_value) or ""  # one of them, or neither: ""
+    return one_value if next(name for name in element.attrib if name in (one, other)) == one else other_value
 
 
 _DISCARD_TAGS = frozenset(("div", "item", "list", "p", "section", "span"))
@@ -165,19 +164,23 @@ def _discarded_in_one_pass(patterns: list[str]) -> Callable[[HtmlElement], tuple
         for element in _WITH_ATTRIBUTES(tree):
             get = element.get
             cls, ident, style = get("class"), get("id"), get("style")
+            id_or_class = _first_of(element, "id", ident, "class", cls)  # read by both expressions
             if element.tag in _DISCARD_TAGS and (
                 get("data-lp-replacement-content") is not None
                 or "nav" in (get("role") or "").replace("N", "n")
                 or "MostPopularStories" in (get("data-component") or "")
-                or ((cls is not None or ident is not None) and consent.search(_first_of(element, "id", "class")))
+                or ((cls is not None or ident is not None) and consent.search(id_or_class))
                 or (ident is not None and discard_id.search(ident))
                 or (cls is not None and discard_class.search(cls))
             ):
                 first.append(element)
             if (
                 cls == "comments-title"
-                or ((cls is not None or ident is not None) and _first_of(element, "id", "class").startswith("reply-"))
-                or ((ident is not None or style is not None) and hidden.search(_first_of(element, "id", "style")))
+                or id_or_class.startswith("reply-")
+                or (
+                    (ident is not None or style is not None)
+                    and hidden.search(_first_of(element, "id", ident, "style", style))
+                )
                 or (style is not None and ("display:none" in style or "display: none" in style))
                 or (ident is not None and comment_id.search(ident))
                 or (cls is not None and comment_class.search(cls))
