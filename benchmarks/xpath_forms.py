@@ -3,7 +3,8 @@
     PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
-elements, ``crawler/extract/step_forms.py`` four of its steps by forms that give the same results,
+elements (rewritten paths, or walks in Python from ``crawler/extract/walked_paths.py``),
+``crawler/extract/step_forms.py`` four of its steps by forms that give the same results,
 ``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
 strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once

@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
 from crawler.extract.released import Placed, as_released, modules_of, source_fingerprint
+from crawler.extract.walked_paths import first_of
 
 # trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
 # baseline and its jusText input) selects, besides asides, footers and scripts, every element whose class
@@ -143,13 +144,6 @@ def _kept_when_only_spaces_are_unprintable(released: Callable[[str], str]) -> Ca
     return remove_control_characters
 
 
-def _first_of(element: HtmlElement, one: str, one_value: str | None, other: str, other_value: str | None) -> str:
-    """XPath's string of "@one|@other" (their values given): the first of the two in the element's source order."""
-    if one_value is None or other_value is None:
-        return (one_value if other_value is None else other_value) or ""  # one of them, or neither: ""
-    return one_value if next(name for name in element.attrib if name in (one, other)) == one else other_value
-
-
 _DISCARD_TAGS = frozenset(("div", "item", "list", "p", "section", "span"))
 
 
@@ -164,7 +158,7 @@ def _discarded_in_one_pass(patterns: list[str]) -> Callable[[HtmlElement], tuple
         for element in _WITH_ATTRIBUTES(tree):
             get = element.get
             cls, ident, style = get("class"), get("id"), get("style")
-            id_or_class = _first_of(element, "id", ident, "class", cls)  # read by both expressions
+            id_or_class = first_of(element, "id", ident, "class", cls)  # read by both expressions
             if element.tag in _DISCARD_TAGS and (
                 get("data-lp-replacement-content") is not None
                 or "nav" in (get("role") or "").replace("N", "n")
@@ -179,7 +173,7 @@ def _discarded_in_one_pass(patterns: list[str]) -> Callable[[HtmlElement], tuple
                 or id_or_class.startswith("reply-")
                 or (
                     (ident is not None or style is not None)
-                    and hidden.search(_first_of(element, "id", ident, "style", style))
+                    and hidden.search(first_of(element, "id", ident, "style", style))
                 )
                 or (style is not None and ("display:none" in style or "display: none" in style))
                 or (ident is not None and comment_id.search(ident))

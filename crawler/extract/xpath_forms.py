@@ -10,7 +10,9 @@ from typing import Any
 
 from lxml import etree
 
+from crawler.extract import walked_paths
 from crawler.extract.released import modules_of
+from crawler.extract.walked_paths import predicates_in
 
 REGEXP_NS = "http://exslt.org/regular-expressions"
 # re:test(@class, 'pattern') and re:test(@id|@class, 'pattern', 'i'): an attribute (or a union of
@@ -69,6 +71,8 @@ _MAX_LITERALS = 6  # more contains() steps cost more than the call they spare (m
 #   the first, among all descendants in the second). Also inside parentheses, "(.//main)[1]", where the
 #   position is taken of the whole set in document order. Measured as above after the other three:
 #   2.8 % less (ratios 0.965-0.979); every output identical.
+# Where crawler.extract.walked_paths reads one of trafilatura's paths whole, a walk in Python answers it
+# instead (faster still: see there); these rewrites serve every other path, and the project's own.
 
 
 def guarded(path: str) -> str:
@@ -165,7 +169,7 @@ def named_steps(path: str) -> str:
     """``path`` whose first step names its elements in a predicate (``.//*[self::div or self::p]``), followed
     only by predicates that filter, as a union of one named step per name; any other path as it is."""
     lead = _NAMES_STEP.match(path)
-    predicates = _predicates(path[lead.end() :]) if lead else None
+    predicates = predicates_in(path[lead.end() :]) if lead else None
     if lead is None or predicates is None or any(_positional(p) for p in predicates):
         return path
     tail = "".join(f"[{p}]" for p in predicates)
@@ -176,7 +180,7 @@ def attribute_filtered(path: str) -> str:
     """``.//*[P]`` (``//*[P]``), where ``P`` reads only attributes and is false on an element with none of them,
     with those attributes' presence tested first; any other path (and ``P`` that is that test already) as it is."""
     step = _ANY_ELEMENT_STEP.match(path)
-    predicates = _predicates(path[step.end() :]) if step else None
+    predicates = predicates_in(path[step.end() :]) if step else None
     if step is None or predicates is None or len(predicates) != 1:
         return path
     predicate = predicates[0]
@@ -208,7 +212,7 @@ def descendant_steps(path: str) -> str:
             rewritten.append(f"({_unguarded_rewrites(inner.group(1))}){inner.group(2)}")
             continue
         step = _DESCENDANT_STEP.match(branch)
-        predicates = _predicates(branch[step.end() :]) if step else None
+        predicates = predicates_in(branch[step.end() :]) if step else None
         if step is None or predicates is None or any(_positional(p) for p in predicates):
             rewritten.append(branch)
         else:
@@ -240,42 +244,10 @@ def among(path: str, elements: str, variable: str) -> str | None:
     step = re.match(r"(\*|[\w-]+)", middle)
     if step is None:
         return None
-    predicates = _predicates(middle[step.end() :])
+    predicates = predicates_in(middle[step.end() :])
     if not predicates or any(_positional(p) for p in predicates):
         return None
     return f"${variable}[ancestor::{step.group(1)}{''.join(f'[{p}]' for p in predicates)}]"
-
-
-def _predicates(text: str) -> list[str] | None:
-    """The predicates ``[...]`` that make up ``text``, without their brackets; None if it is anything else."""
-    found: list[str] = []
-    depth, current, quote = 0, "", ""
-    for char in text:
-        if quote:
-            current += char
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-            current += char
-        elif char == "[":
-            if depth:
-                current += char
-            else:
-                current = ""
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth < 0:
-                return None
-            if depth:
-                current += char
-            else:
-                found.append(current)
-        elif depth:
-            current += char
-        elif not char.isspace():
-            return None  # a further step or an operator: not a plain filter
-    return found if depth == 0 and not quote else None
 
 
 def _alternatives(path: str) -> list[str] | None:
@@ -308,7 +280,10 @@ def _positional(predicate: str) -> bool:
     return _NUMERIC.search(_QUOTED.sub("''", predicate).strip()) is not None
 
 
-def _faster_xpath(expression: etree.XPath) -> etree.XPath:
+def _faster_xpath(expression: etree.XPath) -> Any:
+    walk = walked_paths.walked(expression)
+    if walk is not None:
+        return walk
     path = faster(expression.path)
     if path == expression.path:
         return expression
