@@ -139,6 +139,43 @@ def test_a_named_first_step_becomes_one_step_per_name_and_only_when_its_predicat
     assert xpath_forms.named_steps("//*[self::div or self::p][@id]") == "//div[@id] | //p[@id]"
 
 
+def test_a_predicate_on_one_attribute_becomes_a_step_to_that_attribute_and_back():
+    assert xpath_forms.attribute_steps("//*[@itemprop]") == "/descendant::*/@itemprop/.."
+    assert xpath_forms.attribute_steps(".//*[contains(@class, 'a') or @class='b']") == (
+        "descendant::*/@class[contains(., 'a') or .='b']/.."
+    )
+    assert xpath_forms.attribute_steps(".//*[@class-name='x' or @class='y']") == (
+        ".//*[@class-name='x' or @class='y']"  # two attributes, one named like the start of the other
+    )
+    for kept in (
+        ".//*[@id='a' or @class='b']",  # two attributes
+        ".//*[not(@class)]",  # true without it
+        ".//*[@class and text()]",  # reads more than the attribute
+        ".//*[@class]/a",  # a further step
+        ".//*[@class][1]",  # a position
+        ".//*[contains(@class, '@class')]",  # the attribute's name in a string
+        ".//div[@class='x']",  # a named step: no element is tested for nothing
+    ):
+        assert xpath_forms.attribute_steps(kept) == kept, kept
+    page = parse_html(varied_page())
+    assert page is not None
+    selected = 0
+    for path in (
+        "//*[@itemprop]",
+        ".//*[@aria-hidden]",
+        ".//*[contains(@class, 'comment') or @class='sidebar']",
+        ".//*[re:test(@id, '^comment')]",
+        "//*[starts-with(@style, 'display')]",
+    ):
+        faster = etree.XPath(xpath_forms.faster(path), namespaces={"re": xpath_forms.REGEXP_NS})
+        assert "/.." in faster.path, path
+        for context in (page, *page.iter("main", "article")):
+            expected = etree.XPath(path, namespaces={"re": xpath_forms.REGEXP_NS})(context)
+            assert faster(context) == expected, path
+            selected += len(expected)
+    assert selected > 100
+
+
 def test_a_first_step_through_double_slash_walks_the_descendants_once_where_its_predicates_filter():
     # ".//div[P]" asks every node below for its div children; "descendant::div[P]" is the same elements.
     assert xpath_forms.descendant_steps(".//div[@id] | .//p[not(.//h1)]") == (

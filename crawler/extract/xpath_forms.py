@@ -50,7 +50,7 @@ _MAX_LITERALS = 6  # more contains() steps cost more than the call they spare (m
 # trafilatura decides what is boilerplate with XPaths such as
 #   .//*[self::div or ...][re:test(@id, '...') or re:test(@class, '...')]
 # lxml evaluates the predicates for every element the path reaches, and each re:test as a Python
-# call. Four rewrites, each selecting the same elements, in document order:
+# call. Five rewrites, each selecting the same elements, in document order:
 # - guarded: an absent attribute is tested as the empty string, which these patterns never match, so
 #   "(@id and re:test(@id, ...))" makes the call only where there is something to test (most elements
 #   have no id and many no class). A pattern that can match the empty string keeps its unguarded test.
@@ -71,6 +71,10 @@ _MAX_LITERALS = 6  # more contains() steps cost more than the call they spare (m
 #   the first, among all descendants in the second). Also inside parentheses, "(.//main)[1]", where the
 #   position is taken of the whole set in document order. Measured as above after the other three:
 #   2.8 % less (ratios 0.965-0.979); every output identical.
+# - attribute_steps: ".//*[P]" where P reads one attribute only and is false without it is
+#   "descendant::*/@a[P on .]/..": libxml2 gathers the elements' attributes of that name, without
+#   evaluating a predicate for every element, and returns their elements in document order. On the
+#   corpus pages: "//*[@itemprop]" 0.28 -> 0.19 ms a page, the author-box classes 0.61 -> 0.43.
 # Where crawler.extract.walked_paths reads one of trafilatura's paths whole, a walk in Python answers it
 # instead (faster still: see there); these rewrites serve every other path, and the project's own.
 
@@ -184,17 +188,44 @@ def attribute_filtered(path: str) -> str:
     if step is None or predicates is None or len(predicates) != 1:
         return path
     predicate = predicates[0]
-    bare = _QUOTED.sub("''", predicate)
-    names = sorted(set(re.findall(r"@([\w-]+)", bare)))
-    presence = " or ".join(f"@{name}" for name in names)
-    if not names or predicate.strip() == presence or _positional(predicate) or _NOT_ONLY_ATTRIBUTES.search(bare):
-        return path
-    try:
-        if etree.XPath(f"self::*[{predicate}]", namespaces={"re": REGEXP_NS})(etree.Element("x")):
-            return path  # true without the attributes ("not(@class)"): the filter would drop elements
-    except etree.XPathError:
+    names = _attributes_required(predicate)
+    presence = " or ".join(f"@{name}" for name in names or ())
+    if not names or predicate.strip() == presence:
         return path
     return f"{step.group(1)}*[{presence}][{predicate}]"
+
+
+def attribute_steps(path: str) -> str:
+    """``.//*[P]`` (``//*[P]``), where ``P`` reads one attribute only and is false on an element without it, as
+    the step to that attribute and back to its element: ``descendant::*/@a[P on .]/..``; any other path as it
+    is. libxml2 reads an element's attributes without evaluating a predicate for every element."""
+    step = _ANY_ELEMENT_STEP.match(path)
+    predicates = predicates_in(path[step.end() :]) if step else None
+    if step is None or predicates is None or len(predicates) != 1:
+        return path
+    predicate = predicates[0]
+    names = _attributes_required(predicate)
+    if names is None or len(names) != 1 or any("@" in quoted for quoted in _QUOTED.findall(predicate)):
+        return path
+    on_the_attribute = re.sub(rf"@{names[0]}(?![\w-])", ".", predicate)
+    start = "/descendant::*" if step.group(1) == "//" else "descendant::*"
+    test = "" if on_the_attribute.strip() == "." else f"[{on_the_attribute}]"
+    return f"{start}/@{names[0]}{test}/.."
+
+
+def _attributes_required(predicate: str) -> list[str] | None:
+    """The attributes ``predicate`` reads, where it reads nothing else and is false on an element with none of
+    them; else None."""
+    bare = _QUOTED.sub("''", predicate)
+    names = sorted(set(re.findall(r"@([\w-]+)", bare)))
+    if not names or _positional(predicate) or _NOT_ONLY_ATTRIBUTES.search(bare):
+        return None
+    try:
+        if etree.XPath(f"self::*[{predicate}]", namespaces={"re": REGEXP_NS})(etree.Element("x")):
+            return None  # true without the attributes ("not(@class)"): the filter would drop elements
+    except etree.XPathError:
+        return None
+    return names
 
 
 def descendant_steps(path: str) -> str:
@@ -228,7 +259,7 @@ def faster(path: str) -> str:
 
 def _unguarded_rewrites(path: str) -> str:
     """The rewrites that follow ``guarded``, in their order."""
-    return descendant_steps(attribute_filtered(named_steps(path)))
+    return descendant_steps(attribute_filtered(attribute_steps(named_steps(path))))
 
 
 def among(path: str, elements: str, variable: str) -> str | None:
