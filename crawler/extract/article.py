@@ -114,7 +114,9 @@ def extract_page(
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
-    if not text or count_words(text) < options.min_words:
+    # Its paragraphs' words, counted (and cached) for the shape of the result and the cut: no word spans
+    # the blank lines between them.
+    if not text or _words(text.split("\n\n")) < options.min_words:
         return PageExtraction(*_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
