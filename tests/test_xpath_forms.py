@@ -7,7 +7,7 @@ from pathlib import Path
 from lxml import etree
 
 import crawler.extract.body  # noqa: F401  (installs the faster forms, as every extraction does)
-from crawler.extract import author_boxes, elements, step_forms, walked_paths, xpath_forms
+from crawler.extract import author_boxes, elements, regex_literals, step_forms, walked_paths, xpath_forms
 from crawler.extract.parsing import parse_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "magazine_article.html"
@@ -275,12 +275,12 @@ def test_the_projects_own_whole_page_expressions_select_what_their_double_slash_
 
 
 def test_the_strings_a_pattern_requires():
-    assert xpath_forms.required_literals("comment-?list|comment-page") == frozenset({"comment"})
-    assert xpath_forms.required_literals("cookie[-_]?(?:banner|bar)|notice[-_]{0,2}cookie|borlabs") == frozenset(
+    assert regex_literals.required_literals("comment-?list|comment-page") == frozenset({"comment"})
+    assert regex_literals.required_literals("cookie[-_]?(?:banner|bar)|notice[-_]{0,2}cookie|borlabs") == frozenset(
         {"cookie", "notice", "borlabs"}
     )
-    assert xpath_forms.required_literals("(?:post-|entry-)title|headline") == frozenset({"title", "headline"})
-    assert xpath_forms.required_literals("^[Cc]omment(?!ary)|comol") == frozenset({"omment", "comol"})
-    assert xpath_forms.required_literals("(?:ab)+cd") == frozenset({"ab"})
+    assert regex_literals.required_literals("(?:post-|entry-)title|headline") == frozenset({"title", "headline"})
+    assert regex_literals.required_literals("^[Cc]omment(?!ary)|comol") == frozenset({"omment", "comol"})
+    assert regex_literals.required_literals("(?:ab)+cd") == frozenset({"ab"})
     for none in ("x?", "[a-z]+", "(?:ab)?", "a|[xy]", "(?i)abc", "(", "\\d{4}"):
-        assert xpath_forms.required_literals(none) is None, none
+        assert regex_literals.required_literals(none) is None, none

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from crawler.extract import walked_paths
+from crawler.extract.regex_literals import required_literals
 from crawler.extract.released import modules_of
 from crawler.extract.walked_paths import predicates_in
 
@@ -37,13 +37,6 @@ _NOT_ONLY_ATTRIBUTES = re.compile(
     r"self::|/|(?<![\w@-])\.(?!\w)|@\*|\b(?:name|local-name|namespace-uri|lang|id)\(|\b(?!true\(|false\()[\w-]+\(\s*\)"
 )
 
-# Python's own reader of regular expressions (what re.compile parses with), to find the strings a
-# pattern's matches hold.
-try:
-    _REGEX_PARSER: Any = importlib.import_module("re._parser")
-    _REGEX_CONSTANTS: Any = importlib.import_module("re._constants")
-except ImportError:  # a Python whose reader moved: no strings are read, every re:test stays a call
-    _REGEX_PARSER = _REGEX_CONSTANTS = None
 _MIN_LITERAL_CHARS = 3  # shorter strings are in too many class names to spare many calls
 _MAX_LITERALS = 6  # more contains() steps cost more than the call they spare (measured on the corpus)
 
@@ -116,57 +109,6 @@ def _holding(attributes: str, pattern: str) -> str:
     if min(map(len, literals)) < _MIN_LITERAL_CHARS or any("'" in literal for literal in literals):
         return ""
     return " and (" + " or ".join(f"contains({attributes}, '{literal}')" for literal in sorted(literals)) + ")"
-
-
-def required_literals(pattern: str) -> frozenset[str] | None:
-    """Strings of which every match of ``pattern`` (as re.search finds them, case counting) holds at least
-    one; None when the pattern names no such strings (or cannot be read)."""
-    if _REGEX_PARSER is None:
-        return None
-    try:
-        parsed = _REGEX_PARSER.parse(pattern, 0)
-    except (re.error, AttributeError, TypeError, ValueError):
-        return None
-    if parsed.state.flags & ~re.UNICODE.value:
-        return None  # inline flags ("(?i)", "(?x)") the reading below does not follow
-    return _required_in(list(parsed))
-
-
-def _required_in(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
-    """For a sequence of parsed items: the most selective set of strings one of which a match holds."""
-    constants = _REGEX_CONSTANTS
-    candidates: list[frozenset[str]] = []
-    run = ""
-    for op, value in items:
-        if op is constants.LITERAL:
-            run += chr(value)
-            continue
-        if run:
-            candidates.append(frozenset((run,)))
-            run = ""
-        found: frozenset[str] | None = None
-        if op is constants.SUBPATTERN:
-            _, added_flags, removed_flags, inner = value
-            if not added_flags and not removed_flags:
-                found = _required_in(list(inner))
-        elif op is constants.BRANCH:
-            alternatives = [_required_in(list(alternative)) for alternative in value[1]]
-            if all(alternatives):
-                found = frozenset().union(*alternatives)  # type: ignore[arg-type]
-        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None)):
-            least, _, inner = value
-            if least >= 1:
-                found = _required_in(list(inner))
-        elif op is getattr(constants, "ATOMIC_GROUP", None):
-            found = _required_in(list(value))
-        # Anything else (a class, a dot, an anchor, a look-around, a back-reference) holds no known string.
-        if found:
-            candidates.append(found)
-    if run:
-        candidates.append(frozenset((run,)))
-    if not candidates:
-        return None
-    return min(candidates, key=lambda strings: (len(strings), -min(map(len, strings))))
 
 
 def named_steps(path: str) -> str:
