@@ -153,18 +153,18 @@ class _Reader:
         return token_text
 
     def _or(self) -> str:
-        parts = [self._and()]
-        while self._peek() == ("word", "or"):
-            self._at += 1
-            parts.append(self._and())
-        return " or ".join(f"({part})" for part in parts)
+        return self._joined("or", self._and)
 
     def _and(self) -> str:
-        parts = [self._primary()]
-        while self._peek() == ("word", "and"):
+        return self._joined("and", self._primary)
+
+    def _joined(self, operator: str, operand: Callable[[], str]) -> str:
+        """Operands joined by ``operator`` ("and" binds closer than "or": it reads the operands of "or")."""
+        parts = [operand()]
+        while self._peek() == ("word", operator):
             self._at += 1
-            parts.append(self._primary())
-        return " and ".join(f"({part})" for part in parts)
+            parts.append(operand())
+        return f" {operator} ".join(f"({part})" for part in parts)
 
     def _primary(self) -> str:
         kind, text = self._peek()

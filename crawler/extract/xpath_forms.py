@@ -125,34 +125,36 @@ def named_steps(path: str) -> str:
 def attribute_filtered(path: str) -> str:
     """``.//*[P]`` (``//*[P]``), where ``P`` reads only attributes and is false on an element with none of them,
     with those attributes' presence tested first; any other path (and ``P`` that is that test already) as it is."""
-    step = _ANY_ELEMENT_STEP.match(path)
-    predicates = predicates_in(path[step.end() :]) if step else None
-    if step is None or predicates is None or len(predicates) != 1:
-        return path
-    predicate = predicates[0]
-    names = _attributes_required(predicate)
+    read = _any_element_filtered(path)
+    names = _attributes_required(read[1]) if read else None
     presence = " or ".join(f"@{name}" for name in names or ())
-    if not names or predicate.strip() == presence:
+    if read is None or not names or read[1].strip() == presence:
         return path
-    return f"{step.group(1)}*[{presence}][{predicate}]"
+    start, predicate = read
+    return f"{start}*[{presence}][{predicate}]"
 
 
 def attribute_steps(path: str) -> str:
     """``.//*[P]`` (``//*[P]``), where ``P`` reads one attribute only and is false on an element without it, as
     the step to that attribute and back to its element: ``descendant::*/@a[P on .]/..``; any other path as it
     is. libxml2 reads an element's attributes without evaluating a predicate for every element."""
+    read = _any_element_filtered(path)
+    names = _attributes_required(read[1]) if read else None
+    if read is None or names is None or len(names) != 1 or any("@" in quoted for quoted in _QUOTED.findall(path)):
+        return path
+    start, predicate = read
+    on_the_attribute = re.sub(rf"@{names[0]}(?![\w-])", ".", predicate)
+    test = "" if on_the_attribute.strip() == "." else f"[{on_the_attribute}]"
+    return f"{'/descendant::*' if start == '//' else 'descendant::*'}/@{names[0]}{test}/.."
+
+
+def _any_element_filtered(path: str) -> tuple[str, str] | None:
+    """(".//" or "//", P) of a path ``.//*[P]`` or ``//*[P]``: one step to any element, one predicate."""
     step = _ANY_ELEMENT_STEP.match(path)
     predicates = predicates_in(path[step.end() :]) if step else None
     if step is None or predicates is None or len(predicates) != 1:
-        return path
-    predicate = predicates[0]
-    names = _attributes_required(predicate)
-    if names is None or len(names) != 1 or any("@" in quoted for quoted in _QUOTED.findall(predicate)):
-        return path
-    on_the_attribute = re.sub(rf"@{names[0]}(?![\w-])", ".", predicate)
-    start = "/descendant::*" if step.group(1) == "//" else "descendant::*"
-    test = "" if on_the_attribute.strip() == "." else f"[{on_the_attribute}]"
-    return f"{start}/@{names[0]}{test}/.."
+        return None
+    return step.group(1), predicates[0]
 
 
 def _attributes_required(predicate: str) -> list[str] | None:
@@ -253,7 +255,7 @@ def _positional(predicate: str) -> bool:
     return _NUMERIC.search(_QUOTED.sub("''", predicate).strip()) is not None
 
 
-def _faster_xpath(expression: etree.XPath) -> Any:
+def _faster_xpath(expression: etree.XPath) -> etree.XPath | walked_paths.WalkedPath:
     walk = walked_paths.walked(expression)
     if walk is not None:
         return walk
@@ -267,14 +269,14 @@ def _faster_xpath(expression: etree.XPath) -> Any:
 
 
 # Where each faster form was put: (module or list, attribute or index, trafilatura's, faster).
-_PLACED: list[tuple[Any, Any, etree.XPath, etree.XPath]] = []
+_PLACED: list[tuple[Any, Any, etree.XPath, etree.XPath | walked_paths.WalkedPath]] = []
 
 
 def install() -> int:
     """Put the faster form of every XPath trafilatura's loaded modules hold, as a module constant or in
     a module's list of them, in its place. Returns in how many places one was put (an expression two
     modules import counts twice); idempotent."""
-    replaced: dict[int, etree.XPath] = {}  # by id: XPath objects do not hash
+    replaced: dict[int, etree.XPath | walked_paths.WalkedPath] = {}  # by id: XPath objects do not hash
 
     def place(container: Any, key: Any, expression: etree.XPath) -> None:
         if id(expression) not in replaced:
@@ -295,7 +297,7 @@ def install() -> int:
     return len(_PLACED) - placed
 
 
-def installed() -> list[tuple[etree.XPath, etree.XPath]]:
+def installed() -> list[tuple[etree.XPath, etree.XPath | walked_paths.WalkedPath]]:
     """Each of trafilatura's expressions now replaced, with its faster form."""
     return list({id(original): (original, new) for _, _, original, new in _PLACED}.values())
 
@@ -326,7 +328,7 @@ def removed() -> Iterator[None]:
         _PLACED.extend(placed)
 
 
-def _put(container: Any, key: Any, expression: etree.XPath) -> None:
+def _put(container: Any, key: Any, expression: etree.XPath | walked_paths.WalkedPath) -> None:
     if isinstance(container, list):
         container[key] = expression  # in place: other modules imported the same list
     else:
