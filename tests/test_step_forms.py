@@ -13,7 +13,7 @@ import trafilatura
 from lxml import etree
 
 import crawler.extract.body  # noqa: F401  (installs the faster forms, as every extraction does)
-from crawler.extract import step_forms
+from crawler.extract import step_forms, xpath_forms
 from crawler.extract.parsing import parse_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "magazine_article.html"
@@ -231,3 +231,14 @@ def test_the_discarded_sections_are_trafilaturas_own(with_backup):
     gone = ("id first", "reply class", "role", "replaced", "aria", "comments", "display", "akismet", "hide", "nav")
     assert not any(f">{text}<" in kept for text in gone)
     assert "tail 0." in kept and "harbour council" in kept
+
+
+def test_the_pruning_pass_is_put_in_place_only_for_patterns_that_cannot_match_an_absent_attribute():
+    from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
+    released = [xpath_forms.released(expression).path for expression in OVERALL_DISCARD_XPATH]
+    patterns = [pattern for path in released for _, pattern in step_forms._PATTERN_ARGUMENT.findall(path)]
+    assert step_forms.answerable_in_one_pass(patterns)
+    assert not step_forms.answerable_in_one_pass([*patterns[:3], "hidden|^$", *patterns[4:]])  # matches ""
+    assert not step_forms.answerable_in_one_pass([*patterns[:3], "(unclosed", *patterns[4:]])
+    assert not step_forms.answerable_in_one_pass(patterns[:5])  # not the six the pass reads

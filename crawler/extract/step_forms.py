@@ -227,6 +227,15 @@ def install() -> int:
     return len(_PLACED)
 
 
+def answerable_in_one_pass(patterns: list[str]) -> bool:
+    """Whether the pass answers the expressions with these patterns as XPath does: it searches an attribute
+    only where the element has it, where re:test searches the empty string; so no pattern may match that."""
+    try:
+        return len(patterns) == 6 and not any(re.search(pattern, "") for pattern in patterns)
+    except re.error:
+        return False
+
+
 def _install_discard_pass() -> None:
     processing = sys.modules.get("trafilatura.htmlprocessing")
     xpaths = sys.modules.get("trafilatura.xpaths")
@@ -242,6 +251,8 @@ def _install_discard_pass() -> None:
     if tuple(hashlib.sha256(shape.encode()).hexdigest()[:16] for shape in shapes) != _RELEASED_DISCARD_SHAPES:
         return
     patterns = [pattern for path in paths for _, pattern in _PATTERN_ARGUMENT.findall(path)]
+    if not answerable_in_one_pass(patterns):
+        return
     faster = _pruned_in_one_pass(pruning, discard, _discarded_in_one_pass(patterns))
     _place_where_found("prune_unwanted_nodes", pruning, faster)
 
