@@ -220,7 +220,11 @@ def test_the_discarded_sections_are_trafilaturas_own(with_backup):
     for released in (True, False):
         tree = parse_html(f'<html><body><div class="story">{body}</div></body></html>')
         assert tree is not None
-        with step_forms.removed() if released else contextlib.nullcontext():
+        # As released: its own pruning step and its own XPath expressions (not their walked forms).
+        with contextlib.ExitStack() as as_released:
+            if released:
+                as_released.enter_context(step_forms.removed())
+                as_released.enter_context(xpath_forms.removed())
             prune = main_extractor.prune_unwanted_nodes
             pruned[released] = etree.tostring(prune(tree, main_extractor.OVERALL_DISCARD_XPATH, with_backup))
     assert pruned[False] == pruned[True]
