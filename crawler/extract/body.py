@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Collection
+from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
+from trafilatura.settings import Document, Extractor
 
 from crawler.extract import step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
@@ -61,25 +61,35 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     lists of names) or stopped early (the page's paragraphs hold far more text); the thorough result
     is then kept when it is more of a story.
     """
-    settings: dict[str, Any] = {
-        "url": url,
-        "include_comments": False,
-        "include_tables": options.include_tables,
-        "favor_precision": options.favor_precision,
-        "favor_recall": options.favor_recall,
-        "with_metadata": False,
-    }
-    fast = paragraphs_of(_text(_extracted(tree, True, settings)))
+    fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True))))
     shape = Shape.of(fast, link_labels)
     if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
         return fast
-    thorough = paragraphs_of(_text(_extracted(tree, False, settings)))
+    thorough = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=False))))
     if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
         return thorough
     return fast
 
 
-def _extracted(tree: HtmlElement, fast: bool, settings: dict[str, Any]) -> Document | dict | None:
+def _page_options(options: ExtractOptions, url: str, fast: bool) -> Extractor:
+    """trafilatura's options for one run on the page: the run's own, with the page's URL."""
+    page = copy(_run_options(fast, options.include_tables, options.favor_precision, options.favor_recall))
+    page.url = url
+    page.source = url and url.encode("utf-8", "replace").decode("utf-8")  # as Extractor sets it from a URL
+    return page
+
+
+@lru_cache(maxsize=16)
+def _run_options(fast: bool, tables: bool, precision: bool, recall: bool) -> Extractor:
+    """trafilatura's options for a run in fast mode or not, made once: ``bare_extraction`` makes them anew from
+    its arguments at every call, reading each of its configuration's numbers (0.5 % of a worker's CPU). No run
+    changes them (the recall retry changes a copy)."""
+    return Extractor(
+        output_format="python", fast=fast, precision=precision, recall=recall, comments=False, tables=tables
+    )
+
+
+def _extracted(tree: HtmlElement, options: Extractor) -> Document | dict | None:
     """trafilatura's ``bare_extraction`` of the page, in fast mode or not.
 
     trafilatura reads nested lists (and a few other parts) with functions that call themselves: a page
@@ -87,9 +97,9 @@ def _extracted(tree: HtmlElement, fast: bool, settings: dict[str, Any]) -> Docum
     again with what lies deeper than MAX_NESTING levels unwrapped, its text kept at that depth.
     """
     try:
-        return trafilatura.bare_extraction(tree, fast=fast, **settings)
+        return trafilatura.bare_extraction(tree, options=options)
     except RecursionError:
-        return trafilatura.bare_extraction(nesting_cut(tree, MAX_NESTING), fast=fast, **settings)
+        return trafilatura.bare_extraction(nesting_cut(tree, MAX_NESTING), options=options)
 
 
 def _text(document: Document | dict | None) -> str:
