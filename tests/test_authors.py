@@ -179,6 +179,29 @@ def test_a_chinese_or_japanese_name_in_the_author_meta_tag_is_kept_but_not_a_sit
     assert read_metadata(parse_html(html), "https://news.example.cn/a/1.html").author == expected
 
 
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("홍길동", "홍길동"),
+        ("남궁민수", "남궁민수"),
+        ("홍길동기자", "홍길동"),
+        ("김철수·이영희", "김철수; 이영희"),
+        ("연합뉴스", None),
+        ("조선일보", None),
+        ("편집부", None),
+        ("관리자", None),
+        ("기자", None),
+        ("김철수·연합뉴스", None),
+    ],
+    ids=["a-name", "a-two-syllable-family-name", "the-role-after", "two-names", "an-agency", "a-daily", "a-desk",
+         "a-placeholder", "a-role-alone", "a-name-and-an-agency"],
+)  # fmt: skip
+def test_a_korean_name_in_the_author_meta_tag_is_kept_but_not_an_outlets(content, expected):
+    # Korean names are written as one word too: trafilatura dropped them as it drops a site's or a user's name.
+    html = page(f'<meta name="author" content="{content}">')
+    assert read_metadata(parse_html(html), "https://news.example.kr/a/1.html").author == expected
+
+
 def page(head: str, body: str = "") -> str:
     return f"<html><head>{head}</head><body>{body}<p>{'Words of the story. ' * 30}</p></body></html>"
 

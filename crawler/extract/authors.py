@@ -48,6 +48,15 @@ _IDEOGRAPHIC_COMMA = re.compile("[、，]")
 # A Korean byline gives the role after the names ("홍길동 기자", "홍길동·김철수 특파원"), a middle dot between them.
 _KOREAN_ROLE_AFTER = re.compile(r"\s*(?:선임|객원|수습|인턴)?(?:기자|특파원|통신원|논설위원|편집위원)$")
 _BETWEEN_HANGUL = re.compile(r"(?<=[\uac00-\ud7a3])\s*[·ㆍ]\s*(?=[\uac00-\ud7a3])")
+# A person's name in Korean, written as one word: a family name of one syllable (two in a few: 남궁, 선우) and a
+# given name of one or two: two to four syllables (홍길동, 남궁민수); not an outlet or desk, whose name ends in what it
+# is (연합뉴스, 조선일보, 편집부), nor a placeholder (관리자 "administrator", 기자 "reporter", 익명 "anonymous").
+_HANGUL_PERSON = re.compile("^[\uac00-\ud7a3]{2,4}$")
+_KOREAN_NOT_A_PERSON = re.compile(
+    "(?:뉴스|일보|신문|방송|통신|미디어|닷컴|투데이|타임즈|타임스|저널|매거진|편집부|편집국|취재부|취재팀|보도국|기자단|데스크"
+    "|센터|재단|협회|위원회)$"
+    "|^(?:관리자|운영자|작성자|편집자|에디터|기자|저자|필자|글쓴이|익명|특파원|통신원|논설위원|편집위원|사용자|홈페이지)$"
+)
 # A role written before a person's name ("Rechtsanwalt Sebastian Einbock", "FOCUS-Online-Experte Robin Tschöpe"):
 # the name is who wrote the story. Only before two words or more: alone, it is no name to keep.
 _ROLE = re.compile(
@@ -218,16 +227,25 @@ def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]
 
 def looks_like_a_person(authors: str) -> bool:
     """Whether tidied ``authors`` are one person's name as bylines write it: two or three capitalised words, or
-    a name in Chinese or Japanese (see _IDEOGRAPHIC_PERSON)."""
+    a name in Chinese, Japanese (see _IDEOGRAPHIC_PERSON) or Korean (_HANGUL_PERSON)."""
     if ";" in authors:
         return False
     if _PERSON.match(authors) is not None:
         return True
+    if _HANGUL_PERSON.match(authors) is not None:
+        return _KOREAN_NOT_A_PERSON.search(authors) is None
     return (
         _IDEOGRAPHIC_PERSON.match(authors) is not None
         and _ORGANISATION_END.search(authors) is None
         and _LABEL_WORDS.search(authors) is None
     )
+
+
+def korean_names(authors: str) -> bool:
+    """Whether ``authors`` are Korean people's names written without a space, as an author meta tag gives them:
+    one or more (a middle dot between them), the role after them or not ("홍길동", "홍길동기자", "김철수·이영희")."""
+    names = _BETWEEN_HANGUL.split(_KOREAN_ROLE_AFTER.sub("", authors.strip()))
+    return all(_HANGUL_PERSON.match(name) is not None and looks_like_a_person(name) for name in names)
 
 
 def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:

@@ -18,7 +18,7 @@ from trafilatura.settings import Document
 
 from crawler.extract.author_boxes import author_box_name
 from crawler.extract.author_links import linked_author
-from crawler.extract.authors import looks_like_a_person, names_only_the_site, tidy_authors
+from crawler.extract.authors import korean_names, looks_like_a_person, names_only_the_site, tidy_authors
 from crawler.extract.byline_lines import byline_line_author
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
@@ -128,9 +128,10 @@ class MetadataReader:
         """What OpenGraph, the meta tags and JSON-LD say, as trafilatura reads them."""
         metadata = examine_meta(self.tree)
         # trafilatura drops a one-word author from the meta tags (a site or user name, not a person); but
-        # Chinese and Japanese write a person's name as one word ("张三").
+        # Chinese, Japanese and Korean write a person's name as one word ("张三", "홍길동").
         author = metadata.author
-        tagged_author = author if author and (" " in author or looks_like_a_person(author)) else None
+        person = author and (" " in author or looks_like_a_person(author) or korean_names(author))
+        tagged_author = author if person else None
         # The people JSON-LD names replace the meta tags' author rather than join it: beside them, that
         # is most often the company ("Prisma Média; Marie Merlet", "Condé Nast; Fiona Bornhöft").
         metadata.author = None
