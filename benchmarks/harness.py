@@ -348,20 +348,21 @@ def load_average() -> str:
 
 
 # The crawler's faster forms of trafilatura's and htmldate's parts, by kind (benchmarks/xpath_forms.py --forms).
-FORM_KINDS = ("xpath", "steps", "terms", "dates")
+FORM_KINDS = ("xpath", "steps", "terms", "dates", "measure")
 
 
 @contextmanager
 def libraries_as_released(kinds: Sequence[str] = FORM_KINDS) -> Iterator[None]:
     """trafilatura and htmldate exactly as released within the block: the crawler's faster forms of the
     ``kinds`` given (all of them by default) taken out, and put back after."""
-    from crawler.extract import date_search_forms, step_forms, terms, xpath_forms
+    from crawler.extract import date_search_forms, page_measure, step_forms, terms, xpath_forms
 
     removers = {
         "xpath": xpath_forms.removed,
         "steps": step_forms.removed,
         "terms": terms.removed,
         "dates": date_search_forms.removed,
+        "measure": page_measure.removed,
     }
     with ExitStack() as stack:
         for kind in kinds:

@@ -1,13 +1,14 @@
 """A worker's CPU with trafilatura's XPaths, steps and tag reader, htmldate's date patterns, as released and faster.
 
-    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates]
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates|measure]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
 elements (rewritten paths, or walks in Python from ``crawler/extract/walked_paths.py``),
 ``crawler/extract/step_forms.py`` four of its steps by forms that give the same results,
 ``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
-strings. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
+strings, ``crawler/extract/page_measure.py`` its page measure, made again by a page's thorough run, by the
+fast run's. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
 with the released ones and once with the faster forms (``--forms``: every kind, the default, or one of
 them; which goes first alternates from page to page and round to round), and sums each one's thread CPU:
 a change of a few per cent is lost in the minute-to-minute load of a shared machine when the two run
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
     from crawler.config import ExtractConfig
-    from crawler.extract import date_search_forms, step_forms, xpath_forms
+    from crawler.extract import date_search_forms, page_measure, step_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import PageAnalysis
 
@@ -50,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, faster forms compared: {options.forms}"
         f" ({len(xpath_forms.installed())} of trafilatura's expressions, {len(step_forms.installed())} of its steps,"
-        f" {len(date_search_forms.installed())} of"
-        f" htmldate's patterns); load average {load_average()} at start"
+        f" {len(date_search_forms.installed())} of htmldate's patterns, the page measure"
+        f" {'shared' if page_measure.installed() else 'not shared'}); load average {load_average()} at start"
     )
 
     kinds = FORM_KINDS if options.forms == "all" else (options.forms,)

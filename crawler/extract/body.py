@@ -13,13 +13,14 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, Extractor
 
-from crawler.extract import step_forms, xpath_forms
+from crawler.extract import page_measure, step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, composed, count_words
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
+page_measure.install()  # the page measured once for both runs (see the module)
 
 # A fast-mode result is navigation rather than a story when this much of it is link labels, or
 # this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of
@@ -61,11 +62,12 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     lists of names) or stopped early (the page's paragraphs hold far more text); the thorough result
     is then kept when it is more of a story.
     """
-    fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True))))
+    measures: page_measure.Measures = {}  # what trafilatura measures of the page, for both runs
+    fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True), measures)))
     shape = Shape.of(fast, link_labels)
     if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
         return fast
-    thorough = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=False))))
+    thorough = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=False), measures)))
     if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
         return thorough
     return fast
@@ -89,7 +91,7 @@ def _run_options(fast: bool, tables: bool, precision: bool, recall: bool) -> Ext
     )
 
 
-def _extracted(tree: HtmlElement, options: Extractor) -> Document | dict | None:
+def _extracted(tree: HtmlElement, options: Extractor, measures: page_measure.Measures) -> Document | dict | None:
     """trafilatura's ``bare_extraction`` of the page, in fast mode or not.
 
     trafilatura reads nested lists (and a few other parts) with functions that call themselves: a page
@@ -97,9 +99,12 @@ def _extracted(tree: HtmlElement, options: Extractor) -> Document | dict | None:
     again with what lies deeper than MAX_NESTING levels unwrapped, its text kept at that depth.
     """
     try:
-        return trafilatura.bare_extraction(tree, options=options)
+        with page_measure.shared(measures, tree):
+            return trafilatura.bare_extraction(tree, options=options)
     except RecursionError:
-        return trafilatura.bare_extraction(nesting_cut(tree, MAX_NESTING), options=options)
+        cut = nesting_cut(tree, MAX_NESTING)
+        with page_measure.shared(measures, cut):  # another tree: measured for itself
+            return trafilatura.bare_extraction(cut, options=options)
 
 
 def _text(document: Document | dict | None) -> str:
