@@ -309,6 +309,8 @@ def _as_written(name: str, sources: list[str]) -> str:
     # Initials are matched in any case (trafilatura capitalises them); other names as spelt, so a
     # substring test passes over the sources that do not hold them before any pattern is built.
     holding = sources if initials else [s for s in sources if words[0] in s and words[-1] in s]
+    if not holding:
+        return name  # no pattern built (compiling one costs more than the rest of the author's reading)
     # Words apart as written, a full stop between them ("T.V. Raman"), or a user name's joint; never run
     # together, and not inside an address (".../author/John_Smith", "John.Smith@example.com").
     joint = r"(?:(?<=\.)\s*|\s+|[._])"
