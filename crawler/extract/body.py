@@ -84,7 +84,7 @@ def _page_options(options: ExtractOptions, url: str, fast: bool) -> Extractor:
 @lru_cache(maxsize=16)
 def _run_options(fast: bool, tables: bool, precision: bool, recall: bool) -> Extractor:
     """trafilatura's options for a run in fast mode or not, made once: ``bare_extraction`` makes them anew from
-    its arguments at every call, reading each of its configuration's numbers (0.5 % of a worker's CPU). No run
+    its arguments at every call, reading each of its configuration's numbers (64 us a run; a copy, 6). No run
     changes them (the recall retry changes a copy)."""
     return Extractor(
         output_format="python", fast=fast, precision=precision, recall=recall, comments=False, tables=tables

@@ -23,6 +23,7 @@ _RELEASED_SOURCES = {
 }
 Measures = dict[tuple[HtmlElement, bool], str]
 # The run in progress: the page's measures so far, and the tree trafilatura was given (its own copy is measured).
+# A process extracts on one thread (a worker's, or the crawl's own with one worker), so one list serves.
 _runs: list[tuple[Measures, HtmlElement]] = []
 _PLACED: list[Placed] = []
 
