@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import trafilatura
 from trafilatura.settings import Extractor
@@ -84,3 +85,26 @@ def test_the_article_body_is_the_same_with_the_measure_made_at_every_run():
         with page_measure.removed():
             assert extract_body(released, "https://example.com/a", ExtractOptions(), set()) == paragraphs
         assert paragraphs
+
+
+def test_runs_on_two_threads_keep_their_own_pages_measures():
+    measure = sys.modules["trafilatura.core"].html2txt  # the shared measure, as trafilatura's sequence calls it
+    entered, measured = threading.Barrier(2), threading.Barrier(2)
+    results: dict[str, page_measure.Measures] = {}
+
+    def run(name: str, sections: int) -> None:
+        tree, measures = parse_html(page(sections=sections)), {}
+        assert tree is not None
+        with page_measure.shared(measures, tree):
+            entered.wait()  # both runs in progress at once
+            measure(tree)
+            measured.wait()
+        results[name] = measures
+
+    threads = [threading.Thread(target=run, args=(name, n)) for name, n in (("short", 5), ("long", 300))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [len(results[name]) for name in ("short", "long")] == [1, 1]
+    assert len(next(iter(results["long"].values()))) > len(next(iter(results["short"].values())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -22,9 +23,17 @@ _RELEASED_SOURCES = {
     "html2txt": "a8c97eab2097c57d",
 }
 Measures = dict[tuple[HtmlElement, bool], str]
-# The run in progress: the page's measures so far, and the tree trafilatura was given (its own copy is measured).
-# A process extracts on one thread (a worker's, or the crawl's own with one worker), so one list serves.
-_runs: list[tuple[Measures, HtmlElement]] = []
+
+
+class _Runs(threading.local):
+    """The runs in progress on this thread (a crawl extracts on one, but a caller of extract_page may use
+    several): each, the page's measures so far and the tree trafilatura was given (its own copy is measured)."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Measures, HtmlElement]] = []
+
+
+_runs = _Runs()
 _PLACED: list[Placed] = []
 
 
@@ -32,18 +41,18 @@ _PLACED: list[Placed] = []
 def shared(measures: Measures, tree: HtmlElement) -> Iterator[None]:
     """Within the block (one trafilatura run on ``tree``), the page measure is read from ``measures`` when an
     earlier run on ``tree`` made it, else made and kept there. Keep ``measures`` for one page only."""
-    _runs.append((measures, tree))
+    _runs.stack.append((measures, tree))
     try:
         yield
     finally:
-        _runs.pop()
+        _runs.stack.pop()
 
 
 def _made_once(html2txt: Callable[..., str]) -> Callable[..., str]:
     def measured(content: HtmlElement, clean: bool = True) -> str:
-        if not _runs:
+        if not _runs.stack:
             return html2txt(content, clean)
-        measures, tree = _runs[-1]
+        measures, tree = _runs.stack[-1]
         key = (tree, clean)
         if key not in measures:
             measures[key] = html2txt(content, clean)
