@@ -6,12 +6,13 @@ import random
 import re
 
 import htmldate.core
+import htmldate.extractors
 import pytest
 from htmldate import find_date
 
 import crawler.extract.dates  # noqa: F401  (installs the faster forms, as every extraction does)
 from crawler.extract import date_search_forms
-from crawler.extract.date_search_forms import FORMS, Form, NonDigitLed
+from crawler.extract.date_search_forms import FORMS, LONG_TEXT_SOURCE, Form, NonDigitLed, YearAnchored
 from crawler.extract.parsing import parse_html
 
 # Digits, the separators the patterns look for, letters of "w3.org", an Arabic-Indic digit (a digit to
@@ -31,9 +32,10 @@ def random_strings(count: int, seed: int = 7) -> list[str]:
 def test_every_pattern_is_replaced_in_the_installed_htmldate() -> None:
     # A pattern htmldate changed is left as released: this says FORMS needs its new source.
     faster_of = {released.pattern: faster for released, faster in date_search_forms.installed()}
-    assert set(faster_of) == {form.released for form in FORMS}
+    assert set(faster_of) == {form.released for form in FORMS} | {LONG_TEXT_SOURCE}
     for form in FORMS:
         assert getattr(form.module, form.name) is faster_of[form.released]
+    assert htmldate.extractors.LONG_TEXT_PATTERN is faster_of[LONG_TEXT_SOURCE]
     assert htmldate.core.THREE_LOOSE_PATTERN in htmldate.core.THREE_COMP_PATTERNS
 
 
@@ -85,3 +87,62 @@ def test_the_whole_page_search_finds_the_same_date_as_released(body: str, day: s
 def test_a_rest_without_its_group_is_refused() -> None:
     with pytest.raises(ValueError, match="one group"):
         NonDigitLed(re.compile(r"\D([0-9]+)\D"), r"[0-9]+\D")
+
+
+# The pieces of long dates and what comes near them: month names in several languages and cases, days with
+# their endings, "of", years in and out of the pattern's range, words run on before a month ("Smithmarch"),
+# letters the pattern reads as such ("ſ", a long s, is "s" to re.IGNORECASE; "²" is a letter to it, not a digit).
+DATE_PIECES = [
+    "May", "march", "MÄRZ", "Janvier", "Dezember", "of", "OF", "st", "th", "Nd", "rd", "ſt", "x", "ab", "abc",
+    "1", "3", "12", "31", "45", "2019", "1999", "2040", "20201", "1989", "²", "٣", "é", "_", "Smithmarch",
+    ",", ".", ", ", ". ", " ", " ", " ", "\n", "\t", "\xa0",
+]  # fmt: skip
+
+
+# Whole dates of each shape the pattern reads, each as long as it can be around its parts.
+DATE_PHRASES = [
+    "December 12th, 2019", "March 12, 2019", "Smithmarch 1 2019", "12th of March 2019", "1st OF May 1999",
+    "12. März 2019", "3 Janvier, 2020", "31st Dezember. 2031", "May 9 2039",
+]  # fmt: skip
+
+
+def long_date_texts(count: int, seed: int) -> list[str]:
+    """Texts long enough to be searched from their years (a page's), dense in dates and near-misses."""
+    chosen = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        pieces = [
+            chosen.choice(DATE_PHRASES if chosen.random() < 0.05 else DATE_PIECES) + chosen.choice(("", " "))
+            for _ in range(chosen.randint(100, 250))
+        ]
+        texts.append("".join(pieces).ljust(256, "."))
+    return texts
+
+
+def test_the_long_date_search_finds_what_the_released_pattern_finds() -> None:
+    released = re.compile(LONG_TEXT_SOURCE, re.IGNORECASE)
+    anchored = YearAnchored(released)
+    chosen = random.Random(11)
+    found = 0
+    for text in long_date_texts(3000, seed=5):
+        assert len(text) >= 256  # searched from its years, not as released
+        positions = [0, *sorted(chosen.randint(0, len(text)) for _ in range(5))]
+        for position in positions:  # as htmldate searches again after a match: the same text, later
+            expected = released.search(text, position)
+            match = anchored.search(text, position)
+            assert (match and (match.span(), match.groupdict())) == (
+                expected and (expected.span(), expected.groupdict())
+            ), (text, position)
+            found += expected is not None
+    assert found > 2000  # the texts hold dates of both kinds
+
+
+def test_a_page_without_a_date_in_words_is_searched_from_its_years_to_the_same_answer() -> None:
+    filler = "Text ohne Datum, nur Wörter und Zahlen wie 12 oder 3 und das Jahr 2019 allein. " * 40
+    for text, day in ((filler, None), (filler + "Posted on 12th of March 2019.", "2019-03-12")):
+        found = htmldate.extractors.regex_parse(text)
+        assert (found.strftime("%Y-%m-%d") if found else None) == day
+        with date_search_forms.removed():
+            assert isinstance(htmldate.extractors.LONG_TEXT_PATTERN, re.Pattern)
+            expected = htmldate.extractors.regex_parse(text)
+        assert found == expected
