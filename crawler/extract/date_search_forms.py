@@ -130,16 +130,17 @@ class YearAnchored:
     def __init__(self, released: re.Pattern[str]):
         self.released = released
         self.pattern = released.pattern  # what htmldate's log lines name
-        self._string: str | None = None
-        self._starts: list[int] = []
+        # The last string searched and its places, as one value: a caller on another thread reads both or neither.
+        self._last: tuple[str, list[int]] = ("", [])
 
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         if endpos != sys.maxsize or len(string) < _SEARCHED_AS_RELEASED_BELOW:
             return self.released.search(string, pos, endpos)
-        if string is not self._string:
-            self._string, self._starts = string, possible_starts(string)
-        match = self.released.match
-        for start in self._starts[bisect_left(self._starts, pos) :]:
+        last = self._last
+        if last[0] is not string:
+            last = self._last = (string, possible_starts(string))
+        starts, match = last[1], self.released.match
+        for start in starts[bisect_left(starts, pos) :]:
             found = match(string, start)
             if found is not None:
                 return found
