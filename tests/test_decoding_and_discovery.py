@@ -141,6 +141,22 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(b"") == "other"
 
 
+def test_a_sitemap_or_feed_without_a_declaration_is_read_after_a_servers_warnings():
+    urlset, rss = URLSET.split(b"?>", 1)[1], RSS.split(b"?>", 1)[1]  # as many servers send them: no declaration
+    for warning in (PHP_WARNING, XDEBUG_WARNING):
+        assert discovery.classify(warning + urlset) == "sitemap"
+        assert discovery.sitemap_entries(warning + urlset) == discovery.sitemap_entries(URLSET)
+        assert discovery.sitemap_entries(warning + INDEX.split(b"?>", 1)[1]) == discovery.sitemap_entries(INDEX)
+        for feed, released in ((rss, RSS), (ATOM, ATOM), (RDF, RDF)):
+            assert discovery.classify(warning + feed) == "feed"
+            assert discovery.feed_entries(warning + feed) == discovery.feed_entries(released)
+    # A page (no <html> of its own) quoting a feed, or naming its tag, stays a page; so does one after a warning.
+    quoting = b"<div><script>const sample = '" + rss.replace(b"\n", b" ") + b"';</script><p>How to write one</p></div>"
+    assert discovery.classify(quoting) == "html"
+    assert discovery.classify(b"<p>A feed begins with <code>&lt;rss&gt;</code> and then <b>channel</b></p>") == "html"
+    assert discovery.classify(PHP_WARNING + b"<p>A story after a warning</p>") == "html"
+
+
 def test_urls_listed_by_sitemaps_feeds_and_robots_with_their_dates():
     listed = discovery.Listed
     assert discovery.sitemap_entries(URLSET) == (

@@ -55,6 +55,7 @@ GOOD_ROUTES = [
     "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
 LISTED_AFTER_A_WARNING = "/article/listed-after-a-warning"  # by /sitemap-after-warning
+IN_A_FEED_AFTER_A_WARNING = "/article/in-a-feed-after-a-warning"  # by /feed-after-warning
 RESOURCE_ROUTES = {
     "/gzip-bomb": ("skipped", "too_large"),
     "/gzip-file-bomb": ("skipped", "too_large"),
@@ -75,7 +76,7 @@ def crawls(tmp_path_factory):
         FaultServer() as calendar,
         FaultServer() as grow,
     ):
-        bad.index_links = [*BAD_ROUTES, *GOOD_ROUTES, "/sitemap-after-warning"]
+        bad.index_links = [*BAD_ROUTES, *GOOD_ROUTES, "/sitemap-after-warning", "/feed-after-warning"]
         heavy.index_links = [*RESOURCE_ROUTES, "/article/after-the-bombs"]
         jobs = {
             "bad": lambda: crawl(
@@ -124,7 +125,7 @@ def test_only_real_articles_are_stored(crawls):
     server, result = crawls["servers"]["bad"], crawls["bad"]
     stored = {url for (url,) in result.rows("SELECT url FROM articles")}
     expected = {server.url(r) for r in GOOD_ROUTES if r != "/chain/3"} | {server.url("/chain/0")}
-    expected.add(server.url(LISTED_AFTER_A_WARNING))
+    expected |= {server.url(LISTED_AFTER_A_WARNING), server.url(IN_A_FEED_AFTER_A_WARNING)}
     assert stored == expected
     for (text,) in result.rows("SELECT text FROM articles"):
         assert "\x00" not in text and len(text.split()) > 50
@@ -163,6 +164,14 @@ def test_a_sitemap_a_server_printed_a_warning_before_is_read(crawls):
     server, result = crawls["servers"]["bad"], crawls["bad"]
     sitemap, listed = server.url("/sitemap-after-warning"), server.url(LISTED_AFTER_A_WARNING)
     assert result.rows("SELECT kind FROM pages WHERE url = ?", (sitemap,)) == [("sitemap",)]
+    assert result.rows("SELECT count(*) FROM articles WHERE url = ?", (listed,)) == [(1,)]
+
+
+def test_a_feed_without_a_declaration_a_server_printed_a_warning_before_is_read(crawls):
+    # Its first tag after the warning's <br> and <b> begins it: no element of HTML's own comes before.
+    server, result = crawls["servers"]["bad"], crawls["bad"]
+    feed, listed = server.url("/feed-after-warning"), server.url(IN_A_FEED_AFTER_A_WARNING)
+    assert result.rows("SELECT kind FROM pages WHERE url = ?", (feed,)) == [("feed",)]
     assert result.rows("SELECT count(*) FROM articles WHERE url = ?", (listed,)) == [(1,)]
 
 

@@ -20,6 +20,8 @@ HTML_ELEMENT = re.compile(rb"<(?:!doctype\s+html|html|head|meta|style|script|bod
 # An HTML document's own elements: none of them in a server's warning.
 DOCUMENT_ROOTS = ("html", "head", "body")
 HTML_DOCUMENT = re.compile(rb"<(?:" + "|".join(DOCUMENT_ROOTS).encode() + rb")\b", re.IGNORECASE)
+# A sitemap's or a feed's first tag ("<rdf:RDF" with its prefix), where one begins after a server's output.
+LISTING_ROOT = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:urlset|sitemapindex|rss|feed|rdf)\b", re.IGNORECASE)
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
 SITEMAP_ROOTS = {"urlset", "sitemapindex"}
 FEED_ROOTS = {"rss", "feed", "rdf"}
@@ -97,20 +99,27 @@ def _listing_kind(root: str | None) -> str | None:
     return "sitemap" if root in SITEMAP_ROOTS else "feed" if root in FEED_ROOTS else None
 
 
-def _output_before_declaration(body: bytes, within: int | None = None) -> int:
-    """Where an XML declaration begins after other bytes (a server's warning printed before a sitemap or feed:
-    the declaration may only begin a document, so what precedes it is not the document's), else 0. ``within``:
-    look no further than this many bytes."""
+def _output_before_document(body: bytes, within: int | None = None) -> int:
+    """Where a sitemap or feed begins after other bytes (a server's warning printed before it), else 0: at an XML
+    declaration (it may only begin a document, so what precedes it is not the document's), or, where there is
+    none, at a sitemap's or feed's first tag that no element of HTML's own comes before (the warnings are written
+    with <br>, <b>, <font> and <table>; a page may quote a feed in a script). ``within``: look no further than
+    this many bytes."""
     declaration = body.find(b"<?xml", 1, within)
-    return max(declaration, 0)
+    if declaration > 0:
+        return declaration
+    listing = LISTING_ROOT.search(body, 1, within if within is not None else len(body))
+    if listing is None or HTML_ELEMENT.search(body, 0, listing.start()):
+        return 0
+    return listing.start()
 
 
 def _listing_after_output(body: bytes, root: str | None) -> str | None:
-    """'sitemap' or 'feed' when one begins at an XML declaration after other bytes, within OUTPUT_BYTES, and those
-    bytes are no HTML document's beginning (a page may quote a feed in a script). ``root``: the body's first tag."""
+    """'sitemap' or 'feed' when one begins after other bytes, within OUTPUT_BYTES (see _output_before_document),
+    and those bytes are no HTML document's beginning. ``root``: the body's first tag."""
     if root in DOCUMENT_ROOTS:
-        return None  # a document from its first tag: no declaration after it begins one (nor is looked for)
-    start = _output_before_declaration(body, OUTPUT_BYTES)
+        return None  # a document from its first tag: nothing after it begins one (nor is looked for)
+    start = _output_before_document(body, OUTPUT_BYTES)
     if not start or HTML_DOCUMENT.search(body, 0, start):
         return None
     return _listing_kind(_root_name(body[start : start + HEAD_BYTES]))
@@ -227,7 +236,7 @@ def _xml_root(body: bytes) -> lxml.etree._Element | None:
     root = _parsed_xml(body, parser)
     if root is not None and _listing_kind(_local_name(root).lower()) is not None:
         return root
-    start = _output_before_declaration(body)  # a server's output before the document: read from its declaration
+    start = _output_before_document(body)  # a server's output before the document: read from where it begins
     return _parsed_xml(body[start:], parser) if start else root
 
 

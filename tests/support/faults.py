@@ -24,6 +24,8 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /utf-16                      a Russian article in UTF-16 with a byte order mark, no charset anywhere
   /unmarked-utf-16             a Russian article in UTF-16 (little-endian) without one, the charset in Content-Type
   /sitemap-after-warning       a sitemap listing /article/listed-after-a-warning, a PHP warning printed before it
+  /feed-after-warning          an Atom feed without an XML declaration listing /article/in-a-feed-after-a-warning,
+                               a PHP warning printed before it
   /listing                     teasers linking to articles, no article of its own
   /loop/a  /loop/b             redirect to each other
   /chain/{n}                   redirects to /chain/{n-1}; /chain/0 is an article
@@ -294,6 +296,16 @@ class FaultServer(ServedByLoopback):
         )
         h.send(200, (warning + sitemap).encode(), "application/xml")
 
+    def feed_after_warning(self, h: LoopbackHandler) -> None:
+        warning = (
+            "<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/feed.php</b> on line <b>7</b><br />\n"
+        )
+        feed = (  # no XML declaration: it may be left out of a document in UTF-8
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title><entry><title>A story</title>'
+            '<link rel="alternate" href="/article/in-a-feed-after-a-warning"/></entry></feed>'
+        )
+        h.send(200, (warning + feed).encode(), "application/atom+xml")
+
     def utf_16(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(RUSSIAN, "ru", "utf-16", in_meta=False), "text/html")  # Python writes the mark
 
@@ -424,6 +436,7 @@ ROUTES = [
     (r"/utf-16", "utf_16"),
     (r"/unmarked-utf-16", "unmarked_utf_16"),
     (r"/sitemap-after-warning", "sitemap_after_warning"),
+    (r"/feed-after-warning", "feed_after_warning"),
     (r"/listing", "listing"),
     (r"/loop/(a|b)", "loop"),
     (r"/chain/(\d+)", "chain"),
