@@ -233,7 +233,7 @@ def looks_like_a_person(authors: str) -> bool:
     if _PERSON.match(authors) is not None:
         return True
     if _HANGUL_PERSON.match(authors) is not None:
-        return _KOREAN_NOT_A_PERSON.search(authors) is None
+        return _korean_person(authors)
     return (
         _IDEOGRAPHIC_PERSON.match(authors) is not None
         and _ORGANISATION_END.search(authors) is None
@@ -245,7 +245,12 @@ def korean_names(authors: str) -> bool:
     """Whether ``authors`` are Korean people's names written without a space, as an author meta tag gives them:
     one or more (a middle dot between them), the role after them or not ("홍길동", "홍길동기자", "김철수·이영희")."""
     names = _BETWEEN_HANGUL.split(_KOREAN_ROLE_AFTER.sub("", authors.strip()))
-    return all(_HANGUL_PERSON.match(name) is not None and looks_like_a_person(name) for name in names)
+    return all(_korean_person(name) for name in names)
+
+
+def _korean_person(name: str) -> bool:
+    """A Korean person's name written as one word (see _HANGUL_PERSON), not an outlet's, a desk's or a placeholder."""
+    return _HANGUL_PERSON.match(name) is not None and _KOREAN_NOT_A_PERSON.search(name) is None
 
 
 def _site_keys(url: str, site_names: Iterable[str | None]) -> set[str]:

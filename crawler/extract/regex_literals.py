@@ -15,6 +15,22 @@ except ImportError:  # a Python whose reader moved: no strings are read
     _REGEX_PARSER = _REGEX_CONSTANTS = None
 
 
+# Where a test for the strings before the search pays: at most this many strings (past a few, the tests cost
+# more than the search they spare: contains() steps measured on the corpus), none shorter than this (short
+# strings are in too many class names to rule many out).
+MAX_TESTED = 6
+MIN_TESTED_CHARS = 3
+
+
+def literals_to_test_first(pattern: str) -> frozenset[str] | None:
+    """:func:`required_literals` where testing a value for them before searching it pays (see MAX_TESTED and
+    MIN_TESTED_CHARS): the XPath forms test them with contains(), the walked paths with ``in``."""
+    literals = required_literals(pattern)
+    if not literals or len(literals) > MAX_TESTED or min(map(len, literals)) < MIN_TESTED_CHARS:
+        return None
+    return literals
+
+
 def required_literals(pattern: str) -> frozenset[str] | None:
     """Strings of which every match of ``pattern`` (as re.search finds them, case counting) holds at least
     one; None when the pattern names no such strings (or cannot be read)."""

@@ -9,7 +9,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.regex_literals import required_literals
+from crawler.extract.regex_literals import literals_to_test_first
 
 # trafilatura finds the main content, and prunes comment sections and appended articles from the whole
 # page, with paths such as
@@ -40,7 +40,6 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<string>'[^']*'|\"[^\"]*\")|(?P<descendant>\.//[A-Za-z][\w-]*)|(?P<self>self::[A-Za-z][\w-]*)"
     r"|(?P<attribute>@[A-Za-z_][\w-]*)|(?P<operator>!=|=|\|)|(?P<punctuation>[(),])|(?P<word>[A-Za-z][\w:-]*))"
 )
-_MAX_LITERALS = 6  # substring tests before a search, at most
 _PATH = re.compile(r"^\s*(?P<open>\(\s*)?\.//(?P<name>\*|[A-Za-z][\w-]*)(?P<rest>.*)$", re.DOTALL)
 
 
@@ -229,9 +228,9 @@ class _Reader:
             variable = self._variable(names[0])
             # Where every match holds one of a few strings, most values hold none: "in" rules them out
             # at a fraction of a search.
-            literals = None if "i" in flags else required_literals(pattern)
+            literals = None if "i" in flags else literals_to_test_first(pattern)
             holding = ""
-            if literals and len(literals) <= _MAX_LITERALS:
+            if literals:
                 holding = " and (" + " or ".join(f"{literal!r} in {variable}" for literal in sorted(literals)) + ")"
             return f"{variable} is not None{holding} and {search}({variable}) is not None"
         return f"{search}({self._string_of(names)}) is not None"

@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from crawler.extract import walked_paths
-from crawler.extract.regex_literals import required_literals
+from crawler.extract.regex_literals import literals_to_test_first
 from crawler.extract.released import modules_of
 from crawler.extract.walked_paths import predicates_in
 
@@ -37,8 +37,6 @@ _NOT_ONLY_ATTRIBUTES = re.compile(
     r"self::|/|(?<![\w@-])\.(?!\w)|@\*|\b(?:name|local-name|namespace-uri|lang|id)\(|\b(?!true\(|false\()[\w-]+\(\s*\)"
 )
 
-_MIN_LITERAL_CHARS = 3  # shorter strings are in too many class names to spare many calls
-_MAX_LITERALS = 6  # more contains() steps cost more than the call they spare (measured on the corpus)
 
 # trafilatura decides what is boilerplate with XPaths such as
 #   .//*[self::div or ...][re:test(@id, '...') or re:test(@class, '...')]
@@ -103,10 +101,8 @@ def _holding(attributes: str, pattern: str) -> str:
     each contains() is an XPath step of its own, and past a few strings they cost more than the call
     they spare.
     """
-    literals = required_literals(pattern)
-    if not literals or len(literals) > _MAX_LITERALS:
-        return ""
-    if min(map(len, literals)) < _MIN_LITERAL_CHARS or any("'" in literal for literal in literals):
+    literals = literals_to_test_first(pattern)
+    if not literals or any("'" in literal for literal in literals):
         return ""
     return " and (" + " or ".join(f"contains({attributes}, '{literal}')" for literal in sorted(literals)) + ")"
 
