@@ -22,6 +22,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy's downloader sent every request waiting for a site at once when no delay spaced them (see the module).
+DOWNLOADER = "crawler.fetch.downloader.SlotKeepingDownloader"
 # Scrapy starts this many tasks for each response's output; a page gives one record and its links,
 # and 100 (the default) cost 0.7 ms of the crawl process's CPU per page.
 CONCURRENT_ITEMS = 16

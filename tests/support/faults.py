@@ -5,7 +5,8 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /robots.txt                  the server's ``robots`` argument: rules text, a status code (503, 404),
                                or "redirect:URL"
   /                            a listing linking to ``index_links`` (set by the test)
-  /article/{slug}              a distinct article of ~400 words (after ``article_delay`` seconds)
+  /article/{slug}              a distinct article of ~400 words (after ``article_delay`` seconds); ``in_flight``
+                               counts these and /held/ ones being answered, ``most_in_flight`` the most at once
   /many/{n}                    a listing linking to /article/story-0 ... /article/story-{n-1}
   /mixed/{n}/{m}               a listing of n articles and m pictures served as text/html (cheap pages)
   /status/{code}               that status; ``?retry_after=N`` adds a Retry-After header
@@ -45,11 +46,13 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
 
 from __future__ import annotations
 
+import contextlib
 import random
 import struct
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from functools import cache
 
 from crawler.demo.server import LoopbackHandler, LoopbackServer
@@ -168,6 +171,8 @@ class FaultServer(ServedByLoopback):
         self._released = threading.Event()
         self._counters: dict[str, int] = {}
         self._counter_lock = threading.Lock()
+        self._in_flight = 0  # article requests being answered now
+        self.most_in_flight = 0
         self.server = LoopbackServer([(pattern, getattr(self, name)) for pattern, name in ROUTES], "faults")
         self.log = self.server.log
         self.stopping = self.server.stopping
@@ -194,7 +199,27 @@ class FaultServer(ServedByLoopback):
     def index(self, h: LoopbackHandler) -> None:
         h.send(200, listing_html(self.index_links))
 
+    @property
+    def in_flight(self) -> int:
+        """Article requests (/article/, /held/) being answered now."""
+        return self._in_flight
+
+    @contextlib.contextmanager
+    def _answering(self) -> Iterator[None]:
+        with self._counter_lock:
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._counter_lock:
+                self._in_flight -= 1
+
     def article(self, h: LoopbackHandler, slug: str) -> None:
+        with self._answering():
+            self._article(h, slug)
+
+    def _article(self, h: LoopbackHandler, slug: str) -> None:
         if self.article_delay:
             time.sleep(self.article_delay)
         h.send(200, article_html(slug))
@@ -218,11 +243,12 @@ class FaultServer(ServedByLoopback):
             self.article(h, slug)
 
     def held(self, h: LoopbackHandler, slug: str) -> None:
-        while not self._released.wait(0.1):
-            if self.stopping.is_set():
-                h.abort()
-                return
-        self.article(h, slug)
+        with self._answering():
+            while not self._released.wait(0.1):
+                if self.stopping.is_set():
+                    h.abort()
+                    return
+            self._article(h, slug)
 
     def hang(self, h: LoopbackHandler) -> None:
         self.stopping.wait(120)
