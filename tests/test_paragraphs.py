@@ -10,6 +10,7 @@ from crawler.extract.chrome import cut_chrome
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import ParagraphHashes, block_hash, prefix_hash, split_paragraphs
 from crawler.extract.signing import sign_paragraphs, sign_text
+from crawler.extract.words import count_words
 from crawler.handoff import KnownChrome
 from crawler.store.chrome import SiteChrome
 from dedup import SignatureScheme, content_hash, tokens
@@ -50,7 +51,7 @@ def test_paragraph_by_paragraph_the_text_has_the_tokens_and_hashes_of_the_whole(
     assert [word for p in paragraphs for word in p.words] == tokens(text)
     # Stored articles were hashed and signed from the whole text: a new version must not look changed.
     signed = sign_text(text, SCHEME)
-    assert signed.content_hash == content_hash(text)
+    assert signed.content_hash == content_hash(text) and signed.word_count == count_words(text)
     whole = SCHEME.signature(text)
     assert (signed.signature is None) == (whole is None)
     if whole is not None:

@@ -42,7 +42,10 @@ def sign_paragraphs(paragraphs: list[Paragraph], scheme: SignatureScheme, text: 
         text = "\n\n".join(paragraph.text for paragraph in paragraphs)
     words = [word for paragraph in paragraphs for word in paragraph.words]
     hashes = tuple(paragraph.hashes for paragraph in paragraphs)
-    return SignedText(text, count_words(text), hash_of_tokens(words), scheme.signature_of_tokens(words), hashes)
+    # No word spans a paragraph break: the text's words are its paragraphs', counted (and cached) already
+    # when the extraction weighed them, where counting the whole text again cost 0.3 ms a page.
+    word_count = sum(count_words(paragraph.text) for paragraph in paragraphs)
+    return SignedText(text, word_count, hash_of_tokens(words), scheme.signature_of_tokens(words), hashes)
 
 
 def sign_teasers(teasers: Iterable[Teaser], scheme: SignatureScheme) -> list[Signature | None]:
