@@ -133,7 +133,12 @@ CRAWL_REVISIT_WITHIN = 2.0  # ...while it was first seen fewer than this many da
 CRAWL_SUMMARY = True  # print the summary at the end (on stdout)
 CRAWL_PROGRESS_INTERVAL = 30.0  # seconds between two progress lines in the log; 0 = none
 LOGSTATS_INTERVAL = 0  # Scrapy's own "Crawled N pages, scraped M items": the progress line replaces it
-EXTENSIONS = {"crawler.progress.Progress": 500}
+# Scrapy's AutoThrottle brought a site below the delay its sites file asks for: ours never does.
+EXTENSIONS = {
+    "crawler.progress.Progress": 500,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.fetch.throttle.SiteDelayAutoThrottle": 0,
+}
 
 # --- Several machines (Redis) --------------------------------------------------------------------
 # With REDIS_URL set, `scrapy crawl` is one of N crawlers sharing queue, duplicate filter and page

@@ -450,10 +450,16 @@ def _scrapy_request_shaping(crawler: Crawler) -> tuple[BaseSpiderMiddleware, ...
 
 
 def _politeness(crawler: Crawler, sites: list[Site]) -> None:
-    """Each site's delay and concurrency from the sites file, as Scrapy's per-host download slots."""
+    """Each site's delay and concurrency from the sites file, as Scrapy's per-host download slots.
+
+    A site's delay is the least time between two of its requests: Scrapy's jitter (from half to one and a half
+    times the delay) is off for it, and AutoThrottle waits longer but never less (``SiteDelayAutoThrottle``).
+    """
     slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
     for site in sites:
         rules = {k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v is not None}
+        if site.delay:
+            rules.update(jitter=0.0, randomize_delay=False)  # "jitter" from Scrapy 2.19, "randomize_delay" before
         if rules:
             for host in site.hosts():
                 slots[host] = {**slots.get(host, {}), **rules}
