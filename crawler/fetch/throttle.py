@@ -23,5 +23,5 @@ class SiteDelayAutoThrottle(AutoThrottle):
         if key is None or slot is None:
             return
         floor = self.crawler.engine.downloader.per_slot_settings.get(key, {}).get("delay")
-        if floor is not None and slot.delay < floor:
+        if floor is not None and slot.delay < float(floor):
             slot.delay = float(floor)
