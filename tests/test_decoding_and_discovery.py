@@ -14,6 +14,7 @@ from crawler.extract.decoding import charset_from_content_type, decode_html, sni
 from crawler.fetch import discovery
 from crawler.fetch.links import page_links, pages_among
 from crawler.urls import is_fetchable, normalize_url
+from tests.support.faults import php_warning
 
 RUSSIAN = "Мост через реку открыли после двух лет ремонта, сообщили в городской администрации. " * 5
 
@@ -79,7 +80,7 @@ URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://x.org/s1.xml.gz</loc></sitemap></sitemapindex>"""
-PHP_WARNING = b"<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/feed.php</b> on line <b>12</b><br />\n"
+PHP_WARNING = php_warning("/var/www/feed.php", 12).encode()
 # Xdebug prints a warning as a table of its call stack: three of them before a sitemap are over 4 KB.
 _FRAME = (
     "<tr><td bgcolor='#eeeeec' align='center'>{n}</td><td bgcolor='#eeeeec' align='center'>0.0{n}12</td>"

@@ -21,7 +21,7 @@ from crawler.extract.paragraphs import normalized_paragraph
 from crawler.extract.parsing import parse_html
 from crawler.extract.results import Article, PageExtraction, Teaser
 from crawler.extract.teasers import MIN_HEADLINE_WORDS, find_teasers
-from crawler.extract.words import count_words
+from crawler.extract.words import count_words, count_words_in
 from crawler.urls import scope_key
 from dedup.shingles import normalize_text
 
@@ -116,7 +116,7 @@ def extract_page(
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     # Its paragraphs' words, counted (and cached) for the shape of the result and the cut: no word spans
     # the blank lines between them.
-    if not text or _words(text.split("\n\n")) < options.min_words:
+    if not text or count_words_in(text.split("\n\n")) < options.min_words:
         return PageExtraction(*_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit)
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
@@ -154,7 +154,7 @@ def _article_text(
     furniture = {p for p in kept if is_furniture(p)}
     removed = [(p, "teaser") for p in teaser_lines] + [(p, "furniture") for p in kept if p in furniture]
     kept = [p for p in kept if p not in furniture]
-    if len(teasers) < MIN_LISTING_TEASERS and _words(kept) < options.min_words <= _words(paragraphs):
+    if len(teasers) < MIN_LISTING_TEASERS and count_words_in(kept) < options.min_words <= count_words_in(paragraphs):
         # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []
     if not kept or _mostly_links(labels, kept):
@@ -263,7 +263,3 @@ def _mostly_links(labels: set[str], paragraphs: list[str]) -> bool:
     counts = [count_words(p) for p in paragraphs]
     linked = sum(n for p, n in zip(paragraphs, counts, strict=True) if label_key(p) in labels)
     return linked >= LINK_LIST_SHARE * sum(counts)
-
-
-def _words(paragraphs: list[str]) -> int:
-    return sum(count_words(p) for p in paragraphs)

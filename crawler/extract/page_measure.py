@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from lxml.html import HtmlElement
 
-from crawler.extract.released import Placed, as_released, source_fingerprint
+from crawler.extract.released import Placed, as_released, known_release, place
 
 # trafilatura retries a short result in recall mode when it covers little of the page, which it measures by the
 # text of the whole page (html2txt: a copy of the raw tree cleaned and spaced, 2.3 ms a page of the corpus). The
@@ -66,18 +66,11 @@ def install() -> int:
     knows them; returns in how many places it was put. Idempotent."""
     if _PLACED:
         return 0
-    core = sys.modules.get("trafilatura.core")
-    sequence = getattr(core, "trafilatura_sequence", None)
-    html2txt = getattr(core, "html2txt", None)
-    if (
-        sequence is not None
-        and html2txt is not None
-        and source_fingerprint(sequence) == _RELEASED_SOURCES["trafilatura_sequence"]
-        and source_fingerprint(html2txt) == _RELEASED_SOURCES["html2txt"]
-    ):
-        measured = _made_once(html2txt)
-        _PLACED.append((core, "html2txt", html2txt, measured))
-        core.html2txt = measured  # type: ignore[union-attr]
+    # Only the sequence's own module: its measure is the one keyed by the run's tree.
+    sequence = known_release("trafilatura.core", "trafilatura_sequence", _RELEASED_SOURCES["trafilatura_sequence"])
+    html2txt = known_release("trafilatura.core", "html2txt", _RELEASED_SOURCES["html2txt"])
+    if sequence is not None and html2txt is not None:
+        place(_PLACED, sys.modules["trafilatura.core"], "html2txt", html2txt, _made_once(html2txt))
     return len(_PLACED)
 
 

@@ -31,6 +31,19 @@ def source_fingerprint(function: Any) -> str | None:
         return None
 
 
+def known_release(module_name: str, name: str, fingerprint: str) -> Any:
+    """``name`` of the loaded module ``module_name`` where its source has ``fingerprint`` (the release a faster form
+    was written for), else None: not loaded, not there, or another release's."""
+    found = getattr(sys.modules.get(module_name), name, None)
+    return found if found is not None and source_fingerprint(found) == fingerprint else None
+
+
+def place(placed: list[Placed], module: Any, name: str, released: Any, faster: Any) -> None:
+    """``faster`` in place of ``released`` as ``module.name``, remembered in ``placed`` (for :func:`as_released`)."""
+    setattr(module, name, faster)
+    placed.append((module, name, released, faster))
+
+
 @contextmanager
 def as_released(placed: Sequence[Placed]) -> Iterator[None]:
     """Each attribute in ``placed`` set back to its released value within the block, its faster form after."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.extract.paragraphs import Paragraph, ParagraphHashes, paragraph_hashes, split_paragraphs
-from crawler.extract.words import count_words
+from crawler.extract.words import count_words_in
 from dedup import Signature, SignatureScheme, hash_of_tokens
 
 if TYPE_CHECKING:
@@ -42,9 +42,8 @@ def sign_paragraphs(paragraphs: list[Paragraph], scheme: SignatureScheme, text: 
         text = "\n\n".join(paragraph.text for paragraph in paragraphs)
     words = [word for paragraph in paragraphs for word in paragraph.words]
     hashes = tuple(paragraph.hashes for paragraph in paragraphs)
-    # No word spans a paragraph break: the text's words are its paragraphs', counted (and cached) already
-    # when the extraction weighed them, where counting the whole text again cost 0.2 ms a page.
-    word_count = sum(count_words(paragraph.text) for paragraph in paragraphs)
+    # The paragraphs' counts, cached when the extraction weighed them: counting the whole text again cost 0.2 ms a page.
+    word_count = count_words_in(paragraph.text for paragraph in paragraphs)
     return SignedText(text, word_count, hash_of_tokens(words), scheme.signature_of_tokens(words), hashes)
 
 

@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import xpath_forms
-from crawler.extract.released import Placed, as_released, modules_of, source_fingerprint
+from crawler.extract.released import Placed, as_released, known_release, modules_of, place
 from crawler.extract.walked_paths import first_of
 
 # trafilatura's basic cleaning (the page measure of its recall escalation, which runs on half the pages, its
@@ -204,25 +204,21 @@ def install() -> int:
     knows them; returns in how many places one was put. Idempotent."""
     if _PLACED:
         return 0
-    core = sys.modules.get("trafilatura.core")
-    prepare = getattr(core, "_prepare_tree", None)
-    if prepare is not None and source_fingerprint(prepare) == _RELEASED_SOURCES["_prepare_tree"]:
+    prepare = known_release("trafilatura.core", "_prepare_tree", _RELEASED_SOURCES["_prepare_tree"])
+    if prepare is not None:
+        core = sys.modules["trafilatura.core"]
         _place_where_found("_prepare_tree", prepare, _prepared_without_unread_backup(prepare, core))
-    utils = sys.modules.get("trafilatura.utils")
-    clearing = getattr(utils, "remove_control_characters", None)
-    if clearing is not None and source_fingerprint(clearing) == _RELEASED_SOURCES["remove_control_characters"]:
+    clearing = known_release(
+        "trafilatura.utils", "remove_control_characters", _RELEASED_SOURCES["remove_control_characters"]
+    )
+    if clearing is not None:
         _place_where_found("remove_control_characters", clearing, _kept_when_only_spaces_are_unprintable(clearing))
     _install_discard_pass()
+    cleaning = known_release("trafilatura.baseline", "basic_cleaning", _RELEASED_SOURCES["basic_cleaning"])
     baseline = sys.modules.get("trafilatura.baseline")
-    cleaning = getattr(baseline, "basic_cleaning", None)
     # As released: crawler.extract.xpath_forms may have put a faster form of it in its place already.
-    expression = getattr(baseline, "BASIC_CLEAN_XPATH", None)
-    released = xpath_forms.released(expression)
-    if (
-        cleaning is not None
-        and source_fingerprint(cleaning) == _RELEASED_SOURCES["basic_cleaning"]
-        and getattr(released, "path", None) == _RELEASED_BASIC_CLEAN_PATH
-    ):
+    released = xpath_forms.released(getattr(baseline, "BASIC_CLEAN_XPATH", None))
+    if cleaning is not None and getattr(released, "path", None) == _RELEASED_BASIC_CLEAN_PATH:
         _place_where_found("basic_cleaning", cleaning, _cleaned_without_banner_test(baseline))
     return len(_PLACED)
 
@@ -237,11 +233,11 @@ def answerable_in_one_pass(patterns: list[str]) -> bool:
 
 
 def _install_discard_pass() -> None:
-    processing = sys.modules.get("trafilatura.htmlprocessing")
-    xpaths = sys.modules.get("trafilatura.xpaths")
-    pruning = getattr(processing, "prune_unwanted_nodes", None)
-    discard = getattr(xpaths, "OVERALL_DISCARD_XPATH", None)
-    if pruning is None or source_fingerprint(pruning) != _RELEASED_SOURCES["prune_unwanted_nodes"]:
+    pruning = known_release(
+        "trafilatura.htmlprocessing", "prune_unwanted_nodes", _RELEASED_SOURCES["prune_unwanted_nodes"]
+    )
+    discard = getattr(sys.modules.get("trafilatura.xpaths"), "OVERALL_DISCARD_XPATH", None)
+    if pruning is None:
         return
     if not isinstance(discard, list) or len(discard) != len(_RELEASED_DISCARD_SHAPES):
         return
@@ -261,8 +257,7 @@ def _place_where_found(name: str, released: Any, faster: Any) -> None:
     """``faster`` in place of ``released`` in every trafilatura module that holds it as ``name``."""
     for module in modules_of("trafilatura"):
         if getattr(module, name, None) is released:
-            setattr(module, name, faster)
-            _PLACED.append((module, name, released, faster))
+            place(_PLACED, module, name, released, faster)
 
 
 def installed() -> list[str]:

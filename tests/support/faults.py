@@ -161,6 +161,11 @@ def gzip_bomb() -> bytes:
     return first + block * 1023 + b"\x03\x00" + struct.pack("<II", crc, (1024 * MB) & 0xFFFFFFFF)
 
 
+def php_warning(script: str, line: int) -> str:
+    """A warning as PHP prints it into a response, before what the script writes after it."""
+    return f"<br />\n<b>Warning</b>:  Undefined variable $date in <b>{script}</b> on line <b>{line}</b><br />\n"
+
+
 class FaultServer(ServedByLoopback):
     """A hostile site on 127.0.0.1: one route per fault (see the module docstring) on a LoopbackServer."""
 
@@ -313,9 +318,7 @@ class FaultServer(ServedByLoopback):
         h.send(200, foreign_article(FRENCH, "fr", "windows-1252", in_meta=False), "text/html")
 
     def sitemap_after_warning(self, h: LoopbackHandler) -> None:
-        warning = (
-            "<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/sitemap.php</b> on line <b>12</b><br />\n"
-        )
+        warning = php_warning("/var/www/sitemap.php", 12)
         sitemap = (
             '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             "<url><loc>/article/listed-after-a-warning</loc></url></urlset>"
@@ -323,9 +326,7 @@ class FaultServer(ServedByLoopback):
         h.send(200, (warning + sitemap).encode(), "application/xml")
 
     def feed_after_warning(self, h: LoopbackHandler) -> None:
-        warning = (
-            "<br />\n<b>Warning</b>:  Undefined variable $date in <b>/var/www/feed.php</b> on line <b>7</b><br />\n"
-        )
+        warning = php_warning("/var/www/feed.php", 7)
         feed = (  # no XML declaration: it may be left out of a document in UTF-8
             '<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title><entry><title>A story</title>'
             '<link rel="alternate" href="/article/in-a-feed-after-a-warning"/></entry></feed>'
