@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.commands.crawl import spare_blas_threads
 from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from tests.support.crawl import CrawlProcess, committed_articles, wait_for
 from tests.support.crawl import crawl as run_crawl
@@ -245,3 +246,45 @@ def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     again = run_crawl("news", db, {"urls": ",".join(urls), "depth": 0}, {"EXTRACT_WORKERS": 2, "EXTRACT_TIMEOUT": 1})
     assert again.returncode == 0
     assert ("herald", "GET", "/slow.html") in sites.log.requests()
+
+
+def _threads_once_blas_loaded(pid: int) -> int | None:
+    """How many threads the process runs, once OpenBLAS (numpy's) is loaded in it; None before, or once it ended."""
+    try:
+        if "openblas" not in Path(f"/proc/{pid}/maps").read_text():
+            return None
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(status.split("Threads:", 1)[1].split()[0])
+
+
+def test_the_workers_fork_server_runs_no_idle_blas_threads(tmp_path, site):
+    """numpy's OpenBLAS starts a thread per core as it loads, spinning for work that never comes: the crawl asks
+    for one, so the fork server (numpy loaded by the warm-up, until the workers fork) runs its own thread alone."""
+    _, urls = site
+    process = CrawlProcess("news", tmp_path / "crawl.db", {"urls": ",".join(urls[1:]), "depth": 0})
+    seen: list[int] = []
+
+    def workers_forked() -> bool:
+        for server in [p for p in children_of(process.pid) if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]:
+            threads = _threads_once_blas_loaded(server)
+            seen.extend([threads] if threads is not None else [])
+            if children_of(server):
+                return True
+        return not process.running()
+
+    wait_for(workers_forked, message=lambda: process.stderr[-2000:])
+    result = process.wait()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert seen, "the fork server was never seen with numpy loaded"
+    assert set(seen) == {1}
+
+
+def test_a_blas_thread_count_the_user_set_is_kept(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    spare_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    spare_blas_threads()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.crawl import EXIT_FAILED, missing_database
+from crawler.commands.crawl import EXIT_FAILED, missing_database, spare_blas_threads
 from crawler.config import CannotStart, ExtractConfig, StoreConfig, preflight
 from crawler.extract.analysis import analyse_page, analysis_pool
 from crawler.extract.results import PageAnalysis
@@ -43,6 +43,7 @@ class Command(ScrapyCommand):
         return "Extract the stored articles again from their kept pages (STORE_HTML), fetching nothing"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        spare_blas_threads()  # before the writer loads numpy, and before the workers' fork server starts
         # Imported here: Scrapy imports every command to run one, and `scrapy crawl` should reach
         # its workers' warm-up without loading the database library first.
         from crawler.store.writer import CountingStats, Writer

@@ -13,7 +13,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from crawler.commands.crawl import EXIT_FAILED, EXIT_FINISHED, EXIT_INTERRUPTED
+from crawler.commands.crawl import EXIT_FAILED, EXIT_FINISHED, EXIT_INTERRUPTED, spare_blas_threads
 from crawler.config import CannotStart, Settings, StoreConfig
 from dedup import ParameterMismatch
 
@@ -47,6 +47,7 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         settings = self.settings
         configure_logging(settings)
+        spare_blas_threads()  # before the writer loads numpy
         try:
             store = self._store()
         except (CannotStart, ParameterMismatch) as exc:
