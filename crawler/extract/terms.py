@@ -14,7 +14,7 @@ from trafilatura.utils import line_processing
 
 from crawler.extract import xpath_forms
 from crawler.extract.elements import PageElements
-from crawler.extract.released import as_released, source_fingerprint
+from crawler.extract.released import as_released, known_release
 
 KINDS = ("tag", "category")
 # trafilatura's extract_catstags runs up to six XPaths over the whole page, each "//<container>//a[@href]",
@@ -34,7 +34,7 @@ _RELEASED_SOURCE = "3f8fb883298aab2e"
 def _link_filters() -> dict[str, list[etree.XPath]] | None:
     """trafilatura's expressions for each kind as filters of the candidate links; None unless its reader
     is the one this module knows and each expression has the shape the filter is made from."""
-    if source_fingerprint(trafilatura_metadata.extract_catstags) != _RELEASED_SOURCE:
+    if known_release("trafilatura.metadata", "extract_catstags", _RELEASED_SOURCE) is None:
         return None
     filters: dict[str, list[etree.XPath]] = {}
     released = {"category": trafilatura_metadata.CATEGORIES_XPATHS, "tag": trafilatura_metadata.TAGS_XPATHS}
