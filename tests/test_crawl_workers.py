@@ -248,6 +248,14 @@ def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     assert ("herald", "GET", "/slow.html") in sites.log.requests()
 
 
+def _command_line(pid: int) -> bytes:
+    """The process's command line; empty once it ended."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _threads_once_blas_loaded(pid: int) -> int | None:
     """How many threads the process runs, once OpenBLAS (numpy's) is loaded in it; None before, or once it ended."""
     try:
@@ -267,7 +275,7 @@ def test_the_workers_fork_server_runs_no_idle_blas_threads(tmp_path, site):
     seen: list[int] = []
 
     def workers_forked() -> bool:
-        for server in [p for p in children_of(process.pid) if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]:
+        for server in [p for p in children_of(process.pid) if b"forkserver" in _command_line(p)]:
             threads = _threads_once_blas_loaded(server)
             seen.extend([threads] if threads is not None else [])
             if children_of(server):
