@@ -16,6 +16,7 @@ from crawler.demo.server import DEMO_SITE, Override, SiteGroup
 from tests.support.crawl import CrawlProcess, committed_articles, wait_for
 from tests.support.crawl import crawl as run_crawl
 from tests.support.faults import WORDS
+from tests.support.fork_servers import children_of, fork_servers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -204,22 +205,9 @@ def test_a_page_showing_more_teasers_than_the_limit_stores_its_first_ones(tmp_pa
     assert again.rows("SELECT count(*) FROM teaser_sightings WHERE page_url = ?", (archive,)) == [(30,)]
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
 def extraction_workers(crawl_pid: int) -> list[int]:
     """The worker processes: children of the crawl's multiprocessing fork server."""
-    servers = [p for p in children_of(crawl_pid) if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
-    return [worker for server in servers for worker in children_of(server)]
+    return [worker for server in fork_servers(crawl_pid) for worker in children_of(server)]
 
 
 def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
@@ -248,14 +236,6 @@ def test_a_worker_killed_mid_page_costs_only_that_page(tmp_path, site):
     assert ("herald", "GET", "/slow.html") in sites.log.requests()
 
 
-def _command_line(pid: int) -> bytes:
-    """The process's command line; empty once it ended."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
 def _threads_once_blas_loaded(pid: int) -> int | None:
     """How many threads the process runs, once OpenBLAS (numpy's) is loaded in it; None before, or once it ended."""
     try:
@@ -280,7 +260,7 @@ def test_the_workers_fork_server_runs_no_idle_blas_threads(tmp_path, site, monke
     seen: list[int] = []
 
     def workers_forked() -> bool:
-        for server in [p for p in children_of(process.pid) if b"forkserver" in _command_line(p)]:
+        for server in fork_servers(process.pid):
             threads = _threads_once_blas_loaded(server)
             seen.extend([threads] if threads is not None else [])
             if children_of(server):

@@ -1,19 +1,31 @@
-"""The workers' fork servers a process has started, found in /proc (run in the process under test)."""
+"""Processes found in /proc: a process's children, and which of them are multiprocessing fork servers."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
-def fork_servers() -> list[str]:
-    """The process ids of this process's children that are multiprocessing fork servers."""
+def children_of(parent: int) -> list[int]:
+    """The process ids of ``parent``'s children (those that end meanwhile are left out)."""
     found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+    return found
+
+
+def fork_servers(parent: int | None = None) -> list[int]:
+    """The children of ``parent`` (this process by default) that are multiprocessing fork servers."""
+    found = []
+    for pid in children_of(os.getpid() if parent is None else parent):
         try:
-            with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                parent, command = int(stat.read().rsplit(")", 1)[1].split()[1]), cmdline.read()
+            if b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
         except OSError:
             continue  # ended meanwhile
-        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
-            found.append(pid)
     return found
