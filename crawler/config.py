@@ -286,6 +286,7 @@ class CrawlConfig:
     revisit_within: float  # days
     max_size: int
     retry_after_max: float
+    robots_delay_max: float  # seconds: the most a robots.txt's Crawl-delay holds a host to (0: not obeyed)
     allow_private_addresses: bool
     resolve: dict[str, str]  # CRAWL_RESOLVE: name -> the address it is pinned to
 
@@ -298,6 +299,7 @@ class CrawlConfig:
             revisit_within=read.number("CRAWL_REVISIT_WITHIN", minimum=0),
             max_size=read.integer("DOWNLOAD_MAXSIZE", minimum=0),
             retry_after_max=read.number("CRAWL_RETRY_AFTER_MAX", minimum=0),
+            robots_delay_max=read.number("CRAWL_ROBOTS_DELAY_MAX", minimum=0),
             allow_private_addresses=read.flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"),
             resolve=_static_hosts(read),
         )

@@ -16,6 +16,7 @@ ADDONS = {
     "crawler.switched_off.LeaveOutSwitchedOff": 20,
 }
 ROBOTSTXT_OBEY = True
+CRAWL_ROBOTS_DELAY_MAX = 30.0  # seconds a robots.txt Crawl-delay may hold a host to; 0: not obeyed
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

@@ -16,7 +16,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
+from crawler.config import CrawlConfig
 from crawler.fetch.conditional import NOT_MODIFIED, conditional_headers, header
+from crawler.fetch.crawl_delay import asked_delay, hold_host_to
 from crawler.fetch.failures import Refused, describe_exception
 from crawler.handoff import outcome_recorded, page_history
 from crawler.records import PageOutcome
@@ -66,16 +68,27 @@ class RobotsPolicyMiddleware:
     ``robots_unavailable`` or ``robots_missing``). Pages refused by rules get reason ``robots``; pages
     refused because robots.txt could not be read (5xx, 429, timeout, connection errors) get
     ``robots_unavailable``. A later run asks again.
+
+    A ``Crawl-delay`` (or ``Request-rate``) in the rules is the least time between two requests to the
+    host, up to ``CRAWL_ROBOTS_DELAY_MAX`` seconds (0: not obeyed).
     """
 
     DOWNLOAD_PRIORITY = 1000
 
-    def __init__(self, crawler: Crawler, parser_class: type[RobotParser], user_agent: str, robots_user_agent: str):
+    def __init__(
+        self,
+        crawler: Crawler,
+        parser_class: type[RobotParser],
+        user_agent: str,
+        robots_user_agent: str,
+        max_delay: float = 0.0,
+    ):
         self.crawler = crawler
         self.stats = crawler.stats
         self.parser_class = parser_class
         self.user_agent = user_agent
         self.robots_user_agent = robots_user_agent
+        self.max_delay = max_delay
         self.hosts: dict[str, HostRobots] = {}  # by netloc
         self.waiting: dict[str, list[Deferred[HostRobots]]] = {}  # requests waiting for a robots.txt fetch
 
@@ -86,7 +99,13 @@ class RobotsPolicyMiddleware:
             raise NotConfigured("ROBOTSTXT_OBEY is off")
         parser_class = load_object(settings.get("ROBOTSTXT_PARSER"))
         build_from_crawler(parser_class, crawler, b"")  # fail at startup if the parser's package is missing
-        return cls(crawler, parser_class, settings.get("USER_AGENT"), settings.get("ROBOTSTXT_USER_AGENT") or "")
+        return cls(
+            crawler,
+            parser_class,
+            settings.get("USER_AGENT"),
+            settings.get("ROBOTSTXT_USER_AGENT") or "",
+            CrawlConfig.from_settings(settings).robots_delay_max,
+        )
 
     async def process_request(self, request: Request) -> None:
         if request.meta.get("dont_obey_robotstxt") or urlparse_cached(request).scheme not in ("http", "https"):
@@ -150,15 +169,43 @@ class RobotsPolicyMiddleware:
             if status == NOT_MODIFIED and stored is not None:  # unchanged: the stored rules apply
                 robots = HostRobots(RULES, build_from_crawler(self.parser_class, self.crawler, stored))
                 self._send(PageOutcome(page, status, "robots", "not_modified", etag, last_modified))
+                self._keep_delay(request, stored)
             elif decide(status) == RULES:
                 robots = HostRobots(RULES, build_from_crawler(self.parser_class, self.crawler, response.body))
                 self._send(PageOutcome(page, status, "robots", None, etag, last_modified, body=response.body))
+                self._keep_delay(request, response.body)
             else:
                 robots = HostRobots(decide(status))
         self.stats.inc_value(f"robotstxt/decision/{robots.decision}")
         if robots.decision != RULES:
             self._record(url, status, cause, robots.decision)
         return robots
+
+    def _keep_delay(self, request: Request, body: bytes) -> None:
+        """Hold the host to the time between requests its robots.txt asks for, up to ``max_delay``."""
+        if self.max_delay <= 0:
+            return
+        host = urlparse_cached(request).netloc
+        try:
+            asked = asked_delay(body, self.robots_user_agent or self.user_agent)
+        except Exception:  # a delay that cannot be read leaves the rules, which could, in force
+            logger.exception("the Crawl-delay of %s could not be read: not obeyed", request.url)
+            return
+        if asked is None:
+            return
+        delay = min(asked, self.max_delay)
+        if delay < asked:
+            self.stats.inc_value("robotstxt/crawl_delay/capped")
+            logger.warning(
+                "robots.txt of %s asks for %g s between requests: held to %g s (CRAWL_ROBOTS_DELAY_MAX)",
+                host,
+                asked,
+                delay,
+            )
+        else:
+            logger.info("robots.txt of %s asks for %g s between requests: kept", host, delay)
+        self.stats.inc_value("robotstxt/crawl_delay/hosts")
+        hold_host_to(self.crawler.engine.downloader, request, delay)
 
     def _send(self, outcome: PageOutcome) -> None:
         self.crawler.signals.send_catch_log(outcome_recorded, outcome=outcome)

@@ -1,4 +1,4 @@
-"""AutoThrottle that never sends a site's requests closer together than the delay its sites file asks for."""
+"""AutoThrottle that never sends a site's requests closer together than its sites file or robots.txt asks for."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from scrapy.http import Response
 
 
 class SiteDelayAutoThrottle(AutoThrottle):
-    """Scrapy's AutoThrottle, with a site's own delay (a sites file's ``delay``, ``DOWNLOAD_SLOTS``) as the
-    least it brings that site's delay down to.
+    """Scrapy's AutoThrottle, with a site's own delay (a sites file's ``delay``, its robots.txt's
+    ``Crawl-delay``: ``DOWNLOAD_SLOTS``) as the least it brings that site's delay down to.
 
     AutoThrottle moves each download slot's delay towards the server's latency over
     ``AUTOTHROTTLE_TARGET_CONCURRENCY``, bounded below only by ``DOWNLOAD_DELAY``: a site given ``delay = 1``
