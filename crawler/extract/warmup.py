@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import gc
 
-from htmldate.extractors import month_words
-
 from crawler.extract.analysis import analyse_page
 from crawler.extract.dateparsing import FALLBACK_LANGUAGE, parser_for
+from crawler.extract.month_names import install_month_names
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import block_hash
 from crawler.extract.stoplists import install_stoplist_union
@@ -49,11 +48,11 @@ for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp12
         sample, f"http://127.0.0.1/{path}", None, CHROME, None, True, ExtractOptions(), *[SignatureScheme()] * 2
     )
 # The month names of all of dateparser's locales, which htmldate gathers (loading every locale's data) at
-# the first date string that has neither a year nor an English month; and dateparser with its English
-# patterns, which read a date written in words on a page of any language (0.1 s, where each further
-# language costs 0.02-0.03 s). None of it depends on a page's language: each worker would pay for it,
-# at its first such page.
-month_words()
+# the first date string that has neither a year nor an English month: read from the file an earlier crawl
+# kept (gathered, and kept, at the first); and dateparser with its English patterns, which read a date
+# written in words on a page of any language (0.1 s, where each further language costs 0.02-0.03 s). None
+# of it depends on a page's language: each worker would pay for it, at its first such page.
+install_month_names()
 parser_for((FALLBACK_LANGUAGE,)).get_date_data("Tuesday, 24 March 2026")
 
 # What is loaded now stays for the workers' lifetime: frozen, the collector no longer walks it at
