@@ -11,11 +11,12 @@ import sqlite_utils
 from crawler.extract.paragraphs import prefix_hash
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import sign_text
-from crawler.store import schema
+from crawler.store import schema, schema_script
 from crawler.store.articles import ArticleRow
-from crawler.store.database import Database, utc_now
+from crawler.store.database import Database, apply_migrations, utc_now
 from crawler.store.duplicates import ArticleDecision
 from crawler.store.schema import MIGRATIONS, is_current, migrations
+from crawler.store.schema_script import SCRIPT, create_from_script, script_of
 from dedup import SignatureScheme
 from tests.support.fresh_python import run_python
 from tests.support.store import open_writer
@@ -59,6 +60,51 @@ def test_schema_created_by_migrations_and_reopening_is_a_no_op(tmp_path):
     assert not migrations().pending(schema)
     assert database.read("PRAGMA journal_mode").fetchone()[0] == "wal"
     database.close()
+
+
+def _migrated(path) -> sqlite3.Connection:
+    """A database whose schema the migrations made, one by one, through sqlite-utils."""
+    conn = sqlite3.connect(path)
+    apply_migrations(conn)
+    return conn
+
+
+def _contents(conn: sqlite3.Connection) -> tuple[list, dict]:
+    """The schema, and every table's rows (the migrations' records without the time they were applied)."""
+    master = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+    tables = [name for kind, name, _, sql in master if kind == "table" and not (sql or "").startswith("CREATE VIRTUAL")]
+    rows = {table: conn.execute(f'SELECT * FROM "{table}"').fetchall() for table in tables}
+    rows["_sqlite_migrations"] = [row[:3] for row in rows["_sqlite_migrations"]]
+    return master, rows
+
+
+def test_the_schema_script_is_made_from_the_current_migrations(tmp_path):
+    made = script_of(_migrated(tmp_path / "migrated.db"))
+    assert SCRIPT.read_text(encoding="utf-8") == made, "make it again: python -m crawler.store.schema_script"
+
+
+def test_a_new_database_made_by_the_script_is_the_one_the_migrations_make(tmp_path):
+    new = Database(tmp_path / "new.db")
+    assert _contents(new.conn) == _contents(_migrated(tmp_path / "migrated.db"))
+    assert is_current(new.conn) and not migrations().pending(sqlite_utils.Database(new.conn))
+    applied = new.read("SELECT applied_at FROM _sqlite_migrations").fetchall()
+    assert len(applied) == len(MIGRATIONS) and all(datetime.fromisoformat(at).tzinfo for (at,) in applied)
+    new.close()
+
+
+def test_a_script_made_after_other_migrations_or_that_fails_leaves_them_to_make_the_schema(tmp_path):
+    expected = _contents(_migrated(tmp_path / "migrated.db"))
+    statements = SCRIPT.read_text(encoding="utf-8").partition("\n")[2]
+    older = tmp_path / "older.sql"  # a migration added since it was made
+    older.write_text(f"-- migrations: {' '.join(m.__name__ for m in MIGRATIONS[:-1])}\n{statements}")
+    failing = tmp_path / "failing.sql"  # a statement this SQLite cannot run, after some it can
+    failing.write_text(SCRIPT.read_text(encoding="utf-8") + "CREATE VIRTUAL TABLE x USING no_such_module;\n")
+    for script in (older, failing, tmp_path / "missing.sql"):
+        conn = sqlite3.connect(tmp_path / f"{script.stem}.db")
+        assert not create_from_script(conn, script)
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,), script  # nothing left made
+        apply_migrations(conn)
+        assert _contents(conn) == expected, script
 
 
 def test_the_schema_is_current_exactly_when_sqlite_utils_has_nothing_pending(tmp_path):
@@ -143,8 +189,13 @@ def test_an_older_databases_search_index_is_made_again_with_the_vowel_signs(tmp_
 
 
 def test_an_sqlite_refusing_the_tokenizer_option_keeps_the_index_as_it_was(tmp_path, monkeypatch, caplog):
-    # An older SQLite knows no "categories" option; here an option this one knows no better, refused the same way.
-    monkeypatch.setattr(schema, "SEARCH_TOKENIZER", "unicode61 categories_of_a_later_release 'L*'")
+    # An older SQLite knows no "categories" option; here an option this one knows no better, refused the same way
+    # by the migration and by the new database's script (which then leaves the migrations to make it).
+    refused = "unicode61 categories_of_a_later_release 'L*'"
+    script = tmp_path / "schema.sql"
+    script.write_text(SCRIPT.read_text(encoding="utf-8").replace(schema.SEARCH_TOKENIZER, refused))
+    monkeypatch.setattr(schema_script, "SCRIPT", script)
+    monkeypatch.setattr(schema, "SEARCH_TOKENIZER", refused)
     writer = open_writer(tmp_path / "crawl.db")
     for url, text in HINDI_ROWS:
         writer.articles.insert(article(url, text, title="समाचार"), writer.run_id)
@@ -155,13 +206,14 @@ def test_an_sqlite_refusing_the_tokenizer_option_keeps_the_index_as_it_was(tmp_p
 
 def test_a_database_whose_schema_is_current_opens_without_sqlite_utils_or_numpy(tmp_path):
     """A scheduled run's writer opens its up-to-date database before the crawl fetches anything: loading
-    sqlite-utils, and numpy with it, would hold the first request back 0.1-0.2 s."""
+    sqlite-utils, and numpy with it, would hold the first request back 0.1-0.2 s. A new database is made by
+    the schema's script, without sqlite-utils too."""
     db = tmp_path / "crawl.db"
     opened = (
         "import sys; from tests.support.store import open_writer; open_writer(sys.argv[1]).finish('finished'); "
         "print(sorted(m for m in ('numpy', 'sqlite_utils') if m in sys.modules))"
     )
-    assert run_python(opened, str(db)).strip() == "['numpy', 'sqlite_utils']"  # new: schema made, bands chosen
+    assert run_python(opened, str(db)).strip() == "['numpy']"  # new: schema made by its script, bands chosen
     assert run_python(opened, str(db)).strip() == "[]"
     assert {"articles", "pages", "runs"} <= set(sqlite_utils.Database(db).table_names())
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from crawler.config import CannotStart
 from crawler.store.schema import is_current, migrations
+from crawler.store.schema_script import create_from_script
 
 # A batch of pages, their full-text index and band keys must fit in the page cache: SQLite's default
 # 2 MB spills to the WAL in the middle of a transaction, many times over.
@@ -180,7 +181,8 @@ def _create(path: str) -> None:
     temporary = f"{path}.new-{os.getpid()}"
     conn = _connect(temporary, 5.0)
     try:
-        apply_migrations(conn)
+        if not create_from_script(conn):  # made after other migrations, or an older SQLite: them, one by one
+            apply_migrations(conn)
     finally:
         conn.close()  # the last connection checkpoints the WAL into the file and removes it
     os.replace(temporary, path)
