@@ -62,3 +62,15 @@ def test_the_stop_list_union_is_installed_where_trafilatura_looks_for_it():
     before, after = run_python(code).split()
     assert before == "True"
     assert int(after) == len(set(stoplist_union())) > 100_000
+
+
+def test_justext_takes_the_installed_union_as_it_is_and_lower_cases_any_other_stop_list():
+    """jusText lower-cases every stop list it is handed; the union is lower-cased already, and taken as it is."""
+    code = (
+        "import justext.core, trafilatura.external as te; "
+        "from crawler.extract.stoplists import install_stoplist_union; install_stoplist_union(); "
+        "union = te.JT_STOPLIST; "
+        "print(justext.core.define_stoplist(union) is union, frozenset(w.lower() for w in union) == union, "
+        "sorted(justext.core.define_stoplist(('The', 'ÉTÉ'))))"
+    )
+    assert run_python(code).strip() == "True True ['the', 'été']"
