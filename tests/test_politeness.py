@@ -135,6 +135,19 @@ def test_a_robots_txt_crawl_delay_is_the_least_time_between_requests(tmp_path):
     assert result.stats()["robotstxt/crawl_delay/hosts"] == 1
 
 
+def test_a_crawl_delay_holds_with_autothrottle(tmp_path):
+    # AutoThrottle on, as the project ships: it would move the host's delay towards the loopback server's
+    # latency (milliseconds) after the first answers, were the Crawl-delay not the host's least delay.
+    with FaultServer(robots=f"User-agent: *\nCrawl-delay: {ROBOTS_DELAY_S}\n") as server:
+        server.index_links = [f"/article/story-{n}" for n in range(5)]
+        result = crawl("news", tmp_path / "crawl.db", {"urls": server.url("/")}, {"AUTOTHROTTLE_ENABLED": True})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.rows("SELECT count(*) FROM articles") == [(5,)]
+    gaps = _gaps([hit.at for hit in server.log.hits])
+    assert len(gaps) == 6 and min(gaps) >= 0.5 * ROBOTS_DELAY_S, gaps
+    assert sum(gaps) >= 5 * ROBOTS_DELAY_S, gaps
+
+
 def test_a_crawl_delay_longer_than_the_setting_is_held_to_it(tmp_path):
     with FaultServer(robots="User-agent: *\nCrawl-delay: 3600\n") as server:
         server.index_links = [f"/article/story-{n}" for n in range(3)]
