@@ -11,6 +11,15 @@ from crawler.extract import titles
 from tests.support import sites
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_of_the_session(tmp_path_factory):
+    """Crawls started by the tests keep what they keep between crawls (htmldate's month names) in a directory of
+    the test session, not in the tester's own ``~/.cache``: the first crawl gathers, the later ones read."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture
 def demo_sites():
     with SiteGroup(DEMO_SITE) as group:
