@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
+from crawler.demo.server import Hit
 from crawler.demo.spider import LOOPBACK_SETTINGS
 from crawler.fetch.crawl_delay import asked_delay
 from crawler.spiders.news import NewsSpider
@@ -22,6 +23,11 @@ STORIES = 8
 # Once the allowed requests are held at the server, a crawl that kept no limit would have sent the others in
 # the same instant (one listing's links wait in the downloader together): this long is ample to see them.
 GRACE_S = 1.0
+
+
+def _gaps(hits: list[Hit]) -> list[float]:
+    """The time between one request's arrival at the server and the next's."""
+    return [later.at - earlier.at for earlier, later in pairwise(hits)]
 
 
 def _crawl_held_stories(tmp_path: Path, server: FaultServer, args: dict, settings: dict, allowed: int) -> None:
@@ -67,14 +73,14 @@ def test_a_sites_file_delay_is_the_least_time_between_requests_with_autothrottle
         result = crawl("news", tmp_path / "crawl.db", {"sites": str(sites)}, {"AUTOTHROTTLE_ENABLED": True})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.rows("SELECT count(*) FROM articles") == [(5,)]
-    arrivals = [hit.at for hit in server.log.hits]  # robots.txt, the listing, its five stories
-    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
+    hits = server.log.hits  # robots.txt, the listing, its five stories
+    gaps = _gaps(hits)
     assert len(gaps) == 6
     # Scrapy waits the delay from one request leaving to the next; the server sees each a thread switch later,
     # which on a loaded machine may shorten a gap by that switch. Without the floor the gaps fell to 0.2 s
     # after the first answer and to 0.01 s soon after: well under these bounds.
     assert min(gaps) >= 0.5 * DELAY_S, gaps
-    assert arrivals[-1] - arrivals[0] >= 5 * DELAY_S, gaps
+    assert hits[-1].at - hits[0].at >= 5 * DELAY_S, gaps
     assert "deprecated" not in result.stderr
 
 
@@ -93,10 +99,6 @@ def test_a_sites_file_delay_is_kept_exactly_not_randomised(tmp_path):
 
 
 ROBOTS_DELAY_S = 0.4
-
-
-def _gaps(arrivals: list[float]) -> list[float]:
-    return [later - earlier for earlier, later in pairwise(arrivals)]
 
 
 def test_asked_delay_reads_crawl_delay_and_request_rate_for_the_crawls_user_agent():
@@ -127,7 +129,7 @@ def test_a_robots_txt_crawl_delay_is_the_least_time_between_requests(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.rows("SELECT count(*) FROM articles") == [(5,)]
     assert f"asks for {ROBOTS_DELAY_S:g} s between requests: kept" in result.stderr
-    gaps = _gaps([hit.at for hit in server.log.hits])  # robots.txt, the listing, its five stories
+    gaps = _gaps(server.log.hits)  # robots.txt, the listing, its five stories
     assert len(gaps) == 6
     # As for a sites file's delay: the server may see a gap shortened by a thread switch on a loaded machine.
     assert min(gaps) >= 0.5 * ROBOTS_DELAY_S, gaps
@@ -143,7 +145,7 @@ def test_a_crawl_delay_holds_with_autothrottle(tmp_path):
         result = crawl("news", tmp_path / "crawl.db", {"urls": server.url("/")}, {"AUTOTHROTTLE_ENABLED": True})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.rows("SELECT count(*) FROM articles") == [(5,)]
-    gaps = _gaps([hit.at for hit in server.log.hits])
+    gaps = _gaps(server.log.hits)
     assert len(gaps) == 6 and min(gaps) >= 0.5 * ROBOTS_DELAY_S, gaps
     assert sum(gaps) >= 5 * ROBOTS_DELAY_S, gaps
 
@@ -158,7 +160,7 @@ def test_a_crawl_delay_longer_than_the_setting_is_held_to_it(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.rows("SELECT count(*) FROM articles") == [(3,)]
     assert f"asks for 3600 s between requests: held to {ROBOTS_DELAY_S:g} s (CRAWL_ROBOTS_DELAY_MAX)" in run.stderr
-    gaps = _gaps([hit.at for hit in server.log.hits])
+    gaps = _gaps(server.log.hits)
     assert len(gaps) == 4 and min(gaps) >= 0.5 * ROBOTS_DELAY_S, gaps
     stats = run.stats()
     assert stats["robotstxt/crawl_delay/hosts"] == 1 and stats["robotstxt/crawl_delay/capped"] == 1
@@ -189,6 +191,6 @@ def test_a_crawl_delay_holds_when_a_later_run_finds_robots_txt_unchanged(tmp_pat
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.pages()[site.url("/robots.txt")] == (304, "robots", "not_modified")  # its stored rules
     assert len(hits) >= 3 and hits[0].path == "/robots.txt", hits
-    gaps = _gaps([hit.at for hit in hits])
+    gaps = _gaps(hits)
     assert min(gaps) >= 0.5 * ROBOTS_DELAY_S, gaps
     assert second.stats()["robotstxt/crawl_delay/hosts"] == 1

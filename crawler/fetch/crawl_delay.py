@@ -8,6 +8,8 @@ from protego import Protego
 from scrapy import Request
 from scrapy.core.downloader import Downloader
 
+from crawler.fetch.throttle import EXACT_DELAY
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,7 +41,7 @@ def hold_host_to(downloader: Downloader, request: Request, delay: float) -> None
     key = downloader.get_slot_key(request)
     rules = downloader.per_slot_settings.setdefault(key, {})
     rules["delay"] = max(float(rules.get("delay", 0.0)), delay)
-    rules.update(jitter=0.0, randomize_delay=False)  # "jitter" from Scrapy 2.19, "randomize_delay" before
+    rules.update(EXACT_DELAY)
     slot = downloader.slots.get(key)
     if slot is None:
         return

@@ -6,6 +6,10 @@ from scrapy import Request, Spider
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
+# A site's own delay in its DOWNLOAD_SLOTS entry, kept as given: without Scrapy's jitter (from half the delay to
+# one and a half times it). "jitter" from Scrapy 2.19, "randomize_delay" before.
+EXACT_DELAY = {"jitter": 0.0, "randomize_delay": False}
+
 
 class SiteDelayAutoThrottle(AutoThrottle):
     """Scrapy's AutoThrottle, with a site's own delay (a sites file's ``delay``, its robots.txt's

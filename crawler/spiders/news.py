@@ -32,6 +32,7 @@ from crawler.fetch.links import page_links
 from crawler.fetch.redirects import RedirectLedger, redirect_hops
 from crawler.fetch.scope import Scope
 from crawler.fetch.sites import Site, load_sites, sites_from_urls
+from crawler.fetch.throttle import EXACT_DELAY
 from crawler.handoff import KnownPage, NoHistory, PageHistory, SiteRevisits, outcome_recorded, page_history
 from crawler.records import FetchedPage, PageOutcome, SeenAgain, links_listed
 from crawler.urls import is_fetchable, normalize_url, normalized_or_none, site_of
@@ -459,7 +460,7 @@ def _politeness(crawler: Crawler, sites: list[Site]) -> None:
     for site in sites:
         rules = {k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v is not None}
         if site.delay:
-            rules.update(jitter=0.0, randomize_delay=False)  # "jitter" from Scrapy 2.19, "randomize_delay" before
+            rules.update(EXACT_DELAY)
         if rules:
             for host in site.hosts():
                 slots[host] = {**slots.get(host, {}), **rules}
