@@ -347,15 +347,18 @@ def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-# The crawler's faster forms of trafilatura's and htmldate's parts, by kind (benchmarks/xpath_forms.py --forms).
+# The crawler's faster forms of trafilatura's and htmldate's parts, by kind (benchmarks/xpath_forms.py --forms),
+# each giving every page the same analysis; and the fast run's tree handed to trafilatura, not copied, which
+# leaves the page's later readers its tree without the comments (the metadata may differ).
 FORM_KINDS = ("xpath", "steps", "terms", "dates", "measure")
+HANDOVER = "handover"
 
 
 @contextmanager
-def libraries_as_released(kinds: Sequence[str] = FORM_KINDS) -> Iterator[None]:
-    """trafilatura and htmldate exactly as released within the block: the crawler's faster forms of the
+def libraries_as_released(kinds: Sequence[str] = (*FORM_KINDS, HANDOVER)) -> Iterator[None]:
+    """trafilatura and htmldate exactly as released within the block: the crawler's replacements of the
     ``kinds`` given (all of them by default) taken out, and put back after."""
-    from crawler.extract import date_search_forms, page_measure, step_forms, terms, xpath_forms
+    from crawler.extract import date_search_forms, handover, page_measure, step_forms, terms, xpath_forms
 
     removers = {
         "xpath": xpath_forms.removed,
@@ -363,6 +366,7 @@ def libraries_as_released(kinds: Sequence[str] = FORM_KINDS) -> Iterator[None]:
         "terms": terms.removed,
         "dates": date_search_forms.removed,
         "measure": page_measure.removed,
+        HANDOVER: handover.removed,
     }
     with ExitStack() as stack:
         for kind in kinds:

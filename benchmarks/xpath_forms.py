@@ -1,6 +1,7 @@
 """A worker's CPU with trafilatura's XPaths, steps and tag reader, htmldate's date patterns, as released and faster.
 
-    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N] [--forms all|xpath|steps|terms|dates|measure]
+    PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N]
+        [--forms all|xpath|steps|terms|dates|measure|handover]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
 elements (rewritten paths, or walks in Python from ``crawler/extract/walked_paths.py``),
@@ -8,12 +9,15 @@ elements (rewritten paths, or walks in Python from ``crawler/extract/walked_path
 ``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
 strings, ``crawler/extract/page_measure.py`` its page measure, made again by a page's thorough run, by the
-fast run's. This runs the workers' ``analyse_page`` on every corpus page twice in a row, once
-with the released ones and once with the faster forms (``--forms``: every kind, the default, or one of
-them; which goes first alternates from page to page and round to round), and sums each one's thread CPU:
-a change of a few per cent is lost in the minute-to-minute load of a shared machine when the two run
-one after the other, not when they share every minute. It also checks that both give every page the
-same analysis (article, metadata, teasers, what was cut, signatures).
+fast run's. ``--forms handover``: the page's tree handed to trafilatura's fast run, which prunes it where it is,
+against the copy it makes of a tree it is given (``crawler/extract/handover.py``). This runs the workers'
+``analyse_page`` on every corpus page twice in a row, once with the released ones and once with the faster
+forms (``--forms``: every kind that gives the same analysis, the default, or one of them; which goes first
+alternates from page to page and round to round), and sums each one's thread CPU: a change of a few per cent
+is lost in the minute-to-minute load of a shared machine when the two run one after the other, not when they
+share every minute. It also checks that both give every page the
+same analysis (article, metadata, teasers, what was cut, signatures); with the handover, the same but for the
+metadata, read from the tree without its comment sections (the pages whose metadata differ are listed).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import statistics
 import time
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import FORM_KINDS, PROJECT_SETTINGS, libraries_as_released, load_average
+from benchmarks.harness import FORM_KINDS, HANDOVER, PROJECT_SETTINGS, libraries_as_released, load_average
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the pages (default 3)")
     parser.add_argument(
         "--forms",
-        choices=("all", *FORM_KINDS),
+        choices=("all", *FORM_KINDS, HANDOVER),
         default="all",
-        help="which faster forms to compare (default all)",
+        help="which faster forms to compare (default all: every kind that gives the same analysis)",
     )
     options = parser.parse_args(argv)
     if options.rounds < 1:
@@ -63,13 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         analysis = analyse_page(html, url, None, None, None, False, config.options, *schemes)
         return analysis, time.thread_time() - started
 
-    def outcome(analysis: PageAnalysis) -> str:
-        """What the page came to, without the timings."""
+    def outcome(analysis: PageAnalysis, metadata: bool = True) -> str:
+        """What the page came to, without the timings (and without the article's metadata, if not ``metadata``)."""
         analysis.extraction.cpu_s = {}
+        article = analysis.extraction.article
+        if article is not None and not metadata:
+            analysis.extraction.article = type(article)(text=article.text)
         return repr({name: value for name, value in vars(analysis).items() if not name.endswith("cpu_s")})
 
     ratios: list[float] = []
     differing: set[str] = set()
+    metadata_differing: set[str] = set()
     for number in range(options.rounds):
         seconds = {"released": 0.0, "faster": 0.0}
         for index, page in enumerate(pages):
@@ -82,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     analysis, cpu = analysed(page.html, page.url)
                 seconds[kind] += cpu
-                outcomes[kind] = outcome(analysis)
-            if outcomes["released"] != outcomes["faster"]:
+                outcomes[kind] = outcome(analysis), outcome(analysis, metadata=False)
+            if outcomes["released"][1] != outcomes["faster"][1]:
                 differing.add(page.url)
+            elif outcomes["released"][0] != outcomes["faster"][0]:
+                metadata_differing.add(page.url)
         released, faster = (1000 * seconds[kind] / len(pages) for kind in ("released", "faster"))
         ratios.append(faster / released)
         print(f"round {number + 1}: as released {released:.2f}, faster forms {faster:.2f} ms/page ({ratios[-1]:.3f})")
@@ -92,10 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         f"faster forms vs as released, median of the rounds' ratios: {statistics.median(ratios):.3f}"
         f" (rounds {min(ratios):.3f} to {max(ratios):.3f})"
     )
-    if differing:
-        print(f"check: FAIL, {len(differing)} pages analysed differently (first: {sorted(differing)[0]})")
+    for url in sorted(metadata_differing):
+        print(f"  metadata differs: {url}")
+    if differing or (metadata_differing and kinds != (HANDOVER,)):
+        first = sorted(differing or metadata_differing)[0]
+        print(f"check: FAIL, {len(differing | metadata_differing)} pages analysed differently (first: {first})")
         return 1
-    print("check: OK, every page analysed the same both ways")
+    but = f" but for {len(metadata_differing)} pages' metadata" if metadata_differing else ""
+    print(f"check: OK, every page analysed the same both ways{but}")
     print(f"load average at the end: {load_average()}")
     return 0
 

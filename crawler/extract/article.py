@@ -69,7 +69,9 @@ def extract_page(
 ) -> PageExtraction:
     """Extract one fetched page. Never raises for bad input: the result says why there is no article.
 
-    The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree.
+    The page is parsed once; trafilatura, the teaser finder and the metadata reader share the tree. The links,
+    the teasers and the title are read from it first; trafilatura's fast run then prunes it of its comment
+    sections, where it is (:mod:`crawler.extract.handover`), before the dates and the author are read.
     ``listed_published``: the publication date a sitemap or feed gives for the page, the article's when
     the page states none (see :func:`~crawler.extract.dates.published_date`). ``list_links``: the result
     also holds the page's links (the crawl follows them), read from the same tree.

@@ -13,7 +13,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, Extractor
 
-from crawler.extract import page_measure, step_forms, xpath_forms
+from crawler.extract import handover, page_measure, step_forms, xpath_forms
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, composed, count_words
@@ -21,6 +21,7 @@ from crawler.extract.words import WORD, clean, composed, count_words
 xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
 page_measure.install()  # the page measured once for both runs (see the module)
+handover.install()  # the fast run works on the page's tree, not a copy (see the module)
 
 # A fast-mode result is navigation rather than a story when this much of it is link labels, or
 # this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of
@@ -63,7 +64,7 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     is then kept when it is more of a story.
     """
     measures: page_measure.Measures = {}  # what trafilatura measures of the page, for both runs
-    fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True), measures)))
+    fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True), measures, hand_over=True)))
     shape = Shape.of(fast, link_labels)
     if shape.words >= options.fallback_below_words and not shape.navigation and not _stopped_early(tree, shape):
         return fast
@@ -91,8 +92,11 @@ def _run_options(fast: bool, tables: bool, precision: bool, recall: bool) -> Ext
     )
 
 
-def _extracted(tree: HtmlElement, options: Extractor, measures: page_measure.Measures) -> Document | dict | None:
-    """trafilatura's ``bare_extraction`` of the page, in fast mode or not.
+def _extracted(
+    tree: HtmlElement, options: Extractor, measures: page_measure.Measures, hand_over: bool = False
+) -> Document | dict | None:
+    """trafilatura's ``bare_extraction`` of the page, in fast mode or not. ``hand_over``: it prunes ``tree`` where
+    it is rather than a copy (see :mod:`crawler.extract.handover`); the fast run does, the first to read the text.
 
     trafilatura reads nested lists (and a few other parts) with functions that call themselves: a page
     nesting them some hundreds deep (unclosed <ul>s) runs out of Python's frames. Such a page is read
@@ -100,7 +104,7 @@ def _extracted(tree: HtmlElement, options: Extractor, measures: page_measure.Mea
     """
     try:
         with page_measure.shared(measures, tree):
-            return trafilatura.bare_extraction(tree, options=options)
+            return trafilatura.bare_extraction(handover.handed(tree) if hand_over else tree, options=options)
     except RecursionError:
         cut = nesting_cut(tree, MAX_NESTING)
         with page_measure.shared(measures, cut):  # another tree: measured for itself
