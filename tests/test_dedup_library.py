@@ -244,7 +244,7 @@ def test_confirm_gives_each_candidate_its_own_pair_figures():
 def test_band_keys_depend_on_band_number():
     scheme = SignatureScheme()
     index = NearDuplicateIndex(scheme, bands=4, rows=2)
-    signature = Signature(scheme.signature(words_with_jaccard(0.5)[0]).values * 0 + 7, 20)
+    signature = Signature((7).to_bytes(4, "little") * scheme.num_perm, 20)
     keys = index.band_keys(signature)
     assert len(set(keys)) == 4  # equal values in every band still give one key per band
     assert all(-(2**63) <= k < 2**63 for k in keys)
@@ -259,7 +259,8 @@ def test_band_keys_made_once_per_signature_are_each_signatures_own():
     first.clear()  # what a caller does with its list does not reach the next caller
     assert index.band_keys(a) == NearDuplicateIndex(scheme).band_keys(a) != []
     assert index.band_keys(b) != index.band_keys(a)
-    assert index.band_keys(Signature(a.values.copy(), a.size)) == index.band_keys(a)  # equal values, other object
+    equal = Signature(bytes(bytearray(a.values)), a.size)  # equal values, another object
+    assert index.band_keys(equal) == index.band_keys(a)
 
 
 def test_stored_parameters_are_checked():
@@ -309,10 +310,23 @@ def test_containment_confirms_cut_copies_of_similar_size_only():
 def test_banding_is_the_one_datasketch_chooses(threshold, num_perm):
     from datasketch import MinHashLSH
 
-    from dedup.index import FALSE_NEGATIVE_WEIGHT, optimal_bands
+    from dedup.index import FALSE_NEGATIVE_WEIGHT, computed_bands, optimal_bands
 
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(1 - FALSE_NEGATIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT))
-    assert optimal_bands(threshold, num_perm) == (lsh.b, lsh.r)
+    assert optimal_bands(threshold, num_perm) == computed_bands(threshold, num_perm) == (lsh.b, lsh.r)
+
+
+def test_the_known_bandings_are_the_computed_ones_and_choosing_them_loads_no_numpy():
+    from dedup.index import KNOWN_BANDS, computed_bands
+
+    assert KNOWN_BANDS and all(computed_bands(*key) == banding for key, banding in KNOWN_BANDS.items())
+    run_python(
+        "import sys; from dedup import NearDuplicateIndex, SignatureScheme; "
+        "index = NearDuplicateIndex(SignatureScheme(num_perm=128), lsh_threshold=0.5); "
+        "assert (index.bands, index.rows) == (26, 3) and 'numpy' not in sys.modules; "
+        "index = NearDuplicateIndex(SignatureScheme(num_perm=128), lsh_threshold=0.55); "
+        "assert 'numpy' in sys.modules"
+    )
 
 
 def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
@@ -340,13 +354,16 @@ scheme = dedup.SignatureScheme()
 texts = [" ".join(f"w{{n}}" for n in range(start, start + 300)) for start in (0, 30, 5000)]
 signatures = [scheme.signature(text) for text in texts]
 import datasketch
+import numpy
 from datasketch import MinHash, MinHashLSH
 assert "scipy" in sys.modules and datasketch.MinHash is MinHash
 assert datasketch.__version__ and datasketch.minhash.MinHash is MinHash
 lsh = MinHashLSH(threshold=0.5, num_perm=scheme.num_perm)
 for number, signature in enumerate(signatures):
-    lsh.insert(number, MinHash(num_perm=scheme.num_perm, hashvalues=signature.values, scheme="affine32"))
-print(sorted(lsh.query(MinHash(num_perm=scheme.num_perm, hashvalues=signatures[0].values, scheme="affine32"))))
+    values = numpy.frombuffer(signature.values, dtype="<u4")
+    lsh.insert(number, MinHash(num_perm=scheme.num_perm, hashvalues=values, scheme="affine32"))
+first = numpy.frombuffer(signatures[0].values, dtype="<u4")
+print(sorted(lsh.query(MinHash(num_perm=scheme.num_perm, hashvalues=first, scheme="affine32"))))
 print([signature.to_bytes().hex() for signature in signatures])
 """
 
@@ -372,3 +389,44 @@ def test_a_band_that_hundreds_share_is_read_in_part_and_the_copy_is_still_found(
     candidates = index.query(scheme.signature(text))
     assert 1 in candidates and len(candidates) <= CONFIRM_LIMIT
     assert [m.doc_id for m in index.find(scheme.signature(text))] == [1]
+
+
+def test_a_signatures_values_are_its_bytes_and_compare_as_numpy_compares_them():
+    import numpy
+
+    scheme = SignatureScheme()
+    a, b = (scheme.signature(text) for text in words_with_jaccard(0.5))
+    assert a is not None and b is not None and a.width == scheme.num_perm == len(a.values) // 4
+    as_arrays = [numpy.frombuffer(s.values, dtype="<u4") for s in (a, b)]
+    equal = float((as_arrays[0] == as_arrays[1]).mean())
+    assert 0.2 < a.jaccard(b) == equal < 0.8 and a.jaccards([b, a]) == [equal, 1.0]
+    assert Signature.from_bytes(a.to_bytes(), a.size) == a
+    with pytest.raises(ValueError, match="whole 32-bit"):
+        Signature(a.values[:-1], a.size)
+
+
+@pytest.mark.parametrize("width", [16, 64, 128, 1024])
+def test_equal_values_are_counted_as_numpy_counts_them(width):
+    """Values that differ only in their top bit, or only in their lowest, count as different; shared ones
+    anywhere count once each (each value a 32-bit lane of one integer, see Signature.jaccards)."""
+    import numpy
+
+    generator = random.Random(width)
+    # (values shared, then the byte and bit flipped in the one value left: little-endian, byte 3's 0x80 is
+    # a value's top bit, byte 0's 0x01 its lowest)
+    cases = [(0, None), (1, None), (width // 3, None), (width - 1, (3, 0x80)), (width - 1, (0, 0x01)), (width, None)]
+    for shared_count, flip in cases:
+        mine = bytearray(generator.randbytes(4 * width))
+        theirs = bytearray(generator.randbytes(4 * width))
+        lanes = generator.sample(range(width), width)
+        for lane in lanes[:shared_count]:
+            theirs[4 * lane : 4 * lane + 4] = mine[4 * lane : 4 * lane + 4]
+        if flip is not None:
+            left = lanes[-1]
+            theirs[4 * left : 4 * left + 4] = mine[4 * left : 4 * left + 4]
+            theirs[4 * left + flip[0]] ^= flip[1]
+        signatures = Signature(bytes(mine), 10), Signature(bytes(theirs), 10)
+        arrays = [numpy.frombuffer(signature.values, dtype="<u4") for signature in signatures]
+        expected = float((arrays[0] == arrays[1]).mean())
+        assert signatures[0].jaccard(signatures[1]) == expected
+        assert signatures[0].jaccards([signatures[1], signatures[0]]) == [expected, 1.0]

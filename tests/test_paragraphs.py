@@ -55,7 +55,7 @@ def test_paragraph_by_paragraph_the_text_has_the_tokens_and_hashes_of_the_whole(
     whole = SCHEME.signature(text)
     assert (signed.signature is None) == (whole is None)
     if whole is not None:
-        assert signed.signature is not None and (signed.signature.values == whole.values).all()
+        assert signed.signature is not None and signed.signature.values == whole.values
     assert signed.paragraph_hashes == tuple(ParagraphHashes(block_hash(p), prefix_hash(p)) for p in text.split("\n\n"))
 
 
@@ -89,4 +89,4 @@ def test_the_crawl_side_cut_and_signature_use_the_same_paragraphs():
         alone.hashes(),
     )
     assert signed.signature is not None and alone.signature is not None
-    assert (signed.signature.values == alone.signature.values).all()
+    assert signed.signature.values == alone.signature.values
