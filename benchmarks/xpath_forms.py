@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import replace
 
 from benchmarks.corpus import load_corpus
 from benchmarks.harness import FORM_KINDS, HANDOVER, PROJECT_SETTINGS, libraries_as_released, load_average
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.config import ExtractConfig
     from crawler.extract import date_search_forms, page_measure, step_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
-    from crawler.extract.results import PageAnalysis
+    from crawler.extract.results import Article, PageAnalysis
 
     config = ExtractConfig.from_settings(PROJECT_SETTINGS)
     pages = load_corpus(options.limit)
@@ -69,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def outcome(analysis: PageAnalysis, metadata: bool = True) -> str:
         """What the page came to, without the timings (and without the article's metadata, if not ``metadata``)."""
-        analysis.extraction.cpu_s = {}
         article = analysis.extraction.article
         if article is not None and not metadata:
-            analysis.extraction.article = type(article)(text=article.text)
-        return repr({name: value for name, value in vars(analysis).items() if not name.endswith("cpu_s")})
+            article = Article(text=article.text)
+        fields = {name: value for name, value in vars(analysis).items() if not name.endswith("cpu_s")}
+        fields["extraction"] = replace(analysis.extraction, cpu_s={}, article=article)
+        return repr(fields)
 
     ratios: list[float] = []
     differing: set[str] = set()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from crawler.extract.kept_words import cache_dir, kept_words
-from tests.support.crawl import REPO
+from tests.support.fresh_python import run_python
 
 
 @pytest.fixture
@@ -69,11 +67,7 @@ def test_htmldate_gets_its_month_names_from_the_file_an_earlier_crawl_kept(tmp_p
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
 
     def install() -> tuple[int, str]:
-        result = subprocess.run(
-            [sys.executable, "-c", INSTALL], cwd=REPO, env=environment, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        loaded, same = result.stdout.split()
+        loaded, same = run_python(INSTALL, env=environment).split()
         return int(loaded), same
 
     first_loaded, first_same = install()

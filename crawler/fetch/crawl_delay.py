@@ -46,7 +46,6 @@ def hold_host_to(downloader: Downloader, request: Request, delay: float) -> None
     if slot is None:
         return
     slot.delay = max(slot.delay, rules["delay"])
-    if hasattr(slot, "jitter"):
-        slot.jitter = 0.0
-    else:  # Scrapy before 2.19
-        slot.randomize_delay = False
+    for name, value in EXACT_DELAY.items():  # the one of the two names this Scrapy's slot has
+        if hasattr(slot, name):
+            setattr(slot, name, value)

@@ -8,8 +8,9 @@ import sys
 from tests.support.crawl import REPO
 
 
-def run_python(code: str, *args: str) -> str:
-    """What ``python -c code args...`` prints; fails the test with the end of its stderr if it fails."""
-    result = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True)
+def run_python(code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """What ``python -c code args...`` prints (in the environment ``env``, if given); fails the test with the end
+    of its stderr if it fails."""
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
