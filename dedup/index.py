@@ -89,7 +89,8 @@ FALSE_NEGATIVE_WEIGHT = 0.95
 
 # optimal_bands' answer for the settings a crawl ships with (DEDUP_LSH_THRESHOLD 0.5, DEDUP_NUM_PERM 128): a
 # crawl that makes a new database chooses its bands without loading numpy (0.18 s of a core to import, before
-# its first request); its process loads numpy only if its writer signs a text again (a block turned chrome).
+# its first request); its process loads numpy only if its writer signs many texts again (blocks turned chrome;
+# dedup.minhash.SHINGLES_BEFORE_NUMPY).
 # The tests hold each entry equal to the computed choice.
 KNOWN_BANDS = {(0.5, 128): (26, 3)}
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import version
 
-from dedup.minhash import minhash_class
+from dedup.minhash import minhash_class, numpy_pays_for
+from dedup.packed_minhash import PackedPermutations
 from dedup.shingles import shingles, shingles_of_tokens, tokens
 
 # datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
@@ -44,7 +45,8 @@ class Signature:
 
     ``values``: its hash values, each an unsigned 32-bit integer, little-endian, as bytes. Kept so, a process
     that only stores and compares signatures (the crawl's, the writer's) needs no numpy (0.18 s of a core to
-    import); the one that makes them loads it, for datasketch.
+    import). One that signs many texts loads it, for datasketch; one that signs a few (the writer, cutting
+    chrome from stored articles) computes the same values on Python integers (:mod:`dedup.packed_minhash`).
     """
 
     values: bytes
@@ -187,7 +189,20 @@ class SignatureScheme:
         """Signatures of many texts in one batch (one vectorised update per text, never per token)."""
         return [self.signature_of_tokens(tokens(text)) for text in texts]
 
+    @cached_property
+    def _packed_permutations(self) -> PackedPermutations:
+        """The scheme's permutations for signing on Python integers, made once."""
+        return PackedPermutations.of(self.num_perm, self.seed)
+
+    def load_minhash(self) -> None:
+        """Load datasketch's MinHash (and numpy) now, and make the permutations: for a process about to sign many
+        texts (the workers' fork server). Signing loads them otherwise after a few texts signed without them."""
+        self._permutations  # noqa: B018 (a cached property: made, and kept)
+
     def from_shingles(self, shingle_set: Sequence[bytes] | set[bytes]) -> Signature:
+        if not numpy_pays_for(len(shingle_set)):
+            values = self._packed_permutations.minhash_values(map(zlib.crc32, shingle_set))
+            return Signature(values, len(shingle_set))
         minhash = minhash_class()(
             num_perm=self.num_perm,
             seed=self.seed,

@@ -21,6 +21,8 @@ from dedup import (
 )
 from dedup.index import CONFIRM_LIMIT
 from dedup.marks import MARK_RANGES, UNICODE_VERSION
+from dedup.minhash import SHINGLES_BEFORE_NUMPY
+from dedup.packed_minhash import PackedPermutations, affine32_permutations
 from dedup.shingles import holds_marks, holds_unspaced_marks
 from tests.support.fresh_python import run_python
 from tests.support.texts import hindi_story, template_family, thai_story
@@ -329,17 +331,17 @@ def test_the_known_bandings_are_the_computed_ones_and_choosing_them_loads_no_num
     )
 
 
-def test_importing_dedup_leaves_datasketch_and_scipy_for_the_first_signature():
+def test_importing_dedup_leaves_datasketch_and_scipy_for_when_signing_needs_them():
     run_python(
         "import sys, dedup; scheme = dedup.SignatureScheme(); "
         "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules; "
-        "scheme.signature(' '.join(map(str, range(40)))); assert 'datasketch.minhash' in sys.modules"
+        "scheme.load_minhash(); assert 'datasketch.minhash' in sys.modules"
     )
 
 
 def test_signing_loads_datasketchs_minhash_without_scipy():
     run_python(
-        "import sys, dedup; dedup.SignatureScheme().signature(' '.join(map(str, range(40)))); "
+        "import sys, dedup; dedup.SignatureScheme().load_minhash(); "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')); "
         "assert 'datasketch.minhash' in loaded and 'datasketch.lsh' not in loaded, loaded; "
         "assert not [m for m in loaded if m.startswith('scipy')], loaded"
@@ -430,3 +432,51 @@ def test_equal_values_are_counted_as_numpy_counts_them(width):
         expected = float((arrays[0] == arrays[1]).mean())
         assert signatures[0].jaccard(signatures[1]) == expected
         assert signatures[0].jaccards([signatures[1], signatures[0]]) == [expected, 1.0]
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(16, 0), (128, 1), (200, 7), (1024, 2**32 - 1)])
+def test_signing_on_python_integers_gives_datasketchs_values(num_perm, seed):
+    import zlib
+
+    from datasketch import MinHash
+
+    made_by_datasketch = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert affine32_permutations(num_perm, seed) == tuple(list(map(int, row)) for row in made_by_datasketch)
+    packed = PackedPermutations.of(num_perm, seed)
+    generator = random.Random(num_perm)
+    for size in (0, 1, 2, 30, 2000):
+        shingle_set = {generator.randbytes(generator.randint(1, 40)) for _ in range(size)}
+        minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, scheme="affine32")
+        minhash.update_batch(list(shingle_set))
+        assert packed.minhash_values(map(zlib.crc32, shingle_set)) == minhash.hashvalues.astype("<u4").tobytes()
+
+
+def test_a_seed_numpy_refuses_is_refused_on_python_integers_too():
+    with pytest.raises(ValueError, match="seed"):
+        PackedPermutations.of(128, 2**32)
+
+
+SIGN_WITH_OR_WITHOUT_NUMPY = """
+import sys
+import dedup
+scheme = dedup.SignatureScheme()
+if sys.argv[1] == "numpy first":
+    scheme.load_minhash()
+texts = [" ".join(f"w{n}" for n in range(start, start + 1000)) for start in range(0, {count} * 1000, 1000)]
+for text in texts:
+    print(scheme.signature(text).values.hex(), "numpy" in sys.modules)
+"""
+
+
+def test_a_process_signs_its_first_texts_without_numpy_and_loads_it_once_that_pays():
+    """Signing a few texts on Python integers costs less than loading numpy and datasketch (0.12 s of a
+    core); once a process has signed SHINGLES_BEFORE_NUMPY shingles so, it loads them. The values are the same."""
+    without_numpy = SHINGLES_BEFORE_NUMPY // 998  # texts of 998 shingles that fit in the budget
+    count = without_numpy + 2
+    code = SIGN_WITH_OR_WITHOUT_NUMPY.replace("{count}", str(count))
+    signed_as_needed = [line.split() for line in run_python(code, "as needed").splitlines()]
+    signed_with_numpy = [line.split() for line in run_python(code, "numpy first").splitlines()]
+    assert [values for values, _ in signed_as_needed] == [values for values, _ in signed_with_numpy]
+    assert len({values for values, _ in signed_as_needed}) == count
+    numpy_loaded = [loaded == "True" for _, loaded in signed_as_needed]
+    assert numpy_loaded == [False] * without_numpy + [True] * 2

@@ -42,6 +42,9 @@ SHORT_SAMPLE = (
     "<p>The council voted for the tunnel. Work begins next summer, the mayor said at the café.</p></div></body></html>"
 )
 install_stoplist_union()
+# Workers sign every page: with datasketch and numpy, loaded here, not on Python integers as a process that
+# signs a few texts does (dedup.minhash).
+SignatureScheme().load_minhash()
 CHROME = KnownChrome(frozenset({block_hash("Residents near the station fear noise.")}), 200, 50)
 for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp1252"), "brief.html")):
     analyse_page(
