@@ -6,6 +6,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 
+import pytest
 import sqlite_utils
 
 from crawler.extract.paragraphs import prefix_hash
@@ -168,6 +169,24 @@ def test_a_search_in_hindi_finds_the_word_with_its_vowel_signs(tmp_path):
     assert _searched(db, "राम") == ["http://x.in/ram"]
     assert _searched(db, "की") == [] and _searched(db, "का") == ["http://x.in/ka"]
     assert _searched(db, "समाचार") == [url for url, _ in sorted(HINDI_ROWS)]
+
+
+@pytest.mark.parametrize("made_before", [None, "m016_search_index_filled_by_the_writer"])
+def test_a_stored_article_is_indexed_for_search_once(tmp_path, made_before):
+    """The writer indexes a new article itself; a database made before m016 had a trigger that did it too."""
+    path = tmp_path / "crawl.db"
+    if made_before:
+        schema = sqlite_utils.Database(path)
+        migrations().apply(schema, stop_before=made_before)
+        schema.conn.close()
+    writer = open_writer(path)
+    for url, text in HINDI_ROWS:
+        writer.articles.insert(article(url, text, title="समाचार"), writer.run_id)
+    writer.finish("finished")
+    db = sqlite3.connect(path)
+    assert _searched(db, "राम") == ["http://x.in/ram"] and len(_searched(db, "समाचार")) == len(HINDI_ROWS)
+    # Fails (the database is malformed, SQLite says) where the index holds other terms than the articles' own.
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
 
 
 def test_an_older_databases_search_index_is_made_again_with_the_vowel_signs(tmp_path):

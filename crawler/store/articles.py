@@ -69,6 +69,7 @@ _INSERT = (
     f"INSERT INTO articles ({', '.join(_ROW_COLUMNS)}, first_seen, last_seen, updated_at, run_id, version) "
     f"VALUES ({', '.join('?' * (len(_ROW_COLUMNS) + 4))}, 1)"
 )
+_INDEX_FOR_SEARCH = "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)"
 # What a new version replaces: the page's fields, not the article's place in its cluster or its history.
 _VERSION_COLUMNS = [c for c in _ROW_COLUMNS if c not in ("url", "site", "duplicate_of", "similarity")]
 _NEW_VERSION = (
@@ -202,6 +203,9 @@ class Articles:
         values = _values(row, _ROW_COLUMNS)
         cursor = self.db.write(_INSERT, (*values, now, now, now, run_id))
         assert cursor.lastrowid is not None
+        # Indexed here rather than by a trigger, in a statement of its own: FTS5 then keeps the terms of the
+        # batch's articles in memory and writes them out once, at the commit (see schema.m016).
+        self.db.write(_INDEX_FOR_SEARCH, (cursor.lastrowid, row.title, row.text))
         return cursor.lastrowid
 
     def new_version(self, article_id: int, row: ArticleRow, previous: StoredVersion, fetched_at: str | None) -> None:

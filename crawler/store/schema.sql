@@ -1,4 +1,4 @@
--- migrations: m001_initial_schema m002_site_chrome m003_teaser_prefixes m004_redirect_targets m005_article_history m006_links_and_pages_kept m007_article_image_tags_modified m008_site_titles m009_stream_positions m010_listed_publication m011_teasers_over_limit m012_blurb_prefixes_by_character m013_words_keep_their_marks m014_search_words_keep_their_marks m015_unspaced_words_keep_their_signs
+-- migrations: m001_initial_schema m002_site_chrome m003_teaser_prefixes m004_redirect_targets m005_article_history m006_links_and_pages_kept m007_article_image_tags_modified m008_site_titles m009_stream_positions m010_listed_publication m011_teasers_over_limit m012_blurb_prefixes_by_character m013_words_keep_their_marks m014_search_words_keep_their_marks m015_unspaced_words_keep_their_signs m016_search_index_filled_by_the_writer
 -- Made by `python -m crawler.store.schema_script` from the migrations in crawler/store/schema.py.
 CREATE TABLE "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
@@ -85,7 +85,6 @@ CREATE TABLE "dedup_params" (
    "namespace" TEXT PRIMARY KEY,
    "params" TEXT
 );
-CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END;
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END;
 CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END;
 CREATE VIEW "unique_articles" AS SELECT * FROM articles WHERE duplicate_of IS NULL;
