@@ -14,9 +14,10 @@ PACKAGE = "datasketch"
 _lock = threading.RLock()  # the writer thread and the reactor thread may both sign first
 
 # A process that signs only a few texts (a crawl's writer cutting chrome from a few stored articles) signs them
-# on Python integers (dedup.packed_minhash) instead: loading numpy and datasketch's MinHash costs 0.12 to 0.13 s
-# of a core, what about 30,000 shingles cost so (4 us each, where datasketch takes 0.7). Past that many, it has
-# paid as much as loading them would have, and loads them: never more than twice the better of the two.
+# on Python integers (dedup.packed_minhash) instead: loading numpy and datasketch's MinHash costs about 0.06 s of
+# a crawl process's CPU (0.12 to 0.13 s in a process of its own), what some 15,000 shingles cost so (4 us each,
+# where datasketch takes 0.7). Past that many, it has paid about what loading them costs, and loads them: never
+# much more than twice the cheaper of the two.
 SHINGLES_BEFORE_NUMPY = 15_000
 _shingles_without_numpy = 0
 
