@@ -340,8 +340,9 @@ def test_importing_dedup_leaves_datasketch_and_scipy_for_when_signing_needs_them
 
 
 def test_signing_loads_datasketchs_minhash_without_scipy():
-    run_python(
-        "import sys, dedup; dedup.SignatureScheme().load_minhash(); "
+    run_python(  # a text of more shingles than a process signs without datasketch
+        "import sys, dedup; from dedup.minhash import SHINGLES_BEFORE_NUMPY as budget; "
+        "dedup.SignatureScheme().signature(' '.join(map(str, range(budget + 3)))); "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')); "
         "assert 'datasketch.minhash' in loaded and 'datasketch.lsh' not in loaded, loaded; "
         "assert not [m for m in loaded if m.startswith('scipy')], loaded"
