@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 PACKAGE = "datasketch"
+MODULE = f"{PACKAGE}.minhash"  # the one module of it that signing needs
 
 _lock = threading.RLock()  # the writer thread and the reactor thread may both sign first
 
@@ -39,7 +40,7 @@ def minhash_class() -> type:
                 _package_with_minhash_only()
     # Also when datasketch was imported whole, or is being imported by another thread: the import
     # system's own locks then make this wait for the module, which a look-up of the package would not.
-    return importlib.import_module(f"{PACKAGE}.minhash").MinHash
+    return importlib.import_module(MODULE).MinHash
 
 
 def numpy_pays_for(shingles: int) -> bool:
@@ -47,7 +48,7 @@ def numpy_pays_for(shingles: int) -> bool:
     than on Python integers: yes once its MinHash is loaded, or once this process has signed
     :data:`SHINGLES_BEFORE_NUMPY` shingles without it."""
     global _shingles_without_numpy
-    if f"{PACKAGE}.minhash" in sys.modules:
+    if MODULE in sys.modules:
         return True
     with _lock:
         _shingles_without_numpy += shingles
@@ -63,7 +64,7 @@ def _package_with_minhash_only() -> ModuleType:
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     try:
-        minhash = importlib.import_module(f"{PACKAGE}.minhash")
+        minhash = importlib.import_module(MODULE)
     except BaseException:
         del sys.modules[PACKAGE]
         raise

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 from lxml.html import HtmlElement
 
-from crawler.extract.released import Placed, as_released, known_release, place
+from crawler.extract.released import Placed, as_released, place_when_known
 
 # bare_extraction copies a tree it is given before anything else (0.7 ms a page of the corpus), so that the
 # caller's tree is left as it was. What it then does to its copy, before it copies that again to clean it, is
@@ -58,10 +57,7 @@ def install() -> int:
     the change was put. Idempotent."""
     if _PLACED:
         return 0
-    bare = known_release("trafilatura.core", "bare_extraction", _RELEASED_SOURCES["bare_extraction"])
-    load_html = known_release("trafilatura.core", "load_html", _RELEASED_SOURCES["load_html"])
-    if bare is not None and load_html is not None:
-        place(_PLACED, sys.modules["trafilatura.core"], "load_html", load_html, _taking_handed_trees(load_html))
+    place_when_known(_PLACED, "trafilatura.core", _RELEASED_SOURCES, "load_html", _taking_handed_trees)
     return len(_PLACED)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from lxml.html import HtmlElement
 
-from crawler.extract.released import Placed, as_released, known_release, place
+from crawler.extract.released import Placed, as_released, place_when_known
 
 # trafilatura retries a short result in recall mode when it covers little of the page, which it measures by the
 # text of the whole page (html2txt: a copy of the raw tree cleaned and spaced, 2.3 ms a page of the corpus). The
@@ -67,10 +66,7 @@ def install() -> int:
     if _PLACED:
         return 0
     # Only the sequence's own module: its measure is the one keyed by the run's tree.
-    sequence = known_release("trafilatura.core", "trafilatura_sequence", _RELEASED_SOURCES["trafilatura_sequence"])
-    html2txt = known_release("trafilatura.core", "html2txt", _RELEASED_SOURCES["html2txt"])
-    if sequence is not None and html2txt is not None:
-        place(_PLACED, sys.modules["trafilatura.core"], "html2txt", html2txt, _made_once(html2txt))
+    place_when_known(_PLACED, "trafilatura.core", _RELEASED_SOURCES, "html2txt", _made_once)
     return len(_PLACED)
 
 

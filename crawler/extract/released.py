@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
@@ -42,6 +42,17 @@ def place(placed: list[Placed], module: Any, name: str, released: Any, faster: A
     """``faster`` in place of ``released`` as ``module.name``, remembered in ``placed`` (for :func:`as_released`)."""
     setattr(module, name, faster)
     placed.append((module, name, released, faster))
+
+
+def place_when_known(
+    placed: list[Placed], module_name: str, sources: Mapping[str, str], name: str, faster_of: Callable[[Any], Any]
+) -> None:
+    """``faster_of(released)`` in place of ``name`` of the module ``module_name``, remembered in ``placed``, where every
+    function named in ``sources`` (``name`` among them) reads there as its fingerprint says: the release the faster
+    form was written for. Else nothing is put."""
+    found = {function: known_release(module_name, function, fingerprint) for function, fingerprint in sources.items()}
+    if all(function is not None for function in found.values()):
+        place(placed, sys.modules[module_name], name, found[name], faster_of(found[name]))
 
 
 @contextmanager
