@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from dedup import SignatureScheme
 
 
-WARM_UP = ["crawler.extract.warmup"]  # imported by the process workers fork from: they start warm
+# Imported, in order, by the process workers fork from: they start warm.
+WARM_UP = ["crawler.extract.warm_start", "crawler.extract.warmup"]
 
 
 def analysis_pool(config: ExtractConfig) -> WorkerPool | None:

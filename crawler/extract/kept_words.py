@@ -38,22 +38,22 @@ def kept_words(name: str, made_from: str, gather: Callable[[], Iterable[str]]) -
         return lines[1:-1]
     words = list(gather())
     if not any("\n" in word for word in words):  # one a line
-        _keep(path, "\n".join([header, *words, END]))
+        keep_file(path, "\n".join([header, *words, END]).encode("utf-8"))
     return words
 
 
-def _keep(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole: another crawl starting meanwhile reads the old file or the new one."""
+def keep_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole: another crawl starting meanwhile reads the old file or the new one."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
-    except OSError as exc:  # a read-only or missing home: gathered at every crawl, as without the file
+    except OSError as exc:  # a read-only or missing home: made again at every crawl, as without the file
         logger.debug("%s could not be kept: %s", path, exc)

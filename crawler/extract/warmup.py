@@ -10,6 +10,7 @@ from crawler.extract.month_names import install_month_names
 from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import block_hash
 from crawler.extract.stoplists import install_stoplist_union
+from crawler.extract.warm_start import KEPT_PATTERNS
 from crawler.handoff import KnownChrome
 from dedup import SignatureScheme
 
@@ -57,6 +58,7 @@ for sample, path in ((SAMPLE.encode(), "story.html"), (SHORT_SAMPLE.encode("cp12
 # of it depends on a page's language: each worker would pay for it, at its first such page.
 install_month_names()
 parser_for((FALLBACK_LANGUAGE,)).get_date_data("Tuesday, 24 March 2026")
+KEPT_PATTERNS.keep()  # what this warm-up compiled, for the next crawl's
 
 # What is loaded now stays for the workers' lifetime: frozen, the collector no longer walks it at
 # every full collection (and no longer writes to the pages the workers share with this process).

@@ -1,0 +1,160 @@
+"""Patterns the workers' fork server compiles are kept on disk and served to the next start, the same programs."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+
+from tests.support.fresh_python import run_python
+
+# In a fresh interpreter: compile patterns with `re` and `regex` (the programs kept in argv[1] when argv[2] is
+# "kept"), and print how many were compiled in Python (the part kept programs skip), how many were new, and
+# what each pattern finds in a text.
+COMPILE = """
+import json, re, sys
+from pathlib import Path
+import regex, regex._main
+import re._compiler
+
+kept = None
+if sys.argv[2] == "kept":
+    from crawler.extract.kept_patterns import KeptPatterns
+    kept = KeptPatterns(Path(sys.argv[1]))
+    kept.install()
+parsed = []  # each pattern `re` makes a program of, each `regex` parses
+program_re, parse_regex = re._compiler._code, regex._main._parse_pattern
+re._compiler._code = lambda *args: parsed.append(1) or program_re(*args)
+regex._main._parse_pattern = lambda *args: parsed.append(1) or parse_regex(*args)
+
+TEXT = "Veröffentlicht am 24. März 2026, 18:45 Uhr von Anna Müller (anna@example.com); updated 2026-03-25"
+found = []
+for pattern, flags in [
+    (r"(?P<day>\\d{1,2})\\.\\s+(?P<month>[^\\W\\d]+)\\s+(?P<year>\\d{4})", 0),
+    (r"^veröffentlicht\\s+am\\b", re.IGNORECASE | re.MULTILINE),
+    (r"(\\d{4})-(\\d\\d)-(\\d\\d)", 0),
+    (r"von\\s+([A-ZÄÖÜ]\\w+(?:\\s+[A-ZÄÖÜ]\\w+)*)", 0),
+    (r"[\\w.]+@[\\w.]+", re.ASCII),
+]:
+    compiled = re.compile(pattern, flags)
+    found.append(["re", compiled.groups, dict(compiled.groupindex), compiled.flags,
+                  [match.groups() or match.group() for match in compiled.finditer(TEXT)]])
+byte_pattern = re.compile(rb"(\\d+):(\\d+)\\s+Uhr")
+found.append(["re bytes", byte_pattern.findall(TEXT.encode("utf-8")) == [(b"18", b"45")]])
+for pattern, flags in [
+    (r"\\p{Lu}\\p{Ll}+\\s+\\p{Lu}\\p{Ll}+", 0),
+    (r"(?i)m(?:ä|ae)rz", 0),
+    (r"(?<stunde>\\d\\d):(?<minute>\\d\\d)", regex.VERSION1),
+    (r"\\b(?:uhr|am|von)\\b", regex.IGNORECASE),
+]:
+    compiled = regex.compile(pattern, flags)
+    found.append(["regex", compiled.groups, dict(compiled.groupindex), compiled.flags,
+                  [match.group() for match in compiled.finditer(TEXT)]])
+new = kept.new if kept is not None else None
+if kept is not None:
+    kept.keep()
+print(json.dumps({"parsed": len(parsed), "new": new, "found": found}))
+"""
+
+
+def compile_patterns(path, kept: bool = True) -> dict:
+    return json.loads(run_python(COMPILE, str(path), "kept" if kept else "not kept"))
+
+
+def test_patterns_compiled_at_one_start_are_served_to_the_next_the_same(tmp_path):
+    path = tmp_path / "cache" / "compiled-patterns.marshal"
+    as_compiled = compile_patterns(path, kept=False)
+    first = compile_patterns(path)
+    assert first["parsed"] == as_compiled["parsed"] >= 10  # every pattern compiled, as without kept programs
+    assert first["new"] == 10 and path.exists()
+    second = compile_patterns(path)
+    assert second["parsed"] == 0 and second["new"] == 0  # all served from the file: none parsed
+    assert second["found"] == first["found"] == as_compiled["found"]  # the same groups, flags and matches
+
+
+def test_a_damaged_or_foreign_file_is_not_used_and_is_kept_anew(tmp_path):
+    path = tmp_path / "compiled-patterns.marshal"
+    as_compiled = compile_patterns(path, kept=False)
+    compile_patterns(path)
+    header, digest, programs = marshal.loads(path.read_bytes())
+    kept = marshal.loads(programs)
+    # Every program cut short, under the digest of the whole ones: handed to the engines, some crash the process.
+    damaged = marshal.dumps({key: (*args[:2], args[2][:3], *args[3:]) for key, args in kept.items()})
+    foreign = (("another interpreter", *header[1:]), digest, programs)
+    for content in [
+        b"\x00not marshal",
+        path.read_bytes()[:-100],  # cut short
+        marshal.dumps((header, digest, damaged)),
+        marshal.dumps(foreign),
+    ]:
+        path.write_bytes(content)
+        served = compile_patterns(path)  # a crawl's start with that file: no crash, compiled as usual
+        assert served["parsed"] == as_compiled["parsed"] and served["found"] == as_compiled["found"]
+        again = compile_patterns(path)  # and kept anew
+        assert again["parsed"] == 0 and again["found"] == as_compiled["found"]
+
+
+def test_a_cache_that_cannot_be_written_leaves_compiling_as_it_was(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory would be")
+    as_compiled = compile_patterns(blocked / "compiled-patterns.marshal", kept=False)
+    for _ in range(2):
+        served = compile_patterns(blocked / "compiled-patterns.marshal")
+        assert served["parsed"] == as_compiled["parsed"] and served["found"] == as_compiled["found"]
+
+
+# In a fresh interpreter, as the fork server starts: the warm-up, with the kept programs installed first;
+# prints how many patterns it parsed and how many programs the file holds.
+WARM_UP = """
+import json, marshal, re._compiler
+import crawler.extract.analysis
+from crawler.extract.warm_start import KEPT_PATTERNS
+import regex._main
+parsed = []  # as in COMPILE
+program_re, parse_regex = re._compiler._code, regex._main._parse_pattern
+re._compiler._code = lambda *args: parsed.append(1) or program_re(*args)
+regex._main._parse_pattern = lambda *args: parsed.append(1) or parse_regex(*args)
+for module in crawler.extract.analysis.WARM_UP:
+    __import__(module)
+header, digest, programs = marshal.loads(KEPT_PATTERNS.path.read_bytes())
+print(json.dumps({"parsed": len(parsed), "kept": len(marshal.loads(programs))}))
+"""
+
+# In a fresh interpreter: every program in the file against the one `re` and `regex` compile themselves.
+VERIFY = """
+import _sre, marshal, re, sys
+import regex, regex._main
+from crawler.extract.kept_patterns import KeptPatterns
+kept = KeptPatterns()
+kept.load()
+TEXTS = ["Published 24 March 2026 at 18:45 by Anna Müller", "Mis à jour le 3 janv. 2025", "2026-03-24T18:45:00Z", ""]
+different = []
+for key, args in kept.kept.items():
+    if key[0] == "re":
+        served, own = _sre.compile(*args), re.compile(key[1], key[2])
+        same = served == own  # the same pattern, flags and program
+    else:
+        served = regex._main._regex.compile(*args)
+        own = regex.compile(key[1], key[2], cache_pattern=False)
+        same = (served.pattern, served.flags, served.groups, served.groupindex) == (
+            own.pattern, own.flags, own.groups, own.groupindex
+        ) and all(
+            [m.span() for m in served.finditer(text)] == [m.span() for m in own.finditer(text)]
+            for text in TEXTS if isinstance(key[1], str)
+        )
+    if not same:
+        different.append(repr(key)[:200])
+print(len(kept.kept), len(different), different[:5])
+"""
+
+
+def test_the_fork_servers_warm_up_parses_its_patterns_once_across_crawls(tmp_path):
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first = json.loads(run_python(WARM_UP, env=environment))
+    assert first["parsed"] > 300 and first["kept"] > 300  # trafilatura's, htmldate's, dateparser's, the project's
+    second = json.loads(run_python(WARM_UP, env=environment))
+    # Served from the file but for the few a process makes anew (from a set, in its hash order).
+    assert second["parsed"] <= 10
+    assert second["kept"] == first["kept"]  # the file keeps what one start uses: it does not grow
+    kept, different, examples = run_python(VERIFY, env=environment).split(" ", 2)
+    assert int(kept) == second["kept"] and int(different) == 0, examples
