@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import sys
 
 from tests.support.fresh_python import run_python
 
@@ -152,6 +153,8 @@ def test_the_fork_servers_warm_up_parses_its_patterns_once_across_crawls(tmp_pat
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     first = json.loads(run_python(WARM_UP, env=environment))
     assert first["parsed"] > 300 and first["kept"] > 300  # trafilatura's, htmldate's, dateparser's, the project's
+    # In the cache directory, named with the Python that made it (another keeps its own).
+    assert (tmp_path / "storyonce" / f"compiled-patterns-{sys.implementation.cache_tag}.marshal").exists()
     second = json.loads(run_python(WARM_UP, env=environment))
     # Served from the file but for the few a process makes anew (from a set, in its hash order).
     assert second["parsed"] <= 10

@@ -26,7 +26,9 @@ from crawler.extract.kept_words import cache_dir, keep_file
 # in part, and one damaged on disk could crash the process. A file that fails either check is not used.
 
 FORMAT = 1
-NAME = "compiled-patterns.marshal"
+# Named with the interpreter's version: two Pythons sharing a home each keep their own, rather than taking
+# turns to replace one file that the other cannot use.
+NAME = f"compiled-patterns-{sys.implementation.cache_tag}.marshal"
 
 
 class _Recorder:
