@@ -161,3 +161,31 @@ def test_the_fork_servers_warm_up_parses_its_patterns_once_across_crawls(tmp_pat
     assert second["kept"] == first["kept"]  # the file keeps what one start uses: it does not grow
     kept, different, examples = run_python(VERIFY, env=environment).split(" ", 2)
     assert int(kept) == second["kept"] and int(different) == 0, examples
+
+
+# In a fresh interpreter: install, and say whether each package's compile is served; with argv[1] "other",
+# regex's compile first given other parameters, as another release of it might take.
+INSTALLED = """
+import json, re._compiler, sys, tempfile
+from pathlib import Path
+import regex, regex._main
+if sys.argv[1] == "other":
+    released = regex._main._compile
+    def _compile(pattern, flags, ignore_unused, kwargs, cache_it, version=None):
+        return released(pattern, flags, ignore_unused, kwargs, cache_it)
+    regex._main._compile = _compile
+before = re._compiler.compile, regex._main._compile
+from crawler.extract.kept_patterns import KeptPatterns
+kept = KeptPatterns(Path(tempfile.mkdtemp()) / "kept.marshal")
+kept.install()
+found = regex.findall(r"(?<=am )\\d+", "am 24 und am 25") == ["24", "25"]
+print(json.dumps({"re": re._compiler.compile is not before[0], "regex": regex._main._compile is not before[1],
+                  "regex works": found}))
+"""
+
+
+def test_each_package_is_served_only_where_its_compile_is_the_one_this_was_written_for():
+    shipped = json.loads(run_python(INSTALLED, "shipped"))
+    assert shipped == {"re": True, "regex": True, "regex works": True}  # the releases this project installs
+    other = json.loads(run_python(INSTALLED, "other"))
+    assert other == {"re": True, "regex": False, "regex works": True}  # another regex: left as it is

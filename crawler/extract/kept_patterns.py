@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import inspect
 import marshal
 import sys
 from collections.abc import Callable
@@ -26,6 +27,10 @@ from crawler.extract.kept_words import cache_dir, keep_file
 # in part, and one damaged on disk could crash the process. A file that fails either check is not used.
 
 FORMAT = 1
+# The parameters of the functions stood in for, in the releases this module was written for (Python 3.11,
+# regex 2026.12): where they take others (another release), compiles are left as they are.
+RE_COMPILE = ("p", "flags")
+REGEX_COMPILE = ("pattern", "flags", "ignore_unused", "kwargs", "cache_it")
 # Named with the interpreter's version: two Pythons sharing a home each keep their own, rather than taking
 # turns to replace one file that the other cannot use.
 NAME = f"compiled-patterns-{sys.implementation.cache_tag}.marshal"
@@ -114,6 +119,9 @@ class KeptPatterns:
         engine: Any = importlib.import_module("_sre")  # `re`'s C engine
         compiler: Any = importlib.import_module("re._compiler")  # where `re` turns a pattern into a program
         compile_program = compiler.compile
+        hands_to_engine = getattr(compiler, "_sre", None) is engine
+        if not (_called_as(compile_program, RE_COMPILE) and hands_to_engine):
+            return  # a Python whose `re` compiles otherwise: left as it is
         recorder = _Recorder(engine, self.kept)
         debug = int(compiler.SRE_FLAG_DEBUG)
         kept = self.kept
@@ -153,7 +161,9 @@ class KeptPatterns:
         except ImportError:
             return
         compile_program = main._compile
-        engine = main._regex
+        engine: Any = getattr(main, "_regex", None)
+        if not _called_as(compile_program, REGEX_COMPILE) or not hasattr(engine, "compile"):
+            return  # a regex release that compiles otherwise: left as it is
         recorder = _Recorder(engine, self.kept)
         debug, locale = int(main.DEBUG), int(main.LOCALE)
         compiled_here: dict[tuple, Any] = {}
@@ -197,6 +207,14 @@ class KeptPatterns:
             main._regex = engine
 
         self._undo.append(stop_noting)
+
+
+def _called_as(function: Any, parameters: tuple[str, ...]) -> bool:
+    """Whether ``function`` takes these parameters: the one this module stands in for, in the release it knows."""
+    try:
+        return tuple(inspect.signature(function).parameters) == parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _header() -> tuple:
