@@ -9,10 +9,21 @@ import sys
 
 from tests.support.fresh_python import run_python
 
+# Put into the scripts below where counting starts: counts in ``parsed`` each pattern compiled in Python (the
+# part kept programs skip): each that `re` makes a program of, each that `regex` parses.
+COUNT_COMPILES = """
+import re._compiler, regex._main
+parsed = []
+program_re, parse_regex = re._compiler._code, regex._main._parse_pattern
+re._compiler._code = lambda *args: parsed.append(1) or program_re(*args)
+regex._main._parse_pattern = lambda *args: parsed.append(1) or parse_regex(*args)
+"""
+
 # In a fresh interpreter: compile patterns with `re` and `regex` (the programs kept in argv[1] when argv[2] is
 # "kept"), and print how many were compiled in Python (the part kept programs skip), how many were new, and
 # what each pattern finds in a text.
-COMPILE = """
+COMPILE = (
+    """
 import json, re, sys
 from pathlib import Path
 import regex, regex._main
@@ -23,11 +34,9 @@ if sys.argv[2] == "kept":
     from crawler.extract.kept_patterns import KeptPatterns
     kept = KeptPatterns(Path(sys.argv[1]))
     kept.install()
-parsed = []  # each pattern `re` makes a program of, each `regex` parses
-program_re, parse_regex = re._compiler._code, regex._main._parse_pattern
-re._compiler._code = lambda *args: parsed.append(1) or program_re(*args)
-regex._main._parse_pattern = lambda *args: parsed.append(1) or parse_regex(*args)
-
+"""
+    + COUNT_COMPILES
+    + """
 TEXT = "Veröffentlicht am 24. März 2026, 18:45 Uhr von Anna Müller (anna@example.com); updated 2026-03-25"
 found = []
 for pattern, flags in [
@@ -56,6 +65,7 @@ if kept is not None:
     kept.keep()
 print(json.dumps({"parsed": len(parsed), "new": new, "found": found}))
 """
+)
 
 
 def compile_patterns(path, kept: bool = True) -> dict:
@@ -106,20 +116,20 @@ def test_a_cache_that_cannot_be_written_leaves_compiling_as_it_was(tmp_path):
 
 # In a fresh interpreter, as the fork server starts: the warm-up, with the kept programs installed first;
 # prints how many patterns it parsed and how many programs the file holds.
-WARM_UP = """
-import json, marshal, re._compiler
+WARM_UP = (
+    """
+import json, marshal
 import crawler.extract.analysis
 from crawler.extract.warm_start import KEPT_PATTERNS
-import regex._main
-parsed = []  # as in COMPILE
-program_re, parse_regex = re._compiler._code, regex._main._parse_pattern
-re._compiler._code = lambda *args: parsed.append(1) or program_re(*args)
-regex._main._parse_pattern = lambda *args: parsed.append(1) or parse_regex(*args)
+"""
+    + COUNT_COMPILES
+    + """
 for module in crawler.extract.analysis.WARM_UP:
     __import__(module)
 header, digest, programs = marshal.loads(KEPT_PATTERNS.path.read_bytes())
 print(json.dumps({"parsed": len(parsed), "kept": len(marshal.loads(programs))}))
 """
+)
 
 # In a fresh interpreter: every program in the file against the one `re` and `regex` compile themselves.
 VERIFY = """

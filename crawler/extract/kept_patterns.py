@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
-import inspect
 import marshal
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from crawler.extract.kept_words import cache_dir, keep_file
+from crawler.extract.released import known_release
 
 # The workers' fork server compiles some 430 patterns with `re` and 130 with `regex` (dateparser's) as it
 # imports trafilatura, htmldate and dateparser and analyses its sample pages: 0.14 s of the 0.7 s of CPU its
@@ -27,10 +28,14 @@ from crawler.extract.kept_words import cache_dir, keep_file
 # in part, and one damaged on disk could crash the process. A file that fails either check is not used.
 
 FORMAT = 1
-# The parameters of the functions stood in for, in the releases this module was written for (Python 3.11,
-# regex 2026.12): where they take others (another release), compiles are left as they are.
-RE_COMPILE = ("p", "flags")
-REGEX_COMPILE = ("pattern", "flags", "ignore_unused", "kwargs", "cache_it")
+# sha256 of inspect.getsource of the functions stood in for, in the releases this module was written for
+# (Python 3.11, regex 2026.12): another release's compiles are left as they are.
+RELEASED_SOURCES = {
+    ("re._compiler", "compile"): "0abaabe8e5892dad",
+    ("regex._main", "_compile"): "b44613110bc0d269",
+}
+# Raised by an engine refusing a program (regex raises SystemError): the pattern is then compiled as usual.
+REFUSED = (RuntimeError, SystemError, TypeError, ValueError)
 # Named with the interpreter's version: two Pythons sharing a home each keep their own, rather than taking
 # turns to replace one file that the other cannot use.
 NAME = f"compiled-patterns-{sys.implementation.cache_tag}.marshal"
@@ -38,18 +43,22 @@ NAME = f"compiled-patterns-{sys.implementation.cache_tag}.marshal"
 
 class _Recorder:
     """Stands in for an engine module (``_sre``, ``_regex``) while patterns are compiled: notes each
-    ``compile`` call's arguments under the pattern being compiled, and passes everything else through."""
+    ``compile`` call's arguments under the pattern being compiled (where ``keeps`` them), and passes
+    everything else through."""
 
-    def __init__(self, engine: Any, kept: dict[tuple, tuple]):
+    def __init__(self, engine: Any, kept: dict[tuple, tuple], keeps: Callable[[tuple], bool] = lambda args: True):
         self.engine = engine
         self.kept = kept
+        self.keeps = keeps
         self.key: tuple | None = None
+        self.noted = False
 
     def compile(self, *args: Any) -> Any:
         compiled = self.engine.compile(*args)
-        if self.key is not None:
+        if self.key is not None and self.keeps(args):
             self.kept[self.key] = _plain(args)
-            self.key = None
+            self.noted = True
+        self.key = None
         return compiled
 
     def __getattr__(self, name: str) -> Any:
@@ -70,7 +79,7 @@ class KeptPatterns:
         self.used: set[tuple] = set()  # the keys compiled since install, kept or new
         self.new = 0
         self.recording = False
-        self._undo: list[Callable[[], None]] = []
+        self._recorders: list[tuple[Any, str, _Recorder]] = []  # (module, name of its engine, stand-in)
 
     # -- reading and writing the file ---------------------------------------------------------
     def load(self) -> None:
@@ -94,9 +103,9 @@ class KeptPatterns:
         file would otherwise grow by them at every crawl.
         """
         self.recording = False
-        for undo in self._undo:
-            undo()
-        self._undo.clear()
+        for module, name, recorder in self._recorders:
+            setattr(module, name, recorder.engine)
+        self._recorders.clear()
         if not self.new:
             return
         used = {key: self.kept[key] for key in self.used if key in self.kept}
@@ -115,59 +124,66 @@ class KeptPatterns:
         self._install_re()
         self._install_regex()
 
+    def _serve(
+        self, key: tuple, recorder: _Recorder, compile_as_usual: Callable[[], Any], memo: dict | None = None
+    ) -> Any:
+        """The pattern ``key`` names: made from its kept program (and put in ``memo``, if given), else compiled
+        as usual, and its program noted while noting."""
+        if self.recording:
+            self.used.add(key)
+        args = self.kept.get(key)
+        if args is not None:
+            with contextlib.suppress(*REFUSED):
+                compiled = recorder.engine.compile(*args)
+                if memo is not None:
+                    memo[key] = compiled
+                return compiled
+        if not self.recording:
+            return compile_as_usual()
+        recorder.key, recorder.noted = key, False
+        try:
+            compiled = compile_as_usual()
+        finally:
+            recorder.key = None
+        if recorder.noted:
+            self.new += 1
+        return compiled
+
+    def _stand_in(self, module: Any, name: str, keeps: Callable[[tuple], bool] = lambda args: True) -> _Recorder:
+        """A recorder in place of ``module``'s engine ``name`` until :meth:`keep`."""
+        recorder = _Recorder(getattr(module, name), self.kept, keeps)
+        setattr(module, name, recorder)
+        self._recorders.append((module, name, recorder))
+        return recorder
+
     def _install_re(self) -> None:
-        engine: Any = importlib.import_module("_sre")  # `re`'s C engine
-        compiler: Any = importlib.import_module("re._compiler")  # where `re` turns a pattern into a program
-        compile_program = compiler.compile
-        hands_to_engine = getattr(compiler, "_sre", None) is engine
-        if not (_called_as(compile_program, RE_COMPILE) and hands_to_engine):
+        compile_program = known_release("re._compiler", "compile", RELEASED_SOURCES["re._compiler", "compile"])
+        if compile_program is None:
             return  # a Python whose `re` compiles otherwise: left as it is
-        recorder = _Recorder(engine, self.kept)
+        compiler: Any = sys.modules["re._compiler"]  # where `re` turns a pattern into a program
+        recorder = self._stand_in(compiler, "_sre")  # `re`'s C engine
         debug = int(compiler.SRE_FLAG_DEBUG)
-        kept = self.kept
 
         def compile_kept(pattern: Any, flags: int = 0) -> Any:
             if type(pattern) not in (str, bytes) or flags & debug:
                 return compile_program(pattern, flags)
-            key = ("re", pattern, int(flags))
-            if self.recording:
-                self.used.add(key)
-            args = kept.get(key)
-            if args is not None:
-                with contextlib.suppress(RuntimeError, TypeError, ValueError):  # refused: compiled as usual
-                    return engine.compile(*args)
-            if not self.recording:
-                return compile_program(pattern, flags)
-            recorder.key = key
-            try:
-                compiled = compile_program(pattern, flags)
-            finally:
-                recorder.key = None
-            self.new += 1
-            return compiled
+            return self._serve(("re", pattern, int(flags)), recorder, partial(compile_program, pattern, flags))
 
         compiler.compile = compile_kept
-        compiler._sre = recorder  # until keep(): it notes each program compile_program makes
-
-        def stop_noting() -> None:
-            compiler._sre = engine
-
-        self._undo.append(stop_noting)
 
     def _install_regex(self) -> None:
         try:
             regex = importlib.import_module("regex")
-            main: Any = importlib.import_module("regex._main")
         except ImportError:
             return
-        compile_program = main._compile
-        engine: Any = getattr(main, "_regex", None)
-        if not _called_as(compile_program, REGEX_COMPILE) or not hasattr(engine, "compile"):
+        compile_program = known_release("regex._main", "_compile", RELEASED_SOURCES["regex._main", "_compile"])
+        if compile_program is None:
             return  # a regex release that compiles otherwise: left as it is
-        recorder = _Recorder(engine, self.kept)
+        main: Any = sys.modules["regex._main"]
         debug, locale = int(main.DEBUG), int(main.LOCALE)
-        compiled_here: dict[tuple, Any] = {}
-        kept = self.kept
+        # An inline (?L) makes the program depend on the locale after all: not kept.
+        recorder = self._stand_in(main, "_regex", keeps=lambda args: not args[1] & locale)
+        served: dict[tuple, Any] = {}  # regex's own cache holds what it compiles; this, what kept programs made
 
         def compile_kept(pattern: Any, flags: int, ignore_unused: bool, kwargs: dict, cache_it: bool) -> Any:
             # Named lists, the debug flag and a locale (the program depends on the locale's encoding) are
@@ -175,46 +191,13 @@ class KeptPatterns:
             if kwargs or type(pattern) not in (str, bytes) or flags & (debug | locale):
                 return compile_program(pattern, flags, ignore_unused, kwargs, cache_it)
             key = ("regex", pattern, int(flags), int(regex.DEFAULT_VERSION))
-            if self.recording:
-                self.used.add(key)
-            compiled = compiled_here.get(key)
-            if compiled is not None:
-                return compiled
-            args = kept.get(key)
-            if args is not None:
-                with contextlib.suppress(RuntimeError, SystemError, TypeError, ValueError):
-                    compiled = engine.compile(*args)
-                    if cache_it:
-                        compiled_here[key] = compiled
-                    return compiled
-            if not self.recording:
-                return compile_program(pattern, flags, ignore_unused, kwargs, cache_it)
-            recorder.key = key
-            try:
-                compiled = compile_program(pattern, flags, ignore_unused, kwargs, cache_it)
-            finally:
-                recorder.key = None
-            if key in kept and kept[key][1] & locale:  # an inline (?L): depends on the locale after all
-                del kept[key]
-            else:
-                self.new += 1
+            compiled = served.get(key)  # first: regex calls this at each search with a pattern's text
+            if compiled is None:
+                as_usual = partial(compile_program, pattern, flags, ignore_unused, kwargs, cache_it)
+                compiled = self._serve(key, recorder, as_usual, served if cache_it else None)
             return compiled
 
         main._compile = compile_kept
-        main._regex = recorder
-
-        def stop_noting() -> None:
-            main._regex = engine
-
-        self._undo.append(stop_noting)
-
-
-def _called_as(function: Any, parameters: tuple[str, ...]) -> bool:
-    """Whether ``function`` takes these parameters: the one this module stands in for, in the release it knows."""
-    try:
-        return tuple(inspect.signature(function).parameters) == parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _header() -> tuple:
