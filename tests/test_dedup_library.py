@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+import zlib
 
 import pytest
 
@@ -450,6 +451,34 @@ def test_signing_on_python_integers_gives_datasketchs_values(num_perm, seed):
         minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32, scheme="affine32")
         minhash.update_batch(list(shingle_set))
         assert packed.minhash_values(map(zlib.crc32, shingle_set)) == minhash.hashvalues.astype("<u4").tobytes()
+
+
+PERMUTATIONS_WITHOUT_NUMPY_RANDOM = """
+import sys
+import dedup
+scheme = dedup.SignatureScheme()
+scheme.load_minhash()
+text = " ".join(f"w{n}" for n in range(5000))
+print(scheme.signature(text).values.hex(), "numpy" in sys.modules, "numpy.random" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(16, 0), (128, 1), (1024, 2**32 - 1)])
+def test_a_scheme_hands_datasketch_the_permutations_it_would_draw_itself(num_perm, seed):
+    """The permutations datasketch's MinHash is given are the array it makes (values, shape and type), drawn
+    without numpy's random module: a process that signs with datasketch never imports it for that."""
+    from datasketch import MinHash
+
+    made_by_datasketch = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = SignatureScheme(num_perm=num_perm, seed=seed)._permutations
+    assert (ours.dtype, ours.shape) == (made_by_datasketch.dtype, made_by_datasketch.shape)
+    assert (ours == made_by_datasketch).all()
+    values, numpy_loaded, numpy_random_loaded = run_python(PERMUTATIONS_WITHOUT_NUMPY_RANDOM).split()
+    assert (numpy_loaded, numpy_random_loaded) == ("True", "False")
+    text = " ".join(f"w{n}" for n in range(5000))
+    minhash = MinHash(num_perm=128, seed=1, hashfunc=zlib.crc32, scheme="affine32")
+    minhash.update_batch(list(SignatureScheme().shingle(text)))
+    assert bytes.fromhex(values) == minhash.hashvalues.astype("<u4").tobytes()
 
 
 def test_a_seed_numpy_refuses_is_refused_on_python_integers_too():
