@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -175,6 +176,53 @@ def test_the_fork_server_starts_before_the_writer_side_pipeline_loads():
         check=True,
     )
     assert done.stdout.splitlines() == ["1", "[]"]
+
+
+WARM_UP_COLLECTIONS = """
+import gc, importlib, json
+import crawler.extract.analysis
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+for module in crawler.extract.analysis.WARM_UP:
+    importlib.import_module(module)
+print(json.dumps([len(collections), gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()]))
+"""
+
+WORKERS_COLLECTOR = """
+import json, sys
+from crawler.extract.workers import WorkerPool
+from tests.support.pool_tasks import collector
+
+pool = WorkerPool(collector, (), workers=1, timeout=60, max_tasks=10, max_memory_mb=1024.0, preload=sys.argv[1:])
+print(json.dumps(pool.submit(None).result(timeout=120)))
+pool.close()
+"""
+
+
+def test_the_fork_server_warms_up_without_collecting_and_its_workers_collect():
+    """The fork server's warm-up makes some 90,000 objects that live as long as the workers: the collector waits
+    for its end (no collection while it loads), then freezes them and runs again, in it and in every worker."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP_COLLECTIONS], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    collections, enabled, threshold, frozen = json.loads(done.stdout)
+    assert (collections, enabled, threshold) == (0, True, [10_000, 10, 10])
+    assert frozen > 10_000
+    from crawler.extract.analysis import WARM_UP
+
+    # A warm-up cut short (a module it preloads cannot be imported, which the fork server passes over) leaves the
+    # collector off in the fork server: the workers turn it on all the same.
+    for preload in (WARM_UP, ["crawler.extract.warm_start", "tests.support.no_such_module"]):
+        done = subprocess.run(
+            [sys.executable, "-c", WORKERS_COLLECTOR, *preload], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        enabled, threshold, frozen = json.loads(done.stdout)
+        assert enabled is True, preload
+        if preload == WARM_UP:
+            assert threshold == [10_000, 10, 10] and frozen > 10_000
 
 
 CLOSED_UNUSED = """

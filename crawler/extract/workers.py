@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -85,6 +86,9 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
     """Run ``function(*task, *fixed_args)`` for each task received until told to stop or orphaned."""
     # The parent decides when to stop: Ctrl-C must not kill the pages in flight.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The fork server's warm-up turns the collector off until its end; a warm-up cut short must not leave
+    # the workers without it.
+    gc.enable()
     while True:
         try:
             task = conn.recv()

@@ -21,3 +21,10 @@ def behave(kind, suffix=""):
     if kind == "pid":
         return os.getpid()
     return f"{kind}{suffix}"
+
+
+def collector(_task):
+    """The worker's garbage collector: whether it runs, its thresholds, and how many objects are frozen."""
+    import gc
+
+    return gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()
