@@ -283,7 +283,9 @@ def start_fork_server(
     this first, and the pool made later forks from the same server.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([function.__module__, *preload])
+    # ``preload`` first: a module that prepares the process for the rest (crawler.extract.warm_start) does so
+    # before ``function``'s module loads too.
+    context.set_forkserver_preload([*preload, function.__module__])
     multiprocessing.forkserver.ensure_running()
     return context
 
