@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import trafilatura.external
 
 from crawler.extract.body import Shape, _stopped_early, label_key
@@ -62,6 +64,22 @@ def test_the_stop_list_union_is_installed_where_trafilatura_looks_for_it():
     before, after = run_python(code).split()
     assert before == "True"
     assert int(after) == len(set(stoplist_union())) > 100_000
+
+
+def test_the_stop_list_union_is_kept_for_the_next_start(tmp_path):
+    """Read file by file at the first start, the union is kept: the next start reads the kept file instead of the
+    stop lists, and installs the same words."""
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    code = (
+        "import trafilatura.external as te, crawler.extract.stoplists as s; read = []; original = s.stoplist_union; "
+        "s.stoplist_union = lambda: read.append(1) or original(); s.install_stoplist_union(); "
+        "print(len(read), len(te.JT_STOPLIST), te.JT_STOPLIST == original())"
+    )
+    first = run_python(code, env=environment).split()
+    assert (tmp_path / "storyonce" / "stop-words.txt").exists()
+    second = run_python(code, env=environment).split()
+    assert first[0] == "1" and second[0] == "0"
+    assert first[1:] == second[1:] == [str(len(stoplist_union())), "True"]
 
 
 def test_justext_takes_the_installed_union_as_it_is_and_lower_cases_any_other_stop_list():
