@@ -148,9 +148,11 @@ class SignatureScheme:
 
         Drawn as datasketch draws them, from numpy's generator run on Python integers
         (:func:`dedup.packed_minhash.affine32_permutations`): datasketch's own drawing imports
-        ``numpy.random`` for it, 0.03 s of a core on the way to the first signed page.
+        ``numpy.random`` for it, 0.01 to 0.03 s of a core on the way to the first signed page.
         """
-        minhash_class()  # with numpy
+        minhash = minhash_class()  # with numpy
+        if PERMUTATION_SCHEME != "affine32":  # drawn otherwise: by datasketch
+            return minhash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME).permutations
         import numpy
 
         return numpy.array(affine32_permutations(self.num_perm, self.seed), dtype=numpy.uint32)
