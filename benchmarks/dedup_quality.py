@@ -118,7 +118,12 @@ class PairMatrix:
         self.scheme = scheme
         self.signed = np.array([i in signatures for i in pages])
         num_perm = scheme.num_perm
-        values = np.stack([signatures[i].values if i in signatures else np.zeros(num_perm, np.uint32) for i in pages])
+        values = np.stack(
+            [
+                np.frombuffer(signatures[i].values, dtype="<u4") if i in signatures else np.zeros(num_perm, np.uint32)
+                for i in pages
+            ]
+        )
         sizes = np.array([signatures[i].size if i in signatures else 0 for i in pages], dtype=float)
         n = len(pages)
         self.jaccard = np.zeros((n, n))

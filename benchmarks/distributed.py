@@ -100,7 +100,11 @@ class Records:
         self.recent = [*self.recent[-999:], values]
         # With the paragraph hashes a crawler sends along: the writer does not make them.
         signed = SignedText(
-            text, count_words(text), content_hash(text), Signature(values, len(words)), paragraph_hashes(text)
+            text,
+            count_words(text),
+            content_hash(text),
+            Signature(values.astype("<u4").tobytes(), len(words)),
+            paragraph_hashes(text),
         )
         shown = self.rng.choice(len(self.pool), size=TEASERS_PER_PAGE, replace=False)
         site = f"bench-{number % SITES}.example"

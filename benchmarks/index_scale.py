@@ -85,7 +85,7 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
         chunk_start = time.perf_counter()
         for offset in range(count):
             doc_id = first + offset + 1
-            index.add(doc_id, Signature(values[offset], int(sizes[doc_id - 1])))
+            index.add(doc_id, Signature(values[offset].astype("<u4").tobytes(), int(sizes[doc_id - 1])))
             if doc_id % BUILD_BATCH == 0:
                 writer.commit()
         last_rate = count / (time.perf_counter() - chunk_start)
@@ -126,11 +126,14 @@ def query_signatures(store, size: int, count: int, num_perm: int, seed: int):
     stored = store.signatures(ids)
     hits = []
     for doc_id in ids:
-        values = stored[doc_id].values.copy()
+        values = np.frombuffer(stored[doc_id].values, dtype="<u4").copy()
         edited = rng.random(num_perm) < 0.1
         values[edited] = rng.integers(0, 2**32, size=int(edited.sum()), dtype=np.uint32)
-        hits.append((doc_id, Signature(values, stored[doc_id].size)))
-    misses = [Signature(v, 500) for v in rng.integers(0, 2**32, size=(count, num_perm), dtype=np.uint32)]
+        hits.append((doc_id, Signature(values.astype("<u4").tobytes(), stored[doc_id].size)))
+    misses = [
+        Signature(v.astype("<u4").tobytes(), 500)
+        for v in rng.integers(0, 2**32, size=(count, num_perm), dtype=np.uint32)
+    ]
     return hits, misses
 
 
@@ -198,7 +201,7 @@ def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) 
 
     start = time.perf_counter()
     for offset in range(inserts):
-        index.add(size + offset + 1, Signature(values[offset], 1000))
+        index.add(size + offset + 1, Signature(values[offset].astype("<u4").tobytes(), 1000))
         if (offset + 1) % batch_size == 0:
             commit()
     commit()
@@ -258,7 +261,10 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
         "rss_index_mb": built["VmRSS"] - before["VmRSS"],
     }
     for name, signatures in (("hit", [s for _, s in hits]), ("miss", misses)):
-        minhashes = [LeanMinHash(seed=lsh_seed, hashvalues=s.values, scheme=scheme) for s in signatures]
+        minhashes = [
+            LeanMinHash(seed=lsh_seed, hashvalues=np.frombuffer(s.values, dtype="<u4"), scheme=scheme)
+            for s in signatures
+        ]
         latencies = []
         for minhash in minhashes:
             started = time.perf_counter()
