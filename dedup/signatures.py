@@ -14,7 +14,8 @@ from dedup.packed_minhash import PackedPermutations, affine32_permutations
 from dedup.shingles import shingles, shingles_of_tokens, tokens
 
 # datasketch 2.0 replaced the permutation scheme; signatures of different schemes are not comparable,
-# so the scheme is part of what a stored signature records.
+# so the scheme is part of what a stored signature records. dedup.packed_minhash draws this scheme's
+# permutations (for datasketch, and to sign on Python integers) and applies them: another scheme needs its own.
 PERMUTATION_SCHEME = "affine32"
 # zlib.crc32 is a single C call per shingle (sha1, datasketch's default, costs several times more);
 # datasketch's affine32 scheme pre-mixes every input hash with the MurmurHash3 finalizer.
@@ -150,9 +151,7 @@ class SignatureScheme:
         (:func:`dedup.packed_minhash.affine32_permutations`): datasketch's own drawing imports
         ``numpy.random`` for it, 0.01 to 0.03 s of a core on the way to the first signed page.
         """
-        minhash = minhash_class()  # with numpy
-        if PERMUTATION_SCHEME != "affine32":  # drawn otherwise: by datasketch
-            return minhash(num_perm=self.num_perm, seed=self.seed, scheme=PERMUTATION_SCHEME).permutations
+        minhash_class()  # with numpy
         import numpy
 
         return numpy.array(affine32_permutations(self.num_perm, self.seed), dtype=numpy.uint32)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pkgutil
 
-import justext
 import justext.core
 import trafilatura.external
 from justext.utils import get_stoplists
 
 from crawler.extract.kept_words import kept_words
+
+# How stoplist_union reads the lists, named in the kept file with jusText's release: a file kept by a version
+# of the project that read them otherwise is not taken for this one's.
+UNION_FORM = 1
 
 
 def stoplist_union() -> frozenset[str]:
@@ -30,7 +33,8 @@ def install_stoplist_union() -> None:
     if getattr(trafilatura.external, "JT_STOPLIST", False) is None:
         # Kept from the crawl that first read the files: one file read and split (0.03 s) instead of about a
         # hundred read, decoded and lower-cased (0.07 s), at every start of the workers' fork server.
-        union = frozenset(kept_words("stop-words", f"justext {justext.__version__}", lambda: sorted(stoplist_union())))
+        made_from = f"justext {justext.__version__} union {UNION_FORM}"
+        union = frozenset(kept_words("stop-words", made_from, lambda: sorted(stoplist_union())))
         trafilatura.external.JT_STOPLIST = union  # type: ignore[assignment]  # a tuple where trafilatura builds it
         _take_as_lowered(union)
 
