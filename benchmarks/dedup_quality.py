@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 
 from benchmarks.dedup_set import NEGATIVES, VARIANTS, DedupSet, true_jaccard
 from benchmarks.harness import CrawlRun
+from benchmarks.signature_arrays import values_of
 from crawler.urls import normalize_url
 from dedup import NearDuplicateIndex, Signature, SignatureScheme
 
@@ -119,10 +120,7 @@ class PairMatrix:
         self.signed = np.array([i in signatures for i in pages])
         num_perm = scheme.num_perm
         values = np.stack(
-            [
-                np.frombuffer(signatures[i].values, dtype="<u4") if i in signatures else np.zeros(num_perm, np.uint32)
-                for i in pages
-            ]
+            [values_of(signatures[i]) if i in signatures else np.zeros(num_perm, np.uint32) for i in pages]
         )
         sizes = np.array([signatures[i].size if i in signatures else 0 for i in pages], dtype=float)
         n = len(pages)

@@ -32,6 +32,7 @@ from benchmarks.harness import (
     store_config,
     tree_cpu,
 )
+from benchmarks.signature_arrays import signature_of
 from benchmarks.sites import ROBOTS_TXT, Files, files_route, sitemap
 from crawler.config import TEASER_SCHEME
 from crawler.demo.server import LoopbackHandler, LoopbackServer
@@ -47,7 +48,7 @@ from crawler.extract.signing import SignedText
 from crawler.extract.words import count_words
 from crawler.records import AnalysedPage
 from crawler.spiders.news import NewsSpider
-from dedup import Signature, content_hash
+from dedup import content_hash
 from tests.support.redis_server import RedisServer
 
 SITES = 100  # hosts the synthetic articles are spread over (site chrome and revisits are per site)
@@ -103,7 +104,7 @@ class Records:
             text,
             count_words(text),
             content_hash(text),
-            Signature(values.astype("<u4").tobytes(), len(words)),
+            signature_of(values, len(words)),
             paragraph_hashes(text),
         )
         shown = self.rng.choice(len(self.pool), size=TEASERS_PER_PAGE, replace=False)

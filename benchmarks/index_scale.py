@@ -66,7 +66,7 @@ def synthetic_signatures(rng: np.random.Generator, count: int, num_perm: int) ->
 def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
     """Store ``size`` signatures through the writer's own article index (NearDuplicateIndex.add on its
     SQLiteBandStore), in large transactions (see BUILD_BATCH)."""
-    from dedup import Signature
+    from benchmarks.signature_arrays import signature_of
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -85,7 +85,7 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
         chunk_start = time.perf_counter()
         for offset in range(count):
             doc_id = first + offset + 1
-            index.add(doc_id, Signature(values[offset].astype("<u4").tobytes(), int(sizes[doc_id - 1])))
+            index.add(doc_id, signature_of(values[offset], int(sizes[doc_id - 1])))
             if doc_id % BUILD_BATCH == 0:
                 writer.commit()
         last_rate = count / (time.perf_counter() - chunk_start)
@@ -119,21 +119,18 @@ def build(path: Path, size: int, seed: int, settings: dict[str, str]) -> dict:
 
 def query_signatures(store, size: int, count: int, num_perm: int, seed: int):
     """``count`` hits (edited copies of stored signatures) and ``count`` misses (fresh random ones)."""
-    from dedup import Signature
+    from benchmarks.signature_arrays import signature_of, values_of
 
     rng = np.random.default_rng(seed + 1)
     ids = [int(i) for i in rng.integers(1, size + 1, size=count)]
     stored = store.signatures(ids)
     hits = []
     for doc_id in ids:
-        values = np.frombuffer(stored[doc_id].values, dtype="<u4").copy()
+        values = values_of(stored[doc_id]).copy()
         edited = rng.random(num_perm) < 0.1
         values[edited] = rng.integers(0, 2**32, size=int(edited.sum()), dtype=np.uint32)
-        hits.append((doc_id, Signature(values.astype("<u4").tobytes(), stored[doc_id].size)))
-    misses = [
-        Signature(v.astype("<u4").tobytes(), 500)
-        for v in rng.integers(0, 2**32, size=(count, num_perm), dtype=np.uint32)
-    ]
+        hits.append((doc_id, signature_of(values, stored[doc_id].size)))
+    misses = [signature_of(v, 500) for v in rng.integers(0, 2**32, size=(count, num_perm), dtype=np.uint32)]
     return hits, misses
 
 
@@ -183,7 +180,7 @@ def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) 
     NearDuplicateIndex.add with a Writer.commit every SQLITE_BATCH_SIZE adds (the writer commits every
     SQLITE_BATCH_SIZE records, one article each), with the writer's page cache. Commits are timed by
     the writer itself (timing/store/commit_s)."""
-    from dedup import Signature
+    from benchmarks.signature_arrays import signature_of
 
     writer = open_writer(db, settings, start_run=False)
     index = writer.article_index
@@ -201,7 +198,7 @@ def measure_insert(db: Path, inserts: int, seed: int, settings: dict[str, str]) 
 
     start = time.perf_counter()
     for offset in range(inserts):
-        index.add(size + offset + 1, Signature(values[offset].astype("<u4").tobytes(), 1000))
+        index.add(size + offset + 1, signature_of(values[offset], 1000))
         if (offset + 1) % batch_size == 0:
             commit()
     commit()
@@ -221,6 +218,7 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
     """In a fresh process: rebuild an in-memory MinHashLSH from the stored signatures, as a cron run would have to."""
     from datasketch import LeanMinHash, MinHashLSH
 
+    from benchmarks.signature_arrays import values_of
     from dedup import Signature
 
     before = memory_mb()
@@ -261,10 +259,7 @@ def measure_datasketch(db: Path, queries: int, seed: int) -> dict:
         "rss_index_mb": built["VmRSS"] - before["VmRSS"],
     }
     for name, signatures in (("hit", [s for _, s in hits]), ("miss", misses)):
-        minhashes = [
-            LeanMinHash(seed=lsh_seed, hashvalues=np.frombuffer(s.values, dtype="<u4"), scheme=scheme)
-            for s in signatures
-        ]
+        minhashes = [LeanMinHash(seed=lsh_seed, hashvalues=values_of(s), scheme=scheme) for s in signatures]
         latencies = []
         for minhash in minhashes:
             started = time.perf_counter()
