@@ -29,19 +29,21 @@ class Sample:
 
 
 def _role(pid: int, parent: int, root: int) -> str:
-    """What a process of the crawl's tree is: the workers are forked by the fork server, whose command
-    line they keep."""
+    """What a process of the crawl's tree is: the workers are forked by the fork server. The crawl forks the
+    fork server and the resource tracker, named in their ``comm`` (crawler.extract.forked_helpers); started
+    as new interpreters (a crawl that runs threads by then), they are named in their command line."""
     if pid == root:
         return "crawl"
     if parent != root:
         return "workers"
     try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
         command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return "other"
-    if "forkserver" in command:
+    if name == "forkserver" or "multiprocessing.forkserver" in command:
         return "fork server"
-    return "tracker" if "resource_tracker" in command else "other"
+    return "tracker" if name == "resourcetracker" or "resource_tracker" in command else "other"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
 from crawler.config import CannotStart, SettingError, Settings, preflight
+from crawler.extract.forked_helpers import helpers_forked_from_here
 from crawler.extract.pipeline import warm_up_early
 from dedup import ParameterMismatch
 
@@ -153,7 +154,10 @@ class Command(ScrapyCrawlCommand):
             except CannotStart as exc:
                 print(f"Cannot start the crawl: {exc}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_FAILED)
-            warm_up_early(settings)
+            # Still one thread, before Scrapy's reactor and log: the fork server forks from here (with
+            # what is loaded so far) rather than starting as a new interpreter.
+            with helpers_forked_from_here():
+                warm_up_early(settings)
             _import_tls_context_factories()
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

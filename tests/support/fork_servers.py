@@ -20,11 +20,13 @@ def children_of(parent: int) -> list[int]:
 
 
 def fork_servers(parent: int | None = None) -> list[int]:
-    """The children of ``parent`` (this process by default) that are multiprocessing fork servers."""
+    """The children of ``parent`` (this process by default) that are multiprocessing fork servers: started as
+    a new interpreter (named in its command line) or forked from the crawl (named in its ``comm``)."""
     found = []
     for pid in children_of(os.getpid() if parent is None else parent):
         try:
-            if b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            started = b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            if started or Path(f"/proc/{pid}/comm").read_text().strip() == "forkserver":
                 found.append(pid)
         except OSError:
             continue  # ended meanwhile
