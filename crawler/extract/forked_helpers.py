@@ -17,12 +17,13 @@ from typing import Any
 # multiprocessing starts its fork server and resource tracker as new interpreters (`python -c "...main(...)"`):
 # each imports again what the crawl process has loaded by the time the crawl command warms the workers up (the
 # standard library's email, http and json, lxml, and the rest under Scrapy), and the tracker is an interpreter
-# of its own. Measured in 226-page crawls (CPU read from /proc, 8 alternating crawls): the fork server 0.245
-# instead of 0.365 s of a core, the tracker 0.03 s less, and the crawl's wall 0.08 to 0.11 s shorter, as the
-# fork server is on the way to the first extracted page. Forked from the crawl process, they start with all of
-# it loaded, and run the very code the new interpreter would have run; the workers fork from the fork server
-# as before. Only a process with one thread is forked (before the reactor, the log and the database): a thread
-# holding a lock at the fork would leave it held for good in the child.
+# of its own. Forked from the crawl process, they start with all of it loaded, and run the very code the new
+# interpreter would have run; the workers fork from the fork server as before. Measured by process in 226-page
+# crawls (/proc, 8 and 10 alternating crawls): the fork server 0.245 and 0.29 s of a core instead of 0.365 and
+# 0.405 s, the tracker 0.03 s less; a 20-page crawl's wall 0.90x (the fork server is on the way to the first
+# extracted page). Over whole crawls of 226 and 990 pages the difference is within the rounds' spread.
+# Only a process with one thread is forked (before the reactor, the log and the database): a thread holding a
+# lock at the fork would leave it held for good in the child.
 
 # What each helper is called in /proc/<pid>/comm (what top and ps -o comm show; 15 bytes at most): its command
 # line is the crawl's own, which a fork keeps.
@@ -101,6 +102,7 @@ def _exit_status(code: Any) -> int:
 
 
 def _close_descriptors_except(kept: set[int]) -> None:
+    """Close every descriptor of this process but ``kept``."""
     for descriptor in sorted(int(name) for name in os.listdir("/proc/self/fd")):
         if descriptor not in kept:
             with contextlib.suppress(OSError):  # the listing's own, closed once listed
