@@ -113,3 +113,41 @@ def test_a_crawl_forks_its_helpers_and_none_outlives_it_killed(tmp_path):
         process.signal(signal.SIGKILL)
         process.wait()
         wait_for(lambda: all(map(_ended, helpers + workers)), timeout=60, message="a helper outlived the crawl")
+
+
+CTRL_C_WHILE_WARMING_UP = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from crawler.extract.forked_helpers import helpers_forked_from_here
+from crawler.extract.workers import WorkerPool, start_fork_server
+from tests.support.fork_servers import fork_servers
+from tests.support.pool_tasks import behave
+
+if sys.argv[1] == "with a thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+gate = Path(os.environ["PRELOAD_GATE"])
+with helpers_forked_from_here():
+    start_fork_server(behave, ["crawler.extract.warm_start", "tests.support.gated_preload"])
+while not gate.with_suffix(".begun").exists():
+    time.sleep(0.01)
+(server,) = fork_servers()
+os.kill(server, signal.SIGINT)  # as Ctrl-C in the terminal reaches every process of the crawl's group
+time.sleep(0.2)
+gate.touch()
+pool = WorkerPool(behave, ("!",), workers=1, timeout=60, max_tasks=10, max_memory_mb=1024.0)
+print(pool.submit("page").result(timeout=60), fork_servers() == [server])  # the same fork server served it
+pool.close()
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "with a thread"])
+def test_ctrl_c_does_not_stop_the_fork_server_while_it_warms_up(tmp_path, case):
+    """Ctrl-C reaches every process of the crawl's group; the crawl decides when to stop. It killed the fork
+    server in its warm-up, and the crawl, stopping, waited for ever for workers that could not start."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PRELOAD_GATE": str(tmp_path / "gate")}
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_WARMING_UP, case], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["page!", "True"]
+    assert "KeyboardInterrupt" not in done.stderr

@@ -1,8 +1,9 @@
-"""Imported first by the workers' fork server: kept patterns served, the collector off until the warm-up ends."""
+"""Imported first by the workers' fork server: Ctrl-C ignored, kept patterns served, no collection until warmed up."""
 
 from __future__ import annotations
 
 import gc
+import signal
 
 from crawler.extract.kept_patterns import KeptPatterns
 
@@ -12,6 +13,11 @@ from crawler.extract.kept_patterns import KeptPatterns
 # (115 young, 10 middle and 1 full collection, each walking more of them) cost 0.1 s of the fork server's
 # 0.5 s, on the way to the first extracted page.
 gc.disable()
+
+# Ctrl-C in a terminal reaches every process of the crawl's group. multiprocessing's fork server ignores it once
+# its preloads are done, and each worker ignores it: the crawl decides when to stop. During the warm-up it killed
+# the fork server, and the crawl, stopping, then waited for ever for workers that could not start.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 KEPT_PATTERNS = KeptPatterns()
 KEPT_PATTERNS.install()  # kept again, with what the warm-up adds, at the warm-up's end (crawler.extract.warmup)
