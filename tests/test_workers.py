@@ -254,3 +254,36 @@ def test_a_pool_closed_with_nothing_done_does_not_wait_for_its_workers_warm_up()
     assert float(seconds) < 60  # the warm-up takes 120 s
     assert done.stdout.split("\n")[1] == "fine!"  # a later pool starts a server of its own
     assert "Traceback" not in done.stderr
+
+
+FORK_SERVER_KILLED = """
+import os, signal, sys, time
+from pathlib import Path
+from crawler.extract.workers import WorkerPool
+from tests.support.fork_servers import fork_servers
+from tests.support.pool_tasks import behave
+
+gate = Path(os.environ["PRELOAD_GATE"])
+pool = WorkerPool(behave, ("!",), workers=2, timeout=60, max_tasks=10, max_memory_mb=1024.0,
+                  preload=["tests.support.gated_preload"])
+while not gate.with_suffix(".begun").exists():
+    time.sleep(0.01)
+time.sleep(0.3)  # both slots are waiting for their worker
+(server,) = fork_servers()
+os.kill(server, signal.SIGKILL)  # as the OOM killer would, in its warm-up
+gate.touch()
+print([pool.submit(f"page{n}").result(timeout=60) for n in range(4)], fork_servers() != [server])
+pool.close()
+"""
+
+
+def test_a_fork_server_killed_in_its_warm_up_is_started_again(tmp_path):
+    """The slots waiting for their workers when the fork server died (the OOM killer, a signal) ask again, and a
+    new fork server serves them: before, their threads ended and the crawl waited for ever for its pages."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PRELOAD_GATE": str(tmp_path / "gate")}
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SERVER_KILLED], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[0] == str([f"page{n}!" for n in range(4)]) + " True"
+    assert "Traceback" not in done.stderr

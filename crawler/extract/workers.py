@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 _STOP = None  # sent to a worker (and to a slot's thread) to end it
 IN_FLIGHT = 2  # tasks each worker holds: the one it is on and the next
 FILL_SLICE_S = 0.005  # with room for a task, look for new ones this often while waiting for a result
+FORK_SERVER_STARTS = 3  # how often a slot asks for its worker when the fork server ends before forking it
 
 
 class _MainScriptHidden:
@@ -129,6 +130,20 @@ class _Slot:
         self.thread = threading.Thread(target=self._run, name=f"extract-slot-{number}", daemon=True)
 
     def _start_process(self) -> None:
+        """Start this slot's worker. A fork server that ended while the slot waited for it (killed in its warm-up,
+        by the OOM killer or a signal) is started again as the slot asks again, twice at most; closing the pool
+        stops it on purpose, and that is not retried."""
+        for attempt in range(1, FORK_SERVER_STARTS + 1):
+            try:
+                self._fork_worker()
+                return
+            except (EOFError, OSError):
+                if self.pool.closed_unused or attempt == FORK_SERVER_STARTS:
+                    raise
+                logger.warning("the workers' fork server ended before forking worker %d: starting it anew", self.number)
+                time.sleep(0.1 * attempt)  # multiprocessing starts another once it finds this one gone (reaped)
+
+    def _fork_worker(self) -> None:
         parent_end, child_end = self.pool.context.Pipe()
         self.process = self.pool.context.Process(
             target=_worker_main,
