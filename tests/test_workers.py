@@ -287,3 +287,33 @@ def test_a_fork_server_killed_in_its_warm_up_is_started_again(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[0] == str([f"page{n}!" for n in range(4)]) + " True"
     assert "Traceback" not in done.stderr
+
+
+FORK_SERVER_NEVER_STARTS = """
+from crawler.extract.workers import WorkerCrashed, WorkerPool
+from tests.support.pool_tasks import behave
+
+pool = WorkerPool(behave, ("!",), workers=2, timeout=60, max_tasks=10, max_memory_mb=1024.0,
+                  preload=["tests.support.dying_preload"])
+for n in range(3):
+    try:
+        print(pool.submit(f"page{n}").result(timeout=60))
+    except WorkerCrashed as error:
+        print("crashed:", error)
+pool.close()
+print("closed", pool.crashes)
+"""
+
+
+def test_pages_fail_rather_than_wait_when_no_worker_can_be_started():
+    """A fork server that dies each time it is asked for a worker: each page fails as a crashed extraction (the
+    crawl records it and goes on to its end) instead of waiting for ever."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SERVER_NEVER_STARTS], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    *pages, closed = done.stdout.splitlines()
+    assert len(pages) == 3 and all(page.startswith("crashed: no worker could be started") for page in pages)
+    assert closed == "closed 3"
+    assert "could not be started" in done.stderr

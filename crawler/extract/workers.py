@@ -179,15 +179,34 @@ class _Slot:
             return  # closed before this thread ran: starting a worker would start a fork server again
         try:
             self._start_process()
-        except (EOFError, OSError):
+            while not (self.stopping and not self.in_flight and not self.retry):
+                self._fill()
+                if self.in_flight:
+                    self._collect()
+        except (EOFError, OSError) as error:
             if self.pool.closed_unused:
                 return  # its fork server was stopped while warming up: the pool was closed with nothing done
-            raise
-        while not (self.stopping and not self.in_flight and not self.retry):
-            self._fill()
-            if self.in_flight:
-                self._collect()
+            self._refuse_tasks(error)
+            return
         self._stop_process(kill=False)
+
+    def _refuse_tasks(self, error: BaseException) -> None:
+        """No worker can be started (the fork server died each time it was asked for one): fail this slot's
+        pages and every page it takes until the pool closes, rather than leave them waiting for ever."""
+        logger.error("extraction worker %d could not be started (%s): its pages fail", self.number, error)
+        self._stop_process(kill=True)
+        crashed = WorkerCrashed(f"no worker could be started: {type(error).__name__}: {error}")
+        for future, _task in [*self.retry, *self.in_flight]:
+            future.set_exception(crashed)
+        self.retry.clear()
+        self.in_flight.clear()
+        while not self.stopping:
+            item = self.pool.tasks.get()
+            if item is _STOP:
+                self.stopping = True
+            elif item[0].set_running_or_notify_cancel():
+                self.pool.crashes += 1
+                item[0].set_exception(crashed)
 
     def _fill(self) -> None:
         """Send tasks until IN_FLIGHT are with the worker; wait for one only when none is."""
