@@ -14,6 +14,7 @@ from benchmarks.corpus import load_corpus
 from benchmarks.crawl_throughput import machine_cpu
 from benchmarks.harness import Crawl, load_average, parse_settings, process_tree
 from benchmarks.sites import serve_corpus
+from crawler.extract.forked_helpers import FORK_SERVER, RESOURCE_TRACKER, helper_of
 
 SAMPLE_S = 0.05  # how often /proc is read; the printed steps are a whole number of samples
 
@@ -29,21 +30,13 @@ class Sample:
 
 
 def _role(pid: int, parent: int, root: int) -> str:
-    """What a process of the crawl's tree is: the workers are forked by the fork server. The crawl forks the
-    fork server and the resource tracker, named in their ``comm`` (crawler.extract.forked_helpers); started
-    as new interpreters (a crawl that runs threads by then), they are named in their command line."""
+    """What a process of the crawl's tree is: the workers are forked by the fork server, which, like the
+    resource tracker, ``helper_of`` recognises (forked by the crawl or started as a new interpreter)."""
     if pid == root:
         return "crawl"
     if parent != root:
         return "workers"
-    try:
-        name = Path(f"/proc/{pid}/comm").read_text().strip()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return "other"
-    if name == "forkserver" or "multiprocessing.forkserver" in command:
-        return "fork server"
-    return "tracker" if name == "resourcetracker" or "resource_tracker" in command else "other"
+    return {FORK_SERVER: "fork server", RESOURCE_TRACKER: "tracker"}.get(helper_of(pid) or "", "other")
 
 
 def main(argv: list[str] | None = None) -> int:

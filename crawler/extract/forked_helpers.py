@@ -25,9 +25,11 @@ from typing import Any
 # Only a process with one thread is forked (before the reactor, the log and the database): a thread holding a
 # lock at the fork would leave it held for good in the child.
 
+FORK_SERVER = "multiprocessing.forkserver"
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 # What each helper is called in /proc/<pid>/comm (what top and ps -o comm show; 15 bytes at most): its command
 # line is the crawl's own, which a fork keeps.
-NAMES = {"multiprocessing.forkserver": "forkserver", "multiprocessing.resource_tracker": "resourcetracker"}
+NAMES = {FORK_SERVER: "forkserver", RESOURCE_TRACKER: "resourcetracker"}
 
 Spawn = Callable[[Any, Sequence[Any], Sequence[int]], int]  # path, arguments, descriptors passed; the pid
 
@@ -119,6 +121,18 @@ def _fresh_helper_locks() -> None:
         lock = getattr(helper, "_lock", None)
         if lock is not None:
             helper._lock = threading.Lock() if isinstance(lock, type(threading.Lock())) else threading.RLock()  # type: ignore[union-attr]
+
+
+def helper_of(pid: int) -> str | None:
+    """Which of multiprocessing's helpers (:data:`FORK_SERVER`, :data:`RESOURCE_TRACKER`) process ``pid`` is,
+    forked (named in its ``comm``) or started as a new interpreter (named in its command line); None for
+    any other process, or one that has ended."""
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return None
+    return next((module for module, named in NAMES.items() if name == named or module in command), None)
 
 
 def _name_this_process(code: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from crawler.extract.forked_helpers import FORK_SERVER, helper_of
+
 
 def children_of(parent: int) -> list[int]:
     """The process ids of ``parent``'s children (those that end meanwhile are left out)."""
@@ -22,12 +24,4 @@ def children_of(parent: int) -> list[int]:
 def fork_servers(parent: int | None = None) -> list[int]:
     """The children of ``parent`` (this process by default) that are multiprocessing fork servers: started as
     a new interpreter (named in its command line) or forked from the crawl (named in its ``comm``)."""
-    found = []
-    for pid in children_of(os.getpid() if parent is None else parent):
-        try:
-            started = b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            if started or Path(f"/proc/{pid}/comm").read_text().strip() == "forkserver":
-                found.append(pid)
-        except OSError:
-            continue  # ended meanwhile
-    return found
+    return [pid for pid in children_of(os.getpid() if parent is None else parent) if helper_of(pid) == FORK_SERVER]
