@@ -317,3 +317,42 @@ def test_pages_fail_rather_than_wait_when_no_worker_can_be_started():
     assert len(pages) == 3 and all(page.startswith("crashed: no worker could be started") for page in pages)
     assert closed == "closed 3"
     assert "could not be started" in done.stderr
+
+
+FORK_SERVER_DIES_WITH_PAGES_HELD = """
+import os, signal
+from pathlib import Path
+from crawler.extract.workers import WorkerCrashed, WorkerPool
+from tests.support.fork_servers import fork_servers
+from tests.support.pool_tasks import behave
+
+pool = WorkerPool(behave, ("!",), workers=1, timeout=60, max_tasks=10, max_memory_mb=1024.0,
+                  preload=["tests.support.dying_preload"])
+print(pool.submit("first").result(timeout=60))
+Path(os.environ["PRELOAD_DIES_FROM"]).touch()  # every fork server started from now on dies in its warm-up
+(server,) = fork_servers()
+os.kill(server, signal.SIGKILL)
+futures = [pool.submit(kind) for kind in ("die_slowly", "held", "queued")]
+for future in futures:
+    try:
+        print(future.result(timeout=60))
+    except WorkerCrashed as error:
+        print("crashed:", error)
+pool.close()
+print("closed", pool.crashes)
+"""
+
+
+def test_pages_held_when_no_worker_can_be_started_are_counted_as_crashed(tmp_path):
+    """The worker dies on a page while the next is with it, and no new worker can be started: the page held
+    fails and is counted as a crash, as the page it died on and the pages taken afterwards are."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PRELOAD_DIES_FROM": str(tmp_path / "dies")}
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SERVER_DIES_WITH_PAGES_HELD], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, died, held, queued, closed = done.stdout.splitlines()
+    assert first == "first!"
+    assert died.startswith("crashed: worker died")  # its code is lost with the fork server that reported it
+    assert held.startswith("crashed: no worker could be started") and queued.startswith("crashed: no worker")
+    assert closed == "closed 3"

@@ -197,6 +197,7 @@ class _Slot:
         self._stop_process(kill=True)
         crashed = WorkerCrashed(f"no worker could be started: {type(error).__name__}: {error}")
         for future, _task in [*self.retry, *self.in_flight]:
+            self.pool.crashes += 1  # counted as the pages taken below are: each is a crashed extraction
             future.set_exception(crashed)
         self.retry.clear()
         self.in_flight.clear()

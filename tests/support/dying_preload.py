@@ -1,7 +1,9 @@
-"""Imported by a fork server in the pool tests: a warm-up that kills the fork server, every time."""
+"""Imported by a fork server in the pool tests: a warm-up that kills the fork server, every time, or only once the
+file named by $PRELOAD_DIES_FROM exists."""
 
 from __future__ import annotations
 
 import os
 
-os._exit(1)
+if "PRELOAD_DIES_FROM" not in os.environ or os.path.exists(os.environ["PRELOAD_DIES_FROM"]):
+    os._exit(1)

@@ -16,6 +16,9 @@ def behave(kind, suffix=""):
         time.sleep(60)
     if kind == "die":
         os._exit(139)
+    if kind == "die_slowly":  # the next task is with the worker by then
+        time.sleep(0.5)
+        os._exit(139)
     if kind == "raise":
         raise ValueError("bad page")
     if kind == "pid":
