@@ -356,3 +356,52 @@ def test_pages_held_when_no_worker_can_be_started_are_counted_as_crashed(tmp_pat
     assert died.startswith("crashed: worker died")  # its code is lost with the fork server that reported it
     assert held.startswith("crashed: no worker could be started") and queued.startswith("crashed: no worker")
     assert closed == "closed 3"
+
+
+ONE_SLOT_CANNOT_START_ITS_WORKER = """
+import os, signal, time
+from pathlib import Path
+from crawler.extract.workers import WorkerCrashed, WorkerPool
+from tests.support.crawl import wait_for
+from tests.support.fork_servers import fork_servers
+from tests.support.pool_tasks import behave
+
+dies = Path(os.environ["PRELOAD_DIES_FROM"])
+pool = WorkerPool(behave, ("!",), workers=2, timeout=60, max_tasks=1000, max_memory_mb=1024.0,
+                  preload=["tests.support.dying_preload"])
+wait_for(lambda: pool.started == 2, timeout=60)
+print("serving", pool.serving)
+dies.touch()  # every fork server started from now on dies in its warm-up
+(server,) = fork_servers()
+os.kill(server, signal.SIGKILL)
+try:
+    pool.submit("die").result(timeout=60)
+except WorkerCrashed as error:
+    print("crashed:", error)
+wait_for(lambda: pool.serving == 1, timeout=60)  # the slot whose worker died cannot start another
+print("serving", pool.serving)
+futures = [pool.submit("pid") for _ in range(20)]
+print("pages", len({future.result(timeout=60) for future in futures}))
+dies.unlink()
+wait_for(lambda: pool.serving == 2, timeout=60)  # it asks again, and a new fork server starts
+print("serving", pool.serving)
+futures = [pool.submit("again") for _ in range(20)]
+print([future.result(timeout=60) for future in futures] == ["again!"] * 20)
+pool.close()
+print("closed", pool.crashes)
+"""
+
+
+def test_pages_go_to_the_workers_left_while_one_cannot_be_started(tmp_path):
+    """One slot's worker dies and no new one can be started: the pages go to the other slot's worker (none fails),
+    and the slot asks again later, serving pages again once a worker starts."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PRELOAD_DIES_FROM": str(tmp_path / "dies")}
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_SLOT_CANNOT_START_ITS_WORKER], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, died, *rest = done.stdout.splitlines()
+    assert first == "serving 2"
+    assert died.startswith("crashed: worker died")
+    assert rest == ["serving 1", "pages 1", "serving 2", "True", "closed 1"]  # 20 pages served by one worker
+    assert "could not be started" in done.stderr and "started again" in done.stderr

@@ -26,6 +26,10 @@ _STOP = None  # sent to a worker (and to a slot's thread) to end it
 IN_FLIGHT = 2  # tasks each worker holds: the one it is on and the next
 FILL_SLICE_S = 0.005  # with room for a task, look for new ones this often while waiting for a result
 FORK_SERVER_STARTS = 3  # how often a slot asks for its worker when the fork server ends before forking it
+# A slot whose worker could not be started asks again after this long, twice as long each time it fails: each
+# ask may start a fork server, whose warm-up costs a core for half a second.
+WORKER_RETRY_S = (5.0, 80.0)
+REFUSING_POLL_S = 0.1  # how often a slot without a worker looks whether another slot still serves
 
 
 class _MainScriptHidden:
@@ -127,6 +131,7 @@ class _Slot:
         self.head_since = 0.0  # when the oldest task in flight became the one the worker is on
         self.retiring = False  # the process has done its share: send no more, recycle when drained
         self.stopping = False
+        self.refusing = False  # no worker could be started: pages are left to the other slots
         self.thread = threading.Thread(target=self._run, name=f"extract-slot-{number}", daemon=True)
 
     def _start_process(self) -> None:
@@ -173,27 +178,50 @@ class _Slot:
             self.conn.close()
         self.process, self.conn = None, None
 
+    @property
+    def serving(self) -> bool:
+        """Whether this slot takes pages to a worker (or will, once its first worker has started)."""
+        return self.thread.is_alive() and not self.refusing
+
     def _run(self) -> None:
         # Start the worker now, not with the first page: it is ready by the time pages arrive.
         if self.pool.closed_unused:
             return  # closed before this thread ran: starting a worker would start a fork server again
         try:
             self._start_process()
-            while not (self.stopping and not self.in_flight and not self.retry):
-                self._fill()
-                if self.in_flight:
-                    self._collect()
         except (EOFError, OSError) as error:
             if self.pool.closed_unused:
                 return  # its fork server was stopped while warming up: the pool was closed with nothing done
-            self._refuse_tasks(error)
-            return
+            if not self._refuse_tasks(error):
+                return
+        while True:
+            try:
+                while not (self.stopping and not self.in_flight and not self.retry):
+                    self._fill()
+                    if self.in_flight:
+                        self._collect()
+            except (EOFError, OSError) as error:
+                if not self.pool.closed_unused and self._refuse_tasks(error):
+                    continue
+                return
+            break
         self._stop_process(kill=False)
 
-    def _refuse_tasks(self, error: BaseException) -> None:
-        """No worker can be started (the fork server died each time it was asked for one): fail this slot's
-        pages and every page it takes until the pool closes, rather than leave them waiting for ever."""
-        logger.error("extraction worker %d could not be started (%s): its pages fail", self.number, error)
+    def _refuse_tasks(self, error: BaseException) -> bool:
+        """No worker can be started (the fork server died each time it was asked for one). Fail the pages this slot
+        holds; leave the next ones to the slots that still have a worker, and fail those it takes while none has
+        (rather than leave them waiting for ever); ask for a worker again, less often each time it fails.
+
+        Returns True once a worker has started again, False when the pool closes first.
+        """
+        logger.error(
+            "extraction worker %d could not be started (%s): its pages go to the other workers (fail while none "
+            "has started), and it is asked for again in %g s",
+            self.number,
+            error,
+            WORKER_RETRY_S[0],
+        )
+        self.refusing = True
         self._stop_process(kill=True)
         crashed = WorkerCrashed(f"no worker could be started: {type(error).__name__}: {error}")
         for future, _task in [*self.retry, *self.in_flight]:
@@ -201,13 +229,34 @@ class _Slot:
             future.set_exception(crashed)
         self.retry.clear()
         self.in_flight.clear()
-        while not self.stopping:
-            item = self.pool.tasks.get()
+        wait, retry_at = WORKER_RETRY_S[0], time.monotonic() + WORKER_RETRY_S[0]
+        while not self.stopping and not self.pool.closed_unused:
+            if time.monotonic() >= retry_at:
+                try:
+                    self._start_process()
+                except (EOFError, OSError) as again:
+                    wait = min(2 * wait, WORKER_RETRY_S[1])
+                    retry_at = time.monotonic() + wait
+                    logger.warning(
+                        "extraction worker %d still cannot be started (%s): again in %g s", self.number, again, wait
+                    )
+                    continue
+                logger.warning("extraction worker %d started again: it takes pages again", self.number)
+                self.refusing = False
+                return True
+            if any(slot.serving for slot in self.pool.slots):
+                time.sleep(REFUSING_POLL_S)  # they take the pages meanwhile (and the pool's stop, when it closes)
+                continue
+            try:
+                item = self.pool.tasks.get(timeout=REFUSING_POLL_S)
+            except queue.Empty:
+                continue
             if item is _STOP:
                 self.stopping = True
             elif item[0].set_running_or_notify_cancel():
                 self.pool.crashes += 1
                 item[0].set_exception(crashed)
+        return False
 
     def _fill(self) -> None:
         """Send tasks until IN_FLIGHT are with the worker; wait for one only when none is."""
@@ -366,6 +415,11 @@ class WorkerPool:
         self.slots = [_Slot(self, n) for n in range(workers)]
         for slot in self.slots:
             slot.thread.start()
+
+    @property
+    def serving(self) -> int:
+        """How many of the slots take pages to a worker (those whose worker could not be started do not)."""
+        return sum(slot.serving for slot in self.slots)
 
     def submit(self, *task: Any) -> Future:
         future: Future = Future()
