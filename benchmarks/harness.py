@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -56,11 +56,24 @@ class Measured:
     stderr: str
     descendants_cpu_s: float = 0.0  # extraction workers: forked by a fork server, never waited for; polled
     started: float = 0.0  # time.monotonic() just before the process was started (the clock of RequestLog)
+    # (time.monotonic(), CPU seconds so far of the process and everything below it), as polled while it ran
+    cpu_polled: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def tree_cpu_s(self) -> float:
         """CPU seconds of the process and everything below it."""
         return self.cpu_s + self.descendants_cpu_s
+
+    def cores_from(self, moment: float) -> float | None:
+        """Cores the process and everything below it kept busy from ``moment`` (``time.monotonic()``) to its last
+        poll, the CPU at ``moment`` read between the two polls around it (None: too few polls after it)."""
+        polls = self.cpu_polled
+        after = next((i for i, (at, _) in enumerate(polls) if at >= moment), None)
+        if after is None or after == 0 or polls[-1][0] - moment < 2 * TREE_POLL_S:
+            return None
+        (t0, cpu0), (t1, cpu1) = polls[after - 1], polls[after]
+        cpu_then = cpu0 + (cpu1 - cpu0) * (moment - t0) / (t1 - t0)
+        return (polls[-1][1] - cpu_then) / (polls[-1][0] - moment)
 
 
 def process_tree(root: int) -> dict[int, tuple[int, float]]:
@@ -127,6 +140,7 @@ class MeasuredProcess:
         self._err: IO[bytes] = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
         self._stop = threading.Event()
         self._result: tuple[int, float, float, float, float] | None = None
+        self._polled: list[tuple[float, float]] = []
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             command, cwd=cwd or REPO, env=env, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL
@@ -140,10 +154,12 @@ class MeasuredProcess:
         status_file = Path(f"/proc/{pid}/status")
         peak_kb = 0
         below: dict[int, float] = {}
+        polled = self._polled
         next_tree_poll = self.started
         while True:
             if time.monotonic() >= next_tree_poll:
                 _descendants_cpu(pid, below)
+                polled.append((time.monotonic(), process_cpu(pid) + sum(below.values())))
                 next_tree_poll = time.monotonic() + TREE_POLL_S
             try:
                 for line in status_file.read_text().splitlines():
@@ -173,7 +189,7 @@ class MeasuredProcess:
             file.seek(0)
             texts.append(file.read().decode("utf-8", "replace"))
             file.close()
-        return Measured(returncode, wall, cpu, peak_mb, texts[0], texts[1], descendants, self.started)
+        return Measured(returncode, wall, cpu, peak_mb, texts[0], texts[1], descendants, self.started, self._polled)
 
     def running(self) -> bool:
         return self._watcher.is_alive()
