@@ -359,7 +359,7 @@ def test_pages_held_when_no_worker_can_be_started_are_counted_as_crashed(tmp_pat
 
 
 ONE_SLOT_CANNOT_START_ITS_WORKER = """
-import os, signal, time
+import os, signal
 from pathlib import Path
 from crawler.extract.workers import WorkerCrashed, WorkerPool
 from tests.support.crawl import wait_for
