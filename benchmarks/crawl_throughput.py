@@ -352,7 +352,7 @@ class Report:
         row("CPU ms/page, crawl process + workers", lambda r: per_page(r.run.measured.tree_cpu_s))
         row("  crawl process", lambda r: per_page(r.run.measured.cpu_s))
         row("  extraction workers (polled)", lambda r: per_page(r.run.measured.descendants_cpu_s))
-        row("cores busy (CPU s / wall s)", lambda r: r.run.measured.tree_cpu_s / r.run.seconds)
+        row("cores busy (CPU s / wall s)", lambda r: r.run.measured.cores)
         row("  from the first request on (polled)", lambda r: r.cores_after_start)
         row(f"idle CPU s ({CORES} cores x wall - busy)", lambda r: CORES * r.run.seconds - r.run.measured.tree_cpu_s)
         row("  of which other processes used, CPU s", lambda r: r.machine_busy_s - r.run.measured.tree_cpu_s)
@@ -386,7 +386,7 @@ class Report:
         cpu_ratio = measured.tree_cpu_s / process.cpu_s
         extract = result.stats.get("timing/extract_cpu_s")
         extract_ratio = extract / with_metadata.cpu_s if extract else None
-        cores = measured.tree_cpu_s / measured.wall_s
+        cores = measured.cores
         share = self.store_share(result)
         checks = [
             (
@@ -723,7 +723,7 @@ def print_rounds(rounds: list[Round], n: int) -> bool:
         f"  {'PASS' if cpu <= TARGET_CPU_RATIO else 'FAIL'}  CPU, every stage: {cpu:.2f}x plain text only's whole"
         f" process (<= {TARGET_CPU_RATIO}x; rounds {min(cpus):.2f}x to {max(cpus):.2f}x)"
     )
-    cores = [one.crawl.run.measured.tree_cpu_s / one.crawl.run.measured.wall_s for one in rounds]
+    cores = [one.crawl.run.measured.cores for one in rounds]
     after_start = [c for c in (one.crawl.cores_after_start for one in rounds) if c is not None]
     print(
         f"  {'PASS' if statistics.median(cores) >= TARGET_CORES else 'FAIL'}  cores busy"

@@ -64,6 +64,11 @@ class Measured:
         """CPU seconds of the process and everything below it."""
         return self.cpu_s + self.descendants_cpu_s
 
+    @property
+    def cores(self) -> float:
+        """Cores the process and everything below it kept busy over its whole run."""
+        return self.tree_cpu_s / self.wall_s
+
     def cores_from(self, moment: float) -> float | None:
         """Cores the process and everything below it kept busy from ``moment`` (``time.monotonic()``) to its last
         poll, the CPU at ``moment`` read between the two polls around it (None: too few polls after it)."""

@@ -104,7 +104,12 @@ def _exit_status(code: Any) -> int:
 
 
 def _close_descriptors_except(kept: set[int]) -> None:
-    """Close every descriptor of this process but ``kept``."""
+    """Close every descriptor of this process but ``kept``.
+
+    Not ``multiprocessing.util.close_all_fds_except``: it closes the ranges between the kept descriptors with
+    ``os.closerange``, and with 0 kept its first range is ``closerange(0, 0)``, which on Python 3.11.7 here closes
+    every descriptor (the forked child then dies with status 1, stderr gone). Only those open are closed here.
+    """
     for descriptor in sorted(int(name) for name in os.listdir("/proc/self/fd")):
         if descriptor not in kept:
             with contextlib.suppress(OSError):  # the listing's own, closed once listed

@@ -132,6 +132,7 @@ class _Slot:
         self.retiring = False  # the process has done its share: send no more, recycle when drained
         self.stopping = False
         self.refusing = False  # no worker could be started: pages are left to the other slots
+        self.ask_again_after_s = WORKER_RETRY_S[0]  # while refusing: how long until it asks for a worker again
         self.thread = threading.Thread(target=self._run, name=f"extract-slot-{number}", daemon=True)
 
     def _start_process(self) -> None:
@@ -184,43 +185,54 @@ class _Slot:
         return self.thread.is_alive() and not self.refusing
 
     def _run(self) -> None:
-        # Start the worker now, not with the first page: it is ready by the time pages arrive.
-        if self.pool.closed_unused:
-            return  # closed before this thread ran: starting a worker would start a fork server again
-        try:
-            self._start_process()
-        except (EOFError, OSError) as error:
-            if self.pool.closed_unused:
-                return  # its fork server was stopped while warming up: the pool was closed with nothing done
-            if not self._refuse_tasks(error):
-                return
-        while True:
+        # Closed with nothing done (before this thread ran, or while the fork server warmed up): starting a worker
+        # would start a fork server again.
+        while not self.pool.closed_unused:
             try:
-                while not (self.stopping and not self.in_flight and not self.retry):
-                    self._fill()
-                    if self.in_flight:
-                        self._collect()
-            except (EOFError, OSError) as error:
-                if not self.pool.closed_unused and self._refuse_tasks(error):
-                    continue
+                self._serve()
                 return
-            break
+            except (EOFError, OSError) as error:
+                if self.pool.closed_unused or not self._refuse_tasks(error):
+                    return
+
+    def _serve(self) -> None:
+        """Start the worker (now, not with the first page: it is ready by the time pages arrive) and feed it pages
+        until the pool closes."""
+        self._start_process()
+        if self.refusing:
+            logger.warning("extraction worker %d started again: it takes pages again", self.number)
+            self.refusing = False
+        while not (self.stopping and not self.in_flight and not self.retry):
+            self._fill()
+            if self.in_flight:
+                self._collect()
         self._stop_process(kill=False)
 
     def _refuse_tasks(self, error: BaseException) -> bool:
         """No worker can be started (the fork server died each time it was asked for one). Fail the pages this slot
         holds; leave the next ones to the slots that still have a worker, and fail those it takes while none has
-        (rather than leave them waiting for ever); ask for a worker again, less often each time it fails.
+        (rather than leave them waiting for ever), until it is time to ask for a worker again: less often each time
+        the asking fails.
 
-        Returns True once a worker has started again, False when the pool closes first.
+        Returns True when it is time to ask again, False when the pool closes first.
         """
-        logger.error(
-            "extraction worker %d could not be started (%s): its pages go to the other workers (fail while none "
-            "has started), and it is asked for again in %g s",
-            self.number,
-            error,
-            WORKER_RETRY_S[0],
-        )
+        if self.refusing:
+            self.ask_again_after_s = min(2 * self.ask_again_after_s, WORKER_RETRY_S[1])
+            logger.warning(
+                "extraction worker %d still cannot be started (%s): again in %g s",
+                self.number,
+                error,
+                self.ask_again_after_s,
+            )
+        else:
+            self.ask_again_after_s = WORKER_RETRY_S[0]
+            logger.error(
+                "extraction worker %d could not be started (%s): its pages go to the other workers (fail while none "
+                "has started), and it is asked for again in %g s",
+                self.number,
+                error,
+                self.ask_again_after_s,
+            )
         self.refusing = True
         self._stop_process(kill=True)
         crashed = WorkerCrashed(f"no worker could be started: {type(error).__name__}: {error}")
@@ -229,20 +241,9 @@ class _Slot:
             future.set_exception(crashed)
         self.retry.clear()
         self.in_flight.clear()
-        wait, retry_at = WORKER_RETRY_S[0], time.monotonic() + WORKER_RETRY_S[0]
+        ask_at = time.monotonic() + self.ask_again_after_s
         while not self.stopping and not self.pool.closed_unused:
-            if time.monotonic() >= retry_at:
-                try:
-                    self._start_process()
-                except (EOFError, OSError) as again:
-                    wait = min(2 * wait, WORKER_RETRY_S[1])
-                    retry_at = time.monotonic() + wait
-                    logger.warning(
-                        "extraction worker %d still cannot be started (%s): again in %g s", self.number, again, wait
-                    )
-                    continue
-                logger.warning("extraction worker %d started again: it takes pages again", self.number)
-                self.refusing = False
+            if time.monotonic() >= ask_at:
                 return True
             if any(slot.serving for slot in self.pool.slots):
                 time.sleep(REFUSING_POLL_S)  # they take the pages meanwhile (and the pool's stop, when it closes)
