@@ -547,3 +547,79 @@ def test_every_line_of_a_listing_of_thousands_of_teasers_is_cut():
         teasers.append(Teaser(f"https://news.example/s{n}.html", title, blurb, "Latest", ()))
     kept, removed = strip_teasers(paragraphs, teasers)
     assert kept == paragraphs[:1] and len(removed) == 2 * items
+
+
+def story_with_links(body: str) -> str:
+    """A story whose body is ``body``, beside a "Most read" block of six teasers (a listing's number)."""
+    others = "".join(
+        f'<li><h3><a href="/most-read-{n}.html">A most read story about the harbour number {n}</a></h3>'
+        f"<p>A blurb about most read story {n}, the harbour and its ferries.</p></li>"
+        for n in range(6)
+    )
+    return (
+        "<html><head><title>Ten things in the harbour today</title></head><body><div class='page'>"
+        f"<article><h1>Ten things in the harbour today</h1>{body}</article>"
+        f"<aside><h2>Most read</h2><ul>{others}</ul></aside></div></body></html>"
+    )
+
+
+def test_a_roundups_linked_sentences_are_its_text_not_teasers():
+    # A morning briefing: each item's first sentence links to the full story, and its prose goes on after
+    # the full stop. A teaser's headline ends without one.
+    items = "".join(
+        f'<li><strong><a href="/story-{n}.html">The harbour council approved plan number {n} on Monday</a>.</strong>'
+        f" The ferry operators said item {n} would change their timetables from next spring onwards.</li>"
+        for n in range(6)
+    )
+    body = f"<p>Good morning! This is the harbour news you need to know this Tuesday.</p><ol>{items}</ol>"
+    page = extract_page(story_with_links(body), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    for n in range(6):
+        assert f"approved plan number {n} on Monday" in page.article.text
+        assert f"item {n} would change their timetables" in page.article.text
+    assert {t.url for t in page.teasers} == {f"https://news.example/most-read-{n}.html" for n in range(6)}
+    assert "A blurb about most read story" not in page.article.text
+
+
+def test_a_link_wrapped_alone_in_running_text_is_no_headline():
+    # "<span><a>...</a></span>." inside a sentence: the span is the link, and the line is the paragraph's.
+    body = "".join(
+        f"<p>The mayor spoke about the ferries for a long time, and I know some residents "
+        f'<span><a href="https://blog{n}.example/post.html">are passionate about route {n}</a></span>.</p>'
+        for n in range(4)
+    )
+    page = extract_page(story_with_links(body), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    for n in range(4):
+        assert f"are passionate about route {n}" in page.article.text
+    assert {t.url for t in page.teasers} == {f"https://news.example/most-read-{n}.html" for n in range(6)}
+
+
+SWIM_PROSE = "".join(
+    f"<p>Swimmer number {n} from the harbour school won the race at the state championship on Saturday.</p>"
+    for n in range(4)
+)
+DESK = "<h4>From the sports desk</h4>"  # the heading nearest above the link: not the story's own
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        (
+            f'{DESK}<div itemprop="articleBody"><p><a href="https://results.example/swim">Click for the full state'
+            f" swim results</a></p>{SWIM_PROSE}</div>"
+        ),
+        (
+            f"{DESK}<div class='text'>{SWIM_PROSE}<p><strong>SEE MORE</strong>: <a href='/other.html'>Ferry strike"
+            " called off after late night talks between the unions and the council</a></p></div>"
+        ),
+    ],
+    ids=["link-first", "link-last"],
+)
+def test_a_link_among_a_short_storys_paragraphs_takes_none_of_them_as_a_blurb(body):
+    # The story's body is short (under a teaser's length), and a link opens or closes it: its own line at
+    # most is a teaser's, not the paragraphs beside it.
+    page = extract_page(story_with_links(body), "https://news.example/swim.html")
+    assert page.kind == "article"
+    for n in range(4):
+        assert f"Swimmer number {n} from the harbour school" in page.article.text

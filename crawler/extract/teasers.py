@@ -50,6 +50,8 @@ MAX_ITEM_CHARS = 700  # a teaser is a headline and a few sentences; more is a st
 MAX_LABEL_WORDS = 4
 MAX_BLOCK_LABEL_WORDS = 6
 MIN_HEADLINE_WORDS = 4
+MIN_SENTENCE_WORDS = 3  # after a linked sentence's full stop: the next sentence of its prose
+MIN_PROSE_WORDS = 8  # a paragraph of a story's text, not a teaser's label, byline or time
 LIST_SEARCH_LEVELS = 3  # a teaser sits in a list of teasers no more than this far up
 LABEL_SEARCH_LEVELS = 5
 
@@ -293,7 +295,57 @@ class _TeaserFinder:
         # An inline link inside running text is no headline: it must be (nearly) all of its line.
         if parent is not None and len(text) < 0.8 * len(self.line_text(parent)):
             return None
+        if self._inside_a_sentence(link, text) or self._runs_into_a_sentence(link, text):
+            return None
         return text, link
+
+    def _inside_a_sentence(self, link: HtmlElement, text: str) -> bool:
+        """Whether the link, with the inline elements that wrap it alone, has words of its line before it and
+        text after it: "I know some people <span><a>are passionate about it</a></span>." The wrapper is the
+        link, not a line of its own (a line break or a block around it makes one)."""
+        outer = link
+        while (parent := outer.getparent()) is not None and parent.tag not in BLOCKS and self.line_text(parent) == text:
+            outer = parent
+        if outer is link or parent is None:
+            return False  # a link in no wrapper: the line test above has read its line
+        before = outer.getprevious()
+        if before is None:
+            words_before = parent.text or ""
+        elif before.tag == "br" or before.tag in BLOCKS:
+            words_before = before.tail or ""
+        else:
+            words_before = f"{self.text(before)} {before.tail or ''}"
+        return WORD.search(words_before) is not None and bool((outer.tail or "").strip())
+
+    def _runs_into_a_sentence(self, link: HtmlElement, text: str) -> bool:
+        """Whether the link's sentence ends with a full stop and its line goes on after it: a news roundup's
+        items ("<li><strong><a>The attorney general is investigating WeWork</a>.</strong> The company confirmed
+        ...</li>") are the story's own prose, where a teaser's headline ends without one. (A reference's title
+        and its journal on the next line, after a <br>, are two lines.)"""
+        stop = text.endswith(".") and not text.endswith("..")
+        tail = (link.tail or "").lstrip()
+        if tail and not stop and not tail.startswith("."):
+            return False  # the common case, read without walking the line
+        after = ("." if stop else "") + self._rest_of_line(link).lstrip()
+        return after.startswith(".") and not after.startswith("..") and words(after) >= MIN_SENTENCE_WORDS
+
+    @staticmethod
+    def _rest_of_line(element: HtmlElement) -> str:
+        """The text after the element up to the end of its line: the next line break, or the end of its block."""
+        parts = []
+        while element.tag not in BLOCKS:
+            parts.append(element.tail or "")
+            following = element.getnext()
+            while following is not None and following.tag != "br" and following.tag not in BLOCKS:
+                if isinstance(following.tag, str) and following.tag not in SKIPPED:
+                    parts.append(" ".join(following.itertext()))
+                parts.append(following.tail or "")
+                following = following.getnext()
+            parent = element.getparent()
+            if following is not None or parent is None:
+                break
+            element = parent
+        return clean(" ".join(parts))
 
     def _heading_of(self, link: HtmlElement) -> HtmlElement | None:
         """The heading a link sits in, if any."""
@@ -320,8 +372,22 @@ class _TeaserFinder:
                 for other in ancestor.iter("a")
             ):
                 break
+            # Paragraphs of prose beside the headline's own are a story's text, not one teaser's blurb: a link
+            # among a short article's paragraphs ("SEE MORE: ...", "Click for full results") would take them all.
+            if self._holds_prose_beside(ancestor, link):
+                break
             container = ancestor
         return container
+
+    def _holds_prose_beside(self, element: HtmlElement, link: HtmlElement) -> bool:
+        """Whether the element holds two paragraphs (``<p>`` of MIN_PROSE_WORDS words or more) besides the link's."""
+        found = 0
+        for paragraph in element.iter("p"):
+            if words(self.text(paragraph)) >= MIN_PROSE_WORDS and link not in paragraph.iter("a"):
+                found += 1
+                if found == 2:
+                    return True
+        return False
 
     def _blurb_and_labels(self, container: HtmlElement, headline: HtmlElement) -> tuple[str, tuple[str, ...]]:
         """The text of the teaser's container without its headline, and its short parts (a section name, badge
