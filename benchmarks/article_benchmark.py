@@ -1,0 +1,107 @@
+"""Text on a second set: the 181 news pages of scrapinghub's article-extraction-benchmark, scored by its own code.
+
+    git clone https://github.com/scrapinghub/article-extraction-benchmark ../article-extraction-benchmark
+    PYTHONPATH=. python -m benchmarks.article_benchmark [--dataset DIR] [--show-losses K]
+
+Plain trafilatura (with and without comments) and ours on each page's bytes and URL, as in
+``benchmarks.quality`` part (a); each page's ``articleBody`` scored with the benchmark's ``evaluate.py``
+(shingles of four tokens; its bootstrap for the ± figures). The corpus the extraction is tuned on is
+another one (``../shared/corpus``); see benchmarks/README.md ("A second set") for what this one was used for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import trafilatura
+
+from benchmarks.harness import libraries_as_released
+from crawler.extract.article import extract_page
+
+DEFAULT_DATASET = Path(os.environ.get("AEB_DIR", "../article-extraction-benchmark"))
+BOOTSTRAP = 1000  # the benchmark's own default
+SYSTEMS = ("plain", "plain nc", "ours")
+
+
+def load_scorer(dataset: Path) -> ModuleType:
+    """The benchmark's ``evaluate.py``, imported from its folder: its scores, not a copy of them."""
+    spec = importlib.util.spec_from_file_location("article_benchmark_evaluate", dataset / "evaluate.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"article_benchmark: no evaluate.py in {dataset}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def extract_all(dataset: Path, truth: dict[str, dict]) -> dict[str, dict[str, dict[str, str]]]:
+    """Each system's ``articleBody`` for every page, in the benchmark's prediction format."""
+    found: dict[str, dict[str, dict[str, str]]] = {name: {} for name in SYSTEMS}
+    for key, page in truth.items():
+        html = gzip.decompress((dataset / "html" / f"{key}.html.gz").read_bytes())
+        url = page["url"]
+        with libraries_as_released():  # this process has imported the crawler, which puts its faster forms in
+            found["plain"][key] = {"articleBody": trafilatura.extract(html, url=url) or ""}
+            plain_nc = trafilatura.extract(html, url=url, include_comments=False) or ""
+            found["plain nc"][key] = {"articleBody": plain_nc}
+        article = extract_page(html, url).article
+        found["ours"][key] = {"articleBody": article.text if article is not None else ""}
+    return found
+
+
+def page_f1(scorer: ModuleType, true: str, predicted: str) -> float:
+    true_positives, false_positives, false_negatives = scorer.string_shingle_matching(true=true, pred=predicted)
+    found = 2 * true_positives + false_positives + false_negatives
+    return 2 * true_positives / found if found else 1.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="a checkout of the benchmark")
+    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses most")
+    options = parser.parse_args(argv)
+    dataset = options.dataset
+    if not (dataset / "ground-truth.json").exists():
+        print(f"article_benchmark: no ground-truth.json in {dataset} (clone the benchmark there, or --dataset DIR)")
+        return 2
+    scorer = load_scorer(dataset)
+    truth = json.loads((dataset / "ground-truth.json").read_text())
+    print(f"article_benchmark: {len(truth)} pages of {dataset}, trafilatura {trafilatura.__version__}")
+    found = extract_all(dataset, truth)
+    scores = {name: scorer.evaluate(truth, found[name], BOOTSTRAP) for name in SYSTEMS}
+    print(f"{'':10} {'F1':>15} {'precision':>15} {'recall':>15} {'accuracy':>15}")
+    for name, measured in scores.items():
+        cells = [f"{measured[m]:.4f} ± {measured[m + '_std']:.3f}" for m in ("f1", "precision", "recall", "accuracy")]
+        print(f"{name:10} " + " ".join(f"{cell:>15}" for cell in cells))
+    ours, plain_nc = scores["ours"], scores["plain nc"]
+    ok = ours["f1"] > plain_nc["f1"] and ours["precision"] >= plain_nc["precision"]
+    print(
+        f"{'ok' if ok else 'MISSED'}: ours F1 {ours['f1'] - plain_nc['f1']:+.4f} and precision"
+        f" {ours['precision'] - plain_nc['precision']:+.4f} against plain nc (target: F1 above, precision at least)"
+    )
+    differences = sorted(
+        (
+            page_f1(scorer, page["articleBody"], found["ours"][key]["articleBody"])
+            - page_f1(scorer, page["articleBody"], found["plain nc"][key]["articleBody"]),
+            page["url"],
+        )
+        for key, page in truth.items()
+    )
+    print(
+        f"pages where ours scores below plain nc: {sum(1 for d, _ in differences if d < 0)}, above:"
+        f" {sum(1 for d, _ in differences if d > 0)}; the {options.show_losses} biggest losses (page F1):"
+    )
+    for difference, url in differences[: options.show_losses]:
+        if difference < 0:
+            print(f"  {difference:+.3f}  {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
