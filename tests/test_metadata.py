@@ -164,6 +164,24 @@ OG_DATE = '<meta property="article:published_time" content="%s">'
             "2019-10-18T22:04:00Z",
         ),
         (URL, "", '<time datetime="2024-02-29">Feb 29</time>', "2024-02-29"),
+        # Fractions of a second, as JavaScript writes a time (htmldate reads none): the stated day, not a later
+        # date the page shows (a teaser's time).
+        (
+            URL,
+            OG_DATE % "2025-02-06T19:25:34.000Z",
+            '<time datetime="2025-04-16T13:41:52+02:00">16 April</time>',
+            "2025-02-06T19:25:34.000Z",
+        ),
+        # The page's own date before one nested in its object (the claim a fact check reviews, said earlier).
+        (
+            URL,
+            (
+                '<script type="application/ld+json">{"@graph": [{"@type": "ClaimReview", "itemReviewed": {"@type":'
+                ' "Claim", "datePublished": "2026-05-07"}, "datePublished": "2026-05-13"}]}</script>'
+            ),
+            "",
+            "2026-05-13",
+        ),
         # Nothing structured: htmldate reads the page.
         (URL, "", "<p>Published on 12 January 2023 by the desk.</p>", "2023-01-12"),
         (URL, "", "", None),
@@ -417,3 +435,10 @@ def test_style_sheets_inside_an_h1_are_no_part_of_its_title():
     assert h1_title(body) == "Vaccination is possible everywhere until February"
     # A heading that is one link to the home page is the site's name, a style sheet in it or not.
     assert h1_title(f'<h1>{style}<a href="/">The Example Blog</a></h1><article><p>Words.</p></article>') is None
+
+
+def test_a_json_ld_block_nested_too_deep_to_read_gives_its_dates_in_its_order():
+    nested = "[" * 100_000 + "]" * 100_000
+    block = f'{{"datePublished": "2020-01-01", "deep": {nested}, "video": {{"datePublished": "2019-02-02"}}}}'
+    head = f'<script type="application/ld+json">{block}</script>'
+    assert published_date(tree_of(page(head)), URL) == "2020-01-01"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -39,10 +40,34 @@ def _options() -> Extractor:
 def stated_dates(elements: PageElements) -> list[str]:
     """The publication dates the page's structured data states, in order of trust (raw strings)."""
     stated = elements.meta_content(properties=_PUBLISHED_META, names=_PUBLISHED_META)
-    stated += [m.group(1) for block in elements.json_ld for m in _JSON_DATE.finditer(block)]
+    stated += [date for block in elements.json_ld for date in _json_ld_published(block)]
     stated += elements.itemprop_values("datePublished") + elements.meta_content(names=_DATE_META_NAMES)
     stated += elements.first_time()
     return [s.strip() for s in stated if s and s.strip()]
+
+
+def _json_ld_published(block: str) -> list[str]:
+    """The ``datePublished`` values of a JSON-LD block, the page's own first: those of its top-level objects
+    (and of its ``@graph``) before those of objects nested in them (the claim a fact check reviews, a video, a
+    comment), each level in the block's order. A block that names one, or that is no valid JSON, in its order."""
+    found = _JSON_DATE.findall(block)
+    if len(found) < 2:
+        return found
+    try:
+        pending: list[tuple[object, int]] = [(json.loads(block), 0)]
+    except (ValueError, RecursionError):  # a hostile page's thousands of nested brackets too
+        return found
+    dated: list[tuple[int, int, str]] = []
+    while pending:  # (a loop, not a function calling itself: see test_extracting_a_page_leaves_no_reference_cycles)
+        node, depth = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, depth) for item in reversed(node))
+        elif isinstance(node, dict):
+            value = node.get("datePublished")
+            if isinstance(value, str):
+                dated.append((depth, len(dated), value))
+            pending.extend((item, depth if key == "@graph" else depth + 1) for key, item in reversed(node.items()))
+    return [value for _, _, value in sorted(dated)]
 
 
 def published_date(
@@ -63,7 +88,7 @@ def published_date(
     for text in stated:
         if day is not None:
             break
-        day = try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
+        day = _stated_day(text, options)
         local = _in_local_time(text, stated) if day is not None else None
         if local is not None:  # the day it was where it was published
             return local.isoformat()
@@ -79,6 +104,15 @@ def published_date(
         if text[:10] == day and ISO_TIMESTAMP.match(text):
             return text.replace(" ", "T")
     return day
+
+
+def _stated_day(text: str, options: Extractor) -> str | None:
+    """The day a stated date gives: an ISO 8601 timestamp's own, read here because htmldate reads none with
+    fractions of a second ("2025-02-06T19:25:34.000Z", as JavaScript writes them: it went on to the next
+    date stated, a teaser's, or to its search of the page); htmldate's reading of anything else."""
+    if ISO_TIMESTAMP.match(text):
+        return text[:10] if is_valid_date(text[:10], DAY_FORMAT, options.min, options.max) else None
+    return try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
 
 
 def _a_day(found: str | None) -> str | None:
