@@ -46,6 +46,11 @@ def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
     assert long_page is not None
     assert _stopped_early(long_page, Shape.of(PROSE, set()))
     assert not _stopped_early(long_page, Shape.of(["word " * 1500], set()))
+    # A story of 1,000 words where the fast run kept its 150-word lead (a news page whose body goes on in
+    # another container): 850 words missing.
+    story = parse_html("<html><body>" + ("<p>" + "word " * 100 + "</p>") * 10 + "</body></html>")
+    assert story is not None
+    assert _stopped_early(story, Shape.of(["lead " * 150], set()))
 
 
 def test_the_stop_list_union_is_the_one_trafilatura_builds():
