@@ -49,9 +49,15 @@ SITE = ["The Daily Herald"]
         # "And" in other languages, between two full names only.
         ("Isabel Caro; Rocío Latorre y José Miguel Wilson", "Isabel Caro; Rocío Latorre; José Miguel Wilson"),
         ("Mario Rossi e Luca Bianchi", "Mario Rossi; Luca Bianchi"),
+        ("Trine Juncher Jørgensen og Tôrtia Reimer-Johansen", "Trine Juncher Jørgensen; Tôrtia Reimer-Johansen"),
+        ("Anna Svensson och Erik Lind", "Anna Svensson; Erik Lind"),
+        ("Jan Kowalski i Anna Nowak", "Jan Kowalski; Anna Nowak"),
         ("José Ortega y Gasset", "José Ortega y Gasset"),
         ("Ann Example et al", "Ann Example et al"),
         ("Ann E Example", "Ann E Example"),  # an initial, not an "and"
+        # One person written twice, as a byline and as the address of their page.
+        ("Chuck Ross; Chuck-Ross", "Chuck Ross"),
+        ("Ann Example; ann_example; Bo Writer", "Ann Example; Bo Writer"),
         # The publisher's address that structured data give beside its name.
         ("Süddeutsche.de GmbH; Munich; Germany", "Süddeutsche.de GmbH"),
         ("Ann Example; Germany", "Ann Example"),

@@ -70,9 +70,10 @@ _IN_CONVERSATION_WITH = re.compile(
     r"\s+(?:im gespräch mit|im interview mit|in conversation with|en conversación con|en entretien avec)\s+",
     re.IGNORECASE,
 )
-# "And" in languages trafilatura does not split at ("Rocío Latorre y José Miguel Wilson"); lower case only, as
-# "Y" or "E" between names is an initial. Split only between two full names: "José Ortega y Gasset" is one person.
-_OTHER_ANDS = r"y|e|et"
+# "And" in languages trafilatura does not split at ("Rocío Latorre y José Miguel Wilson", Danish and Norwegian
+# "og", Swedish "och", Polish "i"); lower case only, as "Y" or "E" between names is an initial. Split only between
+# two full names: "José Ortega y Gasset" is one person.
+_OTHER_ANDS = r"y|e|et|og|och|i"
 _AND = re.compile(rf"\s+(?:{_OTHER_ANDS})\s+")
 # A footer's credits or copyright line, read as a byline ("Hecho en Bolivia con Drupal por Smartica", "Catch
 # Themes", "Copyright Haufe-Lexware GmbH & Co KG"): it names who built or owns the site, not who wrote the story.
@@ -121,6 +122,7 @@ _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ",
 # Taken off the ends of each name: spaces, and the quotation marks around a list of names
 # (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
 _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
+_LETTERS_ONLY = re.compile(r"[\W_]+")
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 # A letter, or a vowel sign of Hindi or Bengali after one: "राहुल शर्मा" is two words of letters (scripts without
 # capitals begin theirs with any letter).
@@ -138,7 +140,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
     The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full
-    names joined by "y", "e" or "et". None for a footer's credits or copyright line ("... con Drupal por
+    names joined by "y", "e", "et", "og", "och" or "i"; a name given twice in other writing ("Chuck Ross",
+    "Chuck-Ross") is given once. None for a footer's credits or copyright line ("... con Drupal por
     Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt") before
     a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
@@ -175,7 +178,11 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         return None
     sources = list(sources)
     names = [_as_written(n, sources) for n in names]
-    return "; ".join(dict.fromkeys(names))
+    # Once each, as first written: a byline's "Chuck Ross" and the address of his page's "Chuck-Ross" are one.
+    once: dict[str, str] = {}
+    for name in names:
+        once.setdefault(_LETTERS_ONLY.sub("", name).casefold(), name)
+    return "; ".join(once.values())
 
 
 def _said_once(name: str) -> str:
