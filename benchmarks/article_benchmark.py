@@ -22,6 +22,7 @@ from types import ModuleType
 
 import trafilatura
 
+from benchmarks.extraction_quality import print_page_differences
 from benchmarks.harness import libraries_as_released
 from crawler.extract.article import extract_page
 
@@ -85,21 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ok' if ok else 'MISSED'}: ours F1 {ours['f1'] - plain_nc['f1']:+.4f} and precision"
         f" {ours['precision'] - plain_nc['precision']:+.4f} against plain nc (target: F1 above, precision at least)"
     )
-    differences = sorted(
+    differences = [
         (
             page_f1(scorer, page["articleBody"], found["ours"][key]["articleBody"])
             - page_f1(scorer, page["articleBody"], found["plain nc"][key]["articleBody"]),
             page["url"],
         )
         for key, page in truth.items()
-    )
-    print(
-        f"pages where ours scores below plain nc: {sum(1 for d, _ in differences if d < 0)}, above:"
-        f" {sum(1 for d, _ in differences if d > 0)}; the {options.show_losses} biggest losses (page F1):"
-    )
-    for difference, url in differences[: options.show_losses]:
-        if difference < 0:
-            print(f"  {difference:+.3f}  {url}")
+    ]
+    print_page_differences(differences, options.show_losses)
     return 0
 
 

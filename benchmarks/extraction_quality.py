@@ -217,3 +217,16 @@ def missing_articles(
         if not mine.text and words >= min_words and any(collapse(s) in text for s in page.with_snippets):
             missing.append((page, mine.reason or mine.kind, words))
     return missing
+
+
+def print_page_differences(differences: list[tuple[float, str]], show: int) -> None:
+    """The pages where ours scores below and above plain nc (``differences``: ours' page F1 less plain nc's, and
+    the page), and the ``show`` biggest losses."""
+    differences = sorted(differences)
+    print(
+        f"pages where ours scores below plain nc (page F1): {sum(1 for d, _ in differences if d < 0)}, above:"
+        f" {sum(1 for d, _ in differences if d > 0)}; the biggest losses:"
+    )
+    for difference, page in differences[:show]:
+        if difference < 0:
+            print(f"  {difference:+.3f}  {page}")

@@ -1,7 +1,7 @@
 """Text, title, authors and date on Fundus's news pages (one per publisher, 35 countries) against plain trafilatura.
 
     git clone https://github.com/flairNLP/fundus ../fundus
-    PYTHONPATH=. python -m benchmarks.news_pages [--dataset DIR] [--show K]
+    PYTHONPATH=. python -m benchmarks.news_pages [--dataset DIR] [--show-losses K]
 
 Fundus keeps, for each publisher it parses, a page and what its hand-written parser reads from it, checked by
 its maintainers (``tests/resources/parser/test_data/<country>/<Publisher>.json``, the page beside it, its URL
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import trafilatura
 
+from benchmarks.extraction_quality import print_page_differences
 from benchmarks.harness import libraries_as_released
 from crawler.extract.article import extract_page
 
@@ -150,7 +151,7 @@ def page_f1(expected: Counter, found: Counter) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="a checkout of flairNLP/fundus")
-    parser.add_argument("--show", type=int, default=10, help="pages listed where ours loses text most")
+    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses text most")
     options = parser.parse_args(argv)
     if not (options.dataset / TEST_DATA).is_dir():
         print(f"news_pages: no {TEST_DATA} in {options.dataset} (clone fundus there, or --dataset DIR)")
@@ -191,14 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         f1, precision, recall = tally.text_scores()
         fields = " ".join(f"{tally.accuracy(f):>15}" for f in ("title", "authors", "date"))
         print(f"{name:10} {f1:7.4f} {precision:10.4f} {recall:7.4f}   {fields}")
-    losses.sort()
-    print(
-        f"pages where ours scores below plain nc (page F1): {sum(1 for d, _ in losses if d < 0)}, above:"
-        f" {sum(1 for d, _ in losses if d > 0)}; the biggest losses:"
-    )
-    for difference, name in losses[: options.show]:
-        if difference < 0:
-            print(f"  {difference:+.3f}  {name}")
+    print_page_differences(losses, options.show_losses)
     return 0
 
 
