@@ -623,3 +623,17 @@ def test_a_link_among_a_short_storys_paragraphs_takes_none_of_them_as_a_blurb(bo
     assert page.kind == "article"
     for n in range(4):
         assert f"Swimmer number {n} from the harbour school" in page.article.text
+
+
+def test_a_listings_item_under_a_heading_keeps_a_blurb_of_two_paragraphs():
+    items = "".join(
+        f'<div class="item"><h3><a href="/story-{n}.html">The harbour council approves ferry plan number {n}</a></h3>'
+        f"<p>The vote on plan number {n} came after a long debate in the council chamber on Monday.</p>"
+        f"<p>Ferry operators said plan number {n} would change their timetables from next spring.</p></div>"
+        for n in range(5)
+    )
+    page = extract_page(f"<html><body><h1>Harbour news</h1><section>{items}</section></body></html>", BASE + "/")
+    by_url = {t.url: t for t in page.teasers}
+    assert "came after a long debate" in by_url[f"{BASE}/story-2.html"].text
+    assert "would change their timetables" in by_url[f"{BASE}/story-2.html"].text
+    assert page.kind == "listing"

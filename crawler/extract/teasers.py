@@ -372,9 +372,10 @@ class _TeaserFinder:
                 for other in ancestor.iter("a")
             ):
                 break
-            # Paragraphs of prose beside the headline's own are a story's text, not one teaser's blurb: a link
-            # among a short article's paragraphs ("SEE MORE: ...", "Click for full results") would take them all.
-            if self._holds_prose_beside(ancestor, link):
+            # Paragraphs of prose beside a headline that is a link of its own line (no heading) are a story's
+            # text, not one teaser's blurb: a link among a short article's paragraphs ("SEE MORE: ...", "Click
+            # for full results") would take them all. (An item under a heading may have a blurb of two.)
+            if own_heading is None and self._holds_prose_beside(ancestor, link):
                 break
             container = ancestor
         return container
