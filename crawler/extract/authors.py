@@ -122,7 +122,7 @@ _ARTICLES = ("the ", "die ", "der ", "das ", "el ", "la ", "le ", "les ", "il ",
 # Taken off the ends of each name: spaces, and the quotation marks around a list of names
 # (content="'Ann Example, Bo Writer'"); an apostrophe inside a name stays.
 _SPACES_AND_QUOTES = " \t'\"‘’‚“”„«»"
-_LETTERS_ONLY = re.compile(r"[\W_]+")
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")  # left out of the key under which two writings of a name are one
 _INITIAL = re.compile(r"^(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 # A letter, or a vowel sign of Hindi or Bengali after one: "राहुल शर्मा" is two words of letters (scripts without
 # capitals begin theirs with any letter).
@@ -181,7 +181,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     # Once each, as first written: a byline's "Chuck Ross" and the address of his page's "Chuck-Ross" are one.
     once: dict[str, str] = {}
     for name in names:
-        once.setdefault(_LETTERS_ONLY.sub("", name).casefold(), name)
+        once.setdefault(_NOT_ALPHANUMERIC.sub("", name).casefold(), name)
     return "; ".join(once.values())
 
 

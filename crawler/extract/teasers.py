@@ -329,8 +329,7 @@ class _TeaserFinder:
         after = ("." if stop else "") + self._rest_of_line(link).lstrip()
         return after.startswith(".") and not after.startswith("..") and words(after) >= MIN_SENTENCE_WORDS
 
-    @staticmethod
-    def _rest_of_line(element: HtmlElement) -> str:
+    def _rest_of_line(self, element: HtmlElement) -> str:
         """The text after the element up to the end of its line: the next line break, or the end of its block."""
         parts = []
         while element.tag not in BLOCKS:
@@ -338,7 +337,7 @@ class _TeaserFinder:
             following = element.getnext()
             while following is not None and following.tag != "br" and following.tag not in BLOCKS:
                 if isinstance(following.tag, str) and following.tag not in SKIPPED:
-                    parts.append(" ".join(following.itertext()))
+                    parts.append(self.text(following))
                 parts.append(following.tail or "")
                 following = following.getnext()
             parent = element.getparent()

@@ -237,8 +237,7 @@ class _Slot:
         self._stop_process(kill=True)
         crashed = WorkerCrashed(f"no worker could be started: {type(error).__name__}: {error}")
         for future, _task in [*self.retry, *self.in_flight]:
-            self.pool.crashes += 1  # counted as the pages taken below are: each is a crashed extraction
-            future.set_exception(crashed)
+            self._fail_as_crashed(future, crashed)
         self.retry.clear()
         self.in_flight.clear()
         ask_at = time.monotonic() + self.ask_again_after_s
@@ -255,9 +254,13 @@ class _Slot:
             if item is _STOP:
                 self.stopping = True
             elif item[0].set_running_or_notify_cancel():
-                self.pool.crashes += 1
-                item[0].set_exception(crashed)
+                self._fail_as_crashed(item[0], crashed)
         return False
+
+    def _fail_as_crashed(self, future: Future, error: WorkerCrashed) -> None:
+        """Fail a page no worker could take, counted as a crashed extraction (as a worker dying on it is)."""
+        self.pool.crashes += 1
+        future.set_exception(error)
 
     def _fill(self) -> None:
         """Send tasks until IN_FLIGHT are with the worker; wait for one only when none is."""
