@@ -17,18 +17,16 @@ import importlib.util
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import trafilatura
 
-from benchmarks.extraction_quality import print_page_differences
-from benchmarks.harness import libraries_as_released
-from crawler.extract.article import extract_page
+from benchmarks.extraction_quality import EXTRACTORS, print_page_differences
 
 DEFAULT_DATASET = Path(os.environ.get("AEB_DIR", "../article-extraction-benchmark"))
 BOOTSTRAP = 1000  # the benchmark's own default
-SYSTEMS = ("plain", "plain nc", "ours")
 
 
 def load_scorer(dataset: Path) -> ModuleType:
@@ -41,18 +39,21 @@ def load_scorer(dataset: Path) -> ModuleType:
     return module
 
 
+@dataclass(frozen=True)
+class BenchmarkPage:
+    """One page of the set: its bytes and the URL it was fetched from."""
+
+    url: str
+    html: bytes
+
+
 def extract_all(dataset: Path, truth: dict[str, dict]) -> dict[str, dict[str, dict[str, str]]]:
-    """Each system's ``articleBody`` for every page, in the benchmark's prediction format."""
-    found: dict[str, dict[str, dict[str, str]]] = {name: {} for name in SYSTEMS}
-    for key, page in truth.items():
-        html = gzip.decompress((dataset / "html" / f"{key}.html.gz").read_bytes())
-        url = page["url"]
-        with libraries_as_released():  # this process has imported the crawler, which puts its faster forms in
-            found["plain"][key] = {"articleBody": trafilatura.extract(html, url=url) or ""}
-            plain_nc = trafilatura.extract(html, url=url, include_comments=False) or ""
-            found["plain nc"][key] = {"articleBody": plain_nc}
-        article = extract_page(html, url).article
-        found["ours"][key] = {"articleBody": article.text if article is not None else ""}
+    """Each extractor's ``articleBody`` for every page, in the benchmark's prediction format."""
+    found: dict[str, dict[str, dict[str, str]]] = {name: {} for name in EXTRACTORS}
+    for key, expected in truth.items():
+        page = BenchmarkPage(expected["url"], gzip.decompress((dataset / "html" / f"{key}.html.gz").read_bytes()))
+        for name, extract in EXTRACTORS.items():
+            found[name][key] = {"articleBody": extract(page).text}
     return found
 
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads((dataset / "ground-truth.json").read_text())
     print(f"article_benchmark: {len(truth)} pages of {dataset}, trafilatura {trafilatura.__version__}")
     found = extract_all(dataset, truth)
-    scores = {name: scorer.evaluate(truth, found[name], BOOTSTRAP) for name in SYSTEMS}
+    scores = {name: scorer.evaluate(truth, found[name], BOOTSTRAP) for name in EXTRACTORS}
     print(f"{'':10} {'F1':>15} {'precision':>15} {'recall':>15} {'accuracy':>15}")
     for name, measured in scores.items():
         cells = [f"{measured[m]:.4f} ± {measured[m + '_std']:.3f}" for m in ("f1", "precision", "recall", "accuracy")]

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -26,6 +27,18 @@ from crawler.extract.language import guess_language
 from crawler.extract.words import visible
 
 FIELDS = ("title", "author", "date")
+
+
+class Page(Protocol):
+    """A page the extractors below read: its bytes and its URL (a corpus page, or one of another set's)."""
+
+    @property
+    def html(self) -> bytes: ...
+
+    @property
+    def url(self) -> str: ...
+
+
 SERVED_PAGE = re.compile(r"/p/(\d+)\.html$")
 
 
@@ -42,7 +55,7 @@ class Extracted:
     removed: list[str] = field(default_factory=list)  # ours: paragraphs cut out (teasers, furniture)
 
 
-def extract_plain(page: CorpusPage) -> Extracted:
+def extract_plain(page: Page) -> Extracted:
     """Plain trafilatura as released: ``extract`` for the text, ``extract_metadata`` (the same metadata step)
     for the rest."""
     with libraries_as_released():  # this process has imported the crawler, which puts its faster forms in
@@ -51,7 +64,7 @@ def extract_plain(page: CorpusPage) -> Extracted:
     return Extracted(text, meta.title, meta.author, meta.date)
 
 
-def extract_plain_without_comments(page: CorpusPage) -> Extracted:
+def extract_plain_without_comments(page: Page) -> Extracted:
     """Plain trafilatura as released without comments (``include_comments=False``), as ours runs it; same
     metadata."""
     with libraries_as_released():
@@ -60,7 +73,7 @@ def extract_plain_without_comments(page: CorpusPage) -> Extracted:
     return Extracted(text, meta.title, meta.author, meta.date)
 
 
-def extract_ours(page: CorpusPage, url: str | None = None) -> Extracted:
+def extract_ours(page: Page, url: str | None = None) -> Extracted:
     """The function the pipeline calls, on the page's bytes; ``url`` defaults to the page's own."""
     result = extract_page(page.html, url or page.url)
     article = result.article
@@ -68,6 +81,10 @@ def extract_ours(page: CorpusPage, url: str | None = None) -> Extracted:
         return Extracted("", kind=result.kind, reason=result.reason, removed=[p for p, _ in result.removed])
     removed = [p for p, _ in result.removed]
     return Extracted(article.text, article.title, article.author, article.published, removed=removed)
+
+
+# The three, by the names the other sets' benchmarks (article_benchmark, news_pages) print them under.
+EXTRACTORS = {"plain": extract_plain, "plain nc": extract_plain_without_comments, "ours": extract_ours}
 
 
 def read_crawled(run: CrawlRun, pages: list[CorpusPage]) -> tuple[dict[int, Extracted], dict[int, str]]:
@@ -89,8 +106,14 @@ def read_crawled(run: CrawlRun, pages: list[CorpusPage]) -> tuple[dict[int, Extr
 
 
 # --- metadata accuracy ------------------------------------------------------------------------
-def _same_text(truth: str, found: str | None) -> bool:
-    return collapse(visible(truth)).casefold() == collapse(visible(found or "")).casefold()
+def text_key(text: str | None) -> str:
+    """A title's or a name's text as compared: whitespace collapsed, case folded, without the characters that
+    show nothing."""
+    return collapse(visible(text or "")).casefold()
+
+
+def same_text(truth: str, found: str | None) -> bool:
+    return text_key(truth) == text_key(found)
 
 
 def _truth(page: CorpusPage, name: str) -> str:
@@ -112,7 +135,7 @@ def accuracy(pages: list[CorpusPage], outputs: dict[int, Extracted], name: str) 
         if name == "date":
             correct += bool(found) and found[:10] == truth[:10]
         else:
-            correct += _same_text(truth, found)
+            correct += same_text(truth, found)
     return correct, total
 
 

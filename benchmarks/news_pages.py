@@ -7,9 +7,10 @@ Fundus keeps, for each publisher it parses, a page and what its hand-written par
 its maintainers (``tests/resources/parser/test_data/<country>/<Publisher>.json``, the page beside it, its URL
 in ``meta.info``). The newest page of each publisher is read here, by plain trafilatura (text with and without
 comments, ``extract_metadata`` for the rest) and by ours (``extract_page``, what the workers call), on its
-bytes and URL. Text: precision and recall of word 4-grams against the body (summary, subheadings and
-paragraphs), summed over the pages. Title and authors: equal after collapsing whitespace and case (the
-authors as a set). Date: the same day as written. See benchmarks/README.md ("News pages").
+bytes and URL: the calls of ``benchmarks.quality`` part (a). Text: precision and recall of word 4-grams against
+the body (summary, subheadings and paragraphs), summed over the pages. Title and authors: compared as
+``quality`` compares them (the authors as a set). Date: the same day as written. See benchmarks/README.md
+("News pages").
 """
 
 from __future__ import annotations
@@ -20,21 +21,17 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import trafilatura
 
-from benchmarks.extraction_quality import print_page_differences
-from benchmarks.harness import libraries_as_released
-from crawler.extract.article import extract_page
+from benchmarks.extraction_quality import EXTRACTORS, print_page_differences, same_text, text_key
 
 DEFAULT_DATASET = Path(os.environ.get("FUNDUS_DIR", "../fundus"))
 TEST_DATA = Path("tests/resources/parser/test_data")
 SHINGLE = 4
-SYSTEMS = ("plain", "plain nc", "ours")
 WORD = re.compile(r"\w+")
 
 
@@ -49,16 +46,6 @@ class NewsPage:
     title: str
     authors: tuple[str, ...]
     day: str  # YYYY-MM-DD, or "" when Fundus gives none
-
-
-@dataclass
-class Found:
-    """One system's text and fields for a page."""
-
-    text: str
-    title: str | None
-    author: str | None
-    date: str | None
 
 
 @dataclass
@@ -115,26 +102,9 @@ def load_pages(dataset: Path) -> list[NewsPage]:
     return pages
 
 
-def extract(page: NewsPage) -> dict[str, Found]:
-    with libraries_as_released():  # this process has imported the crawler, which puts its faster forms in
-        text = trafilatura.extract(page.html, url=page.url) or ""
-        text_nc = trafilatura.extract(page.html, url=page.url, include_comments=False) or ""
-        meta = trafilatura.extract_metadata(page.html, default_url=page.url)
-    article = extract_page(page.html, page.url).article
-    ours = (
-        Found(article.text, article.title, article.author, article.published)
-        if article is not None
-        else Found("", None, None, None)
-    )
-    return {
-        "plain": Found(text, meta.title, meta.author, meta.date),
-        "plain nc": Found(text_nc, meta.title, meta.author, meta.date),
-        "ours": ours,
-    }
-
-
-def folded(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text or "").replace("\u00ad", "").split()).casefold()
+def same_people(expected: tuple[str, ...], found: str | None) -> bool:
+    """Whether ``found`` (names joined by "; ", as trafilatura joins them) names the same people as ``expected``."""
+    return {text_key(name) for name in (found or "").split(";") if name.strip()} == set(map(text_key, expected))
 
 
 def shingles(text: str) -> Counter[tuple[str, ...]]:
@@ -158,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     pages = load_pages(options.dataset)
     print(f"news_pages: {len(pages)} publishers' pages of {options.dataset}, trafilatura {trafilatura.__version__}")
-    tallies = {name: Tally() for name in SYSTEMS}
+    tallies = {name: Tally() for name in EXTRACTORS}
     losses = []
     for page in pages:
         expected = shingles(page.body)
-        found = extract(page)
+        found = {name: extract(page) for name, extract in EXTRACTORS.items()}
         for name, result in found.items():
             tally = tallies[name]
             got = shingles(result.text)
@@ -171,12 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             tally.false_positives += sum(got.values()) - matched
             tally.false_negatives += sum(expected.values()) - matched
             checks = {
-                "title": (page.title, folded(result.title) == folded(page.title)),
-                "authors": (
-                    page.authors,
-                    {folded(a) for a in (result.author or "").split(";") if a.strip()}
-                    == {folded(a) for a in page.authors},
-                ),
+                "title": (page.title, same_text(page.title, result.title)),
+                "authors": (page.authors, same_people(page.authors, result.author)),
                 "date": (page.day, (result.date or "")[:10] == page.day),
             }
             for field_name, (wanted, right) in checks.items():
