@@ -124,6 +124,25 @@ def test_a_user_name_and_a_site_name_are_given_as_the_page_writes_them():
     assert tidy_authors("Ann Example", URL, SITE, addresses) == "Ann Example"
 
 
+def test_a_name_written_surname_first_is_one_person_where_the_page_writes_it_given_name_first():
+    # trafilatura splits "Brazil, Rachel" (Dublin Core's and citation tags' form) at its comma.
+    json_ld = ['{"author": [{"@type": "Person", "name": "Rachel Brazil"}]}']
+    assert tidy_authors("Brazil; Rachel", URL, SITE, json_ld) == "Rachel Brazil"
+    people = ["Michael L. Anderson", "Carlos Dobkin"]
+    found = tidy_authors("Anderson; Michael L; Dobkin; Carlos", URL, SITE, people)
+    assert found == "Michael L. Anderson; Carlos Dobkin"
+    # Never written given name first, or only inside a longer name or an address: two names, as found.
+    assert tidy_authors("Brazil; Rachel", URL, SITE, []) == "Brazil; Rachel"
+    assert tidy_authors("Ann; Bo", URL, SITE, ["Bob Ann", "Bo Anne", "https://x.example/Bo Ann"]) == "Ann; Bo"
+
+
+def test_a_dublin_core_creator_is_read_as_the_page_names_its_author():
+    head = '<meta name="DC.creator" content="Harm, Robert"><meta name="DC.rights.rightsHolder" content="Robert Harm">'
+    tree = parse_html(page(head))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == "Robert Harm"
+
+
 def test_a_user_name_keeps_the_figures_trafilatura_cuts_it_at():
     # trafilatura cuts a name at its first figure: "Bo2man" comes out as "Bo".
     assert tidy_authors("Bo", URL, SITE, ["Author: Bo2man am 29.12.2010, 13:36 Uhr"]) == "Bo2man"

@@ -139,17 +139,18 @@ _OUTLET = re.compile(r"^(?:[A-Z][A-Z0-9-]{1,5}|[a-z]{2,4})$")
 def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None], sources: Iterable[str]) -> str | None:
     """``authors`` (trafilatura's form, names joined by "; ") with what is not a person's name left out.
 
-    The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full
-    names joined by "y", "e", "et", "og", "och" or "i"; a name given twice in other writing ("Chuck Ross",
-    "Chuck-Ross") is given once. None for a footer's credits or copyright line ("... con Drupal por
-    Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt") before
-    a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
+    The two people an interview's byline names ("X im Gespräch mit Y") are two authors, and so are two full names
+    joined by "y", "e", "et", "og", "och" or "i"; a name given twice in other writing ("Chuck Ross", "Chuck-Ross")
+    is given once, and a name written surname first ("Brazil, Rachel", split at its comma) is one person where the
+    page writes it given name first ("Rachel Brazil"). None for a footer's credits or copyright line ("... con
+    Drupal por Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt")
+    before a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
-    figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree
-    given as a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich;
-    Germany"), and the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside
-    the people who wrote for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is
-    who the page says wrote it (a personal blog, a press office).
+    figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree given as
+    a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich; Germany"), and
+    the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote
+    for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it
+    (a personal blog, a press office).
     Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
@@ -168,6 +169,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
     names = [_said_once(_DATE_LABEL_TAIL.sub("", name)) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
+    sources = list(sources)
+    names = _surname_first_rejoined(names, sources)
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
     names = [n for n in names if not (len(n.split()) == 1 and n.isupper() and n.casefold() in initials)]
     sites = _site_keys(url, site_names)
@@ -176,7 +179,6 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [n for n in names if not _is_job_title(n)] or names
     if not names:
         return None
-    sources = list(sources)
     names = [_as_written(n, sources) for n in names]
     # Once each, as first written: a byline's "Chuck Ross" and the address of his page's "Chuck-Ross" are one.
     once: dict[str, str] = {}
@@ -202,6 +204,37 @@ def _without_address(names: Iterable[str]) -> list[str]:
         elif kept and len(kept[-1].split()) == 1:
             kept.pop()
     return kept
+
+
+def _surname_first_rejoined(names: list[str], sources: list[str]) -> list[str]:
+    """``names`` with each name written surname first ("Brazil, Rachel", as Dublin Core and citation meta tags
+    write one), which trafilatura splits at its comma into two one-word names ("Brazil; Rachel"), given as one
+    person where the page writes them given name first ("Rachel Brazil" in its JSON-LD). Two one-word names
+    the page never writes so stay two: "Ann, Bo" may be two people."""
+    rejoined: list[str] = []
+    index = 0
+    while index < len(names):
+        surname = names[index]
+        given = names[index + 1] if index + 1 < len(names) else None
+        person = _written_given_name_first(given, surname, sources) if given and " " not in surname else None
+        rejoined.append(person or surname)
+        index += 2 if person else 1
+    return rejoined
+
+
+def _written_given_name_first(given: str, surname: str, sources: list[str]) -> str | None:
+    """``given`` and then ``surname`` as a source writes them, as words of their own (an initial's full stop
+    kept: "Michael L. Anderson" for "Anderson" and "Michael L"); None if no source does."""
+    words = [*given.split(), surname]
+    holding = [s for s in sources if words[0] in s and surname in s]  # most pages: none, and no pattern is built
+    if not holding:
+        return None
+    written = re.compile(r"(?<![\w./@])" + r"\.?\s+".join(map(re.escape, words)) + r"(?![\w@/])")
+    for source in holding:
+        found = written.search(source)
+        if found:
+            return " ".join(found.group(0).split())
+    return None
 
 
 def _between_full_names(name: str) -> list[str]:
