@@ -143,6 +143,42 @@ def test_a_dublin_core_creator_is_read_as_the_page_names_its_author():
     assert read_metadata(tree, URL).author == "Robert Harm"
 
 
+@pytest.mark.parametrize(
+    "found, expected",
+    [
+        ("Ann Example; professor of history at the University of Nowhere", "Ann Example"),
+        (
+            "Povilas Example; Mykolo Romerio universiteto Žmogaus ir visuomenės studijų fakulteto profesorius",
+            "Povilas Example",
+        ),
+        # Alone, it is all the page says of who wrote it.
+        ("professor of history at the University of Nowhere", "professor of history at the University of Nowhere"),
+        # The particles of long names are no description.
+        ("Ann Example; Maria da Conceição dos Santos e Silva", "Ann Example; Maria da Conceição dos Santos e Silva"),
+    ],
+)
+def test_a_description_given_as_a_name_beside_a_person_is_left_out(found, expected):
+    assert tidy_authors(found, URL, SITE, []) == expected
+
+
+@pytest.mark.parametrize(
+    "byline, expected",
+    [
+        ("capital von Jemima Example 3 Min", "Jemima Example"),
+        ("Ein Kommentar von Ann Example", "Ann Example"),
+        ("Analysis by Ann Example and Bo Writer", "Ann Example; Bo Writer"),
+        # "von" in a name, or a name before "von": as written.
+        ("Ursula von der Example", "Ursula von der Example"),
+        ("Alexander von Example", "Alexander von Example"),
+        ("Ann Example von Reuters Berlin", "Ann Example von Reuters Berlin"),
+    ],
+)
+def test_a_label_before_the_bylines_von_or_by_is_no_part_of_the_name(byline, expected):
+    tree = parse_html(page('<meta name="x" content="1">', f'<div class="byline">{byline}</div>'))
+    assert tree is not None
+    assert read_metadata(tree, URL).author == expected
+
+
 def test_a_user_name_keeps_the_figures_trafilatura_cuts_it_at():
     # trafilatura cuts a name at its first figure: "Bo2man" comes out as "Bo".
     assert tidy_authors("Bo", URL, SITE, ["Author: Bo2man am 29.12.2010, 13:36 Uhr"]) == "Bo2man"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from trafilatura.metadata import normalize_authors
+
 from crawler.extract.titles import host_names, name_key
 from crawler.extract.words import IDEOGRAPHS
 from dedup.marks import COMBINING_MARKS
@@ -18,6 +20,13 @@ BYLINE_WORD = r"(?:by|von|par|por|di|door|av|af)"
 BYLINE_LEAD = (
     rf"(?:{BYLINE_WORD}|autor|autorin|author|text von|(?:ein |blog[- ]?|gast)?(?:artikel|beitrag) von"
     r"|(?:text|texto|texte|words)\s*:)"
+)
+# A label of one word (an article before it at most) before a byline's "von" or "by", in the page's own case
+# ("capital von Jemima Kelly", "Ein Kommentar von ...", "Analysis by ..."), a capital letter after it. Not two
+# words of any kind: "Ann Example von Reuters Berlin" names its author first.
+_LABEL_THEN_BY = re.compile(
+    r"^(?:(?i:ein|eine|a|an|the|un|une|una|uno|el|la|le|der|die|das)\s+)?\S+\s+(?:von|by|par|por|door|av|af)\s+"
+    r"(?=[^\W\d_a-z])"
 )
 # What blog software writes before an author's name in the link to their archive.
 ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?alle (?:beiträge|artikel) von"
@@ -81,6 +90,15 @@ _SITE_CREDIT = re.compile(
     r"\b(?:copyright|themes?|drupal|wordpress|joomla|typo3)\b|©|^(?:hecho en|made with|powered by|designed by)\b",
     re.IGNORECASE,
 )
+# A description given as a name beside a person's ("Ann Example, professor of history at the University of X",
+# "..., Mykolo Romerio universiteto ... fakulteto profesorius"): this many words, this many in lower case that
+# are no particle of a name ("Maria da Conceição dos Santos e Silva").
+MIN_DESCRIPTION_WORDS = 5
+MIN_DESCRIPTION_LOWER_CASE_WORDS = 3
+_NAME_PARTICLES = frozenset(
+    ("von", "vom", "zu", "und", "van", "der", "den", "ter", "ten", "de", "del", "della", "di", "da", "das", "do",
+     "dos", "du", "la", "le", "y", "e", "bin", "ibn", "al", "el")
+)  # fmt: skip
 # What content management systems and templates fill the author field with when nobody is named.
 _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
@@ -180,6 +198,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     if not names:
         return None
     names = [_as_written(n, sources) for n in names]
+    # In the page's case: trafilatura title-cases a name written all in lower case.
+    names = [n for n in names if not _is_description(n)] or names
     # Once each, as first written: a byline's "Chuck Ross" and the address of his page's "Chuck-Ross" are one.
     once: dict[str, str] = {}
     for name in names:
@@ -259,6 +279,18 @@ def people_named(names: str) -> str | None:
     return None
 
 
+def after_a_label(byline: str) -> str:
+    """A byline as written without a label before its "von" or "by" (see _LABEL_THEN_BY) when people's names
+    follow ("capital von Jemima Kelly" -> "Jemima Kelly", "Analysis by Ann Example and Bo Writer"); else as it
+    is: "Ursula von der Leyen" and "Alexander von Humboldt" are names."""
+    label = _LABEL_THEN_BY.match(byline)
+    if label is None:
+        return byline
+    rest = byline[label.end() :]
+    named = normalize_authors(None, rest)
+    return rest if named and all(looks_like_a_person(name) for name in named.split("; ")) else byline
+
+
 def names_only_the_site(authors: str, url: str, site_names: Iterable[str | None]) -> bool:
     """Whether tidied ``authors`` are only the site's own name: who wrote the page when nobody else is named."""
     sites = _site_keys(url, site_names)
@@ -322,6 +354,13 @@ def _is_job_title(name: str) -> bool:
     one's; alone, it is who the page says wrote it."""
     words = set(name.casefold().split())
     return bool(words) and words <= _JOB_WORDS
+
+
+def _is_description(name: str) -> bool:
+    """What someone does, given as a name (see MIN_DESCRIPTION_WORDS): beside a person's name, no one's."""
+    words = name.split()
+    lower_case = sum(1 for word in words if word[0].islower() and word not in _NAME_PARTICLES)
+    return len(words) >= MIN_DESCRIPTION_WORDS and lower_case >= MIN_DESCRIPTION_LOWER_CASE_WORDS
 
 
 def _without_job_after(name: str, sites: set[str]) -> str:

@@ -18,7 +18,7 @@ from trafilatura.settings import Document
 
 from crawler.extract.author_boxes import author_box_name
 from crawler.extract.author_links import linked_author
-from crawler.extract.authors import korean_names, looks_like_a_person, names_only_the_site, tidy_authors
+from crawler.extract.authors import after_a_label, korean_names, looks_like_a_person, names_only_the_site, tidy_authors
 from crawler.extract.byline_lines import byline_line_author
 from crawler.extract.bylines import byline_text
 from crawler.extract.dateparsing import dates_read_in
@@ -182,7 +182,7 @@ class MetadataReader:
         # site ("Von Matthias Lauerer" in the text, "Isabell Angele" in the JSON-LD).
         yield tidy_authors(byline_line_author(text), self.url, site_names, ())
         yield tidy_authors(clean(self.structured.author), self.url, site_names, elements.metadata_strings())
-        written = _EMAIL_ADDRESS.sub(" ", byline_text(self.tree) or "").strip()
+        written = after_a_label(_EMAIL_ADDRESS.sub(" ", byline_text(self.tree) or "").strip())
         if written and not _COMMENT_HEADER.match(written):
             # The byline as written is a source too: it spells initials with their full stops.
             sources = [written, *elements.metadata_strings()]
