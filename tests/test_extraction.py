@@ -581,6 +581,67 @@ def test_a_roundups_linked_sentences_are_its_text_not_teasers():
     assert "A blurb about most read story" not in page.article.text
 
 
+INTRO = (
+    "<p>Every week readers ask which newsletters about the harbour are worth their time, so we asked our reporters"
+    " for the ones they read themselves.</p><p>Here are the five they named, with what each of them covers and who"
+    " writes it.</p>"
+)
+
+
+def roundup_item(n: int, href: str, blurb_words: int) -> str:
+    """A headline link to ``href`` and a blurb of ``blurb_words`` words under it."""
+    filler = "It also reports on the ferries and the docks and the people who work there every day of the week".split()
+    blurb = f"Number {n} follows the council's plans for the quay in detail {n}. " + " ".join(
+        (filler * 5)[: blurb_words - 12]
+    )
+    headline = f'<h3><a href="{href}">Harbour newsletter number {n} by a reporter</a></h3>'
+    return f'<div class="entry">{headline}<p>{blurb}.</p></div>'
+
+
+@pytest.mark.parametrize(
+    "href, blurb_words",
+    [
+        ("https://newsletter-{n}.example/", 20),  # each on a site of its own: what the story recommends
+        ("/newsletters/{n}.html", 65),  # on the site, a paragraph each
+    ],
+    ids=["other-sites", "long-blurbs"],
+)
+def test_a_roundups_items_with_their_blurbs_are_its_text_not_teasers(href, blurb_words):
+    items = "".join(roundup_item(n, href.format(n=n), blurb_words) for n in range(5))
+    page = extract_page(story_with_links(INTRO + items), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    assert not page.removed
+    for n in range(5):
+        assert f"the council's plans for the quay in detail {n}" in page.article.text
+    # The block beside the story is still cut.
+    assert "A blurb about most read story" not in page.article.text
+
+
+@pytest.mark.parametrize(
+    "href, blurb_words",
+    [
+        ("https://feed.example/story-{n}.html", 20),  # one other site's headlines: its feed in a sidebar
+        ("/newsletters/{n}.html", 20),  # the site's own, a sentence or two each
+    ],
+    ids=["one-other-site", "short-blurbs"],
+)
+def test_headlines_with_short_blurbs_or_from_one_other_site_are_still_cut(href, blurb_words):
+    items = "".join(roundup_item(n, href.format(n=n), blurb_words) for n in range(5))
+    page = extract_page(story_with_links(INTRO + items), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    assert "the ones they read themselves" in page.article.text
+    for n in range(5):
+        assert f"the council's plans for the quay in detail {n}" not in page.article.text
+
+
+def test_a_page_of_nothing_but_items_with_long_blurbs_is_a_listing():
+    # A section front whose blurbs run to a paragraph: no story of its own around them.
+    items = "".join(roundup_item(n, f"/newsletters/{n}.html", 65) for n in range(5))
+    page = extract_page(f"<html><body><h1>Newsletters</h1><section>{items}</section></body></html>", BASE + "/")
+    assert page.kind == "listing"
+    assert len(page.teasers) == 5
+
+
 def test_a_link_wrapped_alone_in_running_text_is_no_headline():
     # "<span><a>...</a></span>." inside a sentence: the span is the link, and the line is the paragraph's.
     body = "".join(
