@@ -53,6 +53,25 @@ def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
     assert _stopped_early(story, Shape.of(["lead " * 150], set()))
 
 
+def test_stopped_early_when_the_page_holds_far_more_running_text_outside_paragraphs():
+    # A guide whose sections are <div>s and <span>s: no <p> at all, 2,000 words of sentences.
+    sentence = "The best tools for a freelancer keep invoices, receipts and taxes in one place. "
+    sections = "".join(f"<div class='section'><span>{sentence * 5}</span></div>" for _ in range(28))
+    guide = parse_html(f"<html><body><div class='content'>{sections}</div></body></html>")
+    assert guide is not None
+    assert _stopped_early(guide, Shape.of(["intro " * 220], set()))
+    assert not _stopped_early(guide, Shape.of(["word " * 1500], set()))
+    # Not running text: links, the page's header, footer, navigation and asides, forms, scripts, and text nodes
+    # shorter than a sentence.
+    chrome = "".join(
+        f"<{tag}>{sentence * 5}</{tag}>" for tag in ("a", "nav", "header", "footer", "aside", "form", "script")
+    )
+    short = "<div>Read more</div><span>Share this guide</span>" * 300
+    furnished = parse_html(f"<html><body><p>{sentence}</p>{chrome * 20}{short}</body></html>")
+    assert furnished is not None
+    assert not _stopped_early(furnished, Shape.of(["intro " * 150], set()))
+
+
 def test_the_stop_list_union_is_the_one_trafilatura_builds():
     """The warm-up gives trafilatura's jusText fallback the union of every language's stop list, read file
     by file: it must hold exactly the words trafilatura's own word-by-word build holds."""
