@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import os
 import sys
@@ -23,20 +22,10 @@ from types import ModuleType
 
 import trafilatura
 
-from benchmarks.extraction_quality import EXTRACTORS, print_page_differences
+from benchmarks.extraction_quality import EXTRACTORS, load_set_scorer, print_page_differences
 
 DEFAULT_DATASET = Path(os.environ.get("AEB_DIR", "../article-extraction-benchmark"))
 BOOTSTRAP = 1000  # the benchmark's own default
-
-
-def load_scorer(dataset: Path) -> ModuleType:
-    """The benchmark's ``evaluate.py``, imported from its folder: its scores, not a copy of them."""
-    spec = importlib.util.spec_from_file_location("article_benchmark_evaluate", dataset / "evaluate.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"article_benchmark: no evaluate.py in {dataset}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -72,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (dataset / "ground-truth.json").exists():
         print(f"article_benchmark: no ground-truth.json in {dataset} (clone the benchmark there, or --dataset DIR)")
         return 2
-    scorer = load_scorer(dataset)
+    scorer = load_set_scorer(dataset, "article_benchmark")
     truth = json.loads((dataset / "ground-truth.json").read_text())
     print(f"article_benchmark: {len(truth)} pages of {dataset}, trafilatura {trafilatura.__version__}")
     found = extract_all(dataset, truth)

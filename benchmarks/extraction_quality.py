@@ -11,10 +11,13 @@ With these definitions plain trafilatura's date accuracy is 0.865 on the 990 pag
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -240,6 +243,17 @@ def missing_articles(
         if not mine.text and words >= min_words and any(collapse(s) in text for s in page.with_snippets):
             missing.append((page, mine.reason or mine.kind, words))
     return missing
+
+
+def load_set_scorer(dataset: Path, benchmark: str) -> ModuleType:
+    """A set's own ``evaluate.py``, imported from its checkout: its scores, not a copy of them. ``benchmark``: the
+    name the module is imported under and the one-line error begins with."""
+    spec = importlib.util.spec_from_file_location(f"{benchmark}_evaluate", dataset / "evaluate.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"{benchmark}: no evaluate.py in {dataset}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def print_page_differences(differences: list[tuple[float, str]], show: int) -> None:

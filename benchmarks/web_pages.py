@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import os
 import re
@@ -28,7 +27,14 @@ from types import ModuleType
 
 import trafilatura
 
-from benchmarks.extraction_quality import EXTRACTORS, Extracted, print_page_differences, same_text, text_key
+from benchmarks.extraction_quality import (
+    EXTRACTORS,
+    Extracted,
+    load_set_scorer,
+    print_page_differences,
+    same_text,
+    text_key,
+)
 
 DEFAULT_DATASET = Path(os.environ.get("WCXB_DIR", "../wcxb"))
 SPLITS = ("dev", "test")
@@ -49,16 +55,6 @@ class WebPage:
     title: str
     author: str
     day: str  # YYYY-MM-DD, or "" when the set gives none
-
-
-def load_scorer(dataset: Path) -> ModuleType:
-    """The set's ``evaluate.py``, imported from its folder: its scores, not a copy of them."""
-    spec = importlib.util.spec_from_file_location("wcxb_evaluate", dataset / "evaluate.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"web_pages: no evaluate.py in {dataset}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_pages(dataset: Path, scorer: ModuleType, kinds: set[str]) -> list[WebPage]:
@@ -148,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if not kinds <= set(PAGE_TYPES):
         print(f"web_pages: --types takes {', '.join(PAGE_TYPES)} or all, not {options.types}")
         return 2
-    scorer = load_scorer(options.dataset)
+    scorer = load_set_scorer(options.dataset, "web_pages")
     pages = load_pages(options.dataset, scorer, kinds)
     by_kind = Counter(page.kind for page in pages)
     print(
