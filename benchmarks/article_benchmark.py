@@ -11,7 +11,6 @@ another one (``../shared/corpus``); see benchmarks/README.md ("A second set") fo
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -22,7 +21,7 @@ from types import ModuleType
 
 import trafilatura
 
-from benchmarks.extraction_quality import EXTRACTORS, load_set_scorer, print_page_differences
+from benchmarks.extraction_quality import EXTRACTORS, load_set_scorer, print_page_differences, set_options
 
 DEFAULT_DATASET = Path(os.environ.get("AEB_DIR", "../article-extraction-benchmark"))
 BOOTSTRAP = 1000  # the benchmark's own default
@@ -53,9 +52,7 @@ def page_f1(scorer: ModuleType, true: str, predicted: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="a checkout of the benchmark")
-    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses most")
+    parser = set_options(__doc__, DEFAULT_DATASET, "the benchmark")
     options = parser.parse_args(argv)
     dataset = options.dataset
     if not (dataset / "ground-truth.json").exists():

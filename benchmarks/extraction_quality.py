@@ -11,6 +11,7 @@ With these definitions plain trafilatura's date accuracy is 0.865 on the 990 pag
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import re
 import unicodedata
@@ -136,7 +137,7 @@ def accuracy(pages: list[CorpusPage], outputs: dict[int, Extracted], name: str) 
         total += 1
         found = getattr(outputs.get(page.index), name, None) if page.index in outputs else None
         if name == "date":
-            correct += bool(found) and found[:10] == truth[:10]
+            correct += bool(found) and (found or "")[:10] == truth[:10]
         else:
             correct += same_text(truth, found)
     return correct, total
@@ -243,6 +244,15 @@ def missing_articles(
         if not mine.text and words >= min_words and any(collapse(s) in text for s in page.with_snippets):
             missing.append((page, mine.reason or mine.kind, words))
     return missing
+
+
+def set_options(doc: str, default_dataset: Path, checkout: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on another set than the corpus: ``--dataset`` (``checkout``: what it is a
+    checkout of), ``--show-losses``; its description the first line of its ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=default_dataset, help=f"a checkout of {checkout}")
+    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses text most")
+    return parser
 
 
 def load_set_scorer(dataset: Path, benchmark: str) -> ModuleType:

@@ -15,7 +15,6 @@ the body (summary, subheadings and paragraphs), summed over the pages. Title and
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import trafilatura
 
-from benchmarks.extraction_quality import EXTRACTORS, print_page_differences, same_text, text_key
+from benchmarks.extraction_quality import EXTRACTORS, print_page_differences, same_text, set_options, text_key
 
 DEFAULT_DATASET = Path(os.environ.get("FUNDUS_DIR", "../fundus"))
 TEST_DATA = Path("tests/resources/parser/test_data")
@@ -119,9 +118,7 @@ def page_f1(expected: Counter, found: Counter) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="a checkout of flairNLP/fundus")
-    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses text most")
+    parser = set_options(__doc__, DEFAULT_DATASET, "flairNLP/fundus")
     options = parser.parse_args(argv)
     if not (options.dataset / TEST_DATA).is_dir():
         print(f"news_pages: no {TEST_DATA} in {options.dataset} (clone fundus there, or --dataset DIR)")

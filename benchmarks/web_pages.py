@@ -14,7 +14,6 @@ authors as a set of names; date: the same day. See benchmarks/README.md ("Web pa
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -33,6 +32,7 @@ from benchmarks.extraction_quality import (
     load_set_scorer,
     print_page_differences,
     same_text,
+    set_options,
     text_key,
 )
 
@@ -132,10 +132,8 @@ class Tally:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="a checkout of the WCXB repository")
+    parser = set_options(__doc__, DEFAULT_DATASET, "the WCXB repository")
     parser.add_argument("--types", default="article", help="page types, comma-separated, or 'all'")
-    parser.add_argument("--show-losses", type=int, default=10, help="pages listed where ours loses text most")
     options = parser.parse_args(argv)
     if not (options.dataset / "evaluate.py").exists():
         print(f"web_pages: no evaluate.py in {options.dataset} (clone WCXB there, or --dataset DIR)")

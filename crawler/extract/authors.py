@@ -187,6 +187,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
     names = [_said_once(_DATE_LABEL_TAIL.sub("", name)) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
+    if not names:
+        return None
     sources = list(sources)
     names = _surname_first_rejoined(names, sources)
     initials = {"".join(word[0] for word in n.split()).casefold() for n in names if len(n.split()) > 1}
@@ -195,8 +197,6 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     names = [_without_job_after(n, sites) for n in names]
     names = [n for n in names if not _is_site(n, sites)] or names
     names = [n for n in names if not _is_job_title(n)] or names
-    if not names:
-        return None
     names = [_as_written(n, sources) for n in names]
     # In the page's case: trafilatura title-cases a name written all in lower case.
     names = [n for n in names if not _is_description(n)] or names
@@ -236,25 +236,10 @@ def _surname_first_rejoined(names: list[str], sources: list[str]) -> list[str]:
     while index < len(names):
         surname = names[index]
         given = names[index + 1] if index + 1 < len(names) else None
-        person = _written_given_name_first(given, surname, sources) if given and " " not in surname else None
+        person = _written_form(f"{given} {surname}", sources) if given and " " not in surname else None
         rejoined.append(person or surname)
         index += 2 if person else 1
     return rejoined
-
-
-def _written_given_name_first(given: str, surname: str, sources: list[str]) -> str | None:
-    """``given`` and then ``surname`` as a source writes them, as words of their own (an initial's full stop
-    kept: "Michael L. Anderson" for "Anderson" and "Michael L"); None if no source does."""
-    words = [*given.split(), surname]
-    holding = [s for s in sources if words[0] in s and surname in s]  # most pages: none, and no pattern is built
-    if not holding:
-        return None
-    written = re.compile(r"(?<![\w./@])" + r"\.?\s+".join(map(re.escape, words)) + r"(?![\w@/])")
-    for source in holding:
-        found = written.search(source)
-        if found:
-            return " ".join(found.group(0).split())
-    return None
 
 
 def _between_full_names(name: str) -> list[str]:
@@ -386,15 +371,20 @@ def _as_written(name: str, sources: list[str]) -> str:
     """The name as the page writes it: initials with their full stops ("Leah C. Stokes"), a user name's
     words joined by "_" or "." ("Herr_Rein", "Isabella.DiBiase"; trafilatura makes them spaces), a user
     name with its figures ("Bo2man", "happyface313"; trafilatura cuts a name at its first figure)."""
-    words = name.split()
-    if len(words) < 2:
+    if len(name.split()) < 2:
         return _with_its_figures(name, sources)
+    return _written_form(name, sources) or name
+
+
+def _written_form(name: str, sources: list[str]) -> str | None:
+    """A name of two words or more as a source writes it (see :func:`_as_written`), or None if none does."""
+    words = name.split()
     initials = _has_initials(name)
     # Initials are matched in any case (trafilatura capitalises them); other names as spelt, so a
     # substring test passes over the sources that do not hold them before any pattern is built.
     holding = sources if initials else [s for s in sources if words[0] in s and words[-1] in s]
     if not holding:
-        return name  # no pattern built (compiling one costs more than the rest of the author's reading)
+        return None  # no pattern built (compiling one costs more than the rest of the author's reading)
     # Words apart as written, a full stop between them ("T.V. Raman"), or a user name's joint; never run
     # together, and not inside an address (".../author/John_Smith", "John.Smith@example.com").
     joint = r"(?:(?<=\.)\s*|\s+|[._])"
@@ -404,7 +394,7 @@ def _as_written(name: str, sources: list[str]) -> str:
         found = written.search(source)
         if found:
             return " ".join(found.group(0).split())
-    return name
+    return None
 
 
 def _with_its_figures(name: str, sources: list[str]) -> str:

@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document, Extractor
 
 from crawler.extract import handover, page_measure, step_forms, xpath_forms
+from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, composed, count_words
@@ -44,8 +45,7 @@ PROSE_WORDS = 8  # a line of prose has at least this many words
 # text outside the story sent more pages to the thorough run, whose result was the worse.)
 EARLY_STOP_FACTOR = 4
 EARLY_STOP_MISSING_WORDS = 500
-_NOT_RUNNING_TEXT = ("a", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "button",
-                     "select", "option", "form")  # fmt: skip
+_NOT_RUNNING_TEXT = ("a", *sorted(NOT_SHOWN), "nav", "header", "footer", "aside", "button", "select", "option", "form")
 # A sentence of PROSE_WORDS words runs to 40 characters: the length test first, as most text nodes fail it.
 _LONG_TEXTS = etree.XPath(
     "//body//text()[string-length(normalize-space(.)) >= 40]"
