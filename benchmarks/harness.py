@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import ctypes
 import json
 import os
 import re
@@ -30,6 +31,8 @@ PROJECT_SETTINGS = {name: getattr(project_settings, name) for name in dir(projec
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_S = 0.02  # how often the watcher reads the process's peak RSS and checks whether it ended
 TREE_POLL_S = 0.25  # how often it walks /proc for the CPU time of the process's descendants
+ORPHANS_WAIT_S = 5.0  # how long a process's descendants that outlive it are waited for (its fork server ends at once)
+PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
@@ -54,7 +57,7 @@ class Measured:
     peak_rss_mb: float  # the process's own VmHWM, polled: wait4's ru_maxrss includes our RSS at fork time
     stdout: str
     stderr: str
-    descendants_cpu_s: float = 0.0  # extraction workers: forked by a fork server, never waited for; polled
+    descendants_cpu_s: float = 0.0  # extraction workers and their fork server, not waited for by it: polled
     started: float = 0.0  # time.monotonic() just before the process was started (the clock of RequestLog)
     # (time.monotonic(), CPU seconds so far of the process and everything below it), as polled while it ran
     cpu_polled: list[tuple[float, float]] = field(default_factory=list)
@@ -81,10 +84,9 @@ class Measured:
         return (polls[-1][1] - cpu_then) / (polls[-1][0] - moment)
 
 
-def process_tree(root: int) -> dict[int, tuple[int, float]]:
-    """Every running process in ``root``'s tree, ``root`` included: its parent's pid and its CPU seconds so far."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+def _process_table() -> dict[int, tuple[int, float, float]]:
+    """Every running process: its parent's pid, its own CPU seconds so far, and those of the children it reaped."""
+    table: dict[int, tuple[int, float, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -92,23 +94,100 @@ def process_tree(root: int) -> dict[int, tuple[int, float]]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS  # cutime + cstime: the children it waited for
+        table[int(entry.name)] = (int(fields[1]), own, reaped)
+    return table
+
+
+def _tree_of(root: int, table: dict[int, tuple[int, float, float]]) -> set[int]:
+    """``root`` and every process below it in ``table``."""
     found, todo = {root}, [root]
     while todo:
         parent = todo.pop()
-        for pid, ppid in parents.items():
+        for pid, (ppid, _, _) in table.items():
             if ppid == parent and pid not in found:
                 found.add(pid)
                 todo.append(pid)
-    return {pid: (parents[pid], times[pid]) for pid in found if pid in times}
+    return found & table.keys()
 
 
-def _descendants_cpu(root: int, seen: dict[int, float]) -> None:
-    """Record the CPU seconds so far of every process below ``root`` (polled: they are not our children)."""
-    for pid, (_, seconds) in process_tree(root).items():
-        if pid != root:
-            seen[pid] = max(seen.get(pid, 0.0), seconds)
+def process_tree(root: int) -> dict[int, tuple[int, float]]:
+    """Every running process in ``root``'s tree, ``root`` included: its parent's pid and its CPU seconds so far."""
+    table = _process_table()
+    return {pid: table[pid][:2] for pid in _tree_of(root, table)}
+
+
+class DescendantsCpu:
+    """CPU seconds of every process below a root, polled from /proc, each ended process's last slice included.
+
+    A process's CPU is read while it runs, so what it spends after the last poll would be lost with it
+    (about 1 ms a page of a 226-page crawl, polled every 0.25 s). Once ended and reaped, all of it is in
+    its reaper's cutime + cstime: a process that ends while its parent lives (the fork server reaps its
+    extraction workers) counts through its parent, whole. Those that outlive the root (its fork server)
+    are ours to reap, as a subreaper (:func:`become_subreaper`): :meth:`reap_orphans` takes their CPU
+    whole, with that of the children they reaped. Only one whose parent ended first and that was reaped
+    elsewhere counts by its last poll. The root's own children that end while it lives are the root's to
+    wait for: wait4 gives the root's CPU with theirs.
+    """
+
+    def __init__(self, root: int):
+        self.root = root
+        self._last: dict[int, tuple[int, float, float]] = {}  # pid: (parent, own, reaped) at its last poll
+        self._through_parent: set[int] = set()  # ended while their parent lived: in the parent's reaped
+        self._whole: dict[int, float] = {}  # outlived the root, reaped by us: CPU seconds with their children's
+
+    def poll(self) -> float:
+        """Read the tree now; the CPU seconds of the root's descendants so far."""
+        table = _process_table()
+        alive = _tree_of(self.root, table)
+        for pid, (parent, _, _) in self._last.items():
+            if pid not in alive and parent in alive:
+                self._through_parent.add(pid)
+        for pid in alive - {self.root}:
+            self._last[pid] = table[pid]
+        return self.seconds
+
+    def reap_orphans(self, timeout: float) -> None:
+        """Once the root has ended: wait for the descendants that outlived it, now our children, and take
+        their CPU whole. One still running under its own parent is that parent's to reap."""
+        pending = [pid for pid in self._last if pid not in self._through_parent]
+        give_up = time.monotonic() + timeout
+        while pending and time.monotonic() < give_up:
+            for pid in list(pending):
+                try:
+                    reaped, _, usage = os.wait4(pid, os.WNOHANG)
+                except ChildProcessError:  # not ours: reaped by its parent, or it runs on under it
+                    if not Path(f"/proc/{pid}").exists():
+                        pending.remove(pid)
+                    continue
+                if reaped:
+                    self._whole[pid] = usage.ru_utime + usage.ru_stime
+                    pending.remove(pid)
+            if pending:
+                time.sleep(0.01)
+
+    @property
+    def seconds(self) -> float:
+        """The descendants' CPU seconds as of the last poll (and of the orphans reaped)."""
+        whole = self._whole
+
+        def counted_by_last_poll(pid: int, parent: int) -> bool:
+            # A child of a process we reaped ended before it (or we would have reaped it): in its CPU.
+            return pid not in whole and pid not in self._through_parent and parent not in whole
+
+        polled = sum(
+            own + reaped for pid, (parent, own, reaped) in self._last.items() if counted_by_last_poll(pid, parent)
+        )
+        return polled + sum(whole.values())
+
+
+def become_subreaper() -> None:
+    """Make this process the reaper of its descendants' orphans (Linux): a crawl's fork server outlives the
+    crawl by a moment, and reaped by init its CPU, and its workers', would be lost to the count."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
 def process_cpu(pid: int) -> float:
@@ -122,9 +201,7 @@ def process_cpu(pid: int) -> float:
 
 def tree_cpu(root: int) -> float:
     """CPU seconds so far of a running process and everything below it."""
-    below: dict[int, float] = {}
-    _descendants_cpu(root, below)
-    return process_cpu(root) + sum(below.values())
+    return process_cpu(root) + DescendantsCpu(root).poll()
 
 
 class MeasuredProcess:
@@ -141,6 +218,7 @@ class MeasuredProcess:
         ``cwd``: start it there instead, with its modules first on the path (another checkout of this
         project, another Scrapy project)."""
         env = {**os.environ, "PYTHONPATH": str(cwd or REPO)}
+        become_subreaper()
         self._out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed by wait()
         self._err: IO[bytes] = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
         self._stop = threading.Event()
@@ -158,13 +236,12 @@ class MeasuredProcess:
         deadline = self.started + timeout
         status_file = Path(f"/proc/{pid}/status")
         peak_kb = 0
-        below: dict[int, float] = {}
+        below = DescendantsCpu(pid)
         polled = self._polled
         next_tree_poll = self.started
         while True:
             if time.monotonic() >= next_tree_poll:
-                _descendants_cpu(pid, below)
-                polled.append((time.monotonic(), process_cpu(pid) + sum(below.values())))
+                polled.append((time.monotonic(), process_cpu(pid) + below.poll()))
                 next_tree_poll = time.monotonic() + TREE_POLL_S
             try:
                 for line in status_file.read_text().splitlines():
@@ -183,7 +260,8 @@ class MeasuredProcess:
         wall = time.monotonic() - self.started
         self.process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
         cpu = usage.ru_utime + usage.ru_stime
-        self._result = (self.process.returncode, wall, cpu, peak_kb / 1024, sum(below.values()))
+        below.reap_orphans(ORPHANS_WAIT_S)
+        self._result = (self.process.returncode, wall, cpu, peak_kb / 1024, below.seconds)
 
     def wait(self) -> Measured:
         self._watcher.join()
