@@ -634,6 +634,42 @@ def test_headlines_with_short_blurbs_or_from_one_other_site_are_still_cut(href, 
         assert f"the council's plans for the quay in detail {n}" not in page.article.text
 
 
+def flat_item(n: int, href: str, heading: bool = True, ending: str = "") -> str:
+    """A flat listicle's item: a linked line to ``href`` (a heading, or a line of its own) and the story's paragraph
+    on it, siblings of the other items' (no element holds one item)."""
+    link = f'<a href="{href}">Harbour newsletter number {n} by a reporter{ending}</a>'
+    line = f"<h3>{link}</h3>" if heading else f"<p>{link}</p>"
+    return f"{line}<p>Number {n} follows the council's plans for the quay in detail, and the ferries and the docks.</p>"
+
+
+@pytest.mark.parametrize("sites", [1, 5], ids=["one-other-site", "other-sites"])
+def test_a_flat_listicles_linked_headings_stay_with_their_paragraphs(sites):
+    items = "".join(flat_item(n, f"https://newsletter-{n % sites}.example/{n}") for n in range(5))
+    page = extract_page(story_with_links(INTRO + items), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    for n in range(5):
+        assert f"Harbour newsletter number {n} by a reporter" in page.article.text
+        assert f"Number {n} follows the council's plans" in page.article.text
+    assert "A most read story about the harbour" not in page.article.text  # the block beside the story goes
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        "".join(flat_item(n, f"https://shop-{n}.example/offer", heading=False) for n in range(5)),  # calls to action
+        "".join(flat_item(n, f"/newsletters/{n}.html") for n in range(5)),  # the site's own stories
+        "".join(flat_item(n, f"https://feed-{n}.example/{n}", ending=" and more…") for n in range(5)),  # cut short
+    ],
+    ids=["lines-not-headings", "on-the-site", "cut-short"],
+)
+def test_linked_lines_between_a_storys_paragraphs_are_still_cut_unless_headings_off_the_site(items):
+    page = extract_page(story_with_links(INTRO + items), "https://news.example/ten-things.html")
+    assert page.kind == "article"
+    for n in range(5):
+        assert f"Number {n} follows the council's plans" in page.article.text
+        assert f"Harbour newsletter number {n} by a reporter" not in page.article.text
+
+
 def test_a_page_of_nothing_but_items_with_long_blurbs_is_a_listing():
     # A section front whose blurbs run to a paragraph: no story of its own around them.
     items = "".join(roundup_item(n, f"/newsletters/{n}.html", 65) for n in range(5))

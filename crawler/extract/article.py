@@ -7,6 +7,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Set
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -20,7 +21,7 @@ from crawler.extract.options import ExtractOptions
 from crawler.extract.paragraphs import normalized_paragraph
 from crawler.extract.parsing import parse_html
 from crawler.extract.results import Article, PageExtraction, Teaser
-from crawler.extract.teasers import MIN_HEADLINE_WORDS, find_teasers
+from crawler.extract.teasers import HEADINGS, MIN_HEADLINE_WORDS, find_teasers
 from crawler.extract.words import count_words, count_words_in
 from crawler.urls import scope_key
 from dedup.shingles import normalize_text
@@ -41,8 +42,13 @@ LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is a
 # demo site): on the WCXB set's 971 article pages, every line cut with a blurb of 60 words or more (92), and six
 # in seven with a blurb of 15 off the site (127 of 148), were the story's. Still teasers: one other site's
 # headlines with their blurbs (a publication's feed in a blog's sidebar), and links off the site without a blurb
-# ("Watch on Instagram", "To the offer").
+# ("Watch on Instagram", "To the offer"). A flat listicle's items have no blurb of their own: each is a heading
+# linking off the site with the story's paragraph on it below (no element holds the two), and it is the story's
+# when that paragraph, of OFF_SITE_BLURB_WORDS or more, stays in its text (on WCXB, 108 lines, where one was not
+# the story's). A call to action ("View it at Amazon") or an ad line between paragraphs is no heading, and a
+# headline cut short (CUT_SHORT) is a teaser's: they go.
 LONG_BLURB_WORDS = 60
+CUT_SHORT = ("...", "…")
 OFF_SITE_BLURB_WORDS = 15
 MIN_ROUNDUP_SITES = 2
 # The last segment of a URL path that names a site's service pages rather than a story. ("About us"
@@ -165,6 +171,7 @@ def _article_text(
     others = _other_stories(teasers, title, url)
     kept, teaser_lines = strip_teasers(paragraphs, others, labels)
     stories = _without_the_storys_items(others, scope_key(url))
+    stories = _without_flat_items(tree, stories, scope_key(url), paragraphs, kept)
     if len(stories) < len(others) and count_words_in(kept) >= options.min_words:
         # The story has text of its own around a roundup's items (see LONG_BLURB_WORDS), which are part of it; a
         # page of nothing but such items is a listing of them (a section front whose blurbs run long).
@@ -221,6 +228,33 @@ def _without_the_storys_items(teasers: list[Teaser], site: str) -> list[Teaser]:
         return roundup and words >= OFF_SITE_BLURB_WORDS and scope_key(teaser.url) != site
 
     return [t for t, words in zip(teasers, blurb_words, strict=True) if not storys_item(t, words)]
+
+
+def _without_flat_items(
+    tree: HtmlElement, teasers: list[Teaser], site: str, paragraphs: list[str], kept: list[str]
+) -> list[Teaser]:
+    """``teasers`` without a flat listicle's items (see LONG_BLURB_WORDS): a headline without a blurb, linking off
+    the site, that the page sets as a heading and whose next line in the story's text (``paragraphs``) is a
+    paragraph the story keeps (``kept``)."""
+    kept_paragraphs = set(kept)
+    cut_above_prose = {
+        normalized_paragraph(line)
+        for line, after in pairwise(paragraphs)
+        if line not in kept_paragraphs and after in kept_paragraphs and count_words(after) >= OFF_SITE_BLURB_WORDS
+    }
+    if not cut_above_prose:
+        return teasers  # most pages: what was cut is not a line above a paragraph of the story
+    items = {
+        headline
+        for t in teasers
+        if not t.text
+        and (headline := normalize_text(t.title)) in cut_above_prose
+        and not t.title.endswith(CUT_SHORT)  # a teaser's headline, cut to fit its box: no item's
+        and scope_key(t.url) != site
+    }
+    if items:
+        items &= {normalize_text(" ".join(h.itertext())) for h in tree.iter(*HEADINGS)}
+    return [t for t in teasers if normalize_text(t.title) not in items] if items else teasers
 
 
 def strip_teasers(
