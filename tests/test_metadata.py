@@ -415,6 +415,15 @@ def test_categories_from_the_section_meta_tag_and_modified_from_json_ld():
     assert metadata.modified == "2024-03-05" and metadata.image is None
 
 
+@pytest.mark.parametrize("placeholder", ["1970-01-01T01:00:00+01:00", "0001-01-01T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_a_modified_timestamp_out_of_range_is_passed_over(placeholder):
+    # A template's zero time (a corpus page states 1970 as its last change) is no date the page was changed.
+    head = f'<meta property="article:modified_time" content="{placeholder}">'
+    assert read_metadata(tree_of(page(head)), URL).modified is None
+    json_ld = '<script type="application/ld+json">{"dateModified": "2024-03-05T09:00:00Z"}</script>'
+    assert read_metadata(tree_of(page(head + json_ld)), URL).modified == "2024-03-05T09:00:00Z"
+
+
 def test_a_page_that_states_none_of_them():
     metadata = read_metadata(tree_of(page("<title>A story</title>")), URL)
     assert (metadata.image, metadata.tags, metadata.categories, metadata.modified) == (None, (), (), None)

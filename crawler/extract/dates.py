@@ -158,7 +158,8 @@ _JSON_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{4,60})"')
 
 def modified_date(tree: HtmlElement, elements: PageElements | None = None) -> str | None:
     """When the page says it was last changed (its structured data only): a timestamp if it gives one,
-    else the day; None if it states nothing readable."""
+    else the day; None if it states nothing readable. A date out of the range a publication date may take (a
+    template's "0001-01-01T00:00:00", a year ahead) is no answer: the next one stated is read."""
     elements = elements or PageElements(tree)
     stated = elements.meta_content(properties=_MODIFIED_PROPERTIES, names=_MODIFIED_NAMES)
     microdata = elements.itemprop_values("dateModified")
@@ -167,7 +168,9 @@ def modified_date(tree: HtmlElement, elements: PageElements | None = None) -> st
     options = _options()
     for text in (s.strip() for s in stated if s and s.strip()):
         if ISO_TIMESTAMP.match(text):
-            return text.replace(" ", "T")
+            if _stated_day(text, options) is not None:
+                return text.replace(" ", "T")
+            continue
         day = try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
         if day is not None:
             return day
