@@ -79,6 +79,21 @@ SITE = ["The Daily Herald"]
         ("José Miguel Wilson Tiempo de lectura", "José Miguel Wilson"),
         ("Medellín Hora De Publicación Del Artículo", "Medellín"),
         ("Ann Example Min Read", "Ann Example"),
+        ("Ann Example Last updated", "Ann Example"),
+        # The month of a date after the byline, its figures gone or kept ("Dec 07, 2025", "February 8").
+        ("Gary Marcus Dec", "Gary Marcus"),
+        ("Supermove February 8", "Supermove"),
+        ("Ann Example Last Updated August 1", "Ann Example"),
+        ("Haley Hoekstra • March", "Haley Hoekstra"),
+        ("Ann Example; On December 9", "Ann Example"),
+        ("Dec", None),
+        ("Updated January", None),
+        # A month is cut after a name only where no name ends with it; after a date's label, any month.
+        ("Theresa May", "Theresa May"),
+        ("Zhang Jun", "Zhang Jun"),
+        ("Peter Jan", "Peter Jan"),
+        ("August", "August"),
+        ("Ann Example Updated May", "Ann Example"),
         # Host names, degrees, initials of a name beside them, placeholders, single letters.
         ("Facebook Com; Evgenia Karp", "Evgenia Karp"),
         ("Www Heraldnews De", None),

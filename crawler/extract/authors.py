@@ -112,10 +112,25 @@ _DATE_LABELS = frozenset(("stand", "vor", "aktualisiert", "veröffentlicht", "up
 # lectura: 8 minutos").
 _TIME_LABELS = (
     "tiempo de lectura", "lesezeit", "reading time", "min read", "temps de lecture", "tempo di lettura", "leestijd",
-    "hora de publicación del artículo", "fecha de publicación",
+    "hora de publicación del artículo", "fecha de publicación", "last updated",
 )  # fmt: skip
 _DATE_LABEL_TAIL = re.compile(
     r"(?:\s+(?:" + "|".join(map(re.escape, sorted((*_DATE_LABELS, *_TIME_LABELS)))) + r"))+$", re.IGNORECASE
+)
+# The month of a date after the byline ("Gary Marcus Dec 07, 2025", "Supermove February 8", "Haley Hoekstra •
+# March"): trafilatura drops its figures or keeps them, and the month stays as the name's last word, or as a name.
+# After a name, only a month no name ends with is cut; after a date's label or a separator ("Last Updated August 1",
+# "• June"), any month, May, June and August being names too.
+_MONTHS_NO_NAME_ENDS_WITH = (
+    "january", "february", "september", "october", "november", "december",
+    "feb", "apr", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+)  # fmt: skip
+_MONTHS_ALSO_NAMES = ("march", "april", "may", "june", "july", "august", "jan", "mar", "jun")
+_MONTH_TAIL = re.compile(
+    rf"(?:\s+(?:{'|'.join(_MONTHS_NO_NAME_ENDS_WITH)})"
+    rf"|(?:\s*[•|·]\s*|\s+(?:on|posted|last updated|{'|'.join(sorted(_DATE_LABELS))})\s+)"
+    rf"(?:{'|'.join((*_MONTHS_NO_NAME_ENDS_WITH, *_MONTHS_ALSO_NAMES))}))\.?(?:\s+\d{{1,4}}(?:st|nd|rd|th)?,?)*$",
+    re.IGNORECASE,
 )
 _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
 # The words of a job title given beside the name as a name of its own ("Ann Example, Staff Writer").
@@ -164,7 +179,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     Drupal por Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt")
     before a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
-    figures), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree given as
+    figures) and the date's month ("Dec" of "Dec 07, 2025", see _MONTH_TAIL), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree given as
     a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich; Germany"), and
     the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote
     for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it
@@ -185,7 +200,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
-    names = [_said_once(_DATE_LABEL_TAIL.sub("", name)) for name in names]
+    names = [_said_once(_DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
     if not names:
         return None
