@@ -40,6 +40,11 @@ SITE = ["The Daily Herald"]
         ("Staff Writer", "Staff Writer"),
         # A job title, or the site's name and one, written after the name without a separator.
         ("Ann Example Staff Writer", "Ann Example"),
+        # A company's or a blog's titles too.
+        ("Ann Example; CEO", "Ann Example"),
+        ("Ann Example Founder; Lead Reviewer", "Ann Example"),
+        ("Ann Example; Senior Analyst", "Ann Example"),
+        ("Ann Example Trending Editor", "Ann Example"),
         ("Ann Example Daily Herald Staff", "Ann Example"),
         ("Ann Example PhillyVoice Staff", "Ann Example PhillyVoice"),  # another site's name: not known as one
         # The two people of an interview.

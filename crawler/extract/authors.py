@@ -137,7 +137,10 @@ _DEGREES = frozenset(("phd", "ph d", "md", "dr", "prof", "mba", "msc", "bsc"))
 _JOB_WORDS = frozenset(
     ("staff", "writer", "writers", "reporter", "reporters", "editor", "editors", "correspondent", "contributor",
      "contributing", "columnist", "senior", "chief", "associate", "deputy", "managing", "freelance", "guest",
-     "special", "political", "business", "sports", "science", "news", "desk")
+     "special", "political", "business", "sports", "science", "news", "desk", "trending",
+     # A company's or a blog's: its founder, a reviewer, an expert writing for it.
+     "ceo", "founder", "co-founder", "cofounder", "director", "lead", "analyst", "reviewer", "consultant",
+     "attorney")
 )  # fmt: skip
 # The country of a publisher's address, which structured data give beside its name, after the city
 # ("Süddeutsche.de GmbH; Munich; Germany").
@@ -179,8 +182,9 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     Drupal por Smartica"). Left out: quotation marks around the names, a "by" phrase or a role ("Rechtsanwalt")
     before a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
-    figures) and the date's month ("Dec" of "Dec 07, 2025", see _MONTH_TAIL), single letters, host names, placeholders a template fills in ("Admin", "No author"), a degree given as
-    a name ("PhD"), a name that is only another's initials, a publisher's city and country ("Munich; Germany"), and
+    figures) and the date's month ("Dec" of "Dec 07, 2025", see _MONTH_TAIL), single letters, host names,
+    placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only
+    another's initials, a publisher's city and country ("Munich; Germany"), and
     the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote
     for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it
     (a personal blog, a press office).
