@@ -48,9 +48,9 @@ LINK_LIST_SHARE = 0.8  # an "article" whose words are this much link labels is a
 # the story's). A call to action ("View it at Amazon") or an ad line between paragraphs is no heading, and a
 # headline cut short (CUT_SHORT) is a teaser's: they go.
 LONG_BLURB_WORDS = 60
-CUT_SHORT = ("...", "…")
 OFF_SITE_BLURB_WORDS = 15
 MIN_ROUNDUP_SITES = 2
+CUT_SHORT = ("...", "…")
 # The last segment of a URL path that names a site's service pages rather than a story. ("About us"
 # pages are prose the site wrote about itself, and stay articles.)
 SERVICE_PAGE = re.compile(

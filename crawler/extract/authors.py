@@ -138,7 +138,7 @@ _JOB_WORDS = frozenset(
     ("staff", "writer", "writers", "reporter", "reporters", "editor", "editors", "correspondent", "contributor",
      "contributing", "columnist", "senior", "chief", "associate", "deputy", "managing", "freelance", "guest",
      "special", "political", "business", "sports", "science", "news", "desk", "trending",
-     # A company's or a blog's: its founder, a reviewer, an expert writing for it.
+     # A company's or a blog's: its founder, its reviewers, a consultant writing for it.
      "ceo", "founder", "co-founder", "cofounder", "director", "lead", "analyst", "reviewer", "consultant",
      "attorney")
 )  # fmt: skip
@@ -184,10 +184,10 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
     figures) and the date's month ("Dec" of "Dec 07, 2025", see _MONTH_TAIL), single letters, host names,
     placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only
-    another's initials, a publisher's city and country ("Munich; Germany"), and
-    the site's own name (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote
-    for it, or after a name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it
-    (a personal blog, a press office).
+    another's initials, a publisher's city and country ("Munich; Germany"), and the site's own name
+    (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote for it, or after a
+    name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it (a personal blog,
+    a press office).
     Initials lose their full stops in trafilatura's normalisation ("Leah C Stokes"), a user name its "_" or
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
