@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+from crawler.collector import freeze_what_is_loaded
 from crawler.extract.analysis import analyse_page
 from crawler.extract.dateparsing import FALLBACK_LANGUAGE, parser_for
 from crawler.extract.month_names import install_month_names
@@ -69,6 +70,5 @@ KEPT_PATTERNS.keep()  # what this warm-up compiled, for the next crawl's
 # the collector's time per page fell from 1.7 to 0.9 ms. Now, with the warm-up frozen whole and pages that
 # leave no reference cycle behind (tests/test_extraction.py), a worker collects once in some 200 pages
 # (0.005 ms a page over the first 226 corpus pages) and finds nothing to free.
-gc.freeze()
-gc.set_threshold(10_000, 10, 10)
+freeze_what_is_loaded()
 gc.enable()
