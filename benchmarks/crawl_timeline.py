@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.corpus import load_corpus
 from benchmarks.crawl_throughput import machine_cpu
-from benchmarks.harness import Crawl, load_average, parse_settings, process_tree
+from benchmarks.harness import Crawl, load_average, parse_settings, process_tree_cpu
 from benchmarks.sites import serve_corpus
 from crawler.extract.forked_helpers import FORK_SERVER, RESOURCE_TRACKER, helper_of
 
@@ -25,6 +25,7 @@ class Sample:
 
     at: float  # seconds since the crawl process started
     cpu: dict[int, float]
+    reaped: dict[int, float]  # CPU seconds of the children each process reaped so far
     busy: float
     idle: float
 
@@ -37,6 +38,26 @@ def _role(pid: int, parent: int, root: int) -> str:
     if parent != root:
         return "workers"
     return {FORK_SERVER: "fork server", RESOURCE_TRACKER: "tracker"}.get(helper_of(pid) or "", "other")
+
+
+def _ended_unseen(
+    earlier: Sample, later: Sample, parents: dict[int, int], roles: dict[int, str], root: int
+) -> dict[str, float]:
+    """The CPU that processes which ended between two samples spent after the first, by role: a process's last
+    moments are seen only in the CPU its parent reaped (the fork server reaps its workers)."""
+    gone: dict[int, list[int]] = {}
+    for pid in earlier.cpu.keys() - later.cpu.keys():
+        gone.setdefault(parents[pid], []).append(pid)
+    found: dict[str, float] = {}
+    for parent, reaped in later.reaped.items():
+        grown = reaped - earlier.reaped.get(parent, reaped)
+        if grown <= 0:
+            continue
+        children = gone.get(parent, [])
+        unseen = grown - sum(earlier.cpu[child] for child in children)
+        role = roles[children[0]] if children else _role(-1, parent, root)
+        found[role] = found.get(role, 0.0) + max(0.0, unseen)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,13 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         root = crawl.process.process.pid
         roles: dict[int, str] = {}
+        parents: dict[int, int] = {}
         samples: list[Sample] = []
         while crawl.process.running():
-            tree = process_tree(root)
-            cpu = {pid: seconds for pid, (_, seconds) in tree.items()}
-            for pid in cpu.keys() - roles.keys():
-                roles[pid] = _role(pid, tree[pid][0], root)
-            samples.append(Sample(time.monotonic() - crawl.started, cpu, *machine_cpu()))
+            tree = process_tree_cpu(root, roles)  # the workers outlive their fork server by a moment
+            for pid in tree.keys() - roles.keys():
+                parents[pid] = tree[pid][0]  # as first seen: the role it has in the crawl
+                roles[pid] = _role(pid, parents[pid], root)
+            cpu = {pid: own for pid, (_, own, _) in tree.items()}
+            reaped = {pid: children for pid, (_, _, children) in tree.items()}
+            samples.append(Sample(time.monotonic() - crawl.started, cpu, reaped, *machine_cpu()))
             time.sleep(SAMPLE_S)
         run = crawl.wait()
         hits = sorted(hit.at - crawl.started for hit in server.log.hits)
@@ -80,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         used = dict.fromkeys(columns, 0.0)
         for pid, seconds in later.cpu.items():
             used[roles[pid]] += seconds - earlier.cpu.get(pid, 0.0)
+        for role, seconds in _ended_unseen(earlier, later, parents, roles, root).items():
+            used[role] = used.get(role, 0.0) + seconds
         idle = (later.idle - earlier.idle) / span
         # The machine is shared; /proc/stat and each process's stat are read a moment apart.
         others = max(0.0, (later.busy - earlier.busy - sum(used.values())) / span)

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,10 +112,12 @@ def _tree_of(root: int, table: dict[int, tuple[int, float, float]]) -> set[int]:
     return found & table.keys()
 
 
-def process_tree(root: int) -> dict[int, tuple[int, float]]:
-    """Every running process in ``root``'s tree, ``root`` included: its parent's pid and its CPU seconds so far."""
+def process_tree_cpu(root: int, seen: Iterable[int] = ()) -> dict[int, tuple[int, float, float]]:
+    """Every running process in ``root``'s tree, ``root`` included, and those of ``seen`` still running wherever they
+    are now (a process whose parent ended is reparented): its parent's pid, its CPU seconds so far, and those of
+    the children it reaped (whole, their last moments included)."""
     table = _process_table()
-    return {pid: table[pid][:2] for pid in _tree_of(root, table)}
+    return {pid: table[pid] for pid in _tree_of(root, table) | (set(seen) & table.keys())}
 
 
 class DescendantsCpu:
