@@ -99,6 +99,8 @@ SITE = ["The Daily Herald"]
         ("Peter Jan", "Peter Jan"),
         ("August", "August"),
         ("Ann Example Updated May", "Ann Example"),
+        # Any run of white space is one space (a page may write thousands).
+        ("Ann" + " " * 2000 + "Example\u2003Dec", "Ann Example"),
         # Host names, degrees, initials of a name beside them, placeholders, single letters.
         ("Facebook Com; Evgenia Karp", "Evgenia Karp"),
         ("Www Heraldnews De", None),

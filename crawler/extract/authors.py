@@ -192,6 +192,9 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     "." ("Herr Rein"); where the page's ``sources`` (its metadata strings) write them so, the name is given
     as written. None when no name is left.
     """
+    # One space between words: what a name is matched by expects no more, and a run of thousands (a hostile page's)
+    # would cost the patterns that read a name's end time in its square.
+    authors = " ".join(authors.split()) if authors else authors
     if not authors or _SITE_CREDIT.search(authors):
         return None
     edges = _SPACES_AND_QUOTES
