@@ -30,13 +30,16 @@ class Sample:
     idle: float
 
 
-def _role(pid: int, parent: int, root: int) -> str:
+def _role(pid: int | None, parent: int, root: int) -> str:
     """What a process of the crawl's tree is: the workers are forked by the fork server, which, like the
-    resource tracker, ``helper_of`` recognises (forked by the crawl or started as a new interpreter)."""
+    resource tracker, ``helper_of`` recognises (forked by the crawl or started as a new interpreter). ``pid``
+    None: a process never seen (forked and ended between two samples), known by its parent alone."""
     if pid == root:
         return "crawl"
     if parent != root:
         return "workers"
+    if pid is None:
+        return "other"
     return {FORK_SERVER: "fork server", RESOURCE_TRACKER: "tracker"}.get(helper_of(pid) or "", "other")
 
 
@@ -55,7 +58,7 @@ def _ended_unseen(
             continue
         children = gone.get(parent, [])
         unseen = grown - sum(earlier.cpu[child] for child in children)
-        role = roles[children[0]] if children else _role(-1, parent, root)
+        role = roles[children[0]] if children else _role(None, parent, root)
         found[role] = found.get(role, 0.0) + max(0.0, unseen)
     return found
 

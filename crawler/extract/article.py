@@ -170,8 +170,8 @@ def _article_text(
         return "", []
     others = _other_stories(teasers, title, url)
     kept, teaser_lines = strip_teasers(paragraphs, others, labels)
-    stories = _without_the_storys_items(others, scope_key(url))
-    stories = _without_flat_items(tree, stories, scope_key(url), paragraphs, kept)
+    site = scope_key(url)
+    stories = _without_flat_items(tree, _without_the_storys_items(others, site), site, paragraphs, kept)
     if len(stories) < len(others) and count_words_in(kept) >= options.min_words:
         # The story has text of its own around a roundup's items (see LONG_BLURB_WORDS), which are part of it; a
         # page of nothing but such items is a listing of them (a section front whose blurbs run long).

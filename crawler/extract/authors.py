@@ -126,9 +126,10 @@ _MONTHS_NO_NAME_ENDS_WITH = (
     "feb", "apr", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 )  # fmt: skip
 _MONTHS_ALSO_NAMES = ("march", "april", "may", "june", "july", "august", "jan", "mar", "jun")
+_MONTH_LABELS = ("on", "posted", "last updated", *sorted(_DATE_LABELS))
 _MONTH_TAIL = re.compile(
     rf"(?:\s+(?:{'|'.join(_MONTHS_NO_NAME_ENDS_WITH)})"
-    rf"|(?:\s*[•|·]\s*|\s+(?:on|posted|last updated|{'|'.join(sorted(_DATE_LABELS))})\s+)"
+    rf"|(?:\s*[•|·]\s*|\s+(?:{'|'.join(_MONTH_LABELS)})\s+)"
     rf"(?:{'|'.join((*_MONTHS_NO_NAME_ENDS_WITH, *_MONTHS_ALSO_NAMES))}))\.?(?:\s+\d{{1,4}}(?:st|nd|rd|th)?,?)*$",
     re.IGNORECASE,
 )
@@ -207,7 +208,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
-    names = [_said_once(_DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())) for name in names]
+    names = [_said_once(_without_date_after(name)) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
     if not names:
         return None
@@ -227,6 +228,13 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     for name in names:
         once.setdefault(_NOT_ALPHANUMERIC.sub("", name).casefold(), name)
     return "; ".join(once.values())
+
+
+def _without_date_after(name: str) -> str:
+    """A name without the date a byline gives after it: its month and figures (_MONTH_TAIL; a name that is only a
+    date is matched from its first word, a space put before it), then the label left of a date or reading time
+    (_DATE_LABEL_TAIL)."""
+    return _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
 
 
 def _said_once(name: str) -> str:

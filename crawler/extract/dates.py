@@ -167,11 +167,7 @@ def modified_date(tree: HtmlElement, elements: PageElements | None = None) -> st
     stated += [m.group(1) for block in elements.json_ld for m in _JSON_MODIFIED.finditer(block)]
     options = _options()
     for text in (s.strip() for s in stated if s and s.strip()):
-        if ISO_TIMESTAMP.match(text):
-            if _stated_day(text, options) is not None:
-                return text.replace(" ", "T")
-            continue
-        day = try_date_expr(text, DAY_FORMAT, True, options.min, options.max)
+        day = _stated_day(text, options)
         if day is not None:
-            return day
+            return text.replace(" ", "T") if ISO_TIMESTAMP.match(text) else day
     return None
