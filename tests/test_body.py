@@ -6,7 +6,7 @@ import os
 
 import trafilatura.external
 
-from crawler.extract.body import Shape, _stopped_early, label_key
+from crawler.extract.body import Shape, _stopped_early, label_key, running_words, thorough_run_needed
 from crawler.extract.parsing import parse_html
 from crawler.extract.stoplists import stoplist_union
 from tests.support.fresh_python import run_python
@@ -44,13 +44,13 @@ def test_the_story_is_preferred_to_navigation_then_more_prose():
 def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
     long_page = parse_html("<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>")
     assert long_page is not None
-    assert _stopped_early(long_page, Shape.of(PROSE, set()))
-    assert not _stopped_early(long_page, Shape.of(["word " * 1500], set()))
+    assert _stopped_early(running_words(long_page), Shape.of(PROSE, set()))
+    assert not _stopped_early(running_words(long_page), Shape.of(["word " * 1500], set()))
     # A story of 1,000 words where the fast run kept its 150-word lead (a news page whose body goes on in
     # another container): 850 words missing.
     story = parse_html("<html><body>" + ("<p>" + "word " * 100 + "</p>") * 10 + "</body></html>")
     assert story is not None
-    assert _stopped_early(story, Shape.of(["lead " * 150], set()))
+    assert _stopped_early(running_words(story), Shape.of(["lead " * 150], set()))
 
 
 def test_stopped_early_when_the_page_holds_far_more_running_text_outside_paragraphs():
@@ -59,8 +59,8 @@ def test_stopped_early_when_the_page_holds_far_more_running_text_outside_paragra
     sections = "".join(f"<div class='section'><span>{sentence * 5}</span></div>" for _ in range(28))
     guide = parse_html(f"<html><body><div class='content'>{sections}</div></body></html>")
     assert guide is not None
-    assert _stopped_early(guide, Shape.of(["intro " * 220], set()))
-    assert not _stopped_early(guide, Shape.of(["word " * 1500], set()))
+    assert _stopped_early(running_words(guide), Shape.of(["intro " * 220], set()))
+    assert not _stopped_early(running_words(guide), Shape.of(["word " * 1500], set()))
     # Not running text: links, the page's header, footer, navigation and asides, forms, scripts, and text nodes
     # shorter than a sentence.
     chrome = "".join(
@@ -69,7 +69,37 @@ def test_stopped_early_when_the_page_holds_far_more_running_text_outside_paragra
     short = "<div>Read more</div><span>Share this guide</span>" * 300
     furnished = parse_html(f"<html><body><p>{sentence}</p>{chrome * 20}{short}</body></html>")
     assert furnished is not None
-    assert not _stopped_early(furnished, Shape.of(["intro " * 150], set()))
+    assert not _stopped_early(running_words(furnished), Shape.of(["intro " * 150], set()))
+
+
+def test_a_brief_is_not_read_again_by_the_thorough_run_unless_the_page_holds_more_running_text():
+    # A brief of two paragraphs: fast mode read all of its running text.
+    paragraphs = "".join(f"<p>{p}</p>" for p in PROSE)
+    brief = parse_html(f"<html><body><div class='story'>{paragraphs}</div></body></html>")
+    assert brief is not None
+    assert not thorough_run_needed(brief, Shape.of(PROSE, set()), 150)
+    # Fast mode read one of them: the page holds more, the fallback extractors may find it.
+    assert thorough_run_needed(brief, Shape.of(PROSE[:1], set()), 150)
+    # Nothing read, or navigation read: always.
+    assert thorough_run_needed(brief, Shape.of([], set()), 150)
+    assert thorough_run_needed(brief, Shape.of(TOWNS, set()), 150)
+    # Not short: read again only when it stopped early.
+    assert not thorough_run_needed(brief, Shape.of(PROSE, set()), 20)
+    long_page = parse_html("<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>")
+    assert long_page is not None
+    assert thorough_run_needed(long_page, Shape.of(["lead " * 150], set()), 150)
+
+
+def test_the_warm_ups_short_sample_reaches_both_fallback_extractors():
+    """The fork server's warm-up reads its short sample with the thorough run, readability and jusText both, so
+    that no worker pays for their first use: the sample's running text must hold more than fast mode reads."""
+    code = (
+        "import trafilatura.external as te; called = []; jt, rd = te.try_justext, te.try_readability; "
+        "te.try_justext = lambda *a: called.append('justext') or jt(*a); "
+        "te.try_readability = lambda *a: called.append('readability') or rd(*a); "
+        "import crawler.extract.warmup; print(sorted(set(called)))"
+    )
+    assert run_python(code).strip() == "['justext', 'readability']"
 
 
 def test_the_stop_list_union_is_the_one_trafilatura_builds():
