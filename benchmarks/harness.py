@@ -448,10 +448,10 @@ def load_average() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-# The crawler's faster forms of trafilatura's and htmldate's parts, by kind (benchmarks/xpath_forms.py --forms),
-# each giving every page the same analysis; and the fast run's tree handed to trafilatura, not copied, which
-# leaves the page's later readers its tree without the comments (the metadata may differ).
-FORM_KINDS = ("xpath", "steps", "terms", "dates", "measure")
+# The crawler's faster forms of trafilatura's, htmldate's and jusText's parts, by kind (benchmarks/xpath_forms.py
+# --forms), each giving every page the same analysis; and the fast run's tree handed to trafilatura, not copied,
+# which leaves the page's later readers its tree without the comments (the metadata may differ).
+FORM_KINDS = ("xpath", "steps", "terms", "dates", "measure", "paragraphs")
 HANDOVER = "handover"
 
 
@@ -459,7 +459,7 @@ HANDOVER = "handover"
 def libraries_as_released(kinds: Sequence[str] = (*FORM_KINDS, HANDOVER)) -> Iterator[None]:
     """trafilatura and htmldate exactly as released within the block: the crawler's replacements of the
     ``kinds`` given (all of them by default) taken out, and put back after."""
-    from crawler.extract import date_search_forms, handover, page_measure, step_forms, terms, xpath_forms
+    from crawler.extract import date_search_forms, handover, justext_forms, page_measure, step_forms, terms, xpath_forms
 
     removers = {
         "xpath": xpath_forms.removed,
@@ -467,6 +467,7 @@ def libraries_as_released(kinds: Sequence[str] = (*FORM_KINDS, HANDOVER)) -> Ite
         "terms": terms.removed,
         "dates": date_search_forms.removed,
         "measure": page_measure.removed,
+        "paragraphs": justext_forms.removed,
         HANDOVER: handover.removed,
     }
     with ExitStack() as stack:

@@ -1,7 +1,7 @@
-"""A worker's CPU with trafilatura's XPaths, steps and tag reader, htmldate's date patterns, as released and faster.
+"""A worker's CPU with trafilatura's, htmldate's and jusText's parts as released and in faster forms.
 
     PYTHONPATH=. python -m benchmarks.xpath_forms [--limit N] [--rounds N]
-        [--forms all|xpath|steps|terms|dates|measure|handover]
+        [--forms all|xpath|steps|terms|dates|measure|paragraphs|handover]
 
 ``crawler/extract/xpath_forms.py`` replaces trafilatura's expressions by forms that select the same
 elements (rewritten paths, or walks in Python from ``crawler/extract/walked_paths.py``),
@@ -9,7 +9,8 @@ elements (rewritten paths, or walks in Python from ``crawler/extract/walked_path
 ``crawler/extract/terms.py`` its tag and category reader by one that reads only the links that can hold one,
 ``crawler/extract/date_search_forms.py`` htmldate's whole-page date patterns by forms that find the same
 strings, ``crawler/extract/page_measure.py`` its page measure, made again by a page's thorough run, by the
-fast run's. ``--forms handover``: the page's tree handed to trafilatura's fast run, which prunes it where it is,
+fast run's, ``crawler/extract/justext_forms.py`` jusText's paragraph maker by a walk making the same
+paragraphs. ``--forms handover``: the page's tree handed to trafilatura's fast run, which prunes it where it is,
 against the copy it makes of a tree it is given (``crawler/extract/handover.py``). This runs the workers'
 ``analyse_page`` on every corpus page twice in a row, once with the released ones and once with the faster
 forms (``--forms``: every kind that gives the same analysis, the default, or one of them; which goes first
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import crawler.extract.warmup  # noqa: F401 -- a worker's process, faster forms installed
     from crawler.config import ExtractConfig
-    from crawler.extract import date_search_forms, page_measure, step_forms, xpath_forms
+    from crawler.extract import date_search_forms, justext_forms, page_measure, step_forms, xpath_forms
     from crawler.extract.analysis import analyse_page
     from crawler.extract.results import Article, PageAnalysis
 
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         f"xpath_forms: {len(pages)} corpus pages, {options.rounds} rounds, faster forms compared: {options.forms}"
         f" ({len(xpath_forms.installed())} of trafilatura's expressions, {len(step_forms.installed())} of its steps,"
         f" {len(date_search_forms.installed())} of htmldate's patterns, the page measure"
-        f" {'shared' if page_measure.installed() else 'not shared'}); load average {load_average()} at start"
+        f" {'shared' if page_measure.installed() else 'not shared'}, jusText's paragraphs"
+        f" {'walked' if justext_forms.installed() else 'as released'}); load average {load_average()} at start"
     )
 
     kinds = FORM_KINDS if options.forms == "all" else (options.forms,)

@@ -14,7 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, Extractor
 
-from crawler.extract import handover, page_measure, step_forms, xpath_forms
+from crawler.extract import handover, justext_forms, page_measure, step_forms, xpath_forms
 from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
@@ -24,6 +24,7 @@ xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
 page_measure.install()  # the page measured once for both runs (see the module)
 handover.install()  # the fast run works on the page's tree, not a copy (see the module)
+justext_forms.install()  # the same paragraphs, less CPU (see the module)
 
 # A fast-mode result is navigation rather than a story when this much of it is link labels, or
 # this much is lines of a few words with a median line of at most NAV_MEDIAN_WORDS (menus, lists of
