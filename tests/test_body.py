@@ -90,6 +90,18 @@ def test_a_brief_is_not_read_again_by_the_thorough_run_unless_the_page_holds_mor
     assert thorough_run_needed(long_page, Shape.of(["lead " * 150], set()), 150)
 
 
+def test_a_brief_in_chinese_or_japanese_is_still_read_again():
+    # Sentences of 20 to 30 characters: each a sentence, none of the 40 characters a text node of the running text
+    # has, so the page's running text counts none of them. A Chinese brief keeps the thorough run.
+    sentences = ["市议会周二晚上投票决定修建隧道，市长说明年夏天开工。", "车站附近的居民担心四年施工期间的噪音和卡车。"]
+    paragraphs = "".join(f"<p>{s}</p>" for s in sentences * 3)
+    brief = parse_html(f"<html><body><div class='story'>{paragraphs}</div></body></html>")
+    assert brief is not None
+    assert running_words(brief) == 0
+    assert thorough_run_needed(brief, Shape.of(sentences[:1], set()), 150)
+    assert Shape.of(sentences, set()).ideographic and not Shape.of(PROSE, set()).ideographic
+
+
 def test_the_warm_ups_short_sample_reaches_both_fallback_extractors():
     """The fork server's warm-up reads its short sample with the thorough run, readability and jusText both, so
     that no worker pays for their first use: the sample's running text must hold more than fast mode reads."""

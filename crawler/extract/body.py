@@ -19,6 +19,7 @@ from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, composed, count_words
+from dedup.shingles import IDEOGRAPHS
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
@@ -53,6 +54,7 @@ _LONG_TEXTS = etree.XPath(
     f"[not({' or '.join(f'ancestor::{tag}' for tag in _NOT_RUNNING_TEXT)})]",
     smart_strings=False,
 )
+_IDEOGRAPH = re.compile(f"[{IDEOGRAPHS}]")
 MAX_NESTING = 100  # levels of elements trafilatura reads when a page nests deeper than it can (see _extracted)
 
 
@@ -141,6 +143,7 @@ class Shape:
     median_words: float
     separated_lines: int
     prose_words: int
+    ideographic: bool = False  # written in Chinese or Japanese characters, in part at least
 
     @classmethod
     def of(cls, paragraphs: list[str], link_labels: Collection[str]) -> Shape:
@@ -154,6 +157,7 @@ class Shape:
             median_words=statistics.median(counts) if counts else 0,
             separated_lines=sum(1 for p, n in zip(paragraphs, counts, strict=True) if _separated(p, n)),
             prose_words=sum(n for n, link in zip(counts, linked, strict=True) if n >= PROSE_WORDS and not link),
+            ideographic=any(_IDEOGRAPH.search(p) for p in paragraphs),
         )
 
     @property
@@ -191,7 +195,9 @@ def thorough_run_needed(tree: HtmlElement, shape: Shape, fallback_below_words: i
         # Where the page's running text holds no more than fast mode found, the page is a brief: the fallback
         # extractors would read the rest of the page, its menus, forms and newsletter pitches (48 of the 990
         # corpus pages, 9 ms a page each; the one text of them that changed lost a newsletter form's labels).
-        return running > shape.words
+        # Not in Chinese or Japanese, where a sentence is often shorter than the 40 characters a text node of
+        # the running text has: their running text may miss what fast mode missed.
+        return shape.ideographic or running > shape.words
     return _stopped_early(running, shape)
 
 
