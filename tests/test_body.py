@@ -1,4 +1,5 @@
-"""When the fast extraction's result looks like navigation or stops early, and which result is kept."""
+"""When the fast extraction's result looks like navigation, stops early or is short where the page holds more, and which
+result is kept."""
 
 from __future__ import annotations
 
