@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import compileall
 import ctypes
+import functools
 import json
 import os
 import re
@@ -102,11 +103,13 @@ def _process_table() -> dict[int, tuple[int, float, float]]:
 
 def _tree_of(root: int, table: dict[int, tuple[int, float, float]]) -> set[int]:
     """``root`` and every process below it in ``table``."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
     found, todo = {root}, [root]
     while todo:
-        parent = todo.pop()
-        for pid, (ppid, _, _) in table.items():
-            if ppid == parent and pid not in found:
+        for pid in children.get(todo.pop(), ()):
+            if pid not in found:
                 found.add(pid)
                 todo.append(pid)
     return found & table.keys()
@@ -184,6 +187,7 @@ class DescendantsCpu:
         return polled + sum(whole.values())
 
 
+@functools.cache  # once a process: it stays the reaper
 def become_subreaper() -> None:
     """Make this process the reaper of its descendants' orphans (Linux): a crawl's fork server outlives the
     crawl by a moment, and reaped by init its CPU, and its workers', would be lost to the count."""
@@ -457,7 +461,7 @@ HANDOVER = "handover"
 
 @contextmanager
 def libraries_as_released(kinds: Sequence[str] = (*FORM_KINDS, HANDOVER)) -> Iterator[None]:
-    """trafilatura and htmldate exactly as released within the block: the crawler's replacements of the
+    """trafilatura, htmldate and jusText exactly as released within the block: the crawler's replacements of the
     ``kinds`` given (all of them by default) taken out, and put back after."""
     from crawler.extract import date_search_forms, handover, justext_forms, page_measure, step_forms, terms, xpath_forms
 

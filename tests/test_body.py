@@ -16,6 +16,8 @@ PROSE = [
     "The harbour council voted on Tuesday evening to build the tunnel after years of debate.",
     "Residents near the station fear noise and lorries during the four years of work.",
 ]
+# A page of 1,600 words in paragraphs.
+LONG_PAGE = "<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>"
 TOWNS = "Aberdeen Bath Carlisle Derby Ely Frome Goole Hull Ilkley Jarrow Kendal Leeds Louth Mold Ness Oban".split()
 
 
@@ -43,7 +45,7 @@ def test_the_story_is_preferred_to_navigation_then_more_prose():
 
 
 def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
-    long_page = parse_html("<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>")
+    long_page = parse_html(LONG_PAGE)
     assert long_page is not None
     assert _stopped_early(running_words(long_page), Shape.of(PROSE, set()))
     assert not _stopped_early(running_words(long_page), Shape.of(["word " * 1500], set()))
@@ -86,7 +88,7 @@ def test_a_brief_is_not_read_again_by_the_thorough_run_unless_the_page_holds_mor
     assert thorough_run_needed(brief, Shape.of(TOWNS, set()), 150)
     # Not short: read again only when it stopped early.
     assert not thorough_run_needed(brief, Shape.of(PROSE, set()), 20)
-    long_page = parse_html("<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>")
+    long_page = parse_html(LONG_PAGE)
     assert long_page is not None
     assert thorough_run_needed(long_page, Shape.of(["lead " * 150], set()), 150)
 

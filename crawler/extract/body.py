@@ -19,7 +19,7 @@ from crawler.extract.elements import NOT_SHOWN
 from crawler.extract.options import ExtractOptions
 from crawler.extract.parsing import nesting_cut
 from crawler.extract.words import WORD, clean, composed, count_words
-from dedup.shingles import IDEOGRAPHS
+from dedup.shingles import holds_ideographs
 
 xpath_forms.install()  # the same texts, less CPU (see the module)
 step_forms.install()  # likewise
@@ -54,7 +54,6 @@ _LONG_TEXTS = etree.XPath(
     f"[not({' or '.join(f'ancestor::{tag}' for tag in _NOT_RUNNING_TEXT)})]",
     smart_strings=False,
 )
-_IDEOGRAPH = re.compile(f"[{IDEOGRAPHS}]")
 MAX_NESTING = 100  # levels of elements trafilatura reads when a page nests deeper than it can (see _extracted)
 
 
@@ -157,7 +156,7 @@ class Shape:
             median_words=statistics.median(counts) if counts else 0,
             separated_lines=sum(1 for p, n in zip(paragraphs, counts, strict=True) if _separated(p, n)),
             prose_words=sum(n for n, link in zip(counts, linked, strict=True) if n >= PROSE_WORDS and not link),
-            ideographic=any(_IDEOGRAPH.search(p) for p in paragraphs),
+            ideographic=any(holds_ideographs(p) for p in paragraphs),
         )
 
     @property

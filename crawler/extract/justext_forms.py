@@ -119,9 +119,7 @@ def make_paragraphs(root: Any) -> list[Paragraph] | None:
     producer makes (a tree with processing instructions beside its root, or holding an entity: as released)."""
     if not isinstance(getattr(root, "tag", None), str):
         return None
-    if isinstance(root.getprevious(), etree._ProcessingInstruction) or isinstance(
-        root.getnext(), etree._ProcessingInstruction
-    ):
+    if _is_instruction(root.getprevious()) or _is_instruction(root.getnext()):
         return None
     maker = _Maker()
     for event, element in etree.iterwalk(root, events=("start", "end")):
@@ -141,6 +139,10 @@ def make_paragraphs(root: Any) -> list[Paragraph] | None:
             maker.characters(element.tail)
     maker.start_paragraph()  # the end of the document
     return maker.paragraphs
+
+
+def _is_instruction(node: Any) -> bool:
+    return getattr(node, "tag", None) is _INSTRUCTION
 
 
 def _made_here(released: Any) -> Any:
