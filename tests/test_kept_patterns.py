@@ -168,7 +168,11 @@ def test_the_fork_servers_warm_up_parses_its_patterns_once_across_crawls(tmp_pat
     second = json.loads(run_python(WARM_UP, env=environment))
     # Served from the file but for the few a process makes anew (from a set, in its hash order).
     assert second["parsed"] <= 10
-    assert second["kept"] == first["kept"]  # the file keeps what one start uses: it does not grow
+    # The file keeps what one start uses: it does not grow. (The second start uses fewer: it reads the source
+    # fingerprints the first one kept, where the first tokenised sources, with patterns of its own.)
+    assert second["kept"] <= first["kept"]
+    third = json.loads(run_python(WARM_UP, env=environment))
+    assert third["parsed"] <= 10 and third["kept"] == second["kept"]
     kept, different, examples = run_python(VERIFY, env=environment).split(" ", 2)
     assert int(kept) == second["kept"] and int(different) == 0, examples
 

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+from crawler.extract.kept_fingerprints import kept_fingerprint
+
 Placed = tuple[Any, str, Any, Any]  # (module, attribute name, as released, the faster form put there)
 
 
@@ -24,7 +26,11 @@ def modules_of(package: str) -> list[ModuleType]:
 
 def source_fingerprint(function: Any) -> str | None:
     """A short sha256 of a function's source, to tell the release a faster form was written for; None
-    where the source cannot be read."""
+    where the source cannot be read. Kept from one crawl to the next while its file is unchanged."""
+    return kept_fingerprint(function, _read_fingerprint)
+
+
+def _read_fingerprint(function: Any) -> str | None:
     try:
         return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
     except (OSError, TypeError):

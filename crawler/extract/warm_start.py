@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import gc
-import signal
-
-from crawler.extract.kept_patterns import KeptPatterns
 
 # The collector waits until the warm-up's end (crawler.extract.warmup), as Python's documentation of gc.freeze
 # advises for a process that forks: loading trafilatura, numpy and the rest and analysing the sample pages makes
 # some 90,000 objects that live as long as the workers, and about 500 of garbage. Collecting as they came
 # (115 young, 10 middle and 1 full collection, each walking more of them) cost 0.1 s of the fork server's
-# 0.5 s, on the way to the first extracted page.
+# 0.5 s, on the way to the first extracted page. Off before this module's own imports, which are the first.
 gc.disable()
+
+import signal  # noqa: E402
+
+from crawler.extract.kept_patterns import KeptPatterns  # noqa: E402
 
 # Ctrl-C in a terminal reaches every process of the crawl's group. multiprocessing's fork server ignores it once
 # its preloads are done, and each worker ignores it: the crawl decides when to stop. During the warm-up it killed
