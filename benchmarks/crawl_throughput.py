@@ -124,9 +124,17 @@ MINIMAL_PROJECT = {
 }
 
 
-def minimal_scrapy_start(server: LoopbackServer, folder: Path, path: str) -> float:
-    """Process start -> the first request the server received, for the minimal Scrapy project (made in
-    ``folder`` if not there) crawling the one page at ``path``, started as the crawl is."""
+@dataclass(frozen=True)
+class MinimalScrapy:
+    """The minimal Scrapy project fetching one page: the floor of any crawl built on Scrapy."""
+
+    first_request_s: float  # process start -> the first request the server received
+    cpu_s: float  # the whole process's CPU: Scrapy's own start, one page, its close
+
+
+def minimal_scrapy(server: LoopbackServer, folder: Path, path: str) -> MinimalScrapy:
+    """The minimal Scrapy project (made in ``folder`` if not there) crawling the one page at ``path``, started
+    as the crawl is."""
     for name, text in MINIMAL_PROJECT.items():
         file = folder / name
         if not file.exists():
@@ -138,7 +146,7 @@ def minimal_scrapy_start(server: LoopbackServer, folder: Path, path: str) -> flo
     first = min((hit.at for hit in server.log.hits), default=None)
     if measured.returncode != 0 or first is None:
         raise RuntimeError(f"the minimal Scrapy project failed: {measured.stderr[-2000:]}")
-    return first - measured.started
+    return MinimalScrapy(first - measured.started, measured.tree_cpu_s)
 
 
 def save_pages(pages: list[CorpusPage], folder: Path) -> Path:
@@ -271,6 +279,60 @@ def check_crawl(result: CrawlResult, pages: list[CorpusPage]) -> None:
         problems.append(f"{errors} pages recorded as errors")
 
 
+# The crawl's start is told from its cost per page by a crawl of this many pages beside the crawl of all of them
+# (and plain's, by a process over as many): the CPU a whole process takes at each, a line through the two.
+START_PAGES = 2
+
+
+@dataclass(frozen=True)
+class StartSplit:
+    """A whole process's CPU as its start (imports, workers, the database; what it costs over no page) and a
+    cost per page, from a run over START_PAGES pages and one over all ``n``."""
+
+    start_s: float
+    per_page_s: float
+
+    @classmethod
+    def of(cls, few_cpu_s: float, n: int, cpu_s: float) -> StartSplit:
+        per_page = (cpu_s - few_cpu_s) / (n - START_PAGES)
+        return cls(few_cpu_s - START_PAGES * per_page, per_page)
+
+
+@dataclass(frozen=True)
+class StartCosts:
+    """What the crawl, plain trafilatura and a minimal Scrapy project cost before their first page."""
+
+    crawl: StartSplit
+    plain: StartSplit
+    minimal_scrapy_cpu_s: float
+
+
+def measure_start(
+    pages: list[CorpusPage],
+    folder: Path,
+    settings: dict[str, Any],
+    crawl: CrawlResult,
+    plain_cpu_s: float,
+    minimal: MinimalScrapy,
+) -> StartCosts:
+    """The default crawl and plain text-only as whole processes over the first START_PAGES pages (the crawl's
+    from a server of its own, listing only them), set against their runs over all of ``pages``."""
+    few = pages[:START_PAGES]
+    folder.mkdir(parents=True, exist_ok=True)
+    with serve_corpus(few) as server:
+        small = crawl_corpus(server, "default", folder / "start.db", settings)
+    check_crawl(small, few)
+    if small.problems:
+        raise RuntimeError(f"the crawl of {START_PAGES} pages failed: {'; '.join(small.problems)}")
+    few_plain = plain_trafilatura_process(save_pages(few, folder))[1]
+    n = len(pages)
+    return StartCosts(
+        StartSplit.of(small.run.measured.tree_cpu_s, n, crawl.run.measured.tree_cpu_s),
+        StartSplit.of(few_plain, n, plain_cpu_s),
+        minimal.cpu_s,
+    )
+
+
 @dataclass
 class Plain:
     """trafilatura.extract over every page in one process, one page after another."""
@@ -297,11 +359,19 @@ class Baselines:
 class Report:
     """The tables: the plain baselines, then one column per crawl."""
 
-    def __init__(self, n: int, plain: Baselines, results: list[CrawlResult], minimal_start_s: float):
+    def __init__(
+        self,
+        n: int,
+        plain: Baselines,
+        results: list[CrawlResult],
+        minimal_start_s: float,
+        start: StartCosts | None = None,
+    ):
         self.n = n
         self.plain = plain
         self.results = results
         self.minimal_start_s = minimal_start_s  # a minimal Scrapy project's first request: startup's floor
+        self.start = start  # the default crawl's start and cost per page, when measured
 
     def per_page(self, seconds: float | None) -> float | None:
         return None if seconds is None else 1000 * seconds / self.n
@@ -441,6 +511,8 @@ class Report:
         for text, ok in checks:
             print(f"  {'PASS' if ok else 'FAIL'}  {text}")
         print(self.cpu_budget(result))
+        if self.start is not None and result.label == "default":
+            print(self.start_and_per_page(self.start))
         print(self.same_fields(result))
 
     def cpu_budget(self, result: CrawlResult) -> str:
@@ -457,6 +529,18 @@ class Report:
             result.run.measured.tree_cpu_s,
         )
         return budget_line([split])
+
+    def start_and_per_page(self, start: StartCosts) -> str:
+        """The CPU target's figure split into each whole process's start and its cost per page: what the
+        ratio would be over many more pages, and how much of the crawl's start is Scrapy's own."""
+        crawl, plain = start.crawl, start.plain
+        return (
+            f"  (not a target) start and per page ({START_PAGES} pages crawled beside): the crawl's start"
+            f" {crawl.start_s:.2f} s of CPU (a minimal Scrapy project fetching one page:"
+            f" {start.minimal_scrapy_cpu_s:.2f} s in all), plain's {plain.start_s:.2f} s; then"
+            f" {1000 * crawl.per_page_s:.1f} ms/page = {crawl.per_page_s / plain.per_page_s:.2f}x plain's"
+            f" {1000 * plain.per_page_s:.1f}"
+        )
 
     def same_fields(self, result: CrawlResult) -> str:
         """Every stage's CPU against plain trafilatura giving the same fields (title, author, date, ...) as a
@@ -574,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.depth:
         print(f"crawls at depth {options.depth} (fetch only at 0): every page's links listed, all out of scope")
     crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
-    steps = 6 + len(crawls)
+    steps = 7 + len(crawls)
 
     wall, cpu, found = plain_trafilatura(pages)
     text_only = Plain("trafilatura.extract (text only)", wall, cpu)
@@ -584,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[2/{steps}] plain trafilatura, with_metadata=True: {wall:.1f} s", flush=True)
     results: list[CrawlResult] = []
     rounds: list[Round] = []
+    start: StartCosts | None = None
     if options.news_sitemap:
         print(f"a news sitemap: {len(annotated_days(pages))} of the pages listed with their publication day")
     with (
@@ -600,8 +685,11 @@ def main(argv: list[str] | None = None) -> int:
         wall, cpu, found = plain_trafilatura_process(manifest, with_metadata=True)
         metadata_process = Plain("a whole process of with_metadata=True", wall, cpu)
         print(f"[5/{steps}] plain trafilatura, with_metadata=True, a whole process: {wall:.1f} s")
-        minimal_start = minimal_scrapy_start(server, Path(tmp) / "minimal", pages[0].path)
-        print(f"[6/{steps}] a minimal Scrapy project, one page: first request after {minimal_start:.2f} s")
+        minimal = minimal_scrapy(server, Path(tmp) / "minimal", pages[0].path)
+        print(
+            f"[6/{steps}] a minimal Scrapy project, one page: first request after {minimal.first_request_s:.2f} s,"
+            f" {minimal.cpu_s:.2f} s of CPU"
+        )
         for step, (label, settings) in enumerate(crawls.items(), start=7):
             traced = {}
             trace = OUT / f"trace-{label.replace(' ', '-')}.jsonl"
@@ -616,6 +704,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{step}/{steps}] scrapy crawl, {label}: {result.run.seconds:.1f} s", flush=True)
             if options.trace and not result.fetch_only:
                 print(summarise(trace), flush=True)
+        default = next((r for r in results if r.label == "default" and not r.problems), None)
+        # (Served as the crawl of all of them was: a plain sitemap, at depth 0.)
+        if default is not None and n >= 10 * START_PAGES and not options.news_sitemap and not options.depth:
+            start = measure_start(
+                pages, Path(tmp) / "start", {**CRAWLS["default"], **extra}, default, process.cpu_s, minimal
+            )
+            print(f"[{steps}/{steps}] the default crawl and plain over {START_PAGES} pages: their start", flush=True)
         if options.rounds > 1:
             # With the fetch-only crawl asked for, each round measures the CPU budget's parts too.
             fetch_only = {**CRAWLS["fetch only"], **extra} if "fetch only" in crawls else None
@@ -624,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     baselines = Baselines(text_only, with_metadata, process, fast_process, metadata_process)
-    report = Report(n, baselines, results, minimal_start)
+    report = Report(n, baselines, results, minimal.first_request_s, start)
     print()
     report.print()
     rounds_ok = True
@@ -683,7 +778,7 @@ def interleaved_rounds(
             fast_cpu = plain_trafilatura_process(manifest, fast=True)[1]
             fetch = crawl_corpus(server, "fetch only", manifest.with_name(f"round-{number}-fetch.db"), fetch_only)
             check_crawl(fetch, pages)
-        minimal_start = minimal_scrapy_start(server, manifest.with_name("minimal"), pages[0].path)
+        minimal_start = minimal_scrapy(server, manifest.with_name("minimal"), pages[0].path).first_request_s
         done.append(Round(plain_wall, plain_cpu, crawl, after[1] / before[1], fast_cpu, fetch, minimal_start))
         print(
             f"[round {number + 1}/{rounds}] plain {before[0]:.1f} s, crawl {crawl.run.seconds:.1f} s,"
