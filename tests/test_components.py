@@ -101,10 +101,10 @@ def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
     crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
     text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
     analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
-    item = pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis))
+    item = asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis)))
     assert isinstance(item, ArticleItem) and item.title == "Vote" and item.version == 1  # for feed exports
     with pytest.raises(DropItem):  # a record that stored no article goes no further
-        pipeline.process_item(SeenAgain(f"{HERALD}/a"))
+        asyncio.run(pipeline.process_item(SeenAgain(f"{HERALD}/a")))
     crawler.signals.send_catch_log(outcome_recorded, outcome=PageOutcome(f"{HERALD}/robots.txt", 404, "robots", "x"))
     known = pipeline.history.known(f"{HERALD}/a")
     assert known is not None and known.article is not None and known.article.stored_this_run

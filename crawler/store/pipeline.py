@@ -8,13 +8,14 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
 
 from crawler.config import StoreConfig
 from crawler.handoff import Handoff, PageHistory, outcome_recorded
 from crawler.records import AnalysedPage, PageOutcome, SeenAgain
 from crawler.store.database import StorageError
+from crawler.store.write_queue import WriteQueue, WrittenFirst
 from crawler.store.writer import Writer
 
 logger = logging.getLogger(__name__)
@@ -24,19 +25,21 @@ RECORDED_REASONS = {"shutdown": "interrupted"}  # SIGTERM / SIGINT: pending writ
 
 
 class StorePipeline(Handoff):
-    """Hands every record straight to a :class:`Writer` and runs it for the crawl.
+    """Hands every record to a :class:`Writer` and runs it for the crawl.
 
     The writer opens the database when the crawl starts (so a database in use or read-only stops it
     before anything is fetched), records the run when the spider opens, commits every
     ``SQLITE_COMMIT_INTERVAL`` seconds, and finishes the run when the spider closes, whatever the
-    reason. A failed write stops the crawl with finish reason ``storage_error``.
+    reason. A failed write stops the crawl with finish reason ``storage_error``. While other pages are
+    being extracted, records are written in runs (see crawler.store.write_queue).
     """
 
     def __init__(self, crawler: Crawler, writer: Writer, config: StoreConfig):
         self.crawler = crawler
         self.writer = writer
         self.config = config
-        self.history: PageHistory = writer.history
+        self.queue = WriteQueue(self._write, self._items_in_pipelines)
+        self.history: PageHistory = WrittenFirst(writer.history, self.queue)
         self._closing = False
         self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
@@ -60,6 +63,7 @@ class StorePipeline(Handoff):
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._closing = True
+        self.queue.flush()
         if self._committer.running:
             self._committer.stop()
         summary = self.writer.finish(RECORDED_REASONS.get(reason, reason))
@@ -70,14 +74,14 @@ class StorePipeline(Handoff):
             logger.info(summary)
 
     def record_outcome(self, outcome: PageOutcome) -> None:
-        self._write(outcome)
+        self.queue.put(outcome, item=False)
 
     # -- items --------------------------------------------------------------------------------
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         """The article a record stored (for Scrapy's feed exports); a record that stored none ends here."""
         if not isinstance(item, (AnalysedPage, PageOutcome, SeenAgain)):
             return item
-        stored = self._write(item)
+        stored = await maybe_deferred_to_future(self.queue.put(item))
         if stored is None:
             raise DropItem("stored no article", log_level="DEBUG")
         return self.writer.articles.item(stored)
@@ -90,6 +94,16 @@ class StorePipeline(Handoff):
         except StorageError:
             self._stop()
             return None
+
+    def _items_in_pipelines(self) -> int:
+        """The items Scrapy's item pipelines hold now (being extracted, or held here); 0 when it does not say."""
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # Scrapy's: no engine, the pipeline is used on its own
+            return 0
+        slot = getattr(getattr(engine, "scraper", None), "slot", None)
+        held = getattr(slot, "itemproc_size", 0)
+        return held if isinstance(held, int) else 0
 
     def _commit(self) -> None:
         try:
