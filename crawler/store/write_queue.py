@@ -42,8 +42,8 @@ class WriteQueue:
         self.write = write
         self.items_in_pipelines = items_in_pipelines
         self._clock = clock
-        self._held: list[tuple[Record, Deferred[int | None], bool]] = []  # (record, its result, an item's)
-        self._held_items = 0
+        self._held: list[tuple[Record, Deferred[int | None]]] = []  # (record, its result), in the order they came
+        self._held_items = 0  # of them, the pipelines' items (the others are page outcomes)
         self._timer: Any = None  # the delayed call that writes the held records (IDelayedCall)
 
     def put(self, record: Record, item: bool = True) -> Deferred[int | None]:
@@ -52,7 +52,7 @@ class WriteQueue:
         result: Deferred[int | None] = Deferred()
         if not item:
             result.addErrback(_log_failure, record)  # nobody awaits an outcome: its failure is logged
-        self._held.append((record, result, item))
+        self._held.append((record, result))
         self._held_items += item
         # Written once as many items are held as are on their way (the pipelines hold both).
         if len(self._held) >= WRITE_RUN or self.items_in_pipelines() <= 2 * self._held_items:
@@ -70,7 +70,7 @@ class WriteQueue:
         # Taken first: a write that stops the crawl closes the spider, whose handler flushes again.
         held, self._held, self._held_items = self._held, [], 0
         done: list[tuple[Deferred[int | None], int | Failure | None]] = []
-        for record, result, _ in held:
+        for record, result in held:
             try:
                 done.append((result, self.write(record)))
             except Exception:  # noqa: BLE001 -- handed to the record's Deferred: it fails alone, as written by itself
