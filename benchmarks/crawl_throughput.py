@@ -300,11 +300,10 @@ class StartSplit:
 
 @dataclass(frozen=True)
 class StartCosts:
-    """What the crawl, plain trafilatura and a minimal Scrapy project cost before their first page."""
+    """What the crawl and plain trafilatura cost before their first page, and then a page."""
 
     crawl: StartSplit
     plain: StartSplit
-    minimal_scrapy_cpu_s: float
 
 
 def measure_start(
@@ -313,7 +312,6 @@ def measure_start(
     settings: dict[str, Any],
     crawl: CrawlResult,
     plain_cpu_s: float,
-    minimal: MinimalScrapy,
 ) -> StartCosts:
     """The default crawl and plain text-only as whole processes over the first START_PAGES pages (the crawl's
     from a server of its own, listing only them), set against their runs over all of ``pages``."""
@@ -329,7 +327,6 @@ def measure_start(
     return StartCosts(
         StartSplit.of(small.run.measured.tree_cpu_s, n, crawl.run.measured.tree_cpu_s),
         StartSplit.of(few_plain, n, plain_cpu_s),
-        minimal.cpu_s,
     )
 
 
@@ -364,13 +361,13 @@ class Report:
         n: int,
         plain: Baselines,
         results: list[CrawlResult],
-        minimal_start_s: float,
+        minimal: MinimalScrapy,
         start: StartCosts | None = None,
     ):
         self.n = n
         self.plain = plain
         self.results = results
-        self.minimal_start_s = minimal_start_s  # a minimal Scrapy project's first request: startup's floor
+        self.minimal = minimal  # a minimal Scrapy project: startup's floor
         self.start = start  # the default crawl's start and cost per page, when measured
 
     def per_page(self, seconds: float | None) -> float | None:
@@ -405,7 +402,7 @@ class Report:
         for plain in self.plain.in_order():
             rate, ms, cpu_ms = n / plain.wall_s, 1000 * plain.wall_s / n, 1000 * plain.cpu_s / n
             print(f"{plain.label:56} {rate:8.2f} {ms:8.2f} {cpu_ms:11.2f}")
-        print(f"{'a minimal Scrapy project (one page): first request, s':56} {self.minimal_start_s:8.2f}")
+        print(f"{'a minimal Scrapy project (one page): first request, s':56} {self.minimal.first_request_s:8.2f}")
 
         print()
         print(f"{'scrapy crawl news (LOOPBACK_SETTINGS +)':56}" + "".join(f"{r.label:>16}" for r in self.results))
@@ -485,7 +482,7 @@ class Report:
             (
                 (
                     f"startup to the first request {_seconds(result.first_request_s)} (<= {TARGET_STARTUP_S:g} s);"
-                    f" a minimal Scrapy project's {self.minimal_start_s:.2f} s"
+                    f" a minimal Scrapy project's {self.minimal.first_request_s:.2f} s"
                 ),
                 result.first_request_s is not None and result.first_request_s <= TARGET_STARTUP_S,
             ),
@@ -537,7 +534,7 @@ class Report:
         return (
             f"  (not a target) start and per page ({START_PAGES} pages crawled beside): the crawl's start"
             f" {crawl.start_s:.2f} s of CPU (a minimal Scrapy project fetching one page:"
-            f" {start.minimal_scrapy_cpu_s:.2f} s in all), plain's {plain.start_s:.2f} s; then"
+            f" {self.minimal.cpu_s:.2f} s in all), plain's {plain.start_s:.2f} s; then"
             f" {1000 * crawl.per_page_s:.1f} ms/page = {crawl.per_page_s / plain.per_page_s:.2f}x plain's"
             f" {1000 * plain.per_page_s:.1f}"
         )
@@ -658,7 +655,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.depth:
         print(f"crawls at depth {options.depth} (fetch only at 0): every page's links listed, all out of scope")
     crawls = {label: CRAWLS[label] for label in options.crawl or CRAWLS}
-    steps = 7 + len(crawls)
+    # The start told from the cost per page, with the default crawl, where the small crawl is served and crawled
+    # as the crawl of all pages is (a plain sitemap, at depth 0).
+    splits_start = "default" in crawls and n >= 10 * START_PAGES and not options.news_sitemap and not options.depth
+    steps = 6 + len(crawls) + splits_start
 
     wall, cpu, found = plain_trafilatura(pages)
     text_only = Plain("trafilatura.extract (text only)", wall, cpu)
@@ -705,11 +705,8 @@ def main(argv: list[str] | None = None) -> int:
             if options.trace and not result.fetch_only:
                 print(summarise(trace), flush=True)
         default = next((r for r in results if r.label == "default" and not r.problems), None)
-        # (Served as the crawl of all of them was: a plain sitemap, at depth 0.)
-        if default is not None and n >= 10 * START_PAGES and not options.news_sitemap and not options.depth:
-            start = measure_start(
-                pages, Path(tmp) / "start", {**CRAWLS["default"], **extra}, default, process.cpu_s, minimal
-            )
+        if splits_start and default is not None:
+            start = measure_start(pages, Path(tmp) / "start", {**CRAWLS["default"], **extra}, default, process.cpu_s)
             print(f"[{steps}/{steps}] the default crawl and plain over {START_PAGES} pages: their start", flush=True)
         if options.rounds > 1:
             # With the fetch-only crawl asked for, each round measures the CPU budget's parts too.
@@ -719,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     baselines = Baselines(text_only, with_metadata, process, fast_process, metadata_process)
-    report = Report(n, baselines, results, minimal.first_request_s, start)
+    report = Report(n, baselines, results, minimal, start)
     print()
     report.print()
     rounds_ok = True
