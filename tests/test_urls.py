@@ -14,6 +14,7 @@ from crawler.fetch.sites import sites_from_urls
 from crawler.urls import (
     _normalize_absolute,
     already_normal,
+    fetchable_by_parts,
     forget_spellings,
     is_fetchable,
     normal_by_characters,
@@ -21,6 +22,7 @@ from crawler.urls import (
     normalized_by_parts,
     normalized_or_none,
     scope_key,
+    site_by_parts,
     site_of,
 )
 from tests.support.store import PROJECT_SETTINGS
@@ -73,6 +75,30 @@ def test_relative_links_resolve_against_the_page():
 def test_site_keeps_non_default_ports():
     assert site_of("http://127.0.0.1:8371/a") == "127.0.0.1:8371"
     assert site_of("https://Example.com:443/a") == "example.com"
+
+
+def test_the_site_read_from_an_address_s_characters_is_the_one_its_parts_give():
+    # The shortcut for plain hosts must never name another site, nor call fetchable what is not: hosts of
+    # the characters it lets through and of others (a user, a bracket, a space, a tab), ports that are one,
+    # that are none (too big, empty, not digits), what may follow the host.
+    rng = random.Random(5)
+    schemes = ["http://", "https://", "HTTP://", "ftp://", "", "http:/"]
+    hosts = [
+        "news.example", "News.Example", "x.org.", "...", "-", "a-b.c9", "u@h.example", "[::1]", "h .example",
+        "h\t.example", "é.example", "", "h.example:8080@x.example",
+    ]  # fmt: skip
+    ports = ["", ":", ":0", ":80", ":443", ":08080", ":65535", ":65536", ":99999", ":123456", ":8a", ":-1"]
+    tails = ["", "/", "/a/b.html", "?q=1", "#f", "\\x", "\t/a", "\n", " ", ":", "@x.example/", "/a b"]
+    plain = 0
+    for _ in range(20000):
+        url = rng.choice(schemes) + rng.choice(hosts) + rng.choice(ports) + rng.choice(tails)
+        assert site_of(url) == site_by_parts(url), url
+        assert is_fetchable(url) == fetchable_by_parts(url), url
+        plain += url.startswith(("http://news.example", "https://news.example"))
+    assert plain > 300
+    assert site_of("http://news.example:99999/a") == "news.example"  # no port at all, as urlsplit reads it
+    assert site_of("https://News.Example.:8443/a") == "news.example:8443"
+    assert not is_fetchable("http://news.example:99999/a") and is_fetchable("http://news.example:65535/a")
 
 
 def test_scope_is_the_start_sites_with_or_without_www():
