@@ -72,12 +72,25 @@ def normalized_or_none(url: str, base: str | None = None) -> str | None:
 _ALREADY_NORMAL = re.compile(
     r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?:/[A-Za-z0-9._~!$&'()*+,=:@-]*)+"
 )
-_DOT_OR_EMPTY_SEGMENT = re.compile(r"/\.\.?(?:/|$)|(?<!:)//")
 
 
 def already_normal(url: str) -> bool:
     """Whether ``url`` is spelt as :func:`normalize_url` spells it, by its characters alone (most links)."""
-    return _ALREADY_NORMAL.fullmatch(url) is not None and _DOT_OR_EMPTY_SEGMENT.search(url) is None
+    return _ALREADY_NORMAL.fullmatch(url) is not None and not _has_dot_or_empty_segment(url)
+
+
+def _has_dot_or_empty_segment(url: str) -> bool:
+    """Whether an address of _ALREADY_NORMAL's characters has a "." or ".." segment, or an empty one ("//" not
+    after a ":", which a path may hold): read with string searches, where a regular expression tried every
+    position (1.6 us a link, three times the rest of the test)."""
+    if "/./" in url or "/../" in url or url.endswith(("/.", "/..")):
+        return True
+    empty = url.find("//", url.find("://") + 3)
+    while empty != -1:
+        if url[empty - 1] != ":":
+            return True
+        empty = url.find("//", empty + 1)
+    return False
 
 
 # A query of plain keys and values ("id=42&page=2"): percent-encoding leaves it as it is.
