@@ -83,6 +83,39 @@ def test_patterns_compiled_at_one_start_are_served_to_the_next_the_same(tmp_path
     assert second["found"] == first["found"] == as_compiled["found"]  # the same groups, flags and matches
 
 
+# In a fresh interpreter: with the programs kept in argv[1], compile the pattern argv[2] too, the file written
+# again only for new patterns that took argv[3] seconds of CPU or more; prints how many were new.
+ONE_MORE = """
+import json, re, sys
+from pathlib import Path
+from crawler.extract.kept_patterns import KeptPatterns
+kept = KeptPatterns(Path(sys.argv[1]), worth_keeping_s=float(sys.argv[3]))
+kept.install()
+re.compile(r"(\\d{4})-(\\d\\d)-(\\d\\d)")
+re.compile(sys.argv[2])
+new = kept.new
+kept.keep()
+print(json.dumps({"new": new}))
+"""
+
+
+def test_a_file_is_written_again_only_for_new_patterns_worth_keeping(tmp_path):
+    path = tmp_path / "compiled-patterns.marshal"
+    compile_patterns(path)
+    written = path.read_bytes()
+
+    def one_more(pattern: str, worth_keeping_s: float) -> int:
+        return json.loads(run_python(ONE_MORE, str(path), pattern, str(worth_keeping_s)))["new"]
+
+    # A pattern cheaper to compile than writing the file (as the few a process makes from a set, in its hash
+    # order, at every start): compiled again at the next start rather than written.
+    assert one_more(r"[ab]+x", 60.0) == 1 and path.read_bytes() == written
+    assert one_more(r"[ab]+x", 60.0) == 1 and path.read_bytes() == written
+    # Worth keeping: written, with the programs that start used, and served to the next.
+    assert one_more(r"[ab]+x", 0.0) == 1 and path.read_bytes() != written
+    assert one_more(r"[ab]+x", 0.0) == 0
+
+
 def test_a_damaged_or_foreign_file_is_not_used_and_is_kept_anew(tmp_path):
     path = tmp_path / "compiled-patterns.marshal"
     as_compiled = compile_patterns(path, kept=False)

@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import marshal
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -34,6 +35,11 @@ RELEASED_SOURCES = {
     ("re._compiler", "compile"): "0abaabe8e5892dad",
     ("regex._main", "_compile"): "b44613110bc0d269",
 }
+# A file that holds patterns is written again only when the new ones cost this much CPU to compile: writing it
+# (marshalling some 580 programs, 0.9 MB) costs about 10 ms of the fork server's start. The three patterns a
+# process makes anew at every start (character classes built from a set, in its hash order) cost 0.6 ms: the
+# file was written again at every crawl for them.
+WORTH_KEEPING_S = 0.005
 # Raised by an engine refusing a program (regex raises SystemError): the pattern is then compiled as usual.
 REFUSED = (RuntimeError, SystemError, TypeError, ValueError)
 # Named with the interpreter's version: two Pythons sharing a home each keep their own, rather than taking
@@ -68,16 +74,20 @@ class _Recorder:
 class KeptPatterns:
     """Serves ``re`` and ``regex`` compiles from programs kept on disk, and notes the ones not kept yet.
 
-    ``install`` puts it in place; ``keep`` stops noting and, when anything new was compiled, writes the
-    programs used since; compiles then still come from the kept programs. One instance per process.
+    ``install`` puts it in place; ``keep`` stops noting and, when no file could be read or the new patterns took
+    ``worth_keeping_s`` of CPU or more to compile, writes the programs used since; compiles then still come from
+    the kept programs. One instance per process.
     """
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, worth_keeping_s: float = WORTH_KEEPING_S):
         self.path = path if path is not None else cache_dir() / NAME
+        self.worth_keeping_s = worth_keeping_s
         self.header = _header()
         self.kept: dict[tuple, tuple] = {}
         self.used: set[tuple] = set()  # the keys compiled since install, kept or new
         self.new = 0
+        self.new_compile_s = 0.0  # the CPU time the new ones took to compile
+        self.loaded = False  # whether a file of this interpreter's and releases' programs was read
         self.recording = False
         self._recorders: list[tuple[Any, str, _Recorder]] = []  # (module, name of its engine, stand-in)
 
@@ -95,9 +105,10 @@ class KeptPatterns:
             return  # none kept yet, or unreadable
         if isinstance(kept, dict):
             self.kept = kept
+            self.loaded = True
 
     def keep(self) -> None:
-        """Stop noting compiles; when new patterns were compiled, write the programs this process used.
+        """Stop noting compiles; when new patterns worth keeping were compiled, write the programs this process used.
 
         Only those used: a few patterns are made anew by each process (from a set, in its hash order), and the
         file would otherwise grow by them at every crawl.
@@ -106,7 +117,7 @@ class KeptPatterns:
         for module, name, recorder in self._recorders:
             setattr(module, name, recorder.engine)
         self._recorders.clear()
-        if not self.new:
+        if not self.new or (self.loaded and self.new_compile_s < self.worth_keeping_s):
             return
         used = {key: self.kept[key] for key in self.used if key in self.kept}
         try:
@@ -114,7 +125,7 @@ class KeptPatterns:
         except ValueError:  # a value marshal cannot write: not kept
             return
         keep_file(self.path, marshal.dumps((self.header, _digest(programs), programs)))
-        self.new = 0
+        self.new, self.new_compile_s = 0, 0.0
 
     # -- serving compiles ---------------------------------------------------------------------
     def install(self) -> None:
@@ -141,12 +152,14 @@ class KeptPatterns:
         if not self.recording:
             return compile_as_usual()
         recorder.key, recorder.noted = key, False
+        started = time.process_time()
         try:
             compiled = compile_as_usual()
         finally:
             recorder.key = None
         if recorder.noted:
             self.new += 1
+            self.new_compile_s += time.process_time() - started
         return compiled
 
     def _stand_in(self, module: Any, name: str, keeps: Callable[[tuple], bool] = lambda args: True) -> _Recorder:
