@@ -93,6 +93,22 @@ def test_a_new_database_made_by_the_script_is_the_one_the_migrations_make(tmp_pa
     new.close()
 
 
+def test_the_counts_of_each_run_s_summary_read_indexes_not_the_stored_articles(tmp_path):
+    # A scheduled run on a database of a year's articles must not read every article's row for its summary:
+    # each count it makes reads an index alone (the live count read each row's gone_at until it was indexed).
+    writer = open_writer(tmp_path / "crawl.db")
+    statements: list[str] = []
+    writer.db.conn.set_trace_callback(statements.append)
+    writer.totals()
+    writer.db.conn.set_trace_callback(None)
+    counts = [sql for sql in statements if "count(*)" in sql]
+    assert len(counts) == 5
+    for sql in counts:
+        plan = " ".join(row[3] for row in writer.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "COVERING INDEX" in plan, (sql, plan)
+    writer.finish("finished")
+
+
 def test_a_script_made_after_other_migrations_or_that_fails_leaves_them_to_make_the_schema(tmp_path):
     expected = _contents(_migrated(tmp_path / "migrated.db"))
     statements = SCRIPT.read_text(encoding="utf-8").partition("\n")[2]

@@ -363,6 +363,16 @@ def m016_search_index_filled_by_the_writer(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS articles_ai")
 
 
+@migration
+def m017_live_articles_counted_from_an_index(db: sqlite_utils.Database) -> None:
+    # Each run's summary counts the unique and the live articles (live_articles: unique and not gone). With an
+    # index of duplicate_of alone, the live count read every article row for its gone_at: on a database of
+    # 300,000 articles 0.34 s at every run, 0.8 s from a cold disk. Indexed with gone_at beside it, both counts
+    # read the index alone, and a cluster's members are still found by duplicate_of (its first column).
+    db.execute("DROP INDEX IF EXISTS idx_articles_duplicate_of")
+    db.table("articles").create_index(["duplicate_of", "gone_at"], if_not_exists=True)
+
+
 def _has_articles(db: sqlite_utils.Database) -> bool:
     return db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
 
