@@ -109,6 +109,21 @@ def test_the_counts_of_each_run_s_summary_read_indexes_not_the_stored_articles(t
     writer.finish("finished")
 
 
+def test_a_run_s_start_finds_the_runs_that_never_ended_from_an_index(tmp_path):
+    # Runs add up (one every ten minutes is 52,000 a year, each with its stats): a start must not read them all.
+    writer = open_writer(tmp_path / "crawl.db")
+    statements: list[str] = []
+    writer.db.conn.set_trace_callback(statements.append)
+    writer.start_run("news", {})
+    writer.db.conn.set_trace_callback(None)
+    (marking,) = [sql for sql in statements if sql.startswith("UPDATE runs")]
+    plan = " ".join(row[3] for row in writer.db.conn.execute(f"EXPLAIN QUERY PLAN {marking}"))
+    assert "USING INDEX idx_runs_unfinished" in plan, plan
+    # The first run never recorded its end: the second's start marked it.
+    assert writer.db.read("SELECT finish_reason FROM runs ORDER BY id").fetchall() == [("aborted",), (None,)]
+    writer.finish("finished")
+
+
 def test_a_script_made_after_other_migrations_or_that_fails_leaves_them_to_make_the_schema(tmp_path):
     expected = _contents(_migrated(tmp_path / "migrated.db"))
     statements = SCRIPT.read_text(encoding="utf-8").partition("\n")[2]

@@ -373,6 +373,16 @@ def m017_live_articles_counted_from_an_index(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["duplicate_of", "gone_at"], if_not_exists=True)
 
 
+@migration
+def m018_unfinished_runs_found_from_an_index(db: sqlite_utils.Database) -> None:
+    # Each run's start marks the earlier runs that never recorded their end (crawler.store.runs); without an
+    # index that read every run's row, its stats among them: a year of runs every ten minutes, 52,000 rows of
+    # 3 KB, 58 ms at every start, seconds from a cold disk. The index holds the unfinished runs alone.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_runs_unfinished ON runs (id) WHERE finished IS NULL AND finish_reason IS NULL"
+    )
+
+
 def _has_articles(db: sqlite_utils.Database) -> bool:
     return db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
 
