@@ -180,8 +180,8 @@ def _kept_as_written(scheme: str, netloc: str, path: str, query: str) -> str:
 _PLAIN_SITE = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(?=[/?#]|\Z)")
 
 
-def _plain_site(url: str) -> str | None:
-    """The site of an address with a plain host and a port that is one (None for any other)."""
+def _plain_parts(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host as written, port) of an address with a plain host and a port that is one (None for any other)."""
     plain = _PLAIN_SITE.match(url)
     if plain is None:
         return None
@@ -189,14 +189,17 @@ def _plain_site(url: str) -> str | None:
     port = int(written_port) if written_port is not None else None
     if port is not None and port > 65535:
         return None  # no port (urlsplit refuses it): read by parts
-    return _site(scheme, host.lower().rstrip("."), port)
+    return scheme, host, port
 
 
 @lru_cache(maxsize=65536)  # the writer asks for it for every teaser's link, the spider for every page's links
 def site_of(url: str) -> str:
     """The site a URL belongs to: its lower-case host, with the port when it is not the default."""
-    site = _plain_site(url)
-    return site if site is not None else site_by_parts(url)
+    plain = _plain_parts(url)
+    if plain is None:
+        return site_by_parts(url)
+    scheme, host, port = plain
+    return _site(scheme, host.lower().rstrip("."), port)
 
 
 def site_by_parts(url: str) -> str:
@@ -223,7 +226,7 @@ def scope_key(url_or_site: str) -> str:
 @lru_cache(maxsize=65536)  # asked for every link of every page: sites link to the same pages from all of theirs
 def is_fetchable(url: str) -> bool:
     """Only http and https are ever fetched, and only from a host name that can be looked up (no spaces)."""
-    return _plain_site(url) is not None or fetchable_by_parts(url)
+    return _plain_parts(url) is not None or fetchable_by_parts(url)
 
 
 def fetchable_by_parts(url: str) -> bool:

@@ -31,13 +31,15 @@ def kept_fingerprint(function: Any, fingerprint_of: Callable[[Any], str | None])
     path, stamp, name = place
     kept = _loaded()
     entry = kept.get(path)
-    if entry is not None and entry.get("stamp") == stamp:
+    if entry is not None and entry.get("stamp") != stamp:
+        entry = None  # the file changed: what was kept of it is gone
+    if entry is not None:
         found = entry["fingerprints"].get(name)
         if isinstance(found, str):
             return found
     fingerprint = fingerprint_of(function)
     if fingerprint is not None:
-        if entry is None or entry.get("stamp") != stamp:  # the file changed: what was kept of it is gone
+        if entry is None:
             entry = kept[path] = {"stamp": stamp, "fingerprints": {}}
         entry["fingerprints"][name] = fingerprint
         keep_file(cache_dir() / NAME, marshal.dumps((FORMAT, kept)))
