@@ -368,6 +368,22 @@ def test_an_h1_with_inline_markup_before_punctuation_gets_no_space_there():
     assert h1_title(body) == "Open Progress Why collaborative thinking wins"
 
 
+def test_a_letter_of_an_h1_set_apart_to_be_drawn_large_stays_in_its_word():
+    body = '<h1>How to cut your planning <span class="hand hand-C">C</span>ycle to two days</h1>'
+    assert h1_title(body) == "How to cut your planning Cycle to two days"
+    body = '<h1><span class="drop-cap">T</span>he council votes for the tunnel</h1>'
+    assert h1_title(body) == "The council votes for the tunnel"
+    # A word set apart touching the next keeps its space, as a one-letter word before a capital does.
+    body = "<h1><span>Plan</span>for the tunnel, <span>A</span>Tunnel for the city</h1>"
+    assert h1_title(body) == "Plan for the tunnel, A Tunnel for the city"
+
+
+def test_entities_an_h1_escaped_twice_are_read_as_its_title_and_meta_tags_read_them():
+    # The page shows "SQL &#x26; AI" in its headline; <title> and og:title, escaped once, have "&".
+    body = "<h1>Twelve data tools for 2026: Python, SQL &amp;#x26; AI</h1>"
+    assert h1_title(body) == "Twelve data tools for 2026: Python, SQL & AI"
+
+
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
     # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
     head = (

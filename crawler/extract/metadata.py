@@ -305,7 +305,9 @@ def _headline_text(heading: HtmlElement) -> str:
     screen readers."""
     parts: list[str] = []
     kicker_cut = _gather_headline(_marked_headline(heading), parts)
-    text = clean("".join(_spaced(parts)))
+    # Entities the page escaped twice show as written ("SQL &#x26; AI"): its <title> and meta tags have the
+    # character, and so does the headline.
+    text = _unescape("".join(_spaced(parts)))
     # What separated a kicker from the headline goes with it ("Kicker: Headline" without the kicker).
     return text.lstrip(_KICKER_SEPARATORS) if kicker_cut else text
 
@@ -341,13 +343,21 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
 
 def _spaced(parts: list[str]) -> Iterator[str]:
     """The parts of a heading with a space between two that touch (the parts of a kicker and its headline
-    are often shown on lines of their own), but none before punctuation: "<abbr>THW</abbr>: ..."."""
+    are often shown on lines of their own), but none before punctuation: "<abbr>THW</abbr>: ...", nor after
+    a letter set apart to be drawn large, where the word goes on: "<span class="drop-cap">C</span>ycle"."""
     previous = ""
     for part in parts:
-        if previous and part and not previous[-1].isspace() and not part[0].isspace() and part[0] not in ",.:;!?)":
+        touching = previous and part and not previous[-1].isspace() and not part[0].isspace()
+        if touching and part[0] not in ",.:;!?)" and not _letter_of_word(previous, part):
             yield " "
         yield part
         previous = part or previous
+
+
+def _letter_of_word(letter: str, rest: str) -> bool:
+    """Whether the part ``letter`` ends in one letter standing alone, which the lower-case ``rest`` goes on from."""
+    alone = len(letter) == 1 or letter[-2].isspace()
+    return alone and letter[-1].isalpha() and rest[0].islower()
 
 
 def _marked_headline(heading: HtmlElement) -> HtmlElement:
