@@ -384,6 +384,16 @@ def test_entities_an_h1_escaped_twice_are_read_as_its_title_and_meta_tags_read_t
     assert h1_title(body) == "Twelve data tools for 2026: Python, SQL & AI"
 
 
+def test_a_person_whose_initials_spell_the_site_is_its_name_in_a_title_but_still_an_author():
+    head = (
+        "<title>Inaugural address | John Fitzgerald Kennedy</title>"
+        '<meta name="author" content="John Fitzgerald Kennedy">'
+    )
+    metadata = read_metadata(tree_of(page(head, "<p>Ask not.</p>")), "https://jfk.example/speeches/1961.html")
+    assert metadata.title == "Inaugural address"
+    assert metadata.author == "John Fitzgerald Kennedy"
+
+
 def test_a_meta_headline_cut_at_a_quotation_mark_its_site_did_not_escape():
     # content="Senator calls the plan "reckless"": the attribute ends at the second mark.
     head = (

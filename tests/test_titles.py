@@ -54,6 +54,19 @@ def test_strip_site_name(title, expected):
     assert strip_site_name(title, ["The Daily Herald", *host_names(URL)]) == expected
 
 
+def test_a_site_name_spelt_by_its_initials_or_cut_short_is_stripped_from_a_title():
+    fbfs = host_names("https://www.fbfs.com/learning-center/easy-car-maintenance-checklist")
+    assert strip_site_name("Easy car checklist | Farm Bureau Financial Services", fbfs) == "Easy car checklist"
+    assert strip_site_name("Farm Bureau Financial Services - Easy car checklist", fbfs) == "Easy car checklist"
+    named = ["Thrive Internet Marketing Agency"]
+    assert strip_site_name("Website Design Portfolio | Thrive Internet Marketing", named) == "Website Design Portfolio"
+    # Words that begin a name but are not most of it, initials of fewer than three letters, a part of one
+    # word: the headline's, kept.
+    assert strip_site_name("Mayor resigns | New York", ["New York Post"]) == "Mayor resigns | New York"
+    assert strip_site_name("Mayor resigns | World Politics", ["wp"]) == "Mayor resigns | World Politics"
+    assert strip_site_name("Mayor resigns | Thrive", named) == "Mayor resigns | Thrive"
+
+
 def test_a_site_name_holding_a_separator_is_stripped_whole():
     names = ["Salsa-Figuren - Rueda in Berlin", "rueda"]
     assert strip_site_name("Enchufla Figuren - Salsa-Figuren - Rueda in Berlin", names) == "Enchufla Figuren"

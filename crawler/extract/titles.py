@@ -44,6 +44,12 @@ MAX_TITLE_CHARS = 400
 # longest stated on the evaluation corpus is 258 characters.
 MAX_STATED_CHARS = 1000
 MAX_NAME_PARTS = 4  # a site's name spelt with separators of its own spans this many of a title's parts at most
+# A part of a title is the site's name when it begins it in this many words or more, and this share of its
+# letters; or when its initials spell it, this many or more ("FBFS", "NPR": fewer spell too many things).
+MIN_NAME_WORDS = 2
+MIN_NAME_SHARE = 0.75
+MIN_INITIALS = 3
+_WORDS = re.compile(r"[^\W_]+")
 # What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
 TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
@@ -79,14 +85,21 @@ def host_names(url: str) -> set[str]:
 
 
 def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
-    """Whether ``part`` (of a title, an author list) is one of ``site_names``, spelt any way, or the
-    host name that ends or begins it ("Daily Herald" for "The Daily Herald", "Krimiblog-Archiv")."""
+    """Whether ``part`` (of a title, or a heading) is one of ``site_names``, spelt any way; the host name that
+    ends or begins it ("Daily Herald" for "The Daily Herald", "Krimiblog-Archiv"); most of a name it begins, in
+    two words or more ("Thrive Internet Marketing" of "Thrive Internet Marketing Agency", not "New York" of "New
+    York Post"); or the name its words' initials spell ("Farm Bureau Financial Services" on fbfs.com)."""
     key = name_key(part)
     if not key or key in TEMPLATE_PARTS:
         return True  # a separator with nothing around it, or the template's words
+    words = _WORDS.findall(part)
+    initials = "".join(word[0] for word in words).casefold() if len(words) >= MIN_INITIALS else ""
     for name in site_names:
         other = name_key(name)
         if other and (key == other or (len(other) >= 4 and (key.startswith(other) or key.endswith(other)))):
+            return True
+        begins = len(words) >= MIN_NAME_WORDS and MIN_NAME_SHARE * len(other) <= len(key) < len(other)
+        if (begins and other.startswith(key)) or (initials and initials == other):
             return True
     return False
 
