@@ -185,6 +185,18 @@ def test_the_pages_one_h1_before_a_differing_structured_headline():
     assert page_title(sources, URL) == h1
 
 
+def test_an_h1_of_a_paragraphs_length_is_a_lead_beside_a_stated_headline():
+    lead = (
+        "Learn which home renovations have the best return on investment. Get expert tips on how to understand and "
+        "calculate the return of a renovation, and everything else you need to know about its value."
+    )
+    og_title = "The 10 Best Home Renovation Projects of 2023 | RenoFi"
+    sources = TitleSources(og_title=og_title, h1=[lead], site_names=["RenoFi"])
+    assert page_title(sources, URL) == "The 10 Best Home Renovation Projects of 2023"
+    # Without a stated headline the <h1> is all the page says.
+    assert page_title(TitleSources(h1=[lead]), URL) == lead
+
+
 def test_a_kicker_before_the_headline_is_cut_when_the_h1_is_the_headline():
     sources = TitleSources(og_title="Klimaschutz: Bohren, bis es heiß wird", h1=["Bohren, bis es heiß wird"])
     assert page_title(sources, URL) == "Bohren, bis es heiß wird"
