@@ -3,10 +3,12 @@ result is kept."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import trafilatura.external
 
+from crawler.extract.article import extract_page
 from crawler.extract.body import Shape, _stopped_early, label_key, running_words, thorough_run_needed
 from crawler.extract.parsing import parse_html
 from crawler.extract.stoplists import stoplist_union
@@ -42,6 +44,46 @@ def test_the_story_is_preferred_to_navigation_then_more_prose():
     assert navigation.worse_than(story) and not story.worse_than(navigation)
     assert Shape.of(PROSE[:1], set()).worse_than(story)
     assert not story.worse_than(Shape.of([], set()))  # an empty thorough result never wins
+
+
+STORY = [
+    "The harbour council voted on Tuesday evening to build the tunnel after years of debate in the town hall.",
+    "Residents near the station fear noise and lorries during the four years of work on the quay and the road.",
+    "The mayor said work would begin next summer, once the contracts are signed and the money is in the bank.",
+    "Shop owners on the high street asked for the road to stay open to deliveries while the tunnel is dug out.",
+    "A second vote on the cost of the approach roads is due in the spring, after the county has had its say.",
+    "Opponents of the plan said they would take the council to court over the loss of the old ferry landing.",
+]
+
+
+def test_sentences_running_together_are_told_from_abbreviations_and_names():
+    assert Shape.of(["".join(STORY)], set()).runs_together
+    assert not Shape.of(STORY, set()).runs_together
+    # One here and there is a name or an abbreviation: "Rocket.Chat is", "z.B. der".
+    named = [f"{line} Rocket.Chat is the tool they chose for it." for line in STORY[:3]] + STORY * 6
+    assert not Shape.of(named, set()).runs_together
+
+
+def test_a_result_setting_sentences_apart_beats_one_running_them_together_with_nearly_its_words():
+    run_together = Shape.of(["".join(STORY)], set())
+    assert run_together.worse_than(Shape.of(STORY, set()))
+    assert not run_together.worse_than(Shape.of(STORY[:3], set()))  # half the story: not taken
+    assert not Shape.of(STORY, set()).worse_than(run_together)
+
+
+def test_a_story_whose_paragraphs_fast_mode_runs_together_is_read_in_paragraphs():
+    # Paragraphs set apart by empty <span>s a style sheet shows as breaks, and the structured data's articleBody
+    # without them: fast mode reads the latter (The Times of India, every story).
+    spans = '<span class="component br"></span>'.join(STORY)
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": "".join(STORY)}
+    html = (
+        f'<html><head><title>Council backs tunnel</title><script type="application/ld+json">{json.dumps(data)}'
+        f'</script></head><body><h1>Council backs tunnel</h1><div data-articlebody="1"><div class="story">'
+        f'<div class="lead"></div>{spans}</div></div></body></html>'
+    )
+    article = extract_page(html.encode(), "https://news.example/2024/tunnel.html").article
+    assert article is not None
+    assert article.text.split("\n\n") == STORY
 
 
 def test_stopped_early_when_the_page_holds_far_more_paragraph_text():
