@@ -41,6 +41,19 @@ def test_byline_author_is_trafilaturas(html):
     assert byline_author(tree) == extract_author(tree_of(html))
 
 
+def test_a_byline_leaves_out_what_is_drawn_or_never_shown_where_trafilatura_reads_it():
+    # A style sheet named for the co-authors plugin is no byline; an avatar's initials are no part of the name.
+    style = '<style id="co-authors-plus-coauthors-style-inline-css">.wp-block-co-authors-plus-coauthors{}</style>'
+    assert extract_author(tree_of(page(style, "<p>Text.</p>"))) == "Wp-Block-Co-Authors-Plus-Coauthors"
+    assert byline_author(tree_of(page(style, "<p>Text.</p>"))) is None
+    avatar = (
+        '<div class="author_box"><svg viewBox="0 0 40 40"><text x="20" y="20">CM</text></svg>'
+        '<h3><a href="/authors/craig">Craig McCarthy</a></h3></div>'
+    )
+    assert extract_author(tree_of(page(body=avatar))) == "CM Craig McCarthy"
+    assert byline_author(tree_of(page(body=avatar))) == "Craig McCarthy"
+
+
 def test_byline_author_is_trafilaturas_on_the_sample_pages():
     paths = [*sorted((DEMO_SITE / "herald" / "articles").glob("*.html")), FIXTURES / "magazine_article.html"]
     for path in paths:

@@ -19,8 +19,13 @@ from trafilatura.metadata import normalize_authors
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element
 
+from crawler.extract.elements import NOT_SHOWN
+
 # trafilatura.xpaths.AUTHOR_DISCARD_XPATHS: comment sections, sidebars, dates, figures.
 _DISCARD_TAGS = frozenset(("a", "div", "section", "span"))
+# Deleted with what they hold, whatever their attributes: trafilatura's dates and figures, and drawings, whose
+# text is drawn (an avatar's initials, "CM", beside the name "Craig McCarthy").
+_DRAWN_OR_DATED = frozenset(("time", "figure", "svg"))
 _DISCARD_ID_PARTS = ("commentlist", "comment-list", "ProductReviews")
 _DISCARD_CLASS_PARTS = (
     "commentlist",
@@ -144,7 +149,7 @@ def _classify_with(
     has_rel = False
     for element in tree.iter(etree.Element):
         tag = element.tag
-        if tag in ("time", "figure"):
+        if tag in _DRAWN_OR_DATED:
             discarded.add(element)
         elif tag == "rel":
             has_rel = True
@@ -167,7 +172,7 @@ def _classify_with(
             levels[0].append(element)
         if bits & _LEVEL_1 and tag in _LEVEL_1_TAGS:
             levels[1].append(element)
-        if bits & _LEVEL_2:
+        if bits & _LEVEL_2 and tag not in NOT_SHOWN:  # a <style id="co-authors-plus-...-css"> names no one
             levels[2].append(element)
     return discarded, levels, has_rel
 
