@@ -118,6 +118,14 @@ SITE = ["The Daily Herald"]
         ("Tina Klostermeier; TK", "Tina Klostermeier"),
         ("Admin", None),
         ("No Author", None),
+        # A byline's label or the link beside it, read without the name or with it.
+        ("Written By", None),
+        ("View more posts", None),
+        ("About the author Alex Woodbury Subscribe", "Alex Woodbury"),
+        ("Read more about The Upwork Team", "The Upwork Team"),
+        ("Zander Dejah See more", "Zander Dejah"),
+        ("Article by Cara Dumaplin", "Cara Dumaplin"),
+        ("Authors Julie Weisenhorn; Natalie Hoidal", "Julie Weisenhorn; Natalie Hoidal"),
         ("C", None),
         # Quotation marks around the list are no part of a name; an apostrophe in one is.
         ("'Luana Patriolino; Raphael Felice'", "Luana Patriolino; Raphael Felice"),

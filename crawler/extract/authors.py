@@ -33,8 +33,8 @@ ARCHIVE_PHRASE = r"(?:view|see) all (?:posts|articles|stories) by|(?:zeige )?all
 # What pages put in front of a name: "By", "Von", "Por", "View all posts by", "责任编辑：".
 _BY_PHRASE = re.compile(
     rf"^(?:{ARCHIVE_PHRASE}|zum profil von"
-    r"|(?:posted|written|written and edited|reported) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
-    r"|by|von|vom|por|par|auteur|autor|author|autorin|interview)\s*:?\s+"
+    r"|(?:posted|written|written and edited|reported|article) by|(?:geschrieben|artikel|beitrag|ein beitrag|text) von"
+    r"|about the author|read more about|by|von|vom|por|par|auteur|autor|authors|author|autorin|interview)\s*:?\s+"
     r"|^(?:责任编辑|責任編輯|编辑|編輯|作者|撰文|文|图文|文/图)\s*[:：/／]\s*"
     # A reporter, after the outlet that sent them ("本报记者", "新华社记者"): "记者张三", "記者 山田太郎".
     rf"|^[{IDEOGRAPHS}]{{0,6}}?(?:记者|記者|通讯员|通訊員)\s*[:：]?\s*",
@@ -103,8 +103,17 @@ _NAME_PARTICLES = frozenset(
 _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
      "follow", "datum", "date", "unknown", "text", "human", "小编", "小編", "佚名", "匿名", "未知", "管理员",
-     "管理員", "本站", "网友", "網友")
+     "管理員", "本站", "网友", "網友",
+     # A byline's label or link read without the name beside it.
+     "written by", "about the author", "more about me", "authors", "view more posts", "view all posts", "see more",
+     "read more")
 )  # fmt: skip
+# A link beside the byline read as the name's last words ("Zander Dejah See more", "Alex Woodbury Subscribe",
+# "Tracey Bible ... Read more about Tracey Bible").
+_LINK_LABEL_TAIL = re.compile(
+    r"(?:\s+(?:see more|read more(?: about .*)?|view (?:all |more )?(?:posts|articles)(?: by .*)?|subscribe))+$",
+    re.IGNORECASE,
+)
 # The label of a date that follows a byline ("Sara Example  Stand: 05.02.2020", "Team X vor 5 Stunden"):
 # trafilatura drops the date's digits and leaves the label as a last word of the name, or as a name.
 _DATE_LABELS = frozenset(("stand", "vor", "aktualisiert", "veröffentlicht", "updated", "published"))
@@ -184,7 +193,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
     before a name, a name's second writing right after it ("jesusfreak jesusfreak"), the label of a date or reading
     time after it ("Stand", "vor" of "vor 5 Stunden", "Tiempo de lectura": trafilatura keeps it without the
     figures) and the date's month ("Dec" of "Dec 07, 2025", see _MONTH_TAIL), single letters, host names,
-    placeholders a template fills in ("Admin", "No author"), a degree given as a name ("PhD"), a name that is only
+    placeholders a template fills in ("Admin", "No author"), a byline's label or a link's read as a name or after
+    one ("Written by", "Zander Dejah See more"), a degree given as a name ("PhD"), a name that is only
     another's initials, a publisher's city and country ("Munich; Germany"), and the site's own name
     (``site_names``, the URL's host) or a job title ("Staff Writer") beside the people who wrote for it, or after a
     name with no separator ("Ann Example Herald Staff"): alone, it is who the page says wrote it (a personal blog,
@@ -233,8 +243,8 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
 def _without_date_after(name: str) -> str:
     """A name without the date a byline gives after it: its month and figures (_MONTH_TAIL; a name that is only a
     date is matched from its first word, a space put before it), then the label left of a date or reading time
-    (_DATE_LABEL_TAIL)."""
-    return _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
+    (_DATE_LABEL_TAIL), and a link's label after it (_LINK_LABEL_TAIL)."""
+    return _LINK_LABEL_TAIL.sub("", _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip()))
 
 
 def _said_once(name: str) -> str:
