@@ -124,6 +124,9 @@ SITE = ["The Daily Herald"]
         ("About the author Alex Woodbury Subscribe", "Alex Woodbury"),
         ("Read more about The Upwork Team", "The Upwork Team"),
         ("Zander Dejah See more", "Zander Dejah"),
+        ("Ann Example See more Subscribe", "Ann Example"),
+        # A few at most, one at a time: taken as a run, a hostile page's thousands cost the square of their length.
+        ("Ann Example" + " See more" * 5, "Ann Example See more See more"),
         ("Article by Cara Dumaplin", "Cara Dumaplin"),
         ("Authors Julie Weisenhorn; Natalie Hoidal", "Julie Weisenhorn; Natalie Hoidal"),
         ("C", None),

@@ -109,11 +109,13 @@ _PLACEHOLDERS = frozenset(
      "read more")
 )  # fmt: skip
 # A link beside the byline read as the name's last words ("Zander Dejah See more", "Alex Woodbury Subscribe",
-# "Tracey Bible ... Read more about Tracey Bible").
+# "Tracey Bible ... Read more about Tracey Bible"). One at a time, a few at most: a pattern taking a run of them
+# at once tries every run at every space, and a hostile page's thousands of "see more" took seconds.
 _LINK_LABEL_TAIL = re.compile(
-    r"(?:\s+(?:see more|read more(?: about .*)?|view (?:all |more )?(?:posts|articles)(?: by .*)?|subscribe))+$",
+    r"\s+(?:see more|read more(?: about .*)?|view (?:all |more )?(?:posts|articles)(?: by .*)?|subscribe)$",
     re.IGNORECASE,
 )
+MAX_LINK_LABELS = 3
 # The label of a date that follows a byline ("Sara Example  Stand: 05.02.2020", "Team X vor 5 Stunden"):
 # trafilatura drops the date's digits and leaves the label as a last word of the name, or as a name.
 _DATE_LABELS = frozenset(("stand", "vor", "aktualisiert", "veröffentlicht", "updated", "published"))
@@ -243,8 +245,13 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
 def _without_date_after(name: str) -> str:
     """A name without the date a byline gives after it: its month and figures (_MONTH_TAIL; a name that is only a
     date is matched from its first word, a space put before it), then the label left of a date or reading time
-    (_DATE_LABEL_TAIL), and a link's label after it (_LINK_LABEL_TAIL)."""
-    return _LINK_LABEL_TAIL.sub("", _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip()))
+    (_DATE_LABEL_TAIL), and the labels of links after it (_LINK_LABEL_TAIL)."""
+    name = _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
+    for _ in range(MAX_LINK_LABELS):
+        name, cut = _LINK_LABEL_TAIL.subn("", name)
+        if not cut:
+            break
+    return name
 
 
 def _said_once(name: str) -> str:

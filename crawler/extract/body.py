@@ -51,8 +51,8 @@ EARLY_STOP_MISSING_WORDS = 500
 # paragraphs apart with elements fast mode reads as no break, or whose text came from its structured data's
 # articleBody, written so (every story of The Times of India). When this many of its sentences do, one in this
 # many words at least, the thorough run is asked, and its result is taken where its sentences do not, with as
-# many words at least as this share. (Abbreviations, "z.B. der", and names, "Rocket.Chat is", read so too: a
-# story naming Rocket.Chat throughout costs a thorough run, whose result reads the same and is not taken.)
+# many words at least as this share. (A name read so too, "Rocket.Chat is": a story naming it throughout costs a
+# thorough run, whose result reads the same and is not taken.)
 RUN_TOGETHER = re.compile(r"[a-zß-öø-ÿ]{2}[.!?][\"”’)]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*\s")
 # Where a sentence's mark meets a capital: counted first, as few results hold several (0.03 against 0.07 ms a page).
 _MARK_THEN_CAPITAL = re.compile(r"[.!?][\"”’)]?[A-ZÀ-ÖØ-Þ]")
