@@ -314,6 +314,17 @@ def test_a_heading_linking_to_no_address_is_a_heading():
     assert read_metadata(tree_of(page(title, body)), URL).title == "Council backs the harbour tunnel"
 
 
+def test_the_colon_a_heading_gives_screen_readers_between_an_unmarked_kicker_and_the_headline_is_kept():
+    body = (
+        '<h1><span data-ob="kicker">Eskalation im Nordatlantik</span><span class="visually-hidden">:</span> '
+        "<span>Die Ozeane überhitzen</span></h1>"
+    )
+    assert h1_title(body) == "Eskalation im Nordatlantik: Die Ozeane überhitzen"
+    # Words for screen readers alone are still no part of the headline.
+    body = '<h1><span class="sr-only">Exclusive report:</span> Die Ozeane überhitzen</h1>'
+    assert h1_title(body) == "Die Ozeane überhitzen"
+
+
 def test_title_without_the_kicker_or_a_home_link_heading():
     body = (
         '<header><h1><a href="/">The Example Blog</a></h1></header>'

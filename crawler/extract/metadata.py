@@ -323,7 +323,11 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
         parent = child.getparent()
         top = tops[parent]
         attributes = f"{child.get('class', '')} {child.get('aria-hidden', '')}"
-        skip = _HIDDEN.search(attributes) or child.get("aria-hidden") == "true"
+        # Text for screen readers only is no part of the headline shown, except the punctuation that sets a kicker
+        # apart for them and for a copy of the text ("Eskalation im Nordatlantik<span class="visually-hidden">:
+        # </span>"): without it the two run together.
+        hidden = _HIDDEN.search(attributes) and not _only_punctuation(child)
+        skip = hidden or child.get("aria-hidden") == "true"
         # Only a kicker that is followed by more of the heading: otherwise it is the headline. A part marked as
         # a subtitle after the headline (decided when reached: after some of it) is its deck
         # ("<small class="article-subtitle">").
@@ -339,6 +343,12 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
     for piece in text_pieces(heading, headline_part):
         parts.append(piece)  # one at a time: a subtitle is told by the pieces before it
     return kicker_cut
+
+
+def _only_punctuation(element: HtmlElement) -> bool:
+    """Whether ``element`` holds text, all of it punctuation (": ", " – ")."""
+    text = element.text_content().strip()
+    return bool(text) and not any(character.isalnum() for character in text)
 
 
 def _spaced(parts: list[str]) -> Iterator[str]:
