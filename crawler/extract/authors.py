@@ -104,9 +104,8 @@ _PLACEHOLDERS = frozenset(
     ("admin", "administrator", "wordpressadmin", "webmaster", "name", "no author", "author", "autor", "posted",
      "follow", "datum", "date", "unknown", "text", "human", "小编", "小編", "佚名", "匿名", "未知", "管理员",
      "管理員", "本站", "网友", "網友",
-     # A byline's label or link read without the name beside it.
-     "written by", "about the author", "more about me", "authors", "view more posts", "view all posts", "see more",
-     "read more")
+     # A byline's label read without the name beside it (a link's label alone: _LINK_LABEL_TAIL).
+     "written by", "about the author", "more about me", "authors")
 )  # fmt: skip
 # A link beside the byline read as the name's last words ("Zander Dejah See more", "Alex Woodbury Subscribe",
 # "Tracey Bible ... Read more about Tracey Bible"). One at a time, a few at most: a pattern taking a run of them
@@ -246,12 +245,13 @@ def _without_date_after(name: str) -> str:
     """A name without the date a byline gives after it: its month and figures (_MONTH_TAIL; a name that is only a
     date is matched from its first word, a space put before it), then the label left of a date or reading time
     (_DATE_LABEL_TAIL), and the labels of links after it (_LINK_LABEL_TAIL)."""
-    name = _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
+    # A space before it: a name that is only a link's label ("View more posts") is matched from its first word.
+    name = " " + _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
     for _ in range(MAX_LINK_LABELS):
         name, cut = _LINK_LABEL_TAIL.subn("", name)
         if not cut:
             break
-    return name
+    return name.strip()
 
 
 def _said_once(name: str) -> str:

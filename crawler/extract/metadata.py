@@ -347,8 +347,8 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
 
 def _only_punctuation(element: HtmlElement) -> bool:
     """Whether ``element`` holds text, all of it punctuation (": ", " – ")."""
-    text = element.text_content().strip()
-    return bool(text) and not any(character.isalnum() for character in text)
+    text = element.text_content()
+    return bool(text.strip()) and not count_words(text)
 
 
 def _spaced(parts: list[str]) -> Iterator[str]:

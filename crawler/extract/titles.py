@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.words import IDEOGRAPHS, clean, count_words, visible
+from crawler.extract.words import IDEOGRAPHS, WORD, clean, count_words, visible
 from dedup.marks import COMBINING_MARKS
 
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
@@ -49,7 +49,6 @@ MAX_NAME_PARTS = 4  # a site's name spelt with separators of its own spans this 
 MIN_NAME_WORDS = 2
 MIN_NAME_SHARE = 0.75
 MIN_INITIALS = 3
-_WORDS = re.compile(r"[^\W_]+")
 # What blog templates put beside the headline in every title ("Blog » Blog Archive » Story").
 TEMPLATE_PARTS = frozenset(("blogarchive", "blogarchiv"))
 # A learned prefix or suffix must decorate at least this share of a site's titles, and this many.
@@ -93,7 +92,7 @@ def _is_site_name(part: str, site_names: Iterable[str]) -> bool:
     key = name_key(part)
     if not key or key in TEMPLATE_PARTS:
         return True  # a separator with nothing around it, or the template's words
-    words = _WORDS.findall(part)
+    words = WORD.findall(part)
     initials = "".join(word[0] for word in words).casefold() if len(words) >= MIN_INITIALS else ""
     for name in site_names:
         other = name_key(name)
