@@ -429,6 +429,63 @@ def test_furniture_lines_in_several_languages():
     assert not any(is_furniture(line) for line in story)
 
 
+def test_the_furniture_patterns_are_written_in_lower_case():
+    # is_furniture lowers the paragraph once instead of matching without regard to case: a cue written
+    # with a capital letter would never match.
+    import re
+
+    from crawler.extract import boilerplate
+
+    patterns = [value for value in vars(boilerplate).values() if isinstance(value, re.Pattern)]
+    assert len(patterns) >= 6
+    for pattern in patterns:
+        letters = re.sub(r"\\[A-Za-z]", "", pattern.pattern)  # \W, \S, \d ... are no letters
+        assert not any(character.isupper() for character in letters), pattern.pattern[:60]
+    assert boilerplate.is_furniture("READ MORE: The council votes again") and boilerplate.is_furniture("© Reuters")
+
+
+def test_a_notices_words_in_a_storys_sentence_are_no_notice():
+    from crawler.extract.boilerplate import is_furniture
+
+    notices = [
+        "This website uses cookies to improve your experience.",
+        "We, along with third-party vendors such as Google, use first-party cookies to measure visits.",
+        "Please accept YouTube cookies to play this video.",
+        "Necessary cookies are absolutely essential for the website to function properly.",
+        "Wir verwenden Cookies, die unser Angebot nutzerfreundlicher machen.",
+        "By entering your email address you agree to our Terms of Use and Privacy Policy.",
+        "Our Standards: The Thomson Reuters Trust Principles.",
+        "Explore our Editorial Policy to learn more about our standards for content creation.",
+        "Advertising on our site helps support our mission.",
+        "Like this article? Subscribe to our blog and have great financial insights delivered weekly.",
+        "To view the full story, please subscribe to The Haitian Times.",
+        "Related Topics",
+        "Related reads:",
+        "Written by Emily Walker",
+        "Updated: Jan 31",
+        "Published:",
+        "Stand: 28.04.2020 18:00 Uhr",
+    ]
+    story = [
+        "Google will phase out third-party cookies in Chrome next year, the company said on Tuesday.",
+        "The bakery sells sandwiches, cookies, bagels and doughnuts, all packed in paper.",
+        "Meta's new privacy policy, which takes effect on June 26, lets the company train its models on posts.",
+        "I also subscribe to many newsletters about the harbour, and none of them saw this coming.",
+        '"We must support our farmers through this winter," the minister said on Tuesday.',
+        "Since we repaid the loans, and relaxed our standards a little, we have saved less each month.",
+        "Related to the above: the council also voted to close the harbour road on Sundays.",
+        # Headings that begin with a stamp's label: "stand", "written", "posted", "published".
+        "Standout features",
+        "Written communication",
+        "Posted in News Release",
+        "publishedAt: DateTime",
+        # A compiler's message: "5:30" is no time of day.
+        "--> src/main.rs:5:30",
+    ]
+    assert all(is_furniture(line) for line in notices)
+    assert not any(is_furniture(line) for line in story)
+
+
 def self_teaser_page(own_teasers: int) -> str:
     lead = (
         "Frankfurt (dpa) - The novelist won the book prize on Monday evening for a story about a teenager in the "

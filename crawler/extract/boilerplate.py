@@ -11,7 +11,10 @@ RELATED_CUES = [
     r"read (more|also|next)",
     r"also read",
     r"see also",
-    r"related( articles?| stories| content)?",
+    # "Related" with what follows named, or heading up to three words: "Related to the above: I wrote ..."
+    # opens a paragraph of a story.
+    r"related( articles?| stories| content| posts?| reading| reads| coverage| links| topics| reports)",
+    r"related(?! to\b)( [\w-]+){0,3}" + HEADING_ONLY,
     r"more (on|about) this( story| topic)?",
     r"recommended",
     r"you (may|might) also like",
@@ -72,8 +75,7 @@ RELATED_CUES = [
 ONE_WORD = [cue for cue in RELATED_CUES if re.fullmatch(r"[\w()?|]+", cue.replace("(", "").replace(")", ""))]
 RELATED = re.compile(
     r"^\W*((" + "|".join(c for c in RELATED_CUES if c not in ONE_WORD) + r")\b"
-    r"|(" + "|".join(ONE_WORD) + r")\s*([:»›>|–—-]|$))",
-    re.IGNORECASE,
+    r"|(" + "|".join(ONE_WORD) + r")\s*([:»›>|–—-]|$))"
 )
 
 # Whole short lines that are furniture: sharing, subscribing, app and social plugs, log-in state,
@@ -94,50 +96,56 @@ FURNITURE = re.compile(
     r"|sie sind (aktuell )?nicht (eingeloggt|angemeldet).{0,40}"
     r"|(log ?in|sign in|anmelden|einloggen|registrieren) (to|um) .{0,60}"
     r"|(advertisement|anzeige|werbung|publicidad|publicité|reklama)\b.{0,60}"
-    r")\W*$",
-    re.IGNORECASE,
+    r")\W*$"
 )
 # Phrases that only appeals, notices and legal lines use, wherever they sit in a short paragraph.
 APPEAL = re.compile(
     r"\b(all rights reserved|alle rechte vorbehalten|todos los derechos reservados|tous droits réservés"
     r"|written permission|click here|klicken sie hier|hier klicken|haga clic|cliquez ici"
-    r"|subscribe (to|now|today)|free sign ?up|support (our|us|independent)|donate (now|today|here)|spenden sie"
+    # Words a story's sentence uses too ("I subscribe to", "we must support our farmers", "Google's new
+    # privacy policy", "cookies and bagels") count only as a notice or an appeal puts them.
+    r"|(^\W*|[.!?:]\s+|please |and )subscribe (to|now|today)|subscribe to (our|my|this)|free sign ?up"
+    r"|support (independent|our|my) (\w+ )?(journalism|reporting|work|mission|newsroom|magazine|site|blog)"
+    r"|support us|donate (now|today|here)|spenden sie"
     r"|affiliate[- ]links?|may (receive|earn) (a )?(small )?(commission|compensation)|our advertisers"
     r"|letters? to the editor|follow us|folgen sie uns|síguenos|suivez-nous|suscr[ií]bete|jetzt abonnieren"
-    r"|newsletter abonnieren|mit der registrierung akzeptieren|privacy policy|datenschutzerklärung"
-    r"|cookie(s| policy| settings)|this article is the copyrighted"
+    r"|newsletter abonnieren|mit der registrierung akzeptieren|datenschutzerklärung"
+    r"|our ([\w&,]+ ){0,4}privacy (policy|notice|statement)|privacy policy (found )?here"
+    r"|cookies? (policy|settings|preferences|consent|notice)|cookies? (is|are) (set|used|stored)|necessary cookies"
+    r"|(accept|allow|enable|disable|block|manage)( all| the| our| these| your)?( \w+)? cookies"
+    r"|(we|site|website|webseite|page)\b[\w ,-]{0,60}?\b(use|uses|using)( [\w-]+){0,3} cookies"
+    r"|wir verwenden cookies|nous utilisons des cookies|this article is the copyrighted"
     r"|newsletter-?(anmeldung|abonnieren|archiv)"
     r"|(zum|unser\w*|our|den|im kostenlosen|free|to the) ([\w-]+ )?\w*newsletter"
     r"|kommentare? (insgesamt|schreiben|erscheinen)|keine kommentare"
     r"|verraten sie (gerne|uns) in den kommentaren|eingeloggt"
-    r"|klicken sie auf|unterstütze|wesprzyj|subskrypcj\w*|prawem autorskim|our standards)\b",
-    re.IGNORECASE,
+    r"|klicken sie auf|unterstütze|wesprzyj|subskrypcj\w*|prawem autorskim|our (editorial )?standards(?=\s*:)"
+    r"|about our (editorial )?standards|our editorial (policy|standards|guidelines))\b"
 )
 # A caption: a short line ending in a photo credit, "(Foto: Agency)" or "Photo: Agency".
 CAPTION = re.compile(
     r"[(\[|]\s*(foto|photo|fotos|bild|image|credit|crédit|imagen)s?\s*[:/].{1,80}[)\]|]?\.?\s*$"
     r"|^\W*(fot\.|titelbild|beitragsbild|bildquelle|image illustrative|photo credit|copyright\s*:)"
-    r"|©\s*[\w.-]+( ?/ ?[\w. -]+)?\.?\s*$",
-    re.IGNORECASE,
+    r"|©\s*[\w.-]+( ?/ ?[\w. -]+)?\.?\s*$"
 )
 # A line that is a full date or a time with at most two other words: "23.10.2018", "| 3:59 PM Briefe |".
 # (Not a bare year: "Windows Server 2016" or "Nominierung, 2006" in a list are content.)
 DATE_TOKEN = re.compile(
-    r"\b(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}( ?[ap]m)?"
+    r"\b(\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|(?<![\d:])\d{1,2}:\d{2}(?!:?\d)( ?[ap]m)?"
     r"|\d{1,2}\.? (jan|feb|mär|mar|apr|ma[iy]|jun|jul"
-    r"|aug|sep|o[ck]t|nov|de[cz])\w*\.? \d{4})\b",
-    re.IGNORECASE,
+    r"|aug|sep|o[ck]t|nov|de[cz])\w*\.? \d{4})\b"
 )
 # A line that is only a date stamp with a label: "Letzte Änderung 14.02.2019", "News date : 04/21/2022".
 _STAMP_LABEL = (
     r"(letzte änderung|zuletzt (geändert|aktualisiert)|veröffentlicht( am)?|news date|published( on)?"
     r"|video verfügbar bis|stand|written|posted( on)?|erstellt( am)?|updated( on)?)"
 )
+# After its label a stamp has a date (a digit), a byline, or nothing: "Standout features", "Written
+# communication" and "Posted in News Release" are headings.
 STAMP = re.compile(
-    rf"^\W*{_STAMP_LABEL}\s*:?\s*[\w .,/:-]{{0,40}}$"
+    rf"^\W*{_STAMP_LABEL}\b\s*:?\s*((by|von|am|on|at|um|le|el)\b[\w .,/:-]{{0,37}}|(?=[^\d]*\d)[\w .,/:-]{{1,40}})?$"
     # Two stamps on one line: "Written: 2023-11-07 15:03:30 / Updated: 2023-11-07 15:30:46".
-    rf"|^\W*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}[/|]\s*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}$",
-    re.IGNORECASE,
+    rf"|^\W*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}[/|]\s*{_STAMP_LABEL}\s*:?\s*[\d .,:-]{{6,25}}$"
 )
 MAX_RELATED_CHARS = 220
 MAX_FURNITURE_CHARS = 160
@@ -146,7 +154,9 @@ MAX_APPEAL_CHARS = 300
 
 def is_furniture(paragraph: str) -> bool:
     """Whether a paragraph of extracted text is page furniture rather than the story."""
-    text = paragraph.strip().lstrip("-*•|").strip()
+    # The patterns are written in lower case and read the lowered text: a third of the time they took
+    # with re.IGNORECASE, which compares each character both ways at every place an alternative may start.
+    text = paragraph.strip().lstrip("-*•|").strip().lower()
     if len(text) <= MAX_RELATED_CHARS and (RELATED.match(text) or CAPTION.search(text) or STAMP.match(text)):
         return True
     if len(text) <= 60 and DATE_TOKEN.search(text) and len(DATE_TOKEN.sub(" ", text).split()) <= 2:
