@@ -47,6 +47,13 @@ PROSE_WORDS = 8  # a line of prose has at least this many words
 # text outside the story sent more pages to the thorough run, whose result was the worse.)
 EARLY_STOP_FACTOR = 4
 EARLY_STOP_MISSING_WORDS = 500
+# It skipped part of the story when, between the first and the last running text it kept, the page's running
+# text it left out holds this many words, and this share of its own: a guide's numbered sections, each a heading
+# and a list, passed over between its introduction and its conclusion (560 words of 1,190), a hub's chapters
+# (521 of 1,685). A news page's inline teaser or caption is far shorter than the story around it.
+SKIPPED_MIN_WORDS = 300
+SKIPPED_SHARE = 0.5
+PROBE_CHARS = 40  # a text node is in the result when its first this many characters are
 # A result whose sentences run together ("for several years.A series of incidents"): a page that sets its
 # paragraphs apart with elements fast mode reads as no break, or whose text came from its structured data's
 # articleBody, written so (every story of The Times of India). When this many of its sentences do, one in this
@@ -88,13 +95,14 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     trafilatura's fast mode skips the fallback extractors (readability, jusText), which cost about as
     much again. Its thorough run is paid for only when the fast result is missing, short (under
     ``options.fallback_below_words``) where the page's running text holds more, looks like navigation (link
-    labels, short lines, separators, lists of names) or stopped early (the page's running text holds far
-    more); the thorough result is then kept when it is more of a story.
+    labels, short lines, separators, lists of names), stopped early (the page's running text holds far
+    more) or skipped part of the story (running text between what it kept); the thorough result is then
+    kept when it is more of a story.
     """
     measures: page_measure.Measures = {}  # what trafilatura measures of the page, for both runs
     fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True), measures, hand_over=True)))
     shape = Shape.of(fast, link_labels)
-    if not thorough_run_needed(tree, shape, options.fallback_below_words):
+    if not thorough_run_needed(tree, fast, shape, options.fallback_below_words):
         return fast
     thorough = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=False), measures)))
     if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
@@ -213,26 +221,48 @@ def _separated(line: str, words: int) -> bool:
     return separators >= 2 and words <= MAX_ITEM_WORDS * (separators + 1)
 
 
-def thorough_run_needed(tree: HtmlElement, shape: Shape, fallback_below_words: int) -> bool:
-    """Whether fast mode's result, of ``shape``, may be wrong: missing, navigation, short (under
-    ``fallback_below_words``) where the page's running text holds more, stopped early, or with sentences run
-    together."""
+def thorough_run_needed(tree: HtmlElement, paragraphs: list[str], shape: Shape, fallback_below_words: int) -> bool:
+    """Whether fast mode's result, ``paragraphs`` of ``shape``, may be wrong: missing, navigation, short (under
+    ``fallback_below_words``) where the page's running text holds more, stopped early, with sentences run
+    together, or with part of the story skipped."""
     if not shape.words or shape.navigation or shape.runs_together:
         return True
-    running = running_words(tree)
+    running = running_text(tree)
+    total = sum(words for _, words in running)
     if shape.words < fallback_below_words:
         # Where the page's running text holds no more than fast mode found, the page is a brief: the fallback
         # extractors would read the rest of the page, its menus, forms and newsletter pitches (48 of the 990
         # corpus pages, 9 ms a page each; the one text of them that changed lost a newsletter form's labels).
         # Not in Chinese or Japanese, where a sentence is often shorter than the 40 characters a text node of
         # the running text has: their running text may miss what fast mode missed.
-        return shape.ideographic or running > shape.words
-    return _stopped_early(running, shape)
+        return shape.ideographic or total > shape.words
+    if _stopped_early(total, shape):
+        return True
+    return _skipped(running, paragraphs, shape)
+
+
+def running_text(tree: HtmlElement) -> list[tuple[str, int]]:
+    """The page's running text (see EARLY_STOP_FACTOR): each text node's text with its words, in document order."""
+    return [(text, words) for text in _LONG_TEXTS(tree) if (words := count_words(text)) >= PROSE_WORDS]
 
 
 def running_words(tree: HtmlElement) -> int:
-    """The words of the page's running text (see EARLY_STOP_FACTOR)."""
-    return sum(n for text in _LONG_TEXTS(tree) if (n := count_words(text)) >= PROSE_WORDS)
+    """The words of the page's running text."""
+    return sum(words for _, words in running_text(tree))
+
+
+def _skipped(running: list[tuple[str, int]], paragraphs: list[str], shape: Shape) -> bool:
+    """Whether the result, of ``shape``, leaves out much running text between the first and the last it
+    keeps (see SKIPPED_MIN_WORDS)."""
+    result = "\n".join(paragraphs)
+    kept = [composed(clean(text)[:PROBE_CHARS]) in result for text, _ in running]
+    if True not in kept:
+        return False
+    first, last = kept.index(True), len(kept) - 1 - kept[::-1].index(True)
+    skipped = sum(
+        words for (_, words), is_kept in zip(running[first:last], kept[first:last], strict=True) if not is_kept
+    )
+    return skipped >= SKIPPED_MIN_WORDS and skipped >= SKIPPED_SHARE * shape.words
 
 
 def _stopped_early(running: int, shape: Shape) -> bool:
