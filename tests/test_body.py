@@ -7,9 +7,10 @@ import json
 import os
 
 import trafilatura.external
+from lxml.html import HtmlElement
 
 from crawler.extract.article import extract_page
-from crawler.extract.body import Shape, _stopped_early, label_key, running_words, thorough_run_needed
+from crawler.extract.body import Shape, _stopped_early, label_key, running_text, thorough_run_needed
 from crawler.extract.parsing import parse_html
 from crawler.extract.stoplists import stoplist_union
 from tests.support.fresh_python import run_python
@@ -21,6 +22,11 @@ PROSE = [
 # A page of 1,600 words in paragraphs.
 LONG_PAGE = "<html><body>" + ("<p>" + "word " * 80 + "</p>") * 20 + "</body></html>"
 TOWNS = "Aberdeen Bath Carlisle Derby Ely Frome Goole Hull Ilkley Jarrow Kendal Leeds Louth Mold Ness Oban".split()
+
+
+def running_words(tree: HtmlElement) -> int:
+    """The words of the page's running text."""
+    return sum(words for _, words in running_text(tree))
 
 
 def test_a_story_is_not_navigation():

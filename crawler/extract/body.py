@@ -49,8 +49,9 @@ EARLY_STOP_FACTOR = 4
 EARLY_STOP_MISSING_WORDS = 500
 # It skipped part of the story when, between the first and the last running text it kept, the page's running
 # text it left out holds this many words, and this share of its own: a guide's numbered sections, each a heading
-# and a list, passed over between its introduction and its conclusion (560 words of 1,190), a hub's chapters
-# (521 of 1,685). A news page's inline teaser or caption is far shorter than the story around it.
+# and a list, passed over between its introduction and its conclusion (fast mode kept 560 words, the thorough run
+# reads 1,193), a hub's chapters (521 words, 1,685). A news page's inline teaser or caption is far shorter than
+# the story around it.
 SKIPPED_MIN_WORDS = 300
 SKIPPED_SHARE = 0.5
 PROBE_CHARS = 40  # a text node is in the result when its first this many characters are
@@ -244,11 +245,6 @@ def thorough_run_needed(tree: HtmlElement, paragraphs: list[str], shape: Shape, 
 def running_text(tree: HtmlElement) -> list[tuple[str, int]]:
     """The page's running text (see EARLY_STOP_FACTOR): each text node's text with its words, in document order."""
     return [(text, words) for text in _LONG_TEXTS(tree) if (words := count_words(text)) >= PROSE_WORDS]
-
-
-def running_words(tree: HtmlElement) -> int:
-    """The words of the page's running text."""
-    return sum(words for _, words in running_text(tree))
 
 
 def _skipped(running: list[tuple[str, int]], paragraphs: list[str], shape: Shape) -> bool:
