@@ -219,7 +219,7 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
         for part in _between_full_names(person)
     )
     names = [_ROLE.sub("", _BY_PHRASE.sub("", name.strip(edges))).strip(edges) for name in parts]
-    names = [_said_once(_without_date_after(name)) for name in names]
+    names = [_said_once(_without_link_labels(_without_date_after(name))) for name in names]
     names = _without_address(n for n in names if n and not _not_a_name(n))
     if not names:
         return None
@@ -244,9 +244,13 @@ def tidy_authors(authors: str | None, url: str, site_names: Iterable[str | None]
 def _without_date_after(name: str) -> str:
     """A name without the date a byline gives after it: its month and figures (_MONTH_TAIL; a name that is only a
     date is matched from its first word, a space put before it), then the label left of a date or reading time
-    (_DATE_LABEL_TAIL), and the labels of links after it (_LINK_LABEL_TAIL)."""
-    # A space before it: a name that is only a link's label ("View more posts") is matched from its first word.
-    name = " " + _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
+    (_DATE_LABEL_TAIL)."""
+    return _DATE_LABEL_TAIL.sub("", _MONTH_TAIL.sub("", f" {name}").strip())
+
+
+def _without_link_labels(name: str) -> str:
+    """A name without the labels of the links after it (_LINK_LABEL_TAIL), MAX_LINK_LABELS at most."""
+    name = f" {name}"  # a name that is only a link's label ("View more posts") is matched from its first word
     for _ in range(MAX_LINK_LABELS):
         name, cut = _LINK_LABEL_TAIL.subn("", name)
         if not cut:

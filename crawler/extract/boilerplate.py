@@ -104,7 +104,7 @@ APPEAL = re.compile(
     r"|written permission|click here|klicken sie hier|hier klicken|haga clic|cliquez ici"
     # Words a story's sentence uses too ("I subscribe to", "we must support our farmers", "Google's new
     # privacy policy", "cookies and bagels") count only as a notice or an appeal puts them.
-    r"|(^\W*|[.!?:]\s+|please |and )subscribe (to|now|today)|subscribe to (our|my|this)|free sign ?up"
+    r"|(^|[.!?:]\s+|please |and )subscribe (to|now|today)|subscribe to (our|my|this)|free sign ?up"
     r"|support (independent|our|my) (\w+ )?(journalism|reporting|work|mission|newsroom|magazine|site|blog)"
     r"|support us|donate (now|today|here)|spenden sie"
     r"|affiliate[- ]links?|may (receive|earn) (a )?(small )?(commission|compensation)|our advertisers"
