@@ -76,7 +76,21 @@ _ALREADY_NORMAL = re.compile(
 
 def already_normal(url: str) -> bool:
     """Whether ``url`` is spelt as :func:`normalize_url` spells it, by its characters alone (most links)."""
-    return _ALREADY_NORMAL.fullmatch(url) is not None and not _has_dot_or_empty_segment(url)
+    return _ALREADY_NORMAL.fullmatch(url) is not None and not _has_dot_or_empty_segment(url) and not _numeric_end(url)
+
+
+# A host whose last label is a number (decimal, or hexadecimal after "0x") is an IPv4 address to browsers and to
+# getaddrinfo ("2130706433", "0x7f.1", "127.1": 127.0.0.1), and w3lib 2.6 writes it as one, or refuses it when it
+# is none ("x.org.0.9"): left to the full normalisation, whatever the release. Dotted quads among them (rare).
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+
+
+def _numeric_end(url: str) -> bool:
+    """Whether the host of an address of _ALREADY_NORMAL's characters ends in a number."""
+    start = url.find("://") + 3
+    end = url.find("/", start)
+    host = url[start : end if end != -1 else len(url)]
+    return _NUMERIC_LABEL.fullmatch(host.rpartition(".")[2]) is not None
 
 
 def _has_dot_or_empty_segment(url: str) -> bool:
@@ -160,7 +174,10 @@ def _spelt_by_parts(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAM.match(k)]
     )
     path = parts.path or "/"
-    return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+    normal = canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+    # w3lib 2.6 drops an empty ";" parameter after resolving the dot segments: "//..;" is "//.." once, "/" when
+    # canonicalised again. Once more, so that normalising a normal address changes nothing.
+    return canonicalize_url(normal) if ";" in path else normal
 
 
 def _kept_as_written(scheme: str, netloc: str, path: str, query: str) -> str:

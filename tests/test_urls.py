@@ -168,6 +168,7 @@ def test_a_url_taken_as_already_normal_is_what_normalising_it_part_by_part_gives
         "http://news.example/a;", "http://news.example/./a", "http://news.example/a/..", "http://news.example//a",
         "http://News.example/a", "http://news.example./a", "http://news.example:80/a", "http://news.example",
         "http://news.example/a%7e", "http://news.example/a?b=1", "http://news.example/a#b", "HTTP://news.example/",
+        "http://2130706433/a", "http://127.1/a",  # an address: w3lib 2.6 writes it as a dotted quad
     ]:  # fmt: skip
         assert not already_normal(not_normal), not_normal
         assert normalize_url(not_normal) == normalized_by_parts(not_normal)

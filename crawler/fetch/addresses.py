@@ -211,6 +211,24 @@ class AddressMiddleware:
             self._refuse(request, resolved)
 
     def _refuse(self, request: Request, address: str) -> None:
-        self.stats.inc_value("scope/refused/forbidden_address")
-        logger.warning("refused %s: it leads to %s, a non-public address", request.url, address)
-        raise Refused("forbidden_address", f"{request.url} leads to the non-public address {address}")
+        refuse(request.url, address, self.stats)
+
+
+def refuse_a_forbidden_host(crawler: Crawler, url: str) -> None:
+    """Refuse ``url`` at once when its host is written as a non-public address (see :class:`AddressMiddleware`).
+
+    For a redirect's target, before Scrapy's duplicate filter can drop it: w3lib 2.6 writes every spelling of an
+    address as a dotted quad ("0177.0.0.1", "2130706433": "127.0.0.1"), so two redirects to one address lead to
+    one request, and the second redirect would be recorded as followed, its target never checked.
+    """
+    if CrawlConfig.from_settings(crawler.settings).allow_private_addresses:
+        return
+    address = POLICY.refuses_url(url)
+    if address is not None and crawler.stats is not None:
+        refuse(url, str(address), crawler.stats)
+
+
+def refuse(url: str, address: str, stats: StatsCollector) -> None:
+    stats.inc_value("scope/refused/forbidden_address")
+    logger.warning("refused %s: it leads to %s, a non-public address", url, address)
+    raise Refused("forbidden_address", f"{url} leads to the non-public address {address}")

@@ -13,6 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
+from crawler.fetch.addresses import refuse_a_forbidden_host
 from crawler.fetch.failures import Refused
 from crawler.urls import normalize_url
 
@@ -35,6 +36,7 @@ class _RedirectRules:
         except ValueError as exc:  # a target that is no address ("http://[::1", port 99999): Scrapy cannot build it
             return self._unreadable_target(request, response, exc)
         if isinstance(result, Request):
+            refuse_a_forbidden_host(self.crawler, result.url)
             chain = {normalize_url(url) for url in result.meta.get("redirect_urls", [])}
             if normalize_url(result.url) in chain:
                 self.crawler.stats.inc_value("redirect/refused/redirect_loop")
