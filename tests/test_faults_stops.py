@@ -66,6 +66,49 @@ def test_sigterm_commits_the_pending_batch_and_the_next_run_completes(tmp_path):
     assert not stored_paths & {p for p in server.log.paths() if p.startswith("/article/")}
 
 
+def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_stored(tmp_path):
+    """Ctrl-C twice: the crawl stops without waiting for the pages still downloading, but commits what it wrote,
+    records the run as interrupted and says so; the next run fetches only what it had not stored."""
+    db = tmp_path / "crawl.db"
+    stored = 10
+    with FaultServer() as server:
+        server.index_links = [f"/article/story-{i}" for i in range(stored)] + ["/held/last"]
+        args = {"urls": server.url("/")}
+        # No commit before the end, and the graceful stop waits for /held/last as long as the test likes.
+        settings = {"SQLITE_COMMIT_INTERVAL": 3600, "SQLITE_BATCH_SIZE": 100000, "DOWNLOAD_TIMEOUT": 3600}
+        first = CrawlProcess("news", db, args, {**settings, "LOG_LEVEL": "DEBUG"})
+        # Each "Scraped from" line is logged once the page's article was written (not yet committed).
+        wait_for(
+            lambda: (
+                first.stderr.count("Scraped from <200 " + server.url("/article/")) == stored
+                and server.log.count("/held/last") > 0
+            ),
+            message=lambda: first.stderr[-2000:],
+        )
+        first.signal(signal.SIGINT)
+        wait_for(lambda: "shutting down gracefully" in first.stderr, message=lambda: first.stderr[-2000:])
+        first.signal(signal.SIGINT)
+        first.wait(60)
+        server.release()
+        server.log.clear()
+        second = crawl("news", db, args)
+    assert first.returncode == 3, first.stderr[-3000:]
+    assert "Crawl finished (interrupted)" in first.stdout
+    assert "forcing unclean shutdown" in first.stderr and "Stopped at once" in first.stderr
+    assert "Traceback" not in first.stderr, first.stderr[-3000:]
+    assert first.rows("SELECT id, finish_reason, finished IS NOT NULL FROM runs") == [
+        (1, "interrupted", 1),
+        (2, "finished", 1),
+    ]
+    assert first.rows("SELECT count(*) FROM articles WHERE run_id = 1") == [(stored,)]
+    assert json.loads(first.rows("SELECT stats FROM runs WHERE id = 1")[0][0])["store/articles/new"] == stored
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert_each_article_once(second, article_urls(server, stored))
+    assert second.rows("SELECT run_id FROM articles WHERE url = ?", (server.url("/held/last"),)) == [(2,)]
+    # The second run downloaded only the page the first dropped.
+    assert sorted(p for p in server.log.paths() if p.startswith(("/article/", "/held/"))) == ["/held/last"]
+
+
 @pytest.mark.parametrize("jobdir", [False, True], ids=["no-jobdir", "jobdir"])
 def test_sigkill_leaves_an_intact_database_and_the_next_run_completes(tmp_path, jobdir):
     db = tmp_path / "crawl.db"

@@ -151,3 +151,45 @@ def test_ctrl_c_does_not_stop_the_fork_server_while_it_warms_up(tmp_path, case):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["page!", "True"]
     assert "KeyboardInterrupt" not in done.stderr
+
+
+CRAWL_GONE = """
+import os, socket, sys, threading
+from multiprocessing import forkserver
+from crawler.extract.forked_helpers import helpers_forked_from_here
+from crawler.extract.workers import WorkerPool, start_fork_server
+from tests.support.fork_servers import fork_servers
+from tests.support.pool_tasks import behave
+
+if sys.argv[1] == "with a thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+with helpers_forked_from_here():
+    start_fork_server(behave, ["crawler.extract.warm_start"])
+pool = WorkerPool(behave, ("!",), workers=1, timeout=60, max_tasks=10, max_memory_mb=1024.0)
+print(pool.submit("page").result(timeout=120))
+# A worker forked, and its task never handed over: the crawl closed its end first. The worker reads that end.
+status_r, data_w = forkserver._forkserver.connect_to_new_process([])
+os.close(data_w)
+forkserver.read_signed(status_r)  # the worker's pid
+print(forkserver.read_signed(status_r))  # its exit status
+# A worker asked for, and the request never finished: the fork server reads the end of it.
+(server,) = fork_servers()
+with socket.socket(socket.AF_UNIX) as client:
+    client.connect(forkserver._forkserver._forkserver_address)
+print(os.waitstatus_to_exitcode(os.waitpid(server, 0)[1]))
+pool.close()
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "with a thread"])
+def test_a_helper_that_finds_the_crawl_gone_ends_without_a_traceback(tmp_path, case):
+    """The crawl gone while it asks for a worker or hands one its task (stopped at once by a second Ctrl-C, or
+    ended): the fork server and the worker it was starting end, and print no traceback after the crawl's own
+    last words, as if they had crashed."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", CRAWL_GONE, case], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["page!", "1", "1"]  # each of the two ended with status 1
+    assert "Traceback" not in done.stderr and "EOFError" not in done.stderr, done.stderr[-2000:]

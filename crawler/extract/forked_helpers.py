@@ -9,7 +9,6 @@ import multiprocessing.util
 import os
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -85,7 +84,7 @@ def _run_as_helper(code: str, passfds: Sequence[int]) -> None:
     except KeyboardInterrupt:
         status = 130  # Ctrl-C reached the helper before it set its own handling: the crawl stops too
     except BaseException:  # noqa: BLE001 -- told on stderr, as the new interpreter would; nothing above to catch it
-        traceback.print_exc()
+        sys.excepthook(*sys.exc_info())  # the interpreter's way, and the helper's own if it set one
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):

@@ -41,6 +41,8 @@ class StorePipeline(Handoff):
         self.queue = WriteQueue(self._write, self._items_in_pipelines)
         self.history: PageHistory = WrittenFirst(writer.history, self.queue)
         self._closing = False
+        self._finished = False
+        self._at_shutdown: Any = None  # the reactor's trigger for a stop at once (see _stopped_at_once)
         self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
@@ -60,9 +62,15 @@ class StorePipeline(Handoff):
             self._stop()
             return
         self._committer.start(self.config.commit_interval, now=False)
+        self._at_shutdown = _reactor().addSystemEventTrigger("before", "shutdown", self._stopped_at_once)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        self._closing = True
+    def spider_closed(self, spider: Spider | None, reason: str) -> None:
+        if self._finished:
+            return
+        self._finished = self._closing = True
+        if self._at_shutdown is not None:
+            _reactor().removeSystemEventTrigger(self._at_shutdown)
+            self._at_shutdown = None
         self.queue.flush()
         if self._committer.running:
             self._committer.stop()
@@ -72,6 +80,15 @@ class StorePipeline(Handoff):
         # Once on a terminal: the log (on stderr) repeats it only when it goes to a file.
         if not self.config.summary or self.crawler.settings.get("LOG_FILE"):
             logger.info(summary)
+
+    def _stopped_at_once(self) -> None:
+        """The reactor stops before the spider closed: a second Ctrl-C or SIGTERM, Scrapy's stop at once. The pages
+        still downloading or being extracted are dropped (the next run fetches them again); the records already
+        here are written, the batch committed and the run recorded as ``interrupted``, as in a graceful stop."""
+        self._at_shutdown = None  # the reactor is running its triggers: this one is no longer to be removed
+        if not self._finished:
+            logger.warning("Stopped at once: pages downloaded but not yet stored will be fetched by the next run")
+            self.spider_closed(None, "shutdown")
 
     def record_outcome(self, outcome: PageOutcome) -> None:
         self.queue.put(outcome, item=False)
@@ -84,6 +101,8 @@ class StorePipeline(Handoff):
         stored = await maybe_deferred_to_future(self.queue.put(item))
         if stored is None:
             raise DropItem("stored no article", log_level="DEBUG")
+        if self._finished:  # written as the crawl stopped at once: the database is closed now
+            raise DropItem("stored as the crawl stopped", log_level="DEBUG")
         return self.writer.articles.item(stored)
 
     def _write(self, record: AnalysedPage | PageOutcome | SeenAgain) -> int | None:
@@ -116,3 +135,10 @@ class StorePipeline(Handoff):
         engine = self.crawler.engine
         if not self._closing and engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="storage_error"))
+
+
+def _reactor() -> Any:
+    """The reactor Scrapy installed (imported when needed: importing it earlier would install another)."""
+    from twisted.internet import reactor
+
+    return reactor
