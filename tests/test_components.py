@@ -27,6 +27,7 @@ from crawler.extract.pipeline import ExtractPipeline
 from crawler.extract.results import Article, PageAnalysis, PageExtraction
 from crawler.extract.signing import sign_text
 from crawler.fetch.failures import Refused
+from crawler.fetch.redirects import RedirectPolicyMiddleware
 from crawler.fetch.scope import ScopeMiddleware
 from crawler.handoff import outcome_recorded
 from crawler.records import AnalysedPage, FetchedPage, PageOutcome, SeenAgain
@@ -45,6 +46,26 @@ def crawler_with_spider(urls: str = f"{HERALD}/", **settings: Any) -> tuple[Craw
     spider = NewsSpider.from_crawler(crawler, urls=urls)
     crawler.spider = spider
     return crawler, spider
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["default", "private-allowed"])
+def test_a_redirect_to_a_non_public_address_is_refused_as_it_is_read(allowed):
+    """Before Scrapy's duplicate filter, which drops a second redirect to the address w3lib 2.6 writes two
+    spellings as ("0177.0.0.1", "127.1"): unless the user allowed private addresses."""
+    crawler, _ = crawler_with_spider(CRAWL_ALLOW_PRIVATE_ADDRESSES=allowed)
+    middleware = RedirectPolicyMiddleware.from_crawler(crawler)
+    request = Request(f"{HERALD}/moved")
+    for target in ("http://0177.0.0.1:9999/a", "http://10.0.0.1/admin", "http://[::1]:9999/"):
+        response = HtmlResponse(request.url, status=302, headers={"Location": target}, request=request)
+        if allowed:
+            assert isinstance(middleware.process_response(request, response), Request)
+        else:
+            with pytest.raises(Refused) as refused:
+                middleware.process_response(request, response)
+            assert refused.value.reason == "forbidden_address"
+    assert crawler.stats.get_value("scope/refused/forbidden_address") == (None if allowed else 3)
+    followed = HtmlResponse(request.url, status=302, headers={"Location": "https://example.com/a"}, request=request)
+    assert isinstance(middleware.process_response(request, followed), Request)  # a public address: followed
 
 
 def test_scope_middleware_refuses_other_sites_schemes_and_redirects_out():

@@ -21,7 +21,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from crawler.config import CrawlConfig
+from crawler.config import CrawlConfig, Settings
 from crawler.fetch.failures import Refused
 from crawler.fetch.scope import Scope
 from crawler.urls import site_of
@@ -221,7 +221,7 @@ def refuse_a_forbidden_host(crawler: Crawler, url: str) -> None:
     address as a dotted quad ("0177.0.0.1", "2130706433": "127.0.0.1"), so two redirects to one address lead to
     one request, and the second redirect would be recorded as followed, its target never checked.
     """
-    if CrawlConfig.from_settings(crawler.settings).allow_private_addresses:
+    if Settings(crawler.settings).flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"):  # one setting: not every one, per redirect
         return
     address = POLICY.refuses_url(url)
     if address is not None and crawler.stats is not None:
@@ -229,6 +229,7 @@ def refuse_a_forbidden_host(crawler: Crawler, url: str) -> None:
 
 
 def refuse(url: str, address: str, stats: StatsCollector) -> None:
+    """Count and log the refusal of ``url``, which leads to the non-public ``address``, and raise it."""
     stats.inc_value("scope/refused/forbidden_address")
     logger.warning("refused %s: it leads to %s, a non-public address", url, address)
     raise Refused("forbidden_address", f"{url} leads to the non-public address {address}")
