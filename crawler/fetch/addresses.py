@@ -224,12 +224,13 @@ def refuse_a_forbidden_host(crawler: Crawler, url: str) -> None:
     if Settings(crawler.settings).flag("CRAWL_ALLOW_PRIVATE_ADDRESSES"):  # one setting: not every one, per redirect
         return
     address = POLICY.refuses_url(url)
-    if address is not None and crawler.stats is not None:
+    if address is not None:
         refuse(url, str(address), crawler.stats)
 
 
-def refuse(url: str, address: str, stats: StatsCollector) -> None:
+def refuse(url: str, address: str, stats: StatsCollector | None) -> None:
     """Count and log the refusal of ``url``, which leads to the non-public ``address``, and raise it."""
-    stats.inc_value("scope/refused/forbidden_address")
+    if stats is not None:  # a crawler without its stats yet still refuses
+        stats.inc_value("scope/refused/forbidden_address")
     logger.warning("refused %s: it leads to %s, a non-public address", url, address)
     raise Refused("forbidden_address", f"{url} leads to the non-public address {address}")

@@ -40,8 +40,7 @@ class StorePipeline(Handoff):
         self.config = config
         self.queue = WriteQueue(self._write, self._items_in_pipelines)
         self.history: PageHistory = WrittenFirst(writer.history, self.queue)
-        self._closing = False
-        self._finished = False
+        self._closed = False  # the run is being finished, or was: the spider closed, or the crawl stopped at once
         self._at_shutdown: Any = None  # the reactor's trigger for a stop at once (see _stopped_at_once)
         self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
@@ -65,9 +64,9 @@ class StorePipeline(Handoff):
         self._at_shutdown = _reactor().addSystemEventTrigger("before", "shutdown", self._stopped_at_once)
 
     def spider_closed(self, spider: Spider | None, reason: str) -> None:
-        if self._finished:
+        if self._closed:
             return
-        self._finished = self._closing = True
+        self._closed = True
         if self._at_shutdown is not None:
             _reactor().removeSystemEventTrigger(self._at_shutdown)
             self._at_shutdown = None
@@ -86,7 +85,7 @@ class StorePipeline(Handoff):
         still downloading or being extracted are dropped (the next run fetches them again); the records already
         here are written, the batch committed and the run recorded as ``interrupted``, as in a graceful stop."""
         self._at_shutdown = None  # the reactor is running its triggers: this one is no longer to be removed
-        if not self._finished:
+        if not self._closed:
             logger.warning("Stopped at once: pages downloaded but not yet stored will be fetched by the next run")
             self.spider_closed(None, "shutdown")
 
@@ -101,7 +100,7 @@ class StorePipeline(Handoff):
         stored = await maybe_deferred_to_future(self.queue.put(item))
         if stored is None:
             raise DropItem("stored no article", log_level="DEBUG")
-        if self._finished:  # written as the crawl stopped at once: the database is closed now
+        if self._closed:  # written as the crawl stopped at once: the database is closed now
             raise DropItem("stored as the crawl stopped", log_level="DEBUG")
         return self.writer.articles.item(stored)
 
@@ -133,7 +132,7 @@ class StorePipeline(Handoff):
     def _stop(self) -> None:
         """End the crawl after a failed write; the writer has logged why and dropped the batch."""
         engine = self.crawler.engine
-        if not self._closing and engine is not None and engine.spider is not None:
+        if not self._closed and engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="storage_error"))
 
 
