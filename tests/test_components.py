@@ -140,6 +140,30 @@ def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
     assert crawler.stats.get_value("store/articles/listed_again") == 1
 
 
+def test_a_stop_at_once_ends_the_run_and_leaves_the_database_to_read(tmp_path):
+    """A second Ctrl-C: the reactor's "before shutdown" trigger ends the run before the spider closed. The
+    spider's callbacks run a while longer and ask what is stored: they found the database closed, an error that
+    made the run a storage failure (exit status 1). Records handed over after the end are dropped."""
+    db = tmp_path / "crawl.db"
+    crawler, spider = crawler_with_spider(SQLITE_PATH=str(db), CRAWL_SUMMARY=False)
+    pipeline = StorePipeline.from_crawler(crawler)
+    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
+    analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
+    asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis)))
+    pipeline._stopped_at_once()  # what the trigger runs
+    known = pipeline.history.known(f"{HERALD}/a")
+    assert known is not None and known.article is not None
+    assert pipeline.history.known(f"{HERALD}/b") is None
+    with pytest.raises(DropItem):
+        asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/b", 200, analysis)))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="shutdown")  # if Scrapy gets to it
+    assert crawler.stats.get_value("store/failed") is None
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT url FROM articles").fetchall() == [(f"{HERALD}/a",)]
+        assert conn.execute("SELECT spider, finish_reason FROM runs").fetchall() == [("news", "interrupted")]
+
+
 def test_a_database_in_use_stops_the_pipeline_at_once(tmp_path):
     db = tmp_path / "crawl.db"
     first = open_writer(db)

@@ -41,6 +41,7 @@ class StorePipeline(Handoff):
         self.queue = WriteQueue(self._write, self._items_in_pipelines)
         self.history: PageHistory = WrittenFirst(writer.history, self.queue)
         self._closed = False  # the run is being finished, or was: the spider closed, or the crawl stopped at once
+        self._ended = False  # the run's end is recorded: what is handed over later is dropped
         self._at_shutdown: Any = None  # the reactor's trigger for a stop at once (see _stopped_at_once)
         self._committer = task.LoopingCall(self._commit)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
@@ -64,6 +65,9 @@ class StorePipeline(Handoff):
         self._at_shutdown = _reactor().addSystemEventTrigger("before", "shutdown", self._stopped_at_once)
 
     def spider_closed(self, spider: Spider | None, reason: str) -> None:
+        self._finish_run(reason, close=True)
+
+    def _finish_run(self, reason: str, close: bool) -> None:
         if self._closed:
             return
         self._closed = True
@@ -73,7 +77,8 @@ class StorePipeline(Handoff):
         self.queue.flush()
         if self._committer.running:
             self._committer.stop()
-        summary = self.writer.finish(RECORDED_REASONS.get(reason, reason))
+        summary = self.writer.finish(RECORDED_REASONS.get(reason, reason), close=close)
+        self._ended = True
         if self.config.summary:
             print(summary, flush=True)
         # Once on a terminal: the log (on stderr) repeats it only when it goes to a file.
@@ -83,11 +88,15 @@ class StorePipeline(Handoff):
     def _stopped_at_once(self) -> None:
         """The reactor stops before the spider closed: a second Ctrl-C or SIGTERM, Scrapy's stop at once. The pages
         still downloading or being extracted are dropped (the next run fetches them again); the records already
-        here are written, the batch committed and the run recorded as ``interrupted``, as in a graceful stop."""
+        here are written, the batch committed and the run recorded as ``interrupted``, as in a graceful stop.
+
+        The database stays open for reading until the process ends: the reactor runs the spider's callbacks a
+        while longer (its stop waits on Scrapy's stop of the crawl), and they ask what is stored. What they
+        hand over from now on is dropped."""
         self._at_shutdown = None  # the reactor is running its triggers: this one is no longer to be removed
         if not self._closed:
             logger.warning("Stopped at once: pages downloaded but not yet stored will be fetched by the next run")
-            self.spider_closed(None, "shutdown")
+            self._finish_run("shutdown", close=False)
 
     def record_outcome(self, outcome: PageOutcome) -> None:
         self.queue.put(outcome, item=False)
@@ -107,6 +116,8 @@ class StorePipeline(Handoff):
     def _write(self, record: AnalysedPage | PageOutcome | SeenAgain) -> int | None:
         if self.writer.run_id is None:
             return None  # the run could not be recorded: the crawl is stopping
+        if self._ended:
+            return None  # handed over after the run ended (stopped at once): the next run fetches it again
         try:
             return self.writer.write(record)
         except StorageError:

@@ -128,8 +128,9 @@ class Writer:
             logger.warning("%d earlier run(s) on %s ended without recording it; marked 'aborted'", aborted, self.path)
         return self.run_id
 
-    def finish(self, reason: str, what: str = "Crawl") -> str:
-        """Commit the batch, record the run's end with its stats, close the database; returns the summary."""
+    def finish(self, reason: str, what: str = "Crawl", close: bool = True) -> str:
+        """Commit the batch, record the run's end with its stats, close the database (or leave it open for
+        reading, with its lock held, until the process ends); returns the summary."""
         with contextlib.suppress(StorageError):  # a failed last commit is recorded as the run's end below
             self.commit()
         recorded = "storage_error" if self.failure else reason
@@ -143,9 +144,10 @@ class Writer:
         except sqlite3.Error as exc:
             self._failed(exc)
             summary = f"{what} stopped ({recorded}): {self.failure}"
-        with contextlib.suppress(sqlite3.Error):
-            self.db.close()
-        self.lock.release()
+        if close:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.lock.release()
         return summary
 
     def totals(self) -> Totals:
