@@ -109,6 +109,62 @@ def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_stored(tmp_path):
     assert sorted(p for p in server.log.paths() if p.startswith(("/article/", "/held/"))) == ["/held/last"]
 
 
+def held_start(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A gate and the settings that hold the crawl's start until the gate exists (tests.support.held_start)."""
+    gate = tmp_path / "gate"
+    return gate, {"EXTENSIONS": json.dumps({"tests.support.held_start.HeldStart": 0}), "HELD_START_GATE": str(gate)}
+
+
+def test_a_ctrl_c_while_the_crawl_starts_stops_it_once_started(tmp_path):
+    """Ctrl-C before Scrapy handles signals (its reactor not running yet) was Python's KeyboardInterrupt traceback
+    from wherever the start was; it is kept, and the crawl stops gracefully once its engine runs."""
+    db = tmp_path / "crawl.db"
+    gate, settings = held_start(tmp_path)
+    with FaultServer() as server:
+        server.index_links = [f"/article/story-{i}" for i in range(ARTICLES)]
+        args = {"urls": server.url("/")}
+        first = CrawlProcess("news", db, args, settings)
+        wait_for(gate.with_suffix(".reached").exists, message=lambda: first.stderr[-2000:])
+        first.signal(signal.SIGINT)
+        wait_for(lambda: "Stopping: the crawl is still starting" in first.stderr, message=lambda: first.stderr[-2000:])
+        gate.touch()
+        first.wait(120)
+        second = crawl("news", db, args)
+    assert first.returncode == 3, first.stderr[-3000:]
+    assert "Traceback" not in first.stderr and "KeyboardInterrupt" not in first.stderr, first.stderr[-3000:]
+    assert "Received SIGINT, shutting down gracefully" in first.stderr
+    assert "Crawl finished (interrupted)" in first.stdout
+    # Stopped as the engine began: the pages on their way at most (the default concurrency), not the site.
+    assert first.rows("SELECT count(*) FROM articles WHERE run_id = 1")[0][0] < ARTICLES / 2
+    assert first.rows("SELECT id, finish_reason FROM runs") == [(1, "interrupted"), (2, "finished")]
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert_each_article_once(second, article_urls(server))
+
+
+def test_a_second_ctrl_c_while_the_crawl_starts_stops_it_at_once(tmp_path):
+    """Ctrl-C twice before the crawl has started: it ends there, with one line and the interrupted status; the
+    next run starts as if nothing had happened."""
+    db = tmp_path / "crawl.db"
+    gate, settings = held_start(tmp_path)
+    with FaultServer() as server:
+        server.index_links = [f"/article/story-{i}" for i in range(ARTICLES)]
+        args = {"urls": server.url("/")}
+        first = CrawlProcess("news", db, args, settings)
+        wait_for(gate.with_suffix(".reached").exists, message=lambda: first.stderr[-2000:])
+        first.signal(signal.SIGINT)
+        wait_for(lambda: "Stopping: the crawl is still starting" in first.stderr, message=lambda: first.stderr[-2000:])
+        first.signal(signal.SIGINT)
+        first.wait(60)  # the gate is still closed: it ended on the signal
+        nothing_fetched = server.log.paths()
+        second = crawl("news", db, args)
+    assert first.returncode == 3, first.stderr[-3000:]
+    assert first.stderr.rstrip().endswith("Stopped at once while the crawl was starting: nothing was stored")
+    assert "Traceback" not in first.stderr and "KeyboardInterrupt" not in first.stderr, first.stderr[-3000:]
+    assert nothing_fetched == []
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert_each_article_once(second, article_urls(server))
+
+
 @pytest.mark.parametrize("jobdir", [False, True], ids=["no-jobdir", "jobdir"])
 def test_sigkill_leaves_an_intact_database_and_the_next_run_completes(tmp_path, jobdir):
     db = tmp_path / "crawl.db"

@@ -11,13 +11,16 @@ import sys
 from types import FrameType, ModuleType
 from typing import Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 
 from crawler.collector import freeze_what_is_loaded
+from crawler.commands.stop_while_starting import StopWhileStarting
 from crawler.config import CannotStart, SettingError, Settings, preflight
 from crawler.extract.forked_helpers import helpers_forked_from_here
 from crawler.extract.pipeline import warm_up_early
@@ -143,6 +146,8 @@ class Command(ScrapyCrawlCommand):
     what it fetched (disk full, read-only database), 3 when a signal stopped it early."""
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        self._stop_while_starting = StopWhileStarting(EXIT_INTERRUPTED)
+        self._stop_while_starting.install()  # first: the earliest moment this project's code runs
         spare_blas_threads()
         super().process_options(args, opts)
         if len(args) == 1:
@@ -166,6 +171,7 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])  # its settings were checked in process_options
+        self._hand_over_stops_once_running(crawler)
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         if isinstance(started, Deferred):
             started.addErrback(lambda failure: self._failed_to_start(failure.value))
@@ -184,6 +190,24 @@ class Command(ScrapyCrawlCommand):
         )
         if self.exitcode == EXIT_NOTHING_FETCHED:
             print("Nothing could be fetched: every start URL was refused or unreachable (see pages)", file=sys.stderr)
+
+    def _hand_over_stops_once_running(self, crawler: Crawler) -> None:
+        """A stop asked for while the crawl starts is acted on once its engine runs (see StopWhileStarting)."""
+        stop = getattr(self, "_stop_while_starting", None)  # None: process_options was not this class's
+        if stop is None:
+            return
+        if not crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
+            # No reactor to wait for: Python's own handling again, as before this command ran.
+            stop.uninstall()
+            if stop.received is not None:  # nothing runs before the event loop does: nothing to stop cleanly
+                raise SystemExit(EXIT_INTERRUPTED)
+            return
+        from twisted.internet import reactor  # the one Scrapy installed; importing it earlier would install another
+
+        engine_started: list[bool] = []  # the engine exists once this is said; it runs a moment after
+        crawler.signals.connect(lambda: engine_started.append(True), signals.engine_started, weak=False)
+        # Or already done: a short crawl may end between two looks.
+        stop.hand_over_when(reactor, lambda: bool(engine_started) and (crawler.engine.running or not crawler.crawling))
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:  # retrieved here: asyncio does not log it

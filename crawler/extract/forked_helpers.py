@@ -7,6 +7,7 @@ import multiprocessing.forkserver
 import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,8 @@ RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 # What each helper is called in /proc/<pid>/comm (what top and ps -o comm show; 15 bytes at most): its command
 # line is the crawl's own, which a fork keeps.
 NAMES = {FORK_SERVER: "forkserver", RESOURCE_TRACKER: "resourcetracker"}
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 Spawn = Callable[[Any, Sequence[Any], Sequence[int]], int]  # path, arguments, descriptors passed; the pid
 
@@ -60,9 +63,15 @@ def _forking_instead_of(spawn: Spawn) -> Spawn:
         for stream in (sys.stdout, sys.stderr):  # what the child inherits unwritten, it would write again
             with contextlib.suppress(Exception):
                 stream.flush()
-        pid = os.fork()
-        if pid == 0:
-            _run_as_helper(code, passfds)
+        # The crawl's handlers for these (crawler.commands.stop_while_starting) are not the helper's: held over
+        # the fork, a signal reaches the crawl after it or the helper once it has a new interpreter's handlers.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _run_as_helper(code, passfds)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         return pid
 
     return fork
@@ -76,13 +85,16 @@ def _run_as_helper(code: str, passfds: Sequence[int]) -> None:
         # helper (the fork server ends when the write end of its "alive" pipe, which the crawl holds, closes).
         _close_descriptors_except({0, 1, 2, *map(int, passfds)})
         _fresh_helper_locks()
+        # Not the crawl's handlers (see fork above). Ctrl-C ignored, as both helpers ignore it once they run (the
+        # fork server after its first preload, crawler.extract.warm_start): the crawl decides when to stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         _name_this_process(code)
         exec(compile(code, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
         status = 0
     except SystemExit as stopped:
         status = _exit_status(stopped.code)
-    except KeyboardInterrupt:
-        status = 130  # Ctrl-C reached the helper before it set its own handling: the crawl stops too
     except BaseException:  # noqa: BLE001 -- told on stderr, as the new interpreter would; nothing above to catch it
         sys.excepthook(*sys.exc_info())  # the interpreter's way, and the helper's own if it set one
     finally:
