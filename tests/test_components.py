@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy import Request, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
@@ -39,6 +40,7 @@ from dedup import SignatureScheme
 from tests.support.store import PROJECT_SETTINGS, open_writer
 
 HERALD = "http://127.0.0.1:8371"
+SCHEME = SignatureScheme()
 
 
 def crawler_with_spider(urls: str = f"{HERALD}/", **settings: Any) -> tuple[Crawler, NewsSpider]:
@@ -115,14 +117,22 @@ def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():
     assert asyncio.run(pipeline.process_item(outcome)) is outcome  # other records pass through
 
 
-def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
-    db = tmp_path / "crawl.db"
+VOTE_TEXT = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
+VOTE = PageAnalysis(PageExtraction("article", article=Article(VOTE_TEXT, title="Vote")), sign_text(VOTE_TEXT, SCHEME))
+
+
+def opened_store_pipeline(db: Path) -> tuple[Crawler, Spider, StorePipeline]:
+    """A store pipeline writing to ``db``, its run started as the spider opened."""
     crawler, spider = crawler_with_spider(SQLITE_PATH=str(db), CRAWL_SUMMARY=False)
     pipeline = StorePipeline.from_crawler(crawler)
     crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
-    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
-    analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
-    item = asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis)))
+    return crawler, spider, pipeline
+
+
+def test_store_pipeline_writes_every_record_and_records_the_run(tmp_path):
+    db = tmp_path / "crawl.db"
+    crawler, spider, pipeline = opened_store_pipeline(db)
+    item = asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, VOTE)))
     assert isinstance(item, ArticleItem) and item.title == "Vote" and item.version == 1  # for feed exports
     with pytest.raises(DropItem):  # a record that stored no article goes no further
         asyncio.run(pipeline.process_item(SeenAgain(f"{HERALD}/a")))
@@ -145,18 +155,14 @@ def test_a_stop_at_once_ends_the_run_and_leaves_the_database_to_read(tmp_path):
     spider's callbacks run a while longer and ask what is stored: they found the database closed, an error that
     made the run a storage failure (exit status 1). Records handed over after the end are dropped."""
     db = tmp_path / "crawl.db"
-    crawler, spider = crawler_with_spider(SQLITE_PATH=str(db), CRAWL_SUMMARY=False)
-    pipeline = StorePipeline.from_crawler(crawler)
-    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
-    text = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
-    analysis = PageAnalysis(PageExtraction("article", article=Article(text, title="Vote")), sign_text(text, SCHEME))
-    asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, analysis)))
+    crawler, spider, pipeline = opened_store_pipeline(db)
+    asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/a", 200, VOTE)))
     pipeline._stopped_at_once()  # what the trigger runs
     known = pipeline.history.known(f"{HERALD}/a")
     assert known is not None and known.article is not None
     assert pipeline.history.known(f"{HERALD}/b") is None
     with pytest.raises(DropItem):
-        asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/b", 200, analysis)))
+        asyncio.run(pipeline.process_item(AnalysedPage(f"{HERALD}/b", 200, VOTE)))
     crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="shutdown")  # if Scrapy gets to it
     assert crawler.stats.get_value("store/failed") is None
     with sqlite3.connect(db) as conn:
@@ -188,7 +194,6 @@ def test_a_bad_setting_is_named_with_what_is_allowed(tmp_path, setting, value, m
     assert str(error.value) == message
 
 
-SCHEME = SignatureScheme()
 # A Japanese story, told in three different ways, each with the site's recurring promotion line.
 PROMO = "毎朝のニュースレターに登録してください。"
 STORIES = [

@@ -109,27 +109,28 @@ def test_a_second_ctrl_c_stops_at_once_and_keeps_what_was_stored(tmp_path):
     assert sorted(p for p in server.log.paths() if p.startswith(("/article/", "/held/"))) == ["/held/last"]
 
 
-def held_start(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A gate and the settings that hold the crawl's start until the gate exists (tests.support.held_start)."""
+def a_crawl_stopped_as_it_starts(tmp_path: Path, server: FaultServer) -> tuple[CrawlProcess, Path, dict[str, str]]:
+    """A crawl of ``server``'s sixty articles, held as it starts (tests.support.held_start) until the returned
+    gate exists, sent Ctrl-C there and having said so; with its arguments, for the next run."""
     gate = tmp_path / "gate"
-    return gate, {"EXTENSIONS": json.dumps({"tests.support.held_start.HeldStart": 0}), "HELD_START_GATE": str(gate)}
+    settings = {"EXTENSIONS": json.dumps({"tests.support.held_start.HeldStart": 0}), "HELD_START_GATE": str(gate)}
+    server.index_links = [f"/article/story-{i}" for i in range(ARTICLES)]
+    args = {"urls": server.url("/")}
+    crawl = CrawlProcess("news", tmp_path / "crawl.db", args, settings)
+    wait_for(gate.with_suffix(".reached").exists, message=lambda: crawl.stderr[-2000:])
+    crawl.signal(signal.SIGINT)
+    wait_for(lambda: "Stopping: the crawl is still starting" in crawl.stderr, message=lambda: crawl.stderr[-2000:])
+    return crawl, gate, args
 
 
 def test_a_ctrl_c_while_the_crawl_starts_stops_it_once_started(tmp_path):
     """Ctrl-C before Scrapy handles signals (its reactor not running yet) was Python's KeyboardInterrupt traceback
     from wherever the start was; it is kept, and the crawl stops gracefully once its engine runs."""
-    db = tmp_path / "crawl.db"
-    gate, settings = held_start(tmp_path)
     with FaultServer() as server:
-        server.index_links = [f"/article/story-{i}" for i in range(ARTICLES)]
-        args = {"urls": server.url("/")}
-        first = CrawlProcess("news", db, args, settings)
-        wait_for(gate.with_suffix(".reached").exists, message=lambda: first.stderr[-2000:])
-        first.signal(signal.SIGINT)
-        wait_for(lambda: "Stopping: the crawl is still starting" in first.stderr, message=lambda: first.stderr[-2000:])
+        first, gate, args = a_crawl_stopped_as_it_starts(tmp_path, server)
         gate.touch()
         first.wait(120)
-        second = crawl("news", db, args)
+        second = crawl("news", first.db, args)
     assert first.returncode == 3, first.stderr[-3000:]
     assert "Traceback" not in first.stderr and "KeyboardInterrupt" not in first.stderr, first.stderr[-3000:]
     assert "Received SIGINT, shutting down gracefully" in first.stderr
@@ -144,19 +145,12 @@ def test_a_ctrl_c_while_the_crawl_starts_stops_it_once_started(tmp_path):
 def test_a_second_ctrl_c_while_the_crawl_starts_stops_it_at_once(tmp_path):
     """Ctrl-C twice before the crawl has started: it ends there, with one line and the interrupted status; the
     next run starts as if nothing had happened."""
-    db = tmp_path / "crawl.db"
-    gate, settings = held_start(tmp_path)
     with FaultServer() as server:
-        server.index_links = [f"/article/story-{i}" for i in range(ARTICLES)]
-        args = {"urls": server.url("/")}
-        first = CrawlProcess("news", db, args, settings)
-        wait_for(gate.with_suffix(".reached").exists, message=lambda: first.stderr[-2000:])
-        first.signal(signal.SIGINT)
-        wait_for(lambda: "Stopping: the crawl is still starting" in first.stderr, message=lambda: first.stderr[-2000:])
+        first, _, args = a_crawl_stopped_as_it_starts(tmp_path, server)
         first.signal(signal.SIGINT)
         first.wait(60)  # the gate is still closed: it ended on the signal
         nothing_fetched = server.log.paths()
-        second = crawl("news", db, args)
+        second = crawl("news", first.db, args)
     assert first.returncode == 3, first.stderr[-3000:]
     assert first.stderr.rstrip().endswith("Stopped at once while the crawl was starting: nothing was stored")
     assert "Traceback" not in first.stderr and "KeyboardInterrupt" not in first.stderr, first.stderr[-3000:]
