@@ -180,6 +180,35 @@ def test_a_block_turning_chrome_is_cut_from_earlier_articles_and_kept_for_audit(
     assert chrome.strip("http://other.org/new", f"Fresh story words go here.\n\n{PITCH}")[1] == []  # per site
 
 
+def seen_once(writer: Writer) -> list[tuple]:
+    return writer.db.read("SELECT site, hash, story_id, article_id FROM site_blocks_seen_once ORDER BY hash").fetchall()
+
+
+def test_a_block_seen_in_one_story_is_kept_apart_until_a_second_story_shows_it(tmp_path):
+    """Nearly every short paragraph is a story's own: kept as its hash, story and article until a second story
+    shows it, then in site_blocks with both and the time of its first sighting; a third makes it chrome here."""
+    chrome, writer = learner(tmp_path)
+    texts = [f"Story {n} has its own words, many of them, told in its own way.\n\n{PITCH}" for n in range(3)]
+    first = store(writer, "http://x.org/0", texts[0])
+    chrome.learn("http://x.org/0", first, first, texts[0])
+    own = block_hash(texts[0].split("\n\n")[0])
+    assert seen_once(writer) == sorted([("x.org", own, first, first), ("x.org", block_hash(PITCH), first, first)])
+    assert writer.db.read("SELECT count(*) FROM site_blocks").fetchone() == (0,)
+    chrome.learn("http://x.org/0", first, first, texts[0])  # the same article again (a new version)
+    assert len(seen_once(writer)) == 2 and writer.db.read("SELECT count(*) FROM site_blocks").fetchone() == (0,)
+    writer.db.write("UPDATE site_blocks_seen_once SET first_seen = 1767312000")  # 2026-01-02, as if long ago
+    second = store(writer, "http://x.org/1", texts[1])
+    chrome.learn("http://x.org/1", second, second, texts[1])
+    assert writer.db.read(
+        "SELECT text, stories, story_ids, article_ids, is_chrome, first_seen FROM site_blocks"
+    ).fetchall() == [(PITCH, 2, f"[{first}, {second}]", f"[{first}, {second}]", 0, "2026-01-02T00:00:00+00:00")]
+    assert [row[1] for row in seen_once(writer)] == sorted([own, block_hash(texts[1].split("\n\n")[0])])
+    third = store(writer, "http://x.org/2", texts[2])
+    chrome.learn("http://x.org/2", third, third, texts[2])
+    assert chrome.known("x.org") == {block_hash(PITCH)}
+    assert all(PITCH not in writer.articles.text(article) for article in (first, second, third))
+
+
 def test_stripping_never_empties_an_article(tmp_path):
     chrome, _ = learner(tmp_path)
     chrome.min_words = 50

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from crawler.extract.paragraphs import prefix_hash
+from crawler.extract.paragraphs import block_hash, prefix_hash
 from crawler.extract.results import Article, Teaser
 from crawler.extract.signing import sign_text
 from crawler.store import schema, schema_script
@@ -170,6 +170,37 @@ def test_an_older_database_gets_prefixes_for_its_chinese_and_japanese_teasers(tm
     prefixes = [row[0] for row in writer.db.read("SELECT prefix_hash FROM teasers ORDER BY id")]
     assert prefixes == [prefix_hash(blurbs[0]), prefix_hash(blurbs[1]), None]  # the English one left as it was
     assert None not in prefixes[:2] and prefix_hash(blurbs[2]) is not None
+
+
+def test_an_older_database_moves_its_blocks_seen_in_one_article_apart(tmp_path):
+    writer = open_writer(tmp_path / "crawl.db", CHROME_MIN_STORIES=3)
+    line = "Sign up for the morning newsletter, five stories before breakfast."
+    rows = [  # (hash, stories, story ids, article ids, is chrome) as the crawl left them before
+        (block_hash(line), 1, "[7]", "[9]", 0),  # seen once: moves
+        (11, 1, "[7]", "[9, 10]", 0),  # one story in two articles (a copy): stays
+        (12, 2, "[7, 8]", "[9, 12]", 0),
+        (13, 3, "[7, 8, 14]", "[9, 12, 15]", 1),
+    ]
+    writer.db.write_many(
+        "INSERT INTO site_blocks (site, hash, text, stories, story_ids, article_ids, is_chrome, first_seen, last_seen) "
+        "VALUES ('x.org', ?, 'text', ?, ?, ?, ?, '2026-01-02T00:00:00+00:00', '2026-01-03T00:00:00+00:00')",
+        rows,
+    )
+    writer.db.write("DROP TABLE site_blocks_seen_once")
+    writer.db.write("DELETE FROM _sqlite_migrations WHERE name = 'm019_blocks_seen_once_kept_apart'")
+    writer.finish("finished")
+    writer = open_writer(tmp_path / "crawl.db", CHROME_MIN_STORIES=3)
+    assert writer.db.read("SELECT hash FROM site_blocks ORDER BY hash").fetchall() == [(11,), (12,), (13,)]
+    assert writer.db.read("SELECT * FROM site_blocks_seen_once").fetchall() == [
+        ("x.org", block_hash(line), 7, 9, 1767312000)
+    ]
+    # Learned on from there: a second story shows it.
+    assert writer.chrome is not None
+    writer.chrome.learn("http://x.org/b", 20, 20, f"A story of its own, told at length for its readers.\n\n{line}")
+    assert writer.db.read(
+        "SELECT story_ids, first_seen FROM site_blocks WHERE hash = ?", (block_hash(line),)
+    ).fetchall() == [("[7, 20]", "2026-01-02T00:00:00+00:00")]
+    writer.finish("finished")
 
 
 HINDI_ROWS = [

@@ -144,21 +144,38 @@ class SiteChrome:
             if len(paragraph) <= self.max_chars and paragraph.strip()
         }
         known = self.blocks.get(site, list(blocks))
-        changed: list[tuple[int, str, list[int], list[int], bool]] = []
+        once = self.blocks.seen_once(site, [block for block in blocks if block not in known])
+        changed: list[tuple[int, str, list[int], list[int], bool, str | None]] = []
+        first_seen: list[tuple[int, int, int]] = []
+        moved: list[int] = []  # from those seen once to site_blocks
         turned: list[tuple[int, list[int]]] = []
         for block, paragraph in blocks.items():
-            stories, article_ids, is_chrome = known.get(block, ([], [], False))
-            if is_chrome:
+            if block in known:
+                stories, article_ids, is_chrome = known[block]
+                if is_chrome:
+                    continue
+                since = None
+            elif block in once:
+                first_story, first_article, since = once[block]
+                if first_article == article_id:
+                    continue  # the same article again (a new version of it): nothing learned
+                stories, article_ids = [first_story], [first_article]
+                moved.append(block)
+            else:
+                first_seen.append((block, story_id, article_id))
                 continue
             if story_id not in stories:
                 stories.append(story_id)
             if len(article_ids) < MAX_ARTICLES_TRACKED:
                 article_ids.append(article_id)
             is_chrome = len(stories) >= self.min_stories
-            changed.append((block, paragraph, stories, article_ids, is_chrome))
+            changed.append((block, paragraph, stories, article_ids, is_chrome, since))
             if is_chrome:
                 turned.append((block, article_ids))
-        self.blocks.save(site, changed)  # one statement for the page's blocks: most pages have dozens
+        # One statement for each table, for the page's blocks: most pages have dozens.
+        self.blocks.save(site, changed)
+        self.blocks.forget_seen_once(site, moved)
+        self.blocks.save_seen_once(site, first_seen)
         cut: dict[int, str] = {}
         for block, article_ids in turned:
             self.known(site).add(block)

@@ -1,4 +1,4 @@
--- migrations: m001_initial_schema m002_site_chrome m003_teaser_prefixes m004_redirect_targets m005_article_history m006_links_and_pages_kept m007_article_image_tags_modified m008_site_titles m009_stream_positions m010_listed_publication m011_teasers_over_limit m012_blurb_prefixes_by_character m013_words_keep_their_marks m014_search_words_keep_their_marks m015_unspaced_words_keep_their_signs m016_search_index_filled_by_the_writer m017_live_articles_counted_from_an_index m018_unfinished_runs_found_from_an_index
+-- migrations: m001_initial_schema m002_site_chrome m003_teaser_prefixes m004_redirect_targets m005_article_history m006_links_and_pages_kept m007_article_image_tags_modified m008_site_titles m009_stream_positions m010_listed_publication m011_teasers_over_limit m012_blurb_prefixes_by_character m013_words_keep_their_marks m014_search_words_keep_their_marks m015_unspaced_words_keep_their_signs m016_search_index_filled_by_the_writer m017_live_articles_counted_from_an_index m018_unfinished_runs_found_from_an_index m019_blocks_seen_once_kept_apart
 -- Made by `python -m crawler.store.schema_script` from the migrations in crawler/store/schema.py.
 CREATE TABLE "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
@@ -178,4 +178,5 @@ CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles", t
 CREATE INDEX "idx_articles_duplicate_of_gone_at"
     ON "articles" ("duplicate_of", "gone_at");
 CREATE INDEX idx_runs_unfinished ON runs (id) WHERE finished IS NULL AND finish_reason IS NULL;
+CREATE TABLE site_blocks_seen_once (site TEXT NOT NULL, hash INTEGER NOT NULL, story_id INTEGER NOT NULL, article_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, PRIMARY KEY (site, hash)) WITHOUT ROWID;
 INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
