@@ -109,7 +109,7 @@ class StorePipeline(Handoff):
         stored = await maybe_deferred_to_future(self.queue.put(item))
         if stored is None:
             raise DropItem("stored no article", log_level="DEBUG")
-        if self._closed:  # written as the crawl stopped at once: the database is closed now
+        if self._closed:  # written as the run ended (the last flush): the database may be closed by now
             raise DropItem("stored as the crawl stopped", log_level="DEBUG")
         return self.writer.articles.item(stored)
 
