@@ -82,14 +82,13 @@ def already_normal(url: str) -> bool:
 # A host whose last label is a number (decimal, or hexadecimal after "0x") is an IPv4 address to browsers and to
 # getaddrinfo ("2130706433", "0x7f.1", "127.1": 127.0.0.1), and w3lib 2.6 writes it as one, or refuses it when it
 # is none ("x.org.0.9"): left to the full normalisation, whatever the release. Dotted quads among them (rare).
-_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")  # lower case: _ALREADY_NORMAL's hosts are
 
 
 def _numeric_end(url: str) -> bool:
-    """Whether the host of an address of _ALREADY_NORMAL's characters ends in a number."""
-    start = url.find("://") + 3
-    end = url.find("/", start)
-    host = url[start : end if end != -1 else len(url)]
+    """Whether the host of an address of _ALREADY_NORMAL's characters (a host, then a path) ends in a number."""
+    start = url.index("://") + 3
+    host = url[start : url.index("/", start)]
     return _NUMERIC_LABEL.fullmatch(host.rpartition(".")[2]) is not None
 
 

@@ -145,8 +145,11 @@ class Command(ScrapyCrawlCommand):
     """Scrapy's ``crawl``; exits 0 when the run finished, 1 when it could not start or could not store
     what it fetched (disk full, read-only database), 3 when a signal stopped it early."""
 
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+    def __init__(self) -> None:
+        super().__init__()
         self._stop_while_starting = StopWhileStarting(EXIT_INTERRUPTED)
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         self._stop_while_starting.install()  # first: the earliest moment this project's code runs
         spare_blas_threads()
         super().process_options(args, opts)
@@ -193,9 +196,7 @@ class Command(ScrapyCrawlCommand):
 
     def _hand_over_stops_once_running(self, crawler: Crawler) -> None:
         """A stop asked for while the crawl starts is acted on once its engine runs (see StopWhileStarting)."""
-        stop = getattr(self, "_stop_while_starting", None)  # None: process_options was not this class's
-        if stop is None:
-            return
+        stop = self._stop_while_starting
         if not crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
             # No reactor to wait for: Python's own handling again, as before this command ran.
             stop.uninstall()

@@ -28,7 +28,6 @@ class StopWhileStarting:
     def __init__(self, exit_status: int):
         self.exit_status = exit_status
         self.received: int | None = None
-        self._scrapys: dict[int, Any] | None = None  # Scrapy's handlers, held back until the engine runs
 
     def install(self) -> None:
         for signum in STOP_SIGNALS:
@@ -56,15 +55,16 @@ class StopWhileStarting:
         )
 
     def _hold_back(self, reactor: Any, ready: Callable[[], bool]) -> None:
-        self._scrapys = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+        scrapys = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
         self.install()
-        self._hand_over(reactor, ready)
+        self._hand_over(reactor, ready, scrapys)
 
-    def _hand_over(self, reactor: Any, ready: Callable[[], bool]) -> None:
+    def _hand_over(self, reactor: Any, ready: Callable[[], bool], scrapys: dict[signal.Signals, Any]) -> None:
+        """``scrapys``: the handlers Scrapy installed, held back until then."""
         if not ready():
-            reactor.callLater(RETRY_S, self._hand_over, reactor, ready)
+            reactor.callLater(RETRY_S, self._hand_over, reactor, ready, scrapys)
             return
-        for signum, handler in (self._scrapys or {}).items():
+        for signum, handler in scrapys.items():
             signal.signal(signum, handler)
         if self.received is not None:
             os.kill(os.getpid(), self.received)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
-from crawler.store.database import Database, padded, utc_now
+from crawler.store.database import Database, padded, utc_now, utc_text
 
 
 def _json_ids(ids: list[int]) -> str:
@@ -24,15 +23,18 @@ class SiteBlocks:
 
     def get(self, site: str, hashes: list[int]) -> dict[int, tuple[list[int], list[int], bool]]:
         """(story ids, article ids, is chrome) recorded for each of several blocks of a site, in one query."""
+        rows = self._of_site("site_blocks", "story_ids, article_ids, is_chrome", site, hashes)
+        return {row[0]: (json.loads(row[1]), json.loads(row[2]), bool(row[3])) for row in rows}
+
+    def _of_site(self, table: str, columns: str, site: str, hashes: list[int]) -> list[tuple]:
+        """``hash, columns`` of the rows of ``table`` for several blocks of a site, in one query."""
         if not hashes:
-            return {}
+            return []
         values = padded(hashes)
         marks = ",".join("?" * len(values))
-        rows = self.db.read(
-            f"SELECT hash, story_ids, article_ids, is_chrome FROM site_blocks WHERE site = ? AND hash IN ({marks})",
-            (site, *values),
-        )
-        return {row[0]: (json.loads(row[1]), json.loads(row[2]), bool(row[3])) for row in rows}
+        return self.db.read(
+            f"SELECT hash, {columns} FROM {table} WHERE site = ? AND hash IN ({marks})", (site, *values)
+        ).fetchall()
 
     def save(self, site: str, blocks: list[tuple[int, str, list[int], list[int], bool, str | None]]) -> None:
         """Record (hash, text, story ids, article ids, is chrome, first seen or None for now) for several blocks of a
@@ -68,16 +70,8 @@ class SiteBlocks:
 
     def seen_once(self, site: str, hashes: list[int]) -> dict[int, tuple[int, int, str]]:
         """(story id, article id, first seen) of the blocks of a site seen in one article so far, in one query."""
-        if not hashes:
-            return {}
-        values = padded(hashes)
-        marks = ",".join("?" * len(values))
-        rows = self.db.read(
-            f"SELECT hash, story_id, article_id, first_seen FROM site_blocks_seen_once WHERE site = ? "
-            f"AND hash IN ({marks})",
-            (site, *values),
-        )
-        return {row[0]: (row[1], row[2], _iso(row[3])) for row in rows}
+        rows = self._of_site("site_blocks_seen_once", "story_id, article_id, first_seen", site, hashes)
+        return {row[0]: (row[1], row[2], utc_text(row[3])) for row in rows}
 
     def save_seen_once(self, site: str, blocks: list[tuple[int, int, int]]) -> None:
         """Record (hash, story id, article id) for blocks of a site seen for the first time, in one statement."""
@@ -95,11 +89,6 @@ class SiteBlocks:
             self.db.write_many(
                 "DELETE FROM site_blocks_seen_once WHERE site = ? AND hash = ?", [(site, h) for h in hashes]
             )
-
-
-def _iso(seconds: int) -> str:
-    """A time kept as seconds since the epoch, written as utc_now writes it."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
 class RemovedBlocks:

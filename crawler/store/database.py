@@ -57,8 +57,13 @@ def utc_now() -> str:
     global _this_second
     second = int(time.time())
     if second != _this_second[0]:  # a page's rows are stamped a dozen times: the text is made once a second
-        _this_second = (second, datetime.fromtimestamp(second, UTC).isoformat())
+        _this_second = (second, utc_text(second))
     return _this_second[1]
+
+
+def utc_text(second: int) -> str:
+    """A time in seconds since 1970, as :func:`utc_now` writes every stored timestamp."""
+    return datetime.fromtimestamp(second, UTC).isoformat()
 
 
 _this_second: tuple[int, str] = (-1, "")  # the last second utc_now was asked in, and its text
