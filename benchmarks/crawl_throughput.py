@@ -64,7 +64,8 @@ STAGES = (
     ("timing/extract/links_cpu_s", "  links", "the page's links (--depth 1)"),
     ("timing/extract/teasers_cpu_s", "  teasers", "teaser finder"),
     ("timing/extract/metadata_cpu_s", "  metadata", "title, author, dates, ..."),
-    ("timing/extract/text_cpu_s", "  text", "trafilatura: fast, thorough"),
+    ("timing/extract/text_cpu_s", "  text", "trafilatura's fast run"),
+    ("timing/extract/thorough_cpu_s", "  thorough", "its thorough run, where needed"),
     ("timing/extract/cleaning_cpu_s", "  cleaning", "teaser lines, furniture"),
     ("timing/sign_cpu_s", "sign", "worker CPU: paragraphs, chrome cut, MinHash"),
     ("timing/store_s", "store", "writer wall: Writer.write"),
@@ -78,6 +79,7 @@ STAGES = (
     ("timing/store_cpu_s", "store CPU", "writer thread CPU: Writer.write"),
     ("timing/store/commit_cpu_s", "commit CPU", "writer thread CPU: Writer.commit"),
 )
+THOROUGH_KEPT = "extract/thorough/kept"
 STORE_PARTS = [key for key, label, _ in STAGES if key.startswith("timing/store/") and label.startswith("  ")]
 
 
@@ -430,6 +432,8 @@ class Report:
         for key, label, meaning in STAGES:
             row(f"  {label:<10} {meaning}", lambda r, key=key: per_page(r.stats.get(key)) if r.stats else None)
         row("  store: other (page outcomes, bookkeeping)", lambda r: per_page(store_other(r.stats)))
+        row("pages given the thorough run (extract/thorough/*)", lambda r: thorough_runs(r.stats), "{:.0f}")
+        row("  of them, its result kept", lambda r: r.stats.get(THOROUGH_KEPT, 0) if r.stats else None, "{:.0f}")
         wall_share = self.store_share
         row("  store + commits, wall, as % of extract + sign", lambda r: _percent(wall_share(r, "wall")), "{:.1f} %")
         row("  store + commits, CPU, as % of extract + sign", lambda r: _percent(self.store_share(r)), "{:.1f} %")
@@ -570,6 +574,16 @@ class Report:
         if ok:
             print("check: OK, every corpus page was requested and is in the pages table, and no page failed")
         return ok
+
+
+def thorough_runs(stats: dict[str, Any]) -> int | None:
+    """Pages whose fast result looked wrong, so that trafilatura's thorough run was paid for (every reason).
+
+    Read by their keys' prefix: importing the extraction's modules here would change the plain trafilatura this
+    process measures (they install faster forms of its XPath expressions)."""
+    if not stats:
+        return None
+    return sum(count for key, count in stats.items() if key.startswith("extract/thorough/") and key != THOROUGH_KEPT)
 
 
 def store_other(stats: dict[str, Any]) -> float | None:

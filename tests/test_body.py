@@ -10,7 +10,7 @@ import trafilatura.external
 from lxml.html import HtmlElement
 
 from crawler.extract.article import extract_page
-from crawler.extract.body import Shape, _stopped_early, label_key, running_text, thorough_run_needed
+from crawler.extract.body import Shape, _stopped_early, label_key, running_text, thorough_run_reason
 from crawler.extract.parsing import parse_html
 from crawler.extract.stoplists import stoplist_union
 from tests.support.fresh_python import run_python
@@ -128,17 +128,17 @@ def test_a_brief_is_not_read_again_by_the_thorough_run_unless_the_page_holds_mor
     paragraphs = "".join(f"<p>{p}</p>" for p in PROSE)
     brief = parse_html(f"<html><body><div class='story'>{paragraphs}</div></body></html>")
     assert brief is not None
-    assert not thorough_run_needed(brief, PROSE, Shape.of(PROSE, set()), 150)
+    assert thorough_run_reason(brief, PROSE, Shape.of(PROSE, set()), 150) is None
     # Fast mode read one of them: the page holds more, the fallback extractors may find it.
-    assert thorough_run_needed(brief, PROSE[:1], Shape.of(PROSE[:1], set()), 150)
+    assert thorough_run_reason(brief, PROSE[:1], Shape.of(PROSE[:1], set()), 150) == "short"
     # Nothing read, or navigation read: always.
-    assert thorough_run_needed(brief, [], Shape.of([], set()), 150)
-    assert thorough_run_needed(brief, TOWNS, Shape.of(TOWNS, set()), 150)
+    assert thorough_run_reason(brief, [], Shape.of([], set()), 150) == "no_text"
+    assert thorough_run_reason(brief, TOWNS, Shape.of(TOWNS, set()), 150) == "navigation"
     # Not short: read again only when it stopped early.
-    assert not thorough_run_needed(brief, PROSE, Shape.of(PROSE, set()), 20)
+    assert thorough_run_reason(brief, PROSE, Shape.of(PROSE, set()), 20) is None
     long_page = parse_html(LONG_PAGE)
     assert long_page is not None
-    assert thorough_run_needed(long_page, ["lead " * 150], Shape.of(["lead " * 150], set()), 150)
+    assert thorough_run_reason(long_page, ["lead " * 150], Shape.of(["lead " * 150], set()), 150) == "stopped_early"
 
 
 def _sentence(seed: int, words: int) -> str:
@@ -163,10 +163,10 @@ def _guide(between: list[str], after: list[str]) -> tuple[str, list[str]]:
     return page, paragraphs
 
 
-def _needed(page: str, kept: list[str]) -> bool:
+def _reason(page: str, kept: list[str]) -> str | None:
     tree = parse_html(page)
     assert tree is not None
-    return thorough_run_needed(tree, kept, Shape.of(kept, set()), 150)
+    return thorough_run_reason(tree, kept, Shape.of(kept, set()), 150)
 
 
 def test_part_of_the_story_skipped_between_what_fast_mode_kept_sends_it_to_the_thorough_run():
@@ -178,17 +178,17 @@ def test_part_of_the_story_skipped_between_what_fast_mode_kept_sends_it_to_the_t
     guide, paragraphs = _guide(lists, [])
     tree = parse_html(guide)
     assert tree is not None and not _stopped_early(running_words(tree), Shape.of(paragraphs, set()))
-    assert _needed(guide, paragraphs)
+    assert _reason(guide, paragraphs) == "skipped_part"
     # The lists kept: nothing skipped.
-    assert not _needed(guide, paragraphs + [item for pair in items for item in pair])
+    assert _reason(guide, paragraphs + [item for pair in items for item in pair]) is None
     # A news story's inline box or caption left out, one sentence in a section: not enough to be part of it.
     captioned, paragraphs = _guide(
         [f"<figure><figcaption>{_sentence(500 + n, 30)}</figcaption></figure>" for n in range(2)] + [""] * 6, []
     )
-    assert not _needed(captioned, paragraphs)
+    assert _reason(captioned, paragraphs) is None
     # Running text after the last paragraph kept (comments, other stories' blurbs): not between.
     followed, paragraphs = _guide([""] * 8, [f"<p>{_sentence(700 + n, 40)}</p>" for n in range(20)])
-    assert not _needed(followed, paragraphs)
+    assert _reason(followed, paragraphs) is None
 
 
 def test_a_brief_in_chinese_or_japanese_is_still_read_again():
@@ -199,7 +199,7 @@ def test_a_brief_in_chinese_or_japanese_is_still_read_again():
     brief = parse_html(f"<html><body><div class='story'>{paragraphs}</div></body></html>")
     assert brief is not None
     assert running_words(brief) == 0
-    assert thorough_run_needed(brief, sentences[:1], Shape.of(sentences[:1], set()), 150)
+    assert thorough_run_reason(brief, sentences[:1], Shape.of(sentences[:1], set()), 150) == "short"
     assert Shape.of(sentences, set()).ideographic and not Shape.of(PROSE, set()).ideographic
 
 

@@ -117,6 +117,36 @@ def test_extract_pipeline_turns_a_fetched_page_into_an_analysed_page():
     assert asyncio.run(pipeline.process_item(outcome)) is outcome  # other records pass through
 
 
+def test_the_extract_pipeline_counts_why_the_thorough_run_was_paid_for_and_times_it_apart():
+    # A brief whose page holds more running text (a cookie notice) than trafilatura's fast run read: its
+    # thorough run is paid for, and its result (the notice with it) is not kept.
+    crawler, _ = crawler_with_spider(EXTRACT_WORKERS=1)
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    brief = (
+        "<html><head><title>Tunnel vote</title></head><body><div class='story'><p>The council voted for the tunnel"
+        " on Tuesday evening after a long debate. Work begins next summer and takes four years, the mayor said at"
+        " the café, and the ring road takes the lorries.</p></div><div class='cookie-banner'><p>This site uses"
+        " cookies to count its readers; reading on, you accept them.</p></div></body></html>"
+    ).encode()
+    analysed = asyncio.run(pipeline.process_item(FetchedPage(f"{HERALD}/brief.html", 200, brief, "text/html")))
+    extraction = analysed.analysis.extraction
+    assert (extraction.kind, extraction.thorough, extraction.thorough_kept) == ("article", "short", False)
+    assert crawler.stats.get_value("extract/thorough/short") == 1
+    assert crawler.stats.get_value("extract/thorough/kept") is None
+    parts = {part: crawler.stats.get_value(f"timing/extract/{part}_cpu_s") for part in (*EXTRACTION_PARTS, "thorough")}
+    assert parts["thorough"] > 0 and parts["text"] >= 0  # the thorough run moved out of the fast run's part
+    assert sum(parts.values()) <= crawler.stats.get_value("timing/extract_cpu_s")
+    # A page whose fast result looks right pays for no thorough run, and counts none.
+    body = (DEMO_SITE / "herald" / "articles" / "harbour-tunnel-vote.html").read_bytes()
+    asyncio.run(
+        pipeline.process_item(FetchedPage(f"{HERALD}/articles/harbour-tunnel-vote.html", 200, body, "text/html"))
+    )
+    assert [key for key in crawler.stats.get_stats() if key.startswith("extract/thorough/")] == [
+        "extract/thorough/short"
+    ]
+
+
 VOTE_TEXT = "The harbour tunnel vote passed after a long night of debate in the council chamber. " * 5
 VOTE = PageAnalysis(PageExtraction("article", article=Article(VOTE_TEXT, title="Vote")), sign_text(VOTE_TEXT, SCHEME))
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.extract.body import extract_body, label_key
+from crawler.extract.body import Body, extract_body, label_key
 from crawler.extract.boilerplate import is_furniture
 from crawler.extract.decoding import charset_from_content_type, decode_html, sniff_binary
 from crawler.extract.links import links_in
@@ -75,6 +75,11 @@ class _Laps:
         self.seconds[part] = self.seconds.get(part, 0.0) + now - self._since
         self._since = now
 
+    def move(self, seconds: float, source: str, part: str) -> None:
+        """Count ``seconds`` timed with ``source`` as ``part``'s: a part timed inside another."""
+        self.seconds[source] -= seconds
+        self.seconds[part] = self.seconds.get(part, 0.0) + seconds
+
 
 def extract_page(
     body: bytes | str,
@@ -129,18 +134,22 @@ def extract_page(
     metadata = MetadataReader(tree, url, listed_published)
     title = metadata.title
     laps.done("metadata")
-    text, removed = _article_text(tree, url, teasers, title, labels, options, laps)
+    text, removed, read = _article_text(tree, url, teasers, title, labels, options, laps)
     if text and SERVICE_PAGE.search(urlsplit(url).path):
         text = ""  # contact, legal notice, privacy policy: not stories, however long
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     # Its paragraphs' words, counted (and cached) for the shape of the result and the cut: no word spans
     # the blank lines between them.
     if not text or count_words_in(text.split("\n\n")) < options.min_words:
-        return PageExtraction(*_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit)
+        return PageExtraction(
+            *_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit, *read.thorough_run
+        )
     # An article is its text and what the page says about itself (the same fields, by name).
     article = Article(text=text, **vars(metadata.read(text)))
     laps.done("metadata")
-    return PageExtraction("article", None, article, kept, removed, encoding, links, laps.seconds, over_limit)
+    return PageExtraction(
+        "article", None, article, kept, removed, encoding, links, laps.seconds, over_limit, *read.thorough_run
+    )
 
 
 def _no_article(teasers: list[Teaser]) -> tuple[str, str]:
@@ -161,13 +170,17 @@ def _article_text(
     labels: set[str],
     options: ExtractOptions,
     laps: _Laps,
-) -> tuple[str, list[tuple[str, str]]]:
-    """The story's text with teasers and furniture cut out (empty when there is none), and what was cut.
-    ``labels``: the page's link labels (:func:`_link_labels`)."""
-    paragraphs = extract_body(tree, url, options, labels)
+) -> tuple[str, list[tuple[str, str]], Body]:
+    """The story's text with teasers and furniture cut out (empty when there is none), what was cut, and
+    trafilatura's result (:class:`~crawler.extract.body.Body`). ``labels``: the page's link labels
+    (:func:`_link_labels`)."""
+    body = extract_body(tree, url, options, labels)
     laps.done("text")
+    if body.thorough is not None:
+        laps.move(body.thorough_cpu_s, "text", "thorough")
+    paragraphs = body.paragraphs
     if not paragraphs:
-        return "", []
+        return "", [], body
     others = _other_stories(teasers, title, url)
     kept, teaser_lines = strip_teasers(paragraphs, others, labels)
     site = scope_key(url)
@@ -183,8 +196,8 @@ def _article_text(
         # Cleaning would turn a page with few teasers into "no article": trust the article instead.
         kept, removed = paragraphs, []
     if not kept or _mostly_links(labels, kept):
-        return "", removed
-    return "\n\n".join(kept), removed
+        return "", removed, body
+    return "\n\n".join(kept), removed, body
 
 
 def _other_stories(teasers: list[Teaser], title: str | None, url: str) -> list[Teaser]:

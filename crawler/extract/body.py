@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import time
 from collections.abc import Collection
 from copy import copy
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ EARLY_STOP_MISSING_WORDS = 500
 SKIPPED_MIN_WORDS = 300
 SKIPPED_SHARE = 0.5
 PROBE_CHARS = 40  # a text node is in the result when its first this many characters are
+# Why the thorough run was paid for, as the crawl's stats count it (extract/thorough/<reason>).
+THOROUGH_REASONS = ("no_text", "navigation", "run_together", "short", "stopped_early", "skipped_part")
 # A result whose sentences run together ("for several years.A series of incidents"): a page that sets its
 # paragraphs apart with elements fast mode reads as no break, or whose text came from its structured data's
 # articleBody, written so (every story of The Times of India). When this many of its sentences do, one in this
@@ -90,8 +93,24 @@ def paragraphs_of(text: str | None) -> list[str]:
     return [clean(composed(line)) for line in (text or "").splitlines() if line.strip()]
 
 
-def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> list[str]:
-    """The story's paragraphs, or none.
+@dataclass(frozen=True)
+class Body:
+    """The story's paragraphs, and why trafilatura's thorough run was paid for (None: it was not) and whether
+    its result was kept. (The crawl counts both: the thorough run costs about as much as the fast one.)"""
+
+    paragraphs: list[str]
+    thorough: str | None = None  # one of THOROUGH_REASONS
+    thorough_kept: bool = False
+    thorough_cpu_s: float = 0.0  # CPU seconds of the thorough run
+
+    @property
+    def thorough_run(self) -> tuple[str | None, bool]:
+        """(why the thorough run was paid for, whether its result was kept), as the page's result records them."""
+        return self.thorough, self.thorough_kept
+
+
+def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> Body:
+    """The story's paragraphs (none where there is no story), and what the thorough run did.
 
     trafilatura's fast mode skips the fallback extractors (readability, jusText), which cost about as
     much again. Its thorough run is paid for only when the fast result is missing, short (under
@@ -103,12 +122,13 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labe
     measures: page_measure.Measures = {}  # what trafilatura measures of the page, for both runs
     fast = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=True), measures, hand_over=True)))
     shape = Shape.of(fast, link_labels)
-    if not thorough_run_needed(tree, fast, shape, options.fallback_below_words):
-        return fast
+    reason = thorough_run_reason(tree, fast, shape, options.fallback_below_words)
+    if reason is None:
+        return Body(fast)
+    started = time.process_time()
     thorough = paragraphs_of(_text(_extracted(tree, _page_options(options, url, fast=False), measures)))
-    if thorough and shape.worse_than(Shape.of(thorough, link_labels)):
-        return thorough
-    return fast
+    kept = bool(thorough) and shape.worse_than(Shape.of(thorough, link_labels))
+    return Body(thorough if kept else fast, reason, kept, time.process_time() - started)
 
 
 def _page_options(options: ExtractOptions, url: str, fast: bool) -> Extractor:
@@ -222,12 +242,18 @@ def _separated(line: str, words: int) -> bool:
     return separators >= 2 and words <= MAX_ITEM_WORDS * (separators + 1)
 
 
-def thorough_run_needed(tree: HtmlElement, paragraphs: list[str], shape: Shape, fallback_below_words: int) -> bool:
-    """Whether fast mode's result, ``paragraphs`` of ``shape``, may be wrong: missing, navigation, short (under
-    ``fallback_below_words``) where the page's running text holds more, stopped early, with sentences run
-    together, or with part of the story skipped."""
-    if not shape.words or shape.navigation or shape.runs_together:
-        return True
+def thorough_run_reason(
+    tree: HtmlElement, paragraphs: list[str], shape: Shape, fallback_below_words: int
+) -> str | None:
+    """Why fast mode's result, ``paragraphs`` of ``shape``, may be wrong (one of THOROUGH_REASONS): missing,
+    navigation, sentences run together, short (under ``fallback_below_words``) where the page's running text
+    holds more, stopped early, or with part of the story skipped; None when it looks right."""
+    if not shape.words:
+        return "no_text"
+    if shape.navigation:
+        return "navigation"
+    if shape.runs_together:
+        return "run_together"
     running = running_text(tree)
     total = sum(words for _, words in running)
     if shape.words < fallback_below_words:
@@ -236,10 +262,10 @@ def thorough_run_needed(tree: HtmlElement, paragraphs: list[str], shape: Shape, 
         # corpus pages, 9 ms a page each; the one text of them that changed lost a newsletter form's labels).
         # Not in Chinese or Japanese, where a sentence is often shorter than the 40 characters a text node of
         # the running text has: their running text may miss what fast mode missed.
-        return shape.ideographic or total > shape.words
+        return "short" if shape.ideographic or total > shape.words else None
     if _stopped_early(total, shape):
-        return True
-    return _skipped(running, paragraphs, shape)
+        return "stopped_early"
+    return "skipped_part" if _skipped(running, paragraphs, shape) else None
 
 
 def running_text(tree: HtmlElement) -> list[tuple[str, int]]:

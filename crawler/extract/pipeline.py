@@ -101,6 +101,10 @@ class ExtractPipeline:
         self.stats.inc_value(f"extract/{extraction.kind}" + (f"/{extraction.reason}" if extraction.reason else ""))
         if extraction.teasers_over_limit:
             self._count_teasers_over_limit(item.url, extraction)
+        if extraction.thorough is not None:  # what trafilatura's second, dearer run was paid for, and what it gave
+            self.stats.inc_value(f"extract/thorough/{extraction.thorough}")
+            if extraction.thorough_kept:
+                self.stats.inc_value("extract/thorough/kept")
         for key, seconds in (
             ("timing/extract_cpu_s", analysis.extract_cpu_s),
             ("timing/sign_cpu_s", analysis.sign_cpu_s),

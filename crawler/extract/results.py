@@ -58,12 +58,17 @@ class PageExtraction:
     # The page's links (crawler.extract.links), when the crawl asked for them; None when it did not, or when
     # the page could not be parsed.
     links: list[str] | None = None
-    # CPU seconds of each part of the extraction: "parse", "teasers", "text" (trafilatura), "cleaning"
-    # (link labels, teaser lines and furniture cut), "metadata"; counted in the crawl's stats.
+    # CPU seconds of each part of the extraction: "parse", "teasers", "text" (trafilatura's fast run), "thorough"
+    # (its thorough run, where one was paid for), "cleaning" (link labels, teaser lines and furniture cut),
+    # "metadata"; counted in the crawl's stats.
     cpu_s: dict[str, float] = field(default_factory=dict)
     # Teasers the page showed beyond ``ExtractOptions.max_teasers``, left out of ``teasers``: counted by the
     # crawl side as the page comes back from its worker, and kept on the page's row.
     teasers_over_limit: int = 0
+    # Why trafilatura's thorough run was paid for on the page (crawler.extract.body.THOROUGH_REASONS; None: its
+    # fast run was taken as it was), and whether the thorough result was kept: counted in the crawl's stats.
+    thorough: str | None = None
+    thorough_kept: bool = False
 
 
 @dataclass
