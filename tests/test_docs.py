@@ -10,6 +10,7 @@ import scrapy
 from scrapy.settings import default_settings
 
 from crawler import settings
+from crawler.extract.body import THOROUGH_REASONS
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -86,6 +87,11 @@ def test_every_stat_the_project_counts_is_in_the_readme():
     assert {"handoff/records", "store/failed", "reextract/pages", "chrome/blocks_learned"} <= counted
     undocumented = sorted(key for key in counted if not documented(key))
     assert not undocumented, f"stats the README does not name: {undocumented}"
+
+
+def test_every_reason_for_the_thorough_run_is_named_in_the_readme():
+    # extract/thorough/<reason> is one documented key; a reason added to the code and not to its row fails here.
+    assert [reason for reason in THOROUGH_REASONS if f"`{reason}`" not in README] == []
 
 
 @pytest.mark.parametrize("name", COMMANDS)
