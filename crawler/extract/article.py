@@ -140,15 +140,27 @@ def extract_page(
     laps.done("cleaning")  # the teaser lines and furniture cut after trafilatura's text
     # Its paragraphs' words, counted (and cached) for the shape of the result and the cut: no word spans
     # the blank lines between them.
+    article: Article | None = None
+    reason: str | None = None
     if not text or count_words_in(text.split("\n\n")) < options.min_words:
-        return PageExtraction(
-            *_no_article(teasers), None, kept, removed, encoding, links, laps.seconds, over_limit, *read.thorough_run
-        )
-    # An article is its text and what the page says about itself (the same fields, by name).
-    article = Article(text=text, **vars(metadata.read(text)))
-    laps.done("metadata")
+        kind, reason = _no_article(teasers)
+    else:
+        # An article is its text and what the page says about itself (the same fields, by name).
+        article = Article(text=text, **vars(metadata.read(text)))
+        laps.done("metadata")
+        kind = "article"
     return PageExtraction(
-        "article", None, article, kept, removed, encoding, links, laps.seconds, over_limit, *read.thorough_run
+        kind,
+        reason,
+        article,
+        kept,
+        removed,
+        encoding,
+        links,
+        laps.seconds,
+        over_limit,
+        read.thorough,
+        read.thorough_kept,
     )
 
 

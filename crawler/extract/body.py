@@ -103,11 +103,6 @@ class Body:
     thorough_kept: bool = False
     thorough_cpu_s: float = 0.0  # CPU seconds of the thorough run
 
-    @property
-    def thorough_run(self) -> tuple[str | None, bool]:
-        """(why the thorough run was paid for, whether its result was kept), as the page's result records them."""
-        return self.thorough, self.thorough_kept
-
 
 def extract_body(tree: HtmlElement, url: str, options: ExtractOptions, link_labels: Collection[str]) -> Body:
     """The story's paragraphs (none where there is no story), and what the thorough run did.
