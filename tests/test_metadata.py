@@ -288,6 +288,17 @@ def test_without_an_h1_the_h2_the_title_repeats_and_not_the_one_linking_home():
         assert read_metadata(tree_of(page(f"<title>{title}</title>", body)), URL).title == "Council backs tunnel"
 
 
+def test_the_section_the_page_states_is_no_part_of_its_title():
+    head = "<title>Council backs tunnel - Harbour | Northbridge Post</title>"
+    head += (
+        '<meta property="article:section" content="Harbour"><meta property="og:site_name" content="Northbridge Post">'
+    )
+    body = "<div class='post'><p>Words.</p></div>"
+    assert read_metadata(tree_of(page(head, body)), URL).title == "Council backs tunnel"
+    unstated = head.replace('content="Harbour"', 'content="Politics"')
+    assert read_metadata(tree_of(page(unstated, body)), URL).title == "Council backs tunnel - Harbour"
+
+
 def test_an_empty_h1_is_no_headline_and_the_h2s_are_read():
     body = '<h1><img src="/logo.png" alt=""></h1><h2>Details</h2><h2>Villa Galaxy</h2><p>Words.</p>'
     title = "<title>Villa Galaxy - Ferienvilla in Florida</title>"

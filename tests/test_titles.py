@@ -324,6 +324,36 @@ def test_a_page_naming_its_site_after_an_unspaced_separator():
     assert page_title(sources) == "台股收盤上漲"
 
 
+def test_a_korean_title_sets_its_section_and_site_off_with_a_dash_and_a_bar():
+    headline = "민주당 '선호투표제' 도입 또다시 불발··· 친청계 \"당규 개정 왜 밀어붙이나\""
+    title = headline + "-정치ㅣ한국일보"
+    sources = TitleSources(title_tag=title, og_title=title, site_names=["한국일보"], sections=["정치"])
+    assert page_title(sources) == headline
+    assert split_title("장동혁 부담 커졌다-정치ㅣ한국일보") == ["장동혁 부담 커졌다", "정치", "한국일보"]
+    # A dash inside the headline splits it into parts, but none of them names the site: all kept.
+    assert (
+        page_title(TitleSources(title_tag="한-미 정상회담 열려 | 한국일보", site_names=["한국일보"]))
+        == "한-미 정상회담 열려"
+    )
+
+
+def test_the_section_the_page_states_is_cut_from_beside_the_headline():
+    title = "Tunnel vote passes - Politics | Daily Herald"
+    stated = TitleSources(title_tag=title, site_names=["Daily Herald"], sections=["Politics"])
+    assert page_title(stated) == "Tunnel vote passes"
+    assert page_title(TitleSources(title_tag="Politics: Tunnel vote passes", sections=["Politics"])) == (
+        "Politics: Tunnel vote passes"  # a colon sets off a kicker, not a separate part
+    )
+    # Another section's name, or none stated, is the headline's; nor is a title that is only the section cut.
+    assert page_title(TitleSources(title_tag=title, site_names=["Daily Herald"], sections=["Sport"])) == (
+        "Tunnel vote passes - Politics"
+    )
+    only_the_section = TitleSources(
+        title_tag="Politics | Daily Herald", site_names=["Daily Herald"], sections=["Politics"]
+    )
+    assert page_title(only_the_section) == "Politics"
+
+
 def test_an_h1_sharing_no_word_with_the_structured_headline_title_or_address_is_no_visible_headline():
     # A slogan a site shows on every page, not the story's headline.
     sources = TitleSources(og_title="Tunnel plan approved by the council", h1=["Good news every single day"])

@@ -284,6 +284,7 @@ def _title_sources(elements: PageElements, structured: Document, site_names: lis
         # An <h1> (or <h2>) linking to the home page names the site: "Story | Liebe geht durch den Magen" on
         # a blog whose logo is that <h1>.
         site_names=[*site_names, *(logo for logo in logos if logo)],
+        sections=[_unescape(s) for s in elements.meta_content(properties=("article:section",))],
     )
 
 

@@ -11,24 +11,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crawler.extract.words import IDEOGRAPHS, WORD, clean, count_words, visible
 from dedup.marks import COMBINING_MARKS
 
+HANGUL = "\uac00-\ud7a3"  # Hangul syllables
+
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
 # around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common). Chinese and
 # Japanese titles, written without spaces, set them off with a dash, an underscore or a full-width
 # colon or bar that touches the characters ("标题-新华网", "标题_新浪新闻", "見出し：朝日新聞デジタル",
-# "標題｜聯合新聞網"); only beside such a character, so that "COVID-19" and "e-mail" stay whole.
+# "標題｜聯合新聞網"); only beside such a character, so that "COVID-19" and "e-mail" stay whole. Korean
+# titles set the site off with a dash before the Hangul of a section's or the site's name and the letter
+# ㅣ as a bar ("제목-정치ㅣ한국일보"): a dash inside a headline ("한-미 정상회담") splits it into parts too, but
+# only parts at an edge that name the site or the page's section are ever cut.
 SEPARATOR = re.compile(
-    r"\s+(?:[|»«›‹·•⋆/~:–—－-]|::|\\\\|-{2})\s+|\s*[|｜丨]\s*"
-    rf"|(?<=[{IDEOGRAPHS}])(?:-{{1,2}}|[_－：])|(?:-{{1,2}}|[_－：])(?=[{IDEOGRAPHS}])"
+    r"\s+(?:[|»«›‹·•⋆/~:–—－-]|::|\\\\|-{2})\s+|\s*[|｜丨ㅣ]\s*"
+    rf"|(?<=[{IDEOGRAPHS}])(?:-{{1,2}}|[_－：])|(?:-{{1,2}}|[_－：])(?=[{IDEOGRAPHS}])|-(?=[{HANGUL}])"
 )
 # Separator characters left at either end once a part is cut off.
-EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-｜丨_－："
+EDGE_PUNCTUATION = " |»«›‹·•⋆/~:–—-｜丨ㅣ_－："
 # A kicker before a headline in the structured title, written as a label with a colon ("Brexit: ...",
 # "Corona-Lockerungen: ..."); only believed when the page's <h1> is the rest.
 KICKER_BEFORE = re.compile(r"^[^:|]{2,40}:\s+(.{3,})$")
@@ -175,9 +180,25 @@ def without_sections(title: str) -> str:
     return title
 
 
-def _bare_headline(title: str, names: Iterable[str]) -> str:
-    """A stated headline or ``<title>`` without the site's name and the sections' names beside it."""
-    return without_sections(strip_site_name(title, names))
+def _bare_headline(title: str, names: Iterable[str], section_keys: Collection[str] = ()) -> str:
+    """A stated headline or ``<title>`` without the site's name and the sections' names beside it
+    (``section_keys``: the name keys of the sections the page says it is in)."""
+    return without_sections(_without_stated_section(strip_site_name(title, names), section_keys))
+
+
+def _without_stated_section(title: str, section_keys: Collection[str]) -> str:
+    """``title`` without a part at either end that names the section the page says it is in: "Story - Politik"
+    once the site's name is cut from "Story - Politik | Herald" (``section_keys``: the sections' name keys)."""
+    if not section_keys:
+        return title
+    parts = split_title(title)
+    if len(parts) < 2:
+        return title
+    start = 1 if name_key(parts[0]) in section_keys else 0
+    end = len(parts) - 1 if name_key(parts[-1]) in section_keys else len(parts)
+    if end - start < 1 or (start, end) == (0, len(parts)):
+        return title
+    return _rejoin(title, parts[start], parts[end - 1])
 
 
 def _rejoin(title: str, first: str, last: str) -> str:
@@ -201,6 +222,7 @@ class TitleSources:
     h1: Sequence[str] = ()
     h2: Sequence[str] = ()  # read only on a page without <h1>, where a theme writes its headline as <h2>
     site_names: Sequence[str] = ()  # og:site_name, the publisher's name, ...
+    sections: Sequence[str] = ()  # the section the page says it is in (article:section)
 
 
 def usable_headings(texts: Iterable[str]) -> list[str]:
@@ -241,10 +263,11 @@ def page_title(sources: TitleSources, url: str = "") -> str | None:
     # structured headline first, then with <title> (whose other parts are often a section's name, and
     # so is many a page's first <h1>: "News"). Without the site's name too: "Kicker - Headline - Site"
     # states "Headline" as "Kicker - Headline" does.
-    bare = [_bare_headline(t, names) for t in structured]
+    section_keys = {key for key in map(name_key, sources.sections) if key}
+    bare = [_bare_headline(t, names, section_keys) for t in structured]
     structured_runs = {key for text in (*structured, *bare) for key in _edge_run_keys(text)}
     # <title> without the site's name too: "Story: Stadt Ahlen" repeats "Story".
-    bare_title = _bare_headline(title_tag, names) if title_tag else ""
+    bare_title = _bare_headline(title_tag, names, section_keys) if title_tag else ""
     title_runs = _edge_run_keys(title_tag) | _edge_run_keys(bare_title) if title_tag else set()
     for runs in (structured_runs, title_runs):
         for heading in agreeing:
