@@ -42,6 +42,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     loaded now instead of in the middle of the crawl's start. The project's own classes are not loaded here.
     """
     _check_logging(settings)
+    _check_reactor(settings)
     for name in dir(default_settings):
         if not name.isupper():
             continue
@@ -57,6 +58,18 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
             _check_path(name, value)
         elif isinstance(default, dict) and (name == _ORDERED_COMPONENTS or hasattr(default_settings, f"{name}_BASE")):
             _check_components(settings, name)
+
+
+def _check_reactor(settings: BaseSettings) -> None:
+    """The crawl runs on Twisted's reactor: its DNS guard is a Twisted resolver, its commits and the workers'
+    results are timed and handed over by the reactor. Scrapy's crawl without one (TWISTED_REACTOR_ENABLED=False)
+    forbids importing it, and the crawl would stop with a traceback as it starts."""
+    if _reads_as(settings.getbool, "TWISTED_REACTOR_ENABLED") and not settings.getbool("TWISTED_REACTOR_ENABLED"):
+        raise SettingError(
+            "TWISTED_REACTOR_ENABLED",
+            settings.get("TWISTED_REACTOR_ENABLED"),
+            "True (this crawl runs on Twisted's reactor)",
+        )
 
 
 def _check_number(settings: BaseSettings, name: str, default: bool | float, value: Any) -> None:

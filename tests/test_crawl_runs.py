@@ -181,6 +181,8 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
         ("LOG_ENCODING", "utf-99", "an encoding Python knows, such as utf-8"),
         ("LOG_FILE", "/proc/no-such/crawl.log", "a file that can be written (No such file or directory)"),
         ("SCHEDULER", "no_such.Sched", "a class or function that can be imported (no module named 'no_such')"),
+        # Scrapy's crawl without a reactor forbids importing it: a traceback as the pipelines start.
+        ("TWISTED_REACTOR_ENABLED", "False", "True (this crawl runs on Twisted's reactor)"),
     ],
 )  # fmt: skip
 def test_a_bad_value_of_a_scrapy_setting_is_one_line_and_writes_nothing(tmp_path, name, value, allowed):

@@ -197,12 +197,7 @@ class Command(ScrapyCrawlCommand):
     def _hand_over_stops_once_running(self, crawler: Crawler) -> None:
         """A stop asked for while the crawl starts is acted on once its engine runs (see StopWhileStarting)."""
         stop = self._stop_while_starting
-        if not crawler.settings.getbool("TWISTED_REACTOR_ENABLED", True):
-            # No reactor to wait for: Python's own handling again, as before this command ran.
-            stop.uninstall()
-            if stop.received is not None:  # nothing runs before the event loop does: nothing to stop cleanly
-                raise SystemExit(EXIT_INTERRUPTED)
-            return
+        # Always a reactor: a crawl without one is refused before it starts (crawler.scrapy_settings).
         from twisted.internet import reactor  # the one Scrapy installed; importing it earlier would install another
 
         engine_started: list[bool] = []  # the engine exists once this is said; it runs a moment after

@@ -33,11 +33,6 @@ class StopWhileStarting:
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._receive)
 
-    def uninstall(self) -> None:
-        """Python's own handling again (for a crawl whose stops this cannot pass on)."""
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
     def _receive(self, signum: int, frame: FrameType | None) -> None:
         # Only os.write here: the signal may have interrupted a write to the same stream (see Scrapy's shutdown).
         if self.received is not None:
