@@ -223,6 +223,19 @@ def only_line(stderr: str) -> str:
     return lines[0]
 
 
+def test_a_reactor_scrapy_installs_only_as_the_crawl_starts_is_the_one_it_runs_on(tmp_path):
+    # Scrapy installs any reactor but the asyncio one as the crawl starts, and refuses to run on another
+    # (verify_installed_reactor): one imported before would be Twisted's default, and the crawl a traceback.
+    db = tmp_path / "crawl.db"
+    select = {"TWISTED_REACTOR": "twisted.internet.selectreactor.SelectReactor"}
+    with SiteGroup(DEMO_SITE) as sites:
+        url = sites.base_url("herald") + "/articles/tervel-ice-core.html"
+        result = run_crawl("news", db, {"urls": url, "depth": 0}, select)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert result.rows("SELECT count(*) FROM articles") == [(1,)]
+
+
 def test_changed_dedup_parameters_are_a_clear_error(tmp_path):
     db = tmp_path / "crawl.db"
     with SiteGroup(DEMO_SITE) as sites:

@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
+from scrapy.utils.reactor import install_reactor
 from twisted.internet.defer import Deferred
 
 from crawler.collector import freeze_what_is_loaded
@@ -197,8 +198,14 @@ class Command(ScrapyCrawlCommand):
     def _hand_over_stops_once_running(self, crawler: Crawler) -> None:
         """A stop asked for while the crawl starts is acted on once its engine runs (see StopWhileStarting)."""
         stop = self._stop_while_starting
-        # Always a reactor: a crawl without one is refused before it starts (crawler.scrapy_settings).
-        from twisted.internet import reactor  # the one Scrapy installed; importing it earlier would install another
+        # Always a reactor: a crawl without one is refused before it starts (crawler.scrapy_settings). Scrapy
+        # installs the asyncio one (its default) when it makes its crawler process, any other only as the crawl
+        # starts: imported before that, Twisted's default would be installed and Scrapy refuse the crawl, so it
+        # is installed here as Scrapy would install it (Scrapy then finds it in place).
+        reactor_path = crawler.settings.get("TWISTED_REACTOR")
+        if reactor_path:
+            install_reactor(reactor_path, crawler.settings.get("ASYNCIO_EVENT_LOOP"))
+        from twisted.internet import reactor
 
         engine_started: list[bool] = []  # the engine exists once this is said; it runs a moment after
         crawler.signals.connect(lambda: engine_started.append(True), signals.engine_started, weak=False)
