@@ -23,6 +23,16 @@ from crawler.config import SettingError
 # source to keep these two sets complete.
 READ_AS_FLOAT = frozenset({"DNS_TIMEOUT", "DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT"})
 READ_AS_FLAG = frozenset({"TELNETCONSOLE_ENABLED"})
+# Numbers Scrapy reads but does not bound, whose values beyond these break a crawl without a word: no request
+# per site at once (CONCURRENT_REQUESTS_PER_DOMAIN=0) waits for good, and a stop waits with it; no record at
+# once (CONCURRENT_ITEMS=0) stores nothing and says it finished; a negative download timeout is a traceback
+# per request, a DNS timeout of 0 fails every look-up. (Their smallest value allowed, and whether it is too.)
+LEAST_VALUES = {
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (1, True),
+    "CONCURRENT_ITEMS": (1, True),
+    "DOWNLOAD_TIMEOUT": (0, True),  # 0: Scrapy waits as long as a response takes
+    "DNS_TIMEOUT": (0, False),
+}
 LOG_LEVELS = "DEBUG, INFO, WARNING, ERROR or CRITICAL"
 # A default that names a class or function by its import path ("scrapy.core.scheduler.Scheduler").
 _IMPORT_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
@@ -79,8 +89,19 @@ def _check_number(settings: BaseSettings, name: str, default: bool | float, valu
     elif isinstance(default, float) or name in READ_AS_FLOAT:
         if not _reads_as(settings.getfloat, name):
             raise SettingError(name, value, "a number")
+        _check_least(name, value, settings.getfloat(name), "a number")
     elif not _reads_as(settings.getint, name):
         raise SettingError(name, value, "a whole number")
+    else:
+        _check_least(name, value, settings.getint(name), "a whole number")
+
+
+def _check_least(name: str, value: Any, number: float, kind: str) -> None:
+    if name not in LEAST_VALUES:
+        return
+    least, allowed = LEAST_VALUES[name]
+    if number < least or (number == least and not allowed):
+        raise SettingError(name, value, f"{kind} of at least {least}" if allowed else f"{kind} above {least}")
 
 
 def _check_codes(settings: BaseSettings, name: str) -> None:

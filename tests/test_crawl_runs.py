@@ -181,6 +181,12 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
         ("LOG_ENCODING", "utf-99", "an encoding Python knows, such as utf-8"),
         ("LOG_FILE", "/proc/no-such/crawl.log", "a file that can be written (No such file or directory)"),
         ("SCHEDULER", "no_such.Sched", "a class or function that can be imported (no module named 'no_such')"),
+        # Read by Scrapy without a bound: no request at once waits for good (a stop too), no record at once
+        # stores nothing and says it finished, a negative timeout is a traceback per request.
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "0", "a whole number of at least 1"),
+        ("CONCURRENT_ITEMS", "0", "a whole number of at least 1"),
+        ("DOWNLOAD_TIMEOUT", "-1", "a number of at least 0"),
+        ("DNS_TIMEOUT", "0", "a number above 0"),
         # Scrapy's crawl without a reactor forbids importing it: a traceback as the pipelines start.
         ("TWISTED_REACTOR_ENABLED", "False", "True (this crawl runs on Twisted's reactor)"),
     ],
