@@ -332,6 +332,8 @@ def test_a_bad_or_unreachable_redis_is_one_line_and_exit_status_1(tmp_path, guar
     assert crawler.returncode == 1
     assert last_line(crawler.stderr).startswith(f"Cannot start the crawl: {message}"), crawler.stderr[-2000:]
     assert "Traceback" not in crawler.stderr and "wrong" not in crawler.stderr
+    if "is not allowed" in message:  # checked before Scrapy starts: its log's banner is not printed either
+        assert len(crawler.stderr.strip().splitlines()) == 1, crawler.stderr[-2000:]
     writer = StoreProcess(url, tmp_path / "never.db").wait()
     assert writer.returncode == 1
     assert last_line(writer.stderr).startswith(f"Cannot start the writer: {message}"), writer.stderr[-2000:]

@@ -23,6 +23,7 @@ from twisted.internet.defer import Deferred
 from crawler.collector import freeze_what_is_loaded
 from crawler.commands.stop_while_starting import StopWhileStarting
 from crawler.config import CannotStart, SettingError, Settings, preflight
+from crawler.distributed.addon import Distributed
 from crawler.extract.forked_helpers import helpers_forked_from_here
 from crawler.extract.pipeline import warm_up_early
 from dedup import ParameterMismatch
@@ -71,6 +72,7 @@ def check_before_start(settings: BaseSettings | None, spider_name: str, argument
     settings = settings.copy()
     spider_class.update_settings(settings)
     preflight(settings)
+    Distributed.check(settings)
     _check_job_dir(settings)
     check_arguments = getattr(spider_class, "check_arguments", None)
     if check_arguments is not None:

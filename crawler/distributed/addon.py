@@ -30,17 +30,29 @@ class Distributed:
     nothing of Redis is imported: scrapy-redis and redis are an optional extra.
     """
 
-    def update_settings(self, settings: BaseSettings) -> None:
+    @staticmethod
+    def check(settings: BaseSettings) -> None:
+        """Raise :class:`CannotStart` when ``REDIS_URL`` is set and the shared crawl cannot be: the extra not
+        installed, or a setting of it not allowed. Called by the crawl command before Scrapy starts (its log's
+        banner), so that the mistake is the only line printed, and again as the crawler is made."""
         if not Settings(settings).text("REDIS_URL").strip():
             return
         try:
             from crawler.distributed.config import RedisConfig
+        except ImportError as exc:
+            raise CannotStart(f"REDIS_URL needs scrapy-redis and redis ({EXTRA}): {exc}") from None
+        RedisConfig.from_settings(settings)
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not Settings(settings).text("REDIS_URL").strip():
+            return
+        self.check(settings)
+        try:
             from crawler.distributed.coordination import CrawlCoordinator, SeedOnce
             from crawler.distributed.handoff import StreamHandoff
             from crawler.distributed.scheduler import SharedScheduler
         except ImportError as exc:
             raise CannotStart(f"REDIS_URL needs scrapy-redis and redis ({EXTRA}): {exc}") from None
-        RedisConfig.from_settings(settings)  # a bad value is one line, before anything starts
         # The project's settings name the single-machine scheduler: the shared one replaces it at their priority.
         for name, value in (
             ("SCHEDULER", SharedScheduler),
