@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
-from scrapy.utils.reactor import install_reactor
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.internet.defer import Deferred
 
 from crawler.collector import freeze_what_is_loaded
@@ -205,7 +205,7 @@ class Command(ScrapyCrawlCommand):
         # starts: imported before that, Twisted's default would be installed and Scrapy refuse the crawl, so it
         # is installed here as Scrapy would install it (Scrapy then finds it in place).
         reactor_path = crawler.settings.get("TWISTED_REACTOR")
-        if reactor_path:
+        if reactor_path and not is_reactor_installed():
             install_reactor(reactor_path, crawler.settings.get("ASYNCIO_EVENT_LOOP"))
         from twisted.internet import reactor
 
