@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from scrapy.settings import BaseSettings, default_settings
+from scrapy.spidermiddlewares.depth import DepthMiddleware
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from crawler import settings as project_settings
@@ -34,6 +36,8 @@ LEAST_VALUES = {
     "DNS_TIMEOUT": (0, False),
 }
 LOG_LEVELS = "DEBUG, INFO, WARNING, ERROR or CRITICAL"
+DEPTH_MIDDLEWARE = "scrapy.spidermiddlewares.depth.DepthMiddleware"
+DEPTH_LIMIT_INSTEAD = "unset: the crawl's link depth is -a depth=N, or depth = N for a site in a sites file"
 # A default that names a class or function by its import path ("scrapy.core.scheduler.Scheduler").
 _IMPORT_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # Component settings whose keys name classes and whose values are orders (None switches one off):
@@ -53,6 +57,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     """
     _check_logging(settings)
     _check_reactor(settings)
+    _check_depth_limit(settings)
     for name in dir(default_settings):
         if not name.isupper():
             continue
@@ -80,6 +85,17 @@ def _check_reactor(settings: BaseSettings) -> None:
             settings.get("TWISTED_REACTOR_ENABLED"),
             "True (this crawl runs on Twisted's reactor)",
         )
+
+
+def _check_depth_limit(settings: BaseSettings) -> None:
+    """DEPTH_LIMIT is read by Scrapy's depth middleware, which the project leaves out: the crawl's link depth is
+    the spider's argument. Set while the middleware is out, it would be ignored without a word."""
+    value = settings.get("DEPTH_LIMIT")
+    if not _reads_as(settings.getint, "DEPTH_LIMIT") or settings.getint("DEPTH_LIMIT") == 0:
+        return  # not a number: the check of numbers says so; 0: no limit, as Scrapy reads it
+    enabled = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))  # by path or class, not loaded
+    if DEPTH_MIDDLEWARE not in enabled and DepthMiddleware not in enabled:
+        raise SettingError("DEPTH_LIMIT", value, DEPTH_LIMIT_INSTEAD)
 
 
 def _check_number(settings: BaseSettings, name: str, default: bool | float, value: Any) -> None:

@@ -187,6 +187,8 @@ def test_bad_arguments_fail_with_one_line_and_write_nothing(tmp_path):
         ("CONCURRENT_ITEMS", "0", "a whole number of at least 1"),
         ("DOWNLOAD_TIMEOUT", "-1", "a number of at least 0"),
         ("DNS_TIMEOUT", "0", "a number above 0"),
+        # Read only by Scrapy's depth middleware, which the project leaves out: ignored without a word.
+        ("DEPTH_LIMIT", "2", "unset: the crawl's link depth is -a depth=N, or depth = N for a site in a sites file"),
         # Scrapy's crawl without a reactor forbids importing it: a traceback as the pipelines start.
         ("TWISTED_REACTOR_ENABLED", "False", "True (this crawl runs on Twisted's reactor)"),
     ],

@@ -30,7 +30,7 @@ def test_scrapy_settings_spelled_as_scrapy_reads_them_pass_the_check():
         "TELNETCONSOLE_ENABLED": "True",  # a whole number by default, read as a flag
         "ROBOTSTXT_OBEY": "false",
         "CONCURRENT_REQUESTS": " 8",
-        "DEPTH_LIMIT": 3.0,  # a float is read with int(): 3
+        "CLOSESPIDER_PAGECOUNT": 3.0,  # a float is read with int(): 3
         "AUTOTHROTTLE_TARGET_CONCURRENCY": "2",
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "%(levelname)s %(message)s",
