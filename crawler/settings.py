@@ -84,9 +84,9 @@ ITEM_PIPELINES = {
 }
 SCHEDULER = "crawler.fetch.scheduler.JobScheduler"  # trusts JOBDIR only after a clean stop
 SPIDER_MIDDLEWARES = {
-    # Link depth is the spider's own argument (-a depth=N, or a site's depth), counted from start pages,
-    # so DEPTH_LIMIT is refused (crawler.scrapy_settings): Scrapy's depth middleware would be one more layer that every request
-    # and record goes through, for a count nothing reads.
+    # Link depth is the spider's own argument (-a depth=N, or a site's depth), counted from start pages, so
+    # DEPTH_LIMIT is refused (crawler.scrapy_settings): Scrapy's depth middleware would be one more layer that
+    # every request and record goes through, for a count nothing reads.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 STATS_CLASS = "crawler.stats.CrawlStats"
