@@ -299,6 +299,18 @@ def test_the_section_the_page_states_is_no_part_of_its_title():
     assert read_metadata(tree_of(page(unstated, body)), URL).title == "Council backs tunnel - Harbour"
 
 
+def test_a_headings_permalink_drawn_as_a_sign_is_no_part_of_the_headline():
+    # Sphinx and MkDocs end each heading with a link to itself; other sites draw it as "#" or "§".
+    for sign in ("¶", "#", "§"):
+        body = f'<h1>Logging HOWTO<a class="headerlink" href="#logging-howto" title="Link">{sign}</a></h1><p>Words.</p>'
+        assert read_metadata(tree_of(page("<title>Logging HOWTO - Docs</title>", body)), URL).title == "Logging HOWTO"
+    # A link inside a headline that has words stays, and so does a sign that links elsewhere.
+    body = '<h1>Release <a href="#notes">notes</a> for 2.0</h1><p>Words.</p>'
+    assert read_metadata(tree_of(page("<title>Docs</title>", body)), URL).title == "Release notes for 2.0"
+    body = '<h1>Story of the day <a href="/about">§</a></h1><p>Words.</p>'
+    assert read_metadata(tree_of(page("<title>Docs</title>", body)), URL).title == "Story of the day §"
+
+
 def test_an_empty_h1_is_no_headline_and_the_h2s_are_read():
     body = '<h1><img src="/logo.png" alt=""></h1><h2>Details</h2><h2>Villa Galaxy</h2><p>Words.</p>'
     title = "<title>Villa Galaxy - Ferienvilla in Florida</title>"

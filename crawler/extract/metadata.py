@@ -328,7 +328,7 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
         # apart for them and for a copy of the text ("Eskalation im Nordatlantik<span class="visually-hidden">:
         # </span>"): without it the two run together.
         hidden = _HIDDEN.search(attributes) and not _only_punctuation(child)
-        skip = hidden or child.get("aria-hidden") == "true"
+        skip = hidden or child.get("aria-hidden") == "true" or _permalink(child)
         # Only a kicker that is followed by more of the heading: otherwise it is the headline. A part marked as
         # a subtitle after the headline (decided when reached: after some of it) is its deck
         # ("<small class="article-subtitle">").
@@ -344,6 +344,13 @@ def _gather_headline(heading: HtmlElement, parts: list[str]) -> bool:
     for piece in text_pieces(heading, headline_part):
         parts.append(piece)  # one at a time: a subtitle is told by the pieces before it
     return kicker_cut
+
+
+def _permalink(element: HtmlElement) -> bool:
+    """A heading's link to itself drawn as a sign, no word ("¶" of Sphinx and MkDocs, "#", "§"): not headline."""
+    return (
+        element.tag == "a" and (element.get("href") or "").startswith("#") and not count_words(element.text_content())
+    )
 
 
 def _only_punctuation(element: HtmlElement) -> bool:
