@@ -37,7 +37,8 @@ class Distributed:
         banner), so that the mistake is the only line printed, and again as the crawler is made."""
         if not Settings(settings).text("REDIS_URL").strip():
             return
-        try:
+        try:  # every module of the shared crawl: each needs the extra
+            from crawler.distributed import coordination, handoff, scheduler  # noqa: F401
             from crawler.distributed.config import RedisConfig
         except ImportError as exc:
             raise CannotStart(f"REDIS_URL needs scrapy-redis and redis ({EXTRA}): {exc}") from None
@@ -47,12 +48,11 @@ class Distributed:
         if not Settings(settings).text("REDIS_URL").strip():
             return
         self.check(settings)
-        try:
-            from crawler.distributed.coordination import CrawlCoordinator, SeedOnce
-            from crawler.distributed.handoff import StreamHandoff
-            from crawler.distributed.scheduler import SharedScheduler
-        except ImportError as exc:
-            raise CannotStart(f"REDIS_URL needs scrapy-redis and redis ({EXTRA}): {exc}") from None
+        # Loaded by the check: the extra is there.
+        from crawler.distributed.coordination import CrawlCoordinator, SeedOnce
+        from crawler.distributed.handoff import StreamHandoff
+        from crawler.distributed.scheduler import SharedScheduler
+
         # The project's settings name the single-machine scheduler: the shared one replaces it at their priority.
         for name, value in (
             ("SCHEDULER", SharedScheduler),

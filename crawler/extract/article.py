@@ -153,14 +153,14 @@ def extract_page(
         kind,
         reason,
         article,
-        kept,
-        removed,
-        encoding,
-        links,
-        laps.seconds,
-        over_limit,
-        read.thorough,
-        read.thorough_kept,
+        teasers=kept,
+        removed=removed,
+        encoding=encoding,
+        links=links,
+        cpu_s=laps.seconds,
+        teasers_over_limit=over_limit,
+        thorough=read.thorough,
+        thorough_kept=read.thorough_kept,
     )
 
 

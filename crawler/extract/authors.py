@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from trafilatura.metadata import normalize_authors
 
 from crawler.extract.titles import host_names, name_key
-from crawler.extract.words import IDEOGRAPHS
+from crawler.extract.words import HANGUL, IDEOGRAPHS
 from dedup.marks import COMBINING_MARKS
 
 # The word a byline puts before the name ("By", "Von", "Por", "Door" ...), as a regular expression. (Not
@@ -56,11 +56,11 @@ _LABEL_WORDS = re.compile(
 _IDEOGRAPHIC_COMMA = re.compile("[、，]")
 # A Korean byline gives the role after the names ("홍길동 기자", "홍길동·김철수 특파원"), a middle dot between them.
 _KOREAN_ROLE_AFTER = re.compile(r"\s*(?:선임|객원|수습|인턴)?(?:기자|특파원|통신원|논설위원|편집위원)$")
-_BETWEEN_HANGUL = re.compile(r"(?<=[\uac00-\ud7a3])\s*[·ㆍ]\s*(?=[\uac00-\ud7a3])")
+_BETWEEN_HANGUL = re.compile(rf"(?<=[{HANGUL}])\s*[·ㆍ]\s*(?=[{HANGUL}])")
 # A person's name in Korean, written as one word: a family name of one syllable (two in a few: 남궁, 선우) and a
 # given name of one or two: two to four syllables (홍길동, 남궁민수); not an outlet or desk, whose name ends in what it
 # is (연합뉴스, 조선일보, 편집부), nor a placeholder (관리자 "administrator", 기자 "reporter", 익명 "anonymous").
-_HANGUL_PERSON = re.compile("^[\uac00-\ud7a3]{2,4}$")
+_HANGUL_PERSON = re.compile(f"^[{HANGUL}]{{2,4}}$")
 _KOREAN_NOT_A_PERSON = re.compile(
     "(?:뉴스|일보|신문|방송|통신|미디어|닷컴|투데이|타임즈|타임스|저널|매거진|편집부|편집국|취재부|취재팀|보도국|기자단|데스크"
     "|센터|재단|협회|위원회)$"

@@ -15,10 +15,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.extract.words import IDEOGRAPHS, WORD, clean, count_words, visible
+from crawler.extract.words import HANGUL, IDEOGRAPHS, WORD, clean, count_words, visible
 from dedup.marks import COMBINING_MARKS
-
-HANGUL = "\uac00-\ud7a3"  # Hangul syllables
 
 # What sites put between a headline and their name: a bar, a dash or a guillemet with spaces
 # around it, or a colon after the name ("Herald: ..." is rare; "... : Herald" is common). Chinese and

@@ -12,6 +12,8 @@ from dedup.marks import COMBINING_MARKS
 from dedup.shingles import IDEOGRAPHS  # where each character is a word
 from dedup.shingles import WORD as WORD  # letters and digits with their marks, for matching texts word by word
 
+HANGUL = "\uac00-\ud7a3"  # Hangul syllables, for a character class: Korean is written in words, with spaces
+
 # Each ideograph or kana, or a run of other letters and digits with the combining marks written in them (a
 # word of Hindi or Bengali goes on past its vowel signs). Unrolled and possessive: as fast as it was without marks.
 # The signs of Thai, Lao, Khmer and Burmese, which end a word in WORD, are left out: they change no count.
