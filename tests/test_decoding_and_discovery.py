@@ -56,10 +56,42 @@ def test_a_byte_order_mark_names_the_encoding(encoding):
 def test_a_declared_utf16_or_utf32_page_without_a_byte_order_mark_is_read(encoding):
     page = f"<html><body><p>{RUSSIAN}</p></body></html>"
     body = page.encode(encoding)
-    assert sniff_binary(body) == "binary"  # half of it NUL bytes, when nothing says otherwise
     assert sniff_binary(body, encoding[:6]) is None
     assert decode_html(body, encoding[:6]) == (page, encoding)  # the byte order as the bytes have it
     assert decode_html(page.encode(), "utf-16") == (page, "utf-8")  # a server's wrong word: the page is UTF-8
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("lost_mark", [b"", b"??"])
+def test_a_utf16_or_utf32_page_with_neither_mark_nor_charset_is_read_by_where_its_nul_bytes_stand(encoding, lost_mark):
+    # Its markup's characters each a byte beside one NUL (or three), at the same places all through: no binary
+    # file's NULs stand so. Before, half of it NUL bytes, it was taken for a binary file and skipped. A mark a
+    # copy through UTF-8 turned into "??" leaves the characters where they were.
+    page = f"<!DOCTYPE html><html><body><p>{RUSSIAN}</p></body></html>"
+    body = lost_mark * (2 if encoding.startswith("utf-32") else 1) + page.encode(encoding)
+    assert sniff_binary(body) is None
+    text, used = decode_html(body)
+    assert used == encoding and text.endswith(page)
+    assert discovery.classify(body) == "html"
+
+
+def test_nul_bytes_that_stand_anywhere_are_no_wide_encoding():
+    # Stray NULs in a page (line ends written as NUL), and a binary file's, fall on every place alike.
+    page = f"<html><body><p>{RUSSIAN}</p></body></html>".replace(" ", "\n")
+    text, used = decode_html(page.encode().replace(b"\n", b"\x00"))
+    assert used == "utf-8" and RUSSIAN.split()[0] in text
+    assert sniff_binary(bytes(range(256)) * 8) == "binary"
+    assert sniff_binary(bytes(1024) + b"<html>" * 100) == "binary"  # NUL everywhere: no place holds characters
+
+
+def test_utf16s_mark_before_a_nul_character_is_not_taken_for_utf32s():
+    # FF FE 00 00 is UTF-32's little-endian mark, and UTF-16's before the character U+0000 (a page's line end
+    # written as NUL): the bytes after it say which.
+    page = "<!DOCTYPE html><html><body><p>The council voted for the tunnel.</p></body></html>" * 4
+    utf16 = codecs.BOM_UTF16_LE + ("\x00" + page).encode("utf-16-le")
+    assert decode_html(utf16) == ("\x00" + page, "utf-16")
+    utf32 = codecs.BOM_UTF32_LE + page.encode("utf-32-le")
+    assert decode_html(utf32) == (page, "utf-32")
 
 
 def test_valid_utf8_wins_over_a_single_byte_declaration():

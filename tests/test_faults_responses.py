@@ -51,6 +51,7 @@ GOOD_ROUTES = [
     "/no-charset",
     "/utf-16",
     "/unmarked-utf-16",
+    "/undeclared-utf-16",
     "/chain/3",
     "/nowhere/refresh",  # its refresh cannot be followed: the page is read as it is
 ]
@@ -149,10 +150,11 @@ def test_charset_from_meta_and_from_the_bytes(crawls):
     assert "« C'est un projet prioritaire pour la région »" in text
 
 
-@pytest.mark.parametrize("route", ["/utf-16", "/unmarked-utf-16"])
-def test_a_page_in_utf16_is_read_by_its_byte_order_mark_or_its_content_type(crawls, route):
-    # Browsers read both. Its markup is no ASCII: with the mark it was skipped as "unsupported"; without it (a NUL
-    # byte beside each character, the charset in Content-Type) it was taken for a binary file, and skipped.
+@pytest.mark.parametrize("route", ["/utf-16", "/unmarked-utf-16", "/undeclared-utf-16"])
+def test_a_page_in_utf16_is_read_by_its_byte_order_mark_its_content_type_or_its_nul_bytes(crawls, route):
+    # Browsers read the first two. Its markup is no ASCII: with the mark it was skipped as "unsupported"; without
+    # it (a NUL byte beside each character, the charset in Content-Type) it was taken for a binary file, and
+    # skipped; so was it with neither mark nor charset until the places of its NUL bytes were read.
     server, result = crawls["servers"]["bad"], crawls["bad"]
     ((title, text),) = result.rows("SELECT title, text FROM articles WHERE url = ?", (server.url(route),))
     assert title == "Городской совет одобрил туннель под гаванью"

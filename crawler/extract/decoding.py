@@ -36,6 +36,21 @@ BOMS = (
 
 
 WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")  # as codecs names them
+WIDE_SAMPLE_BYTES = 1024  # what _wide_by_nuls reads of a body
+# Where UTF-32 and UTF-16 put NUL bytes among each four beside an ASCII character, and where they put the
+# character (no NUL): a page's markup is ASCII, most of its text too in many languages. UTF-32 first: its
+# little-endian NULs are in UTF-16's places too.
+WIDE_NUL_PLACES = (
+    ("utf-32-le", (1, 2, 3), (0,)),
+    ("utf-32-be", (0, 1, 2), (3,)),
+    ("utf-16-le", (1, 3), (0, 2)),
+    ("utf-16-be", (0, 2), (1, 3)),
+)
+# Of those places this share NUL at least: the others are characters beyond ASCII, and where a page's first
+# kilobyte has little markup its text's spaces and punctuation count (a sixth of Russian text). Of the
+# characters' places a twentieth NUL at most ("一", U+4E00, is written with one).
+NUL_SHARE = 0.1
+CHARACTER_NUL_SHARE = 0.05
 
 
 def sniff_binary(body: bytes, declared: str | None = None) -> str | None:
@@ -55,12 +70,17 @@ def sniff_binary(body: bytes, declared: str | None = None) -> str | None:
 
 def bom_encoding(body: bytes) -> str | None:
     """The encoding the byte order mark ``body`` begins with names, or None without one."""
-    return next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
+    marked = next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
+    # UTF-16's little-endian mark and a first character U+0000 are UTF-32's mark: what follows tells them apart.
+    if marked == "utf-32" and body.startswith(codecs.BOM_UTF32_LE) and _wide_by_nuls(body[4:]) == "utf-16-le":
+        return "utf-16"
+    return marked
 
 
 def stated_encoding(body: bytes, declared: str | None = None) -> str | None:
     """The encoding ``body`` is in beyond doubt, or None: the one its byte order mark names, else UTF-16 or
-    UTF-32 as ``declared`` (the charset the server sent) in the byte order its first character is written in.
+    UTF-32 as ``declared`` (the charset the server sent) in the byte order its first character is written in,
+    else, declared or not, the one its NUL bytes show (see :func:`_wide_by_nuls`).
 
     Markup begins with ASCII ("<", white space): in those encodings a byte of it beside NUL bytes (the NULs
     first in big-endian order). A body that does not begin so is not in the encoding declared (servers
@@ -71,7 +91,7 @@ def stated_encoding(body: bytes, declared: str | None = None) -> str | None:
         return marked
     codec = _codec(declared)
     if codec not in WIDE_ENCODINGS:
-        return None
+        return _wide_by_nuls(body)
     width = 2 if codec.startswith("utf-16") else 4
     first = body[:width]
     if len(first) < width:
@@ -80,6 +100,30 @@ def stated_encoding(body: bytes, declared: str | None = None) -> str | None:
         return f"{codec[:6]}-le"
     if first[-1] < 0x80 and first[-1] and not any(first[:-1]):
         return f"{codec[:6]}-be"
+    return None
+
+
+def _wide_by_nuls(body: bytes) -> str | None:
+    """UTF-16 or UTF-32, in a byte order, when ``body``'s NUL bytes stand where that encoding puts them beside the
+    ASCII characters of markup (a byte and one NUL, or three), and almost nowhere else; else None.
+
+    Nothing else writes NULs so regularly: a binary file's stand anywhere, and a page damaged by a few has a
+    handful. A server that sends such a page with no byte order mark and no charset (or one that lost its mark)
+    sends text every byte of which is there: it is read, as plain trafilatura reads it.
+    """
+    sample = body[:WIDE_SAMPLE_BYTES]
+    if b"\x00" not in sample:
+        return None  # nearly every page: no NUL at all
+    size = len(sample) // 4
+    if size < WIDE_SAMPLE_BYTES // 16:
+        return None
+    # The share of NUL bytes at each place of four (little-endian: a character's low byte first).
+    share = [sample[place : 4 * size : 4].count(0) / size for place in range(4)]
+    for encoding, nuls, characters in WIDE_NUL_PLACES:
+        if all(share[place] >= NUL_SHARE for place in nuls) and all(
+            share[place] <= CHARACTER_NUL_SHARE for place in characters
+        ):
+            return encoding
     return None
 
 

@@ -24,6 +24,7 @@ Routes (``{slug}`` is any word; every route ignores its query string unless said
   /no-charset                  a windows-1252 article with no charset anywhere
   /utf-16                      a Russian article in UTF-16 with a byte order mark, no charset anywhere
   /unmarked-utf-16             a Russian article in UTF-16 (little-endian) without one, the charset in Content-Type
+  /undeclared-utf-16           a Russian article in UTF-16 (big-endian) with neither mark nor charset
   /sitemap-after-warning       a sitemap listing /article/listed-after-a-warning, a PHP warning printed before it
   /feed-after-warning          an Atom feed without an XML declaration listing /article/in-a-feed-after-a-warning,
                                a PHP warning printed before it
@@ -339,6 +340,9 @@ class FaultServer(ServedByLoopback):
     def unmarked_utf_16(self, h: LoopbackHandler) -> None:
         h.send(200, foreign_article(RUSSIAN, "ru", "utf-16-le", in_meta=False), "text/html; charset=utf-16")
 
+    def undeclared_utf_16(self, h: LoopbackHandler) -> None:
+        h.send(200, foreign_article(RUSSIAN, "ru", "utf-16-be", in_meta=False), "text/html")
+
     def listing(self, h: LoopbackHandler) -> None:
         teasers = "".join(
             f'<div class="teaser"><h3><a href="/article/listed-{i}">Listed story {i} about the harbour</a></h3>'
@@ -462,6 +466,7 @@ ROUTES = [
     (r"/no-charset", "no_charset"),
     (r"/utf-16", "utf_16"),
     (r"/unmarked-utf-16", "unmarked_utf_16"),
+    (r"/undeclared-utf-16", "undeclared_utf_16"),
     (r"/sitemap-after-warning", "sitemap_after_warning"),
     (r"/feed-after-warning", "feed_after_warning"),
     (r"/listing", "listing"),
