@@ -174,6 +174,25 @@ def test_kinds_are_recognised_from_bytes():
     assert discovery.classify(b"") == "other"
 
 
+def test_a_page_after_a_servers_warnings_longer_than_what_is_read_first_is_html():
+    # Warnings in tags the page's own first tag is not read from ("<<br />": mangled), past the 4 KB read first:
+    # the document's <html> further on says what the body is. It was taken for no page, and skipped.
+    page = b"<!DOCTYPE html><html><head><title>A story</title></head><body><p>The council voted.</p></body></html>"
+    warnings = XDEBUG_WARNING.replace(b"<", b"<<")
+    assert len(warnings) > discovery.HEAD_BYTES
+    assert discovery.classify(warnings + page) == "html"
+    # Text that is no markup (a JSON answer) holding a document further on is none.
+    assert discovery.classify(b'{"items": ["' + b"x" * 5000 + b'"], "html": "<html><body></body></html>"}') == "other"
+
+
+def test_a_page_copied_through_two_wide_encodings_is_html():
+    # UTF-32 bytes read as text and written again in UTF-16: a NUL character beside each of its own. The extraction
+    # reads it (lxml drops them); it was taken for no page, and skipped.
+    page = "<!DOCTYPE html><html><body><p>The council voted for the tunnel.</p></body></html>"
+    twice = "".join(character + "\x00\x00\x00" for character in page).encode("utf-16")
+    assert discovery.classify(twice) == "html"
+
+
 def test_a_sitemap_or_feed_without_a_declaration_is_read_after_a_servers_warnings():
     urlset, rss = URLSET.split(b"?>", 1)[1], RSS.split(b"?>", 1)[1]  # as many servers send them: no declaration
     for warning in (PHP_WARNING, XDEBUG_WARNING):

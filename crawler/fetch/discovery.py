@@ -20,6 +20,7 @@ HTML_ELEMENT = re.compile(rb"<(?:!doctype\s+html|html|head|meta|style|script|bod
 # An HTML document's own elements: none of them in a server's warning.
 DOCUMENT_ROOTS = ("html", "head", "body")
 HTML_DOCUMENT = re.compile(rb"<(?:" + "|".join(DOCUMENT_ROOTS).encode() + rb")\b", re.IGNORECASE)
+MARKUP_FIRST = re.compile(rb"\s*<")  # a body that begins as markup does: a server's warning, a page
 # A sitemap's or a feed's first tag ("<rdf:RDF" with its prefix), where one begins after a server's output.
 LISTING_ROOT = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:urlset|sitemapindex|rss|feed|rdf)\b", re.IGNORECASE)
 ROBOTS_LINE = re.compile(r"^\s*(user-agent|disallow|allow|sitemap|crawl-delay|host)\s*:", re.IGNORECASE)
@@ -83,6 +84,10 @@ def classify(body: bytes, declared: str | None = None) -> str:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if lines and sum(bool(ROBOTS_LINE.match(line)) for line in lines) >= max(1, len(lines) // 2):
         return "robots"
+    # A server's warnings, in markup, longer than the head (a dozen PHP notices, their tags mangled: "<<br />")
+    # before the document: its own <html>, <head> or <body> further on. Not in text that is no markup (JSON).
+    if not decoded and MARKUP_FIRST.match(body) and HTML_DOCUMENT.search(body, 0, OUTPUT_BYTES):
+        return "html"
     return "other"
 
 
@@ -131,7 +136,10 @@ def _head(body: bytes, declared: str | None) -> tuple[bytes, bool]:
     :func:`classify` read bytes, and that markup is no ASCII."""
     encoding = stated_encoding(body, declared)
     if encoding is not None and encoding.startswith(("utf-16", "utf-32")):
-        return body[: 4 * HEAD_BYTES].decode(encoding, "ignore").encode("utf-8")[:HEAD_BYTES], True
+        # Without the NUL characters a page copied through another wide encoding holds beside each of its own
+        # ("<\0\0\0html"): the extraction reads it so, as lxml does.
+        text = body[: 4 * HEAD_BYTES].decode(encoding, "ignore").replace("\x00", "")
+        return text.encode("utf-8")[:HEAD_BYTES], True
     return body[:HEAD_BYTES], False
 
 
