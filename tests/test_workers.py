@@ -93,6 +93,30 @@ def test_the_next_task_waits_in_the_workers_pipe_while_it_works(pool):
     assert queued.result(timeout=30) == "fine!"  # served by a fresh worker once the hanging one is killed
 
 
+LARGE = 8 * 2**20  # characters: far more than a pipe holds either way
+
+
+def test_a_large_page_and_a_large_result_crossing_in_the_pipe_do_not_wait_on_each_other(pool):
+    # The slot writes the next page while the worker writes the last one's result: each larger than the pipe holds,
+    # both wrote and neither read, and the crawl waited for good (a crawl of broken pages hung so).
+    workers = pool(workers=1, timeout=60.0)
+    pages = [workers.submit(str(n) * LARGE) for n in range(3)]
+    assert [page.result(timeout=120) for page in pages] == [str(n) * LARGE + "!" for n in range(3)]
+
+
+@pytest.mark.parametrize("kind", ["hang", "hold_the_lock"])
+def test_a_hanging_page_with_a_large_page_behind_it_times_out_and_the_large_page_is_served(pool, kind):
+    # Written while the worker was on the hanging page, the large page waited for the worker to read it, and the
+    # slot with it, which then never saw the hanging page's time run out: the crawl waited for good. A page that
+    # holds the interpreter lock keeps even a thread of the worker's from reading.
+    workers = pool(workers=1, timeout=1.0)
+    hanging, large = workers.submit(kind), workers.submit("x" * LARGE)
+    with pytest.raises(WorkerTimeout):
+        hanging.result(timeout=60)
+    assert large.result(timeout=60) == "x" * LARGE + "!"
+    assert workers.timeouts == 1
+
+
 def test_workers_start_before_the_first_task(pool):
     workers = pool(workers=2)
     wait_for(lambda: workers.started == 2, timeout=30)

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +31,9 @@ FORK_SERVER_STARTS = 3  # how often a slot asks for its worker when the fork ser
 # ask may start a fork server, whose warm-up costs a core for half a second.
 WORKER_RETRY_S = (5.0, 80.0)
 REFUSING_POLL_S = 0.1  # how often a slot without a worker looks whether another slot still serves
+# A task this large, or smaller, is written to the worker's pipe at once even while the worker is on a page: the pipe
+# (a Unix socket) holds it whole, its other tasks read already (a quarter of Linux's default socket buffer).
+PIPE_HOLDS_BYTES = 64 * 1024
 
 
 class _MainScriptHidden:
@@ -94,11 +98,14 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
     # The fork server's warm-up turns the collector off until its end; a warm-up cut short must not leave
     # the workers without it.
     gc.enable()
+    # A thread of its own reads the tasks as they come, while this one works and sends results. The parent sends
+    # the next page while the worker sends what it made of the last: when both wrote, neither reading, a large
+    # page one way and a large result the other (a page's text, its links) filled the pipe both ways, and the two
+    # waited on each other for good (a crawl of broken pages hung so).
+    tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_receive_tasks, args=(conn, tasks), name="tasks", daemon=True).start()
     while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
+        task = tasks.get()
         if task is _STOP:
             return
         try:
@@ -108,6 +115,18 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
         try:
             conn.send((outcome, _rss_mb()))
         except (EOFError, OSError):
+            return
+
+
+def _receive_tasks(conn: Connection, tasks: queue.SimpleQueue[Any]) -> None:
+    """Put each task the parent sends on ``tasks``, then ``_STOP`` when it says so or is gone."""
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            task = _STOP  # the parent is gone
+        tasks.put(task)
+        if task is _STOP:
             return
 
 
@@ -130,10 +149,13 @@ class _Slot:
         self.retry: deque[tuple[Future, tuple]] = deque()  # sent to a worker that failed on another task
         self.head_since = 0.0  # when the oldest task in flight became the one the worker is on
         self.retiring = False  # the process has done its share: send no more, recycle when drained
+        # Large tasks for the writer thread to write to a worker's pipe (see _send), with the worker's end of it.
+        self.outbox: queue.Queue[tuple[Connection, memoryview] | None] = queue.Queue()
         self.stopping = False
         self.refusing = False  # no worker could be started: pages are left to the other slots
         self.ask_again_after_s = WORKER_RETRY_S[0]  # while refusing: how long until it asks for a worker again
         self.thread = threading.Thread(target=self._run, name=f"extract-slot-{number}", daemon=True)
+        self.writer = threading.Thread(target=self._write, name=f"extract-writer-{number}", daemon=True)
 
     def _start_process(self) -> None:
         """Start this slot's worker. A fork server that ended while the slot waited for it (killed in its warm-up,
@@ -169,12 +191,14 @@ class _Slot:
         if self.process is None:
             return
         if not kill and self.conn is not None:
+            self._finish_sending()  # every task it was sent has come back: written whole already
             with contextlib.suppress(OSError, ValueError):  # a worker that died cannot be told to stop
                 self.conn.send(_STOP)
             self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+        self._finish_sending()  # the worker gone, a task being written fails at once: then its pipe can close
         if self.conn is not None:
             self.conn.close()
         self.process, self.conn = None, None
@@ -185,6 +209,13 @@ class _Slot:
         return self.thread.is_alive() and not self.refusing
 
     def _run(self) -> None:
+        self.writer.start()
+        try:
+            self._feed()
+        finally:
+            self.outbox.put(None)  # the writer thread ends with this one
+
+    def _feed(self) -> None:
         # Closed with nothing done (before this thread ran, or while the fork server warmed up): starting a worker
         # would start a fork server again.
         while not self.pool.closed_unused:
@@ -282,9 +313,8 @@ class _Slot:
                     continue
             if self.process is None:
                 self._start_process()
-            assert self.conn is not None
             try:
-                self.conn.send(task)
+                self._send(task)
             except (OSError, ValueError) as error:
                 if self.in_flight:
                     # The worker died on the page it was working on, and reading that page's result
@@ -298,6 +328,35 @@ class _Slot:
             self.in_flight.append((future, task))
             self.tasks_sent += 1
             self.retiring = self.tasks_sent >= self.pool.max_tasks
+
+    def _send(self, task: tuple) -> None:
+        """Write ``task`` to the worker's pipe.
+
+        The worker reads its tasks as they come (see _worker_main), except while a page holds the interpreter lock
+        in C code (a pattern backtracking for ever): a task larger than the pipe holds would then wait for it, and
+        this thread with it, blind to the page's time running out, and the crawl waited for good. Such a task, sent
+        while the worker is on a page, is written by the slot's writer thread; this one goes on watching the
+        worker, and kills it when the page's time is up, which ends the writing too.
+        """
+        assert self.conn is not None
+        self._finish_sending()  # one writer at a time: two tasks' bytes must not interleave
+        data = ForkingPickler.dumps(task)
+        if len(data) <= PIPE_HOLDS_BYTES or not self.in_flight:
+            self.conn.send_bytes(data)
+            return
+        self.outbox.put((self.conn, data))
+
+    def _finish_sending(self) -> None:
+        """Wait for the task being written to the worker's pipe, if one is (quick: the worker reads it, or is dead)."""
+        self.outbox.join()
+
+    def _write(self) -> None:
+        """The writer thread: write each large task to its worker's pipe, until the slot's thread ends. A worker
+        that died meanwhile is found by the slot, as its result never comes: the task goes to the next worker."""
+        while (item := self.outbox.get()) is not None:
+            with contextlib.suppress(OSError, ValueError):
+                item[0].send_bytes(item[1])
+            self.outbox.task_done()
 
     def _fail_head(self, future: Future, task: tuple, error: BaseException) -> None:
         """The worker failed on ``task``: fail it, and give the tasks sent behind it to a fresh worker."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 
@@ -14,6 +15,8 @@ def behave(kind, suffix=""):
     """Do what ``kind`` says: return, raise, hang, or die the way a segfault or OOM kill would."""
     if kind == "hang":
         time.sleep(60)
+    if kind == "hold_the_lock":  # hangs in C code that never lets go of the interpreter lock: a pattern backtracking
+        re.match(r"(x+x+)+y", "x" * 64)
     if kind == "die":
         os._exit(139)
     if kind == "die_slowly":  # the next task is with the worker by then
