@@ -72,8 +72,9 @@ def bom_encoding(body: bytes) -> str | None:
     """The encoding the byte order mark ``body`` begins with names, or None without one."""
     marked = next((encoding for bom, encoding in BOMS if body.startswith(bom)), None)
     # UTF-16's little-endian mark and a first character U+0000 are UTF-32's mark: what follows tells them apart.
-    if marked == "utf-32" and body.startswith(codecs.BOM_UTF32_LE) and _wide_by_nuls(body[4:]) == "utf-16-le":
-        return "utf-16"
+    if marked == "utf-32" and body.startswith(codecs.BOM_UTF32_LE):
+        after = body[len(codecs.BOM_UTF32_LE) : len(codecs.BOM_UTF32_LE) + WIDE_SAMPLE_BYTES]
+        return "utf-16" if _wide_by_nuls(after) == "utf-16-le" else marked
     return marked
 
 
@@ -116,7 +117,7 @@ def _wide_by_nuls(body: bytes) -> str | None:
         return None  # nearly every page: no NUL at all
     size = len(sample) // 4
     if size < WIDE_SAMPLE_BYTES // 16:
-        return None
+        return None  # under 256 bytes: too few characters to tell by
     # The share of NUL bytes at each place of four (little-endian: a character's low byte first).
     share = [sample[place : 4 * size : 4].count(0) / size for place in range(4)]
     for encoding, nuls, characters in WIDE_NUL_PLACES:
