@@ -98,14 +98,11 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
     # The fork server's warm-up turns the collector off until its end; a warm-up cut short must not leave
     # the workers without it.
     gc.enable()
-    # A thread of its own reads the tasks as they come, while this one works and sends results. The parent sends
-    # the next page while the worker sends what it made of the last: when both wrote, neither reading, a large
-    # page one way and a large result the other (a page's text, its links) filled the pipe both ways, and the two
-    # waited on each other for good (a crawl of broken pages hung so).
-    tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    threading.Thread(target=_receive_tasks, args=(conn, tasks), name="tasks", daemon=True).start()
     while True:
-        task = tasks.get()
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
         if task is _STOP:
             return
         try:
@@ -115,18 +112,6 @@ def _worker_main(conn: Connection, function: Callable[..., Any], fixed_args: tup
         try:
             conn.send((outcome, _rss_mb()))
         except (EOFError, OSError):
-            return
-
-
-def _receive_tasks(conn: Connection, tasks: queue.SimpleQueue[Any]) -> None:
-    """Put each task the parent sends on ``tasks``, then ``_STOP`` when it says so or is gone."""
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            task = _STOP  # the parent is gone
-        tasks.put(task)
-        if task is _STOP:
             return
 
 
@@ -332,11 +317,12 @@ class _Slot:
     def _send(self, task: tuple) -> None:
         """Write ``task`` to the worker's pipe.
 
-        The worker reads its tasks as they come (see _worker_main), except while a page holds the interpreter lock
-        in C code (a pattern backtracking for ever): a task larger than the pipe holds would then wait for it, and
-        this thread with it, blind to the page's time running out, and the crawl waited for good. Such a task, sent
-        while the worker is on a page, is written by the slot's writer thread; this one goes on watching the
-        worker, and kills it when the page's time is up, which ends the writing too.
+        A task sent while the worker is on a page waits in the pipe until the worker has sent that page's result:
+        one larger than the pipe holds kept this thread writing, so that it read no result, and when the result
+        was larger than the pipe holds too (a page's text, its links) the worker waited on it as it waited on the
+        worker, for good (a crawl of broken pages stopped so); behind a page that hung, it kept this thread from
+        seeing the page's time run out. Such a task is written by the slot's writer thread: this one goes on
+        reading results and watching the time, and kills a worker past it, which ends the writing too.
         """
         assert self.conn is not None
         self._finish_sending()  # one writer at a time: two tasks' bytes must not interleave
