@@ -1,6 +1,6 @@
 """Broken pages: corpus pages broken at random, ours against plain trafilatura page by page, for errors and CPU.
 
-    PYTHONPATH=. python -m benchmarks.mutated_pages [--pages N] [--seed N]
+    PYTHONPATH=. python -m benchmarks.mutated_pages [--pages N] [--seed N] [--crawl]
 
 Each page is a corpus page with one to three breakages drawn at random (a fixed seed: the same pages on every
 run), as sites and servers break pages and worse: cut short, bytes dropped, stray bytes, angle brackets doubled
@@ -27,14 +27,18 @@ import contextlib
 import random
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import trafilatura
 
 from benchmarks.corpus import load_corpus
-from benchmarks.harness import PROJECT_SETTINGS, libraries_as_released, load_average
+from benchmarks.harness import PROJECT_SETTINGS, libraries_as_released, load_average, run_crawl
+from benchmarks.sites import serve_corpus
 
 SLOW_PAGE_S = 1.0  # a page plain reads in less is an ordinary page, however broken
 FOUND_WORDS = 100  # plain finds a story on the page
@@ -159,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=1000, help="broken pages to read (default 1000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the breakages (default 1)")
+    parser.add_argument(
+        "--crawl", action="store_true", help="also serve the broken pages on loopback and crawl them as one site"
+    )
     options = parser.parse_args(argv)
     import crawler.extract.warmup  # noqa: F401 -- as the workers' fork server prepares them
     from crawler.config import ExtractConfig
@@ -226,8 +233,33 @@ def main(argv: list[str] | None = None) -> int:
         f"{'FAIL' if near_the_limit else 'PASS'}  pages ours reads in more than {limit:.0f} s (a tenth of "
         f"EXTRACT_TIMEOUT) where plain takes under {SLOW_PAGE_S:.0f} s: {len(near_the_limit)} (target 0)"
     )
+    if options.crawl:
+        failed = not crawled_whole(pages) or failed
     print(f"load average at the end: {load_average()}")
     return 1 if failed else 0
+
+
+def crawled_whole(pages: list[tuple[str, bytes, list[str]]]) -> bool:
+    """Serve ``pages`` on loopback (``/p/<number>.html``, a sitemap) and crawl them as a user would; whether the
+    crawl ended with exit status 0 and every page in its ``pages`` table. A crawl of 3,000 such pages once stopped
+    for good, every process idle (a large page and a large result crossing in a worker's pipe)."""
+    corpus = load_corpus(None)
+    served = [
+        replace(corpus[number % len(corpus)], index=number, html=body) for number, (_, body, _) in enumerate(pages)
+    ]
+    with serve_corpus(served) as server, tempfile.TemporaryDirectory() as tmp:
+        # 15 minutes at most: 3,000 pages take under one; a crawl that stops for good is killed, and fails.
+        run = run_crawl([f"{server.base_url}/sitemap.xml"], Path(tmp) / "crawl.db", timeout=900)
+        recorded = {url for (url,) in run.rows("SELECT url FROM pages")} if run.db.exists() else set()
+        missing = [page.path for page in served if server.url(page.path) not in recorded]
+        reasons = run.rows("SELECT kind, reason, count(*) FROM pages GROUP BY 1, 2 ORDER BY 3 DESC") if recorded else []
+    print(f"crawled: exit status {run.returncode} in {run.seconds:.0f} s; pages by kind and reason: {reasons}")
+    ok = run.returncode == 0 and not missing
+    print(
+        f"{'PASS' if ok else 'FAIL'}  the crawl of the broken pages ends, exit status 0, every page in pages: "
+        f"{len(missing)} missing (target 0){'; first: ' + ', '.join(missing[:5]) if missing else ''}"
+    )
+    return ok
 
 
 if __name__ == "__main__":
